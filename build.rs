@@ -1,0 +1,96 @@
+//! Compiles `proto/` with protox (no system protoc) and generates the Rust
+//! types with prost-build.
+//!
+//! Two descriptor sets are written to `OUT_DIR`:
+//! - `descriptor_set.bin`: every file with its imports (including
+//!   `buf/validate/validate.proto`), *without* source info, encoded by protox so
+//!   that custom options (buf.validate rules, Planton defaults) survive. It is
+//!   embedded in the crate and backs `prost_reflect::ReflectMessage`.
+//! - `descriptor_set_with_source.bin`: the same with source info, embedded for
+//!   tools that want the proto comments (documentation, generated variables).
+//!
+//! `buf/validate/validate.proto` is not vendored: it is resolved from the
+//! descriptor pool of the `prost-protovalidate-types` crate, which ships it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::{env, fs};
+
+use prost::Message;
+use protox::file::{ChainFileResolver, DescriptorSetFileResolver, GoogleFileResolver, IncludeFileResolver};
+
+const PROTO_ROOT: &str = "proto";
+
+type BuildResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> BuildResult<()> {
+    let out_dir = PathBuf::from(env::var("OUT_DIR")?);
+    println!("cargo:rerun-if-changed={PROTO_ROOT}");
+
+    let protos = proto_files(Path::new(PROTO_ROOT))?;
+    for p in &protos {
+        println!("cargo:rerun-if-changed={PROTO_ROOT}/{p}");
+    }
+
+    let validate_set = prost_protovalidate_types::DESCRIPTOR_POOL.encode_to_vec();
+    let mut resolver = ChainFileResolver::new();
+    resolver.add(IncludeFileResolver::new(PROTO_ROOT.into()));
+    resolver.add(DescriptorSetFileResolver::decode(validate_set.as_slice())?);
+    resolver.add(GoogleFileResolver::new());
+
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
+    compiler.include_imports(true).include_source_info(true);
+    compiler.open_files(&protos).map_err(|e| format!("{e:?}"))?;
+
+    let with_source = compiler.encode_file_descriptor_set();
+    compiler.include_source_info(false);
+    let without_source = compiler.encode_file_descriptor_set();
+    fs::write(out_dir.join("descriptor_set_with_source.bin"), &with_source)?;
+    fs::write(out_dir.join("descriptor_set.bin"), &without_source)?;
+
+    // prost-build only generates our own packages: the imports (buf.validate,
+    // google.protobuf) are option carriers, never field types.
+    let ours: BTreeSet<&str> = protos.iter().map(String::as_str).collect();
+    let mut set = prost_types::FileDescriptorSet::decode(with_source.as_slice())?;
+    set.file.retain(|f| ours.contains(f.name()));
+
+    let pool = prost_reflect::DescriptorPool::decode(without_source.as_slice())?;
+    let mut config = prost_build::Config::new();
+    for message in pool.all_messages() {
+        if !ours.contains(message.parent_file().name()) {
+            continue;
+        }
+        let name = message.full_name();
+        config
+            .type_attribute(name, "#[derive(::prost_reflect::ReflectMessage)]")
+            .type_attribute(name, format!(r#"#[prost_reflect(message_name = "{name}")]"#))
+            .type_attribute(
+                name,
+                r#"#[prost_reflect(descriptor_pool = "crate::DESCRIPTOR_POOL")]"#,
+            );
+    }
+    config
+        .include_file("_includes.rs")
+        .enable_type_names()
+        .compile_fds(set)?;
+    Ok(())
+}
+
+/// Every `.proto` under `root`, as import paths relative to it, sorted.
+fn proto_files(root: &Path) -> BuildResult<Vec<String>> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "proto") {
+                let rel = path.strip_prefix(root)?;
+                found.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
