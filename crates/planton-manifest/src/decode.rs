@@ -1,0 +1,522 @@
+//! A node tree decoded into a `DynamicMessage`, guided by its descriptor.
+//!
+//! The rules are those of proto3 JSON (field names in either spelling, enums by
+//! name or number, 64-bit integers as numbers or strings, `null` for unset,
+//! unknown fields rejected) with plain scalars read the way kubectl reads them
+//! (see [`crate::scalar`]). Every problem is collected with its field path and
+//! position, and decoding goes on, so one pass reports them all.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use prost_reflect::{
+    DynamicMessage, EnumDescriptor, FieldDescriptor, Kind, MapKey, MessageDescriptor, Value as PValue,
+};
+
+use crate::error::FieldError;
+use crate::location::{Location, SourceMap};
+use crate::scalar::{self, Plain};
+use crate::yaml::{CoreTag, Node, Style, Value};
+
+pub(crate) struct Decoder {
+    pub errors: Vec<FieldError>,
+    pub spans: SourceMap,
+}
+
+impl Decoder {
+    pub fn new() -> Self {
+        Decoder { errors: Vec::new(), spans: SourceMap::default() }
+    }
+
+    /// Records the position of the document itself (the empty path).
+    pub fn spans_root(&mut self, loc: Location) {
+        self.spans.record("", None, loc);
+    }
+
+    fn error(&mut self, path: &str, location: Location, message: impl Into<String>) {
+        self.errors.push(FieldError { path: path.to_owned(), location, message: message.into() });
+    }
+
+    /// Decodes a mapping node into a message of type `desc`.
+    pub fn message(&mut self, node: &Node, desc: &MessageDescriptor, path: &str) -> DynamicMessage {
+        let mut msg = DynamicMessage::new(desc.clone());
+        if desc.full_name().starts_with("google.protobuf.") {
+            return self.well_known(node, desc, path).unwrap_or(msg);
+        }
+        let Value::Map(entries) = &node.value else {
+            self.error(path, node.loc, format!("expected a mapping, found {}", node.describe()));
+            return msg;
+        };
+        let mut seen: HashMap<u32, Location> = HashMap::new();
+        let mut oneofs: HashMap<String, (String, Location)> = HashMap::new();
+        for (key, value) in entries {
+            let Value::Scalar { text: name, .. } = &key.value else { continue };
+            let field = desc.get_field_by_json_name(name).or_else(|| desc.get_field_by_name(name));
+            let Some(field) = field else {
+                let known = desc.fields().map(|f| f.json_name().to_owned()).collect::<Vec<_>>();
+                let hint = closest(name, known.iter().map(String::as_str))
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                self.error(path, key.loc, format!("unknown field '{name}'{hint}"));
+                continue;
+            };
+            let field_path = join(path, field.name());
+            if let Some(first) = seen.insert(field.number(), key.loc) {
+                self.error(&field_path, key.loc, format!("duplicate field '{}' (first set at {first})", field.json_name()));
+                continue;
+            }
+            self.spans.record(&field_path, Some(key.loc), value.loc);
+            if value.is_null() {
+                // proto3 JSON: null leaves the field unset.
+                continue;
+            }
+            if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
+                if let Some((other, at)) = oneofs.get(oneof.name()) {
+                    self.error(
+                        &field_path,
+                        key.loc,
+                        format!(
+                            "'{}' and '{other}' (set at {at}) belong to oneof '{}': set only one",
+                            field.json_name(),
+                            oneof.name()
+                        ),
+                    );
+                    continue;
+                }
+                oneofs.insert(oneof.name().to_owned(), (field.json_name().to_owned(), key.loc));
+            }
+            if let Some(v) = self.field_value(value, &field, &field_path) {
+                msg.set_field(&field, v);
+            }
+        }
+        msg
+    }
+
+    fn field_value(&mut self, node: &Node, field: &FieldDescriptor, path: &str) -> Option<PValue> {
+        if field.is_map() {
+            return self.map(node, field, path);
+        }
+        if field.is_list() {
+            let Value::Seq(items) = &node.value else {
+                self.error(path, node.loc, format!("expected a list, found {}", node.describe()));
+                return None;
+            };
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let item_path = format!("{path}[{i}]");
+                self.spans.record(&item_path, None, item.loc);
+                if item.is_null() {
+                    self.error(&item_path, item.loc, "null is not allowed in a list");
+                    continue;
+                }
+                if let Some(v) = self.single(item, &field.kind(), &item_path) {
+                    out.push(v);
+                }
+            }
+            return Some(PValue::List(out));
+        }
+        self.single(node, &field.kind(), path)
+    }
+
+    fn map(&mut self, node: &Node, field: &FieldDescriptor, path: &str) -> Option<PValue> {
+        let Value::Map(entries) = &node.value else {
+            self.error(path, node.loc, format!("expected a mapping, found {}", node.describe()));
+            return None;
+        };
+        let Kind::Message(entry) = field.kind() else { return None };
+        let key_kind = entry.map_entry_key_field().kind();
+        let value_kind = entry.map_entry_value_field().kind();
+        let mut out = HashMap::with_capacity(entries.len());
+        let mut seen: HashMap<MapKey, Location> = HashMap::new();
+        for (k, v) in entries {
+            let Some(key) = self.map_key(k, &key_kind, path) else { continue };
+            let entry_path = format!("{path}[{}]", key_subscript(&key));
+            if let Some(first) = seen.insert(key.clone(), k.loc) {
+                self.error(&entry_path, k.loc, format!("duplicate key (first at {first})"));
+                continue;
+            }
+            self.spans.record(&entry_path, Some(k.loc), v.loc);
+            if v.is_null() {
+                self.error(&entry_path, v.loc, "null is not allowed as a map value");
+                continue;
+            }
+            if let Some(value) = self.single(v, &value_kind, &entry_path) {
+                out.insert(key, value);
+            }
+        }
+        Some(PValue::Map(out))
+    }
+
+    fn map_key(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<MapKey> {
+        let Value::Scalar { text, style, tag } = &node.value else { return None };
+        let quoted = *style == Style::Quoted || *tag == Some(CoreTag::Str);
+        match kind {
+            Kind::String => {
+                if !quoted {
+                    if let Some(msg) = ambiguous_string(text) {
+                        self.error(path, node.loc, format!("map key: {msg}"));
+                        return None;
+                    }
+                }
+                Some(MapKey::String(text.clone()))
+            }
+            Kind::Bool => match text.as_str() {
+                "true" => Some(MapKey::Bool(true)),
+                "false" => Some(MapKey::Bool(false)),
+                _ => {
+                    self.error(path, node.loc, format!("expected a boolean map key, found {}", show(text)));
+                    None
+                }
+            },
+            _ => {
+                // Integer keys: written as decimal text in JSON, or as YAML integers.
+                let value = self.integer(node, kind, path)?;
+                Some(match value {
+                    PValue::I32(v) => MapKey::I32(v),
+                    PValue::I64(v) => MapKey::I64(v),
+                    PValue::U32(v) => MapKey::U32(v),
+                    PValue::U64(v) => MapKey::U64(v),
+                    _ => return None,
+                })
+            }
+        }
+    }
+
+    /// One value of a non-repeated kind.
+    fn single(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<PValue> {
+        match kind {
+            Kind::Message(desc) => Some(PValue::Message(self.message(node, desc, path))),
+            Kind::Enum(desc) => self.enumeration(node, desc, path),
+            Kind::String => self.string(node, path).map(PValue::String),
+            Kind::Bytes => self.bytes(node, path),
+            Kind::Bool => self.boolean(node, path),
+            Kind::Double | Kind::Float => self.float(node, kind, path),
+            _ => self.integer(node, kind, path),
+        }
+    }
+
+    fn scalar<'n>(&mut self, node: &'n Node, expected: &str, path: &str) -> Option<(&'n str, bool)> {
+        match &node.value {
+            Value::Scalar { text, style, tag } => {
+                if matches!(tag, Some(CoreTag::Str)) || *style == Style::Quoted {
+                    Some((text, true))
+                } else {
+                    Some((text, false))
+                }
+            }
+            _ => {
+                self.error(path, node.loc, format!("expected {expected}, found {}", node.describe()));
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        let (text, quoted) = self.scalar(node, "a string", path)?;
+        if !quoted {
+            if let Some(msg) = ambiguous_string(text) {
+                self.error(path, node.loc, msg);
+                return None;
+            }
+        }
+        Some(text.to_owned())
+    }
+
+    fn bytes(&mut self, node: &Node, path: &str) -> Option<PValue> {
+        let (text, _) = self.scalar(node, "base64 text", path)?;
+        match decode_base64(text) {
+            Some(b) => Some(PValue::Bytes(b.into())),
+            None => {
+                self.error(path, node.loc, "expected base64 text (standard or URL-safe alphabet)");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, path: &str) -> Option<PValue> {
+        let (text, quoted) = self.scalar(node, "a boolean (true or false)", path)?;
+        if !quoted {
+            if let Plain::Bool(b) = scalar::resolve(text) {
+                return Some(PValue::Bool(b));
+            }
+        }
+        self.error(path, node.loc, format!("expected a boolean (true or false), found {}", show_scalar(text, quoted)));
+        None
+    }
+
+    fn float(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<PValue> {
+        let (text, quoted) = self.scalar(node, "a number", path)?;
+        let value = if quoted {
+            match text {
+                "NaN" => Some(f64::NAN),
+                "Infinity" => Some(f64::INFINITY),
+                "-Infinity" => Some(f64::NEG_INFINITY),
+                t => t.trim().parse::<f64>().ok().filter(|f| f.is_finite() && !t.trim().is_empty()),
+            }
+        } else {
+            match scalar::resolve(text) {
+                Plain::Int(i) => Some(i as f64),
+                Plain::Float(f) => Some(f),
+                _ => None,
+            }
+        };
+        let Some(value) = value else {
+            self.error(path, node.loc, format!("expected a number, found {}", show_scalar(text, quoted)));
+            return None;
+        };
+        if matches!(kind, Kind::Float) {
+            if value.is_finite() && value.abs() > f64::from(f32::MAX) {
+                self.error(path, node.loc, format!("{text} is out of range for float"));
+                return None;
+            }
+            return Some(PValue::F32(value as f32));
+        }
+        Some(PValue::F64(value))
+    }
+
+    fn integer(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<PValue> {
+        let unsigned = matches!(kind, Kind::Uint32 | Kind::Uint64 | Kind::Fixed32 | Kind::Fixed64);
+        let expected = if unsigned { "an unsigned integer" } else { "an integer" };
+        let (text, quoted) = self.scalar(node, expected, path)?;
+        let value: Option<i128> = if quoted {
+            // proto3 JSON: integers may be written as decimal strings.
+            let t = text.trim();
+            (!t.is_empty() && t == text).then(|| t.parse::<i128>().ok()).flatten()
+        } else {
+            match scalar::resolve(text) {
+                Plain::Int(i) => Some(i),
+                Plain::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e20 => Some(f as i128),
+                _ => None,
+            }
+        };
+        let Some(value) = value else {
+            self.error(path, node.loc, format!("expected {expected}, found {}", show_scalar(text, quoted)));
+            return None;
+        };
+        let (name, fits) = match kind {
+            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => ("int32", i32::try_from(value).is_ok()),
+            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => ("int64", i64::try_from(value).is_ok()),
+            Kind::Uint32 | Kind::Fixed32 => ("uint32", u32::try_from(value).is_ok()),
+            _ => ("uint64", u64::try_from(value).is_ok()),
+        };
+        if !fits {
+            self.error(path, node.loc, format!("{value} is out of range for {name}"));
+            return None;
+        }
+        // The range was checked just above, so the conversions cannot fail.
+        Some(match kind {
+            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => PValue::I32(value as i32),
+            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => PValue::I64(value as i64),
+            Kind::Uint32 | Kind::Fixed32 => PValue::U32(value as u32),
+            _ => PValue::U64(value as u64),
+        })
+    }
+
+    fn enumeration(&mut self, node: &Node, desc: &EnumDescriptor, path: &str) -> Option<PValue> {
+        let (text, quoted) = self.scalar(node, "an enum value name", path)?;
+        if let Some(v) = desc.get_value_by_name(text) {
+            return Some(PValue::EnumNumber(v.number()));
+        }
+        if !quoted {
+            if let Plain::Int(i) = scalar::resolve(text) {
+                if let Ok(n) = i32::try_from(i) {
+                    return Some(PValue::EnumNumber(n));
+                }
+            }
+        }
+        let names: Vec<String> = desc.values().map(|v| v.name().to_owned()).collect();
+        let hint = if names.len() <= 8 {
+            format!("; expected one of {}", names.join(", "))
+        } else {
+            closest(text, names.iter().map(String::as_str)).map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default()
+        };
+        self.error(path, node.loc, format!("unknown value {} for enum {}{hint}", show(text), desc.name()));
+        None
+    }
+
+    /// Well-known types have their own JSON forms: hand the subtree, as JSON,
+    /// to prost-reflect's proto3-JSON reader.
+    fn well_known(&mut self, node: &Node, desc: &MessageDescriptor, path: &str) -> Option<DynamicMessage> {
+        let json = to_json(node);
+        match DynamicMessage::deserialize(desc.clone(), json) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                self.error(path, node.loc, format!("invalid {}: {e}", desc.full_name()));
+                None
+            }
+        }
+    }
+}
+
+/// When an unquoted scalar for a string field means something else to
+/// kubectl (YAML 1.1) than its text, the message saying so. The text itself is
+/// never included: the field may hold a secret.
+fn ambiguous_string(text: &str) -> Option<String> {
+    let what = match scalar::resolve(text) {
+        Plain::Str | Plain::Null => return None,
+        Plain::Bool(_) => "a boolean",
+        Plain::Int(_) => "an integer",
+        Plain::Float(_) => "a number",
+        Plain::Timestamp => "a timestamp",
+    };
+    // Where kubectl sends back exactly the text (`123`, `true`, `2.5`), there is
+    // nothing in doubt.
+    if scalar::kubectl_string(text).as_deref() == Some(text) {
+        return None;
+    }
+    Some(format!(
+        "this unquoted value is {what} in YAML 1.1 (as kubectl reads it) and plain text in YAML 1.2; quote it to mean the text"
+    ))
+}
+
+/// Shows a scalar from a non-string field in an error: its text, quoted, cut
+/// to a readable length.
+fn show(text: &str) -> String {
+    const MAX: usize = 40;
+    let cut: String = text.chars().take(MAX).collect();
+    let ellipsis = if text.chars().count() > MAX { "..." } else { "" };
+    format!("{cut:?}{ellipsis}")
+}
+
+fn show_scalar(text: &str, quoted: bool) -> String {
+    if quoted {
+        format!("the string {}", show(text))
+    } else if scalar::resolve(text) == Plain::Null {
+        "null".into()
+    } else {
+        show(text)
+    }
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") }
+}
+
+/// A map key as protovalidate writes it in a field path.
+pub(crate) fn key_subscript(key: &MapKey) -> String {
+    match key {
+        MapKey::String(s) => {
+            let mut out = String::with_capacity(s.len() + 2);
+            out.push('"');
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    c if c.is_control() => {
+                        let _ = write!(out, "\\u{:04x}", c as u32);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        MapKey::Bool(b) => b.to_string(),
+        MapKey::I32(v) => v.to_string(),
+        MapKey::I64(v) => v.to_string(),
+        MapKey::U32(v) => v.to_string(),
+        MapKey::U64(v) => v.to_string(),
+    }
+}
+
+pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    candidates
+        .map(|c| (strsim::levenshtein(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|&(d, _)| d <= (name.chars().count() / 3).max(1))
+        .min_by_key(|&(d, c)| (d, c))
+        .map(|(_, c)| c)
+}
+
+/// The JSON reading of a node (plain scalars by YAML 1.1, as sigs.k8s.io/yaml does).
+fn to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &node.value {
+        Value::Scalar { text, style, tag } => {
+            if *style == Style::Quoted || *tag == Some(CoreTag::Str) {
+                return J::String(text.clone());
+            }
+            match scalar::resolve(text) {
+                Plain::Null => J::Null,
+                Plain::Bool(b) => J::Bool(b),
+                Plain::Int(i) => i64::try_from(i)
+                    .map(J::from)
+                    .or_else(|_| u64::try_from(i).map(J::from))
+                    .unwrap_or(J::Null),
+                Plain::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+                Plain::Timestamp | Plain::Str => J::String(text.clone()),
+            }
+        }
+        Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) => J::Object(
+            entries
+                .iter()
+                .filter_map(|(k, v)| match &k.value {
+                    Value::Scalar { text, .. } => Some((text.clone(), to_json(v))),
+                    _ => None,
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    let body = text.trim_end_matches('=');
+    if text.len() - body.len() > 2 {
+        return None;
+    }
+    for c in body.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    (bits < 6).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_both_alphabets() {
+        assert_eq!(decode_base64("aGk=").unwrap(), b"hi");
+        assert_eq!(decode_base64("aGk").unwrap(), b"hi");
+        assert_eq!(decode_base64("-_8=").unwrap(), vec![0xfb, 0xff]);
+        assert!(decode_base64("a").is_none());
+        assert!(decode_base64("a*b=").is_none());
+    }
+
+    #[test]
+    fn map_keys_as_protovalidate_writes_them() {
+        assert_eq!(key_subscript(&MapKey::String("API_KEY".into())), r#""API_KEY""#);
+        assert_eq!(key_subscript(&MapKey::String(r#"a"b"#.into())), r#""a\"b""#);
+        assert_eq!(key_subscript(&MapKey::I64(-3)), "-3");
+        assert_eq!(key_subscript(&MapKey::Bool(true)), "true");
+    }
+
+    #[test]
+    fn ambiguity_is_reported_only_where_kubectl_changes_the_text() {
+        assert!(ambiguous_string("1.10").is_some());
+        assert!(ambiguous_string("0755").is_some());
+        assert!(ambiguous_string("yes").is_some());
+        assert!(ambiguous_string("2024-01-01").is_some());
+        assert!(ambiguous_string("123").is_none());
+        assert!(ambiguous_string("true").is_none());
+        assert!(ambiguous_string("v1.2.0").is_none());
+    }
+}

@@ -1,0 +1,272 @@
+//! JSON values written as YAML that kubectl reads back unchanged.
+//!
+//! Strings are left unquoted only when both YAML 1.1 (kubectl) and YAML 1.2
+//! read them back as the same string; anything that could turn into a
+//! boolean, number, null or timestamp, or that holds YAML syntax, is
+//! double-quoted. Multi-line strings use literal blocks. Object keys are
+//! written in sorted order, so the output never depends on map iteration.
+
+use serde_json::Value;
+
+use crate::scalar::{self, Plain};
+
+/// Writes `value` as a YAML document (no `---` marker), ending with a newline.
+pub fn to_yaml(value: &Value) -> String {
+    let mut out = String::new();
+    match value {
+        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
+        Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
+        other => {
+            write_inline(&mut out, other, 0);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `value` with every object's keys in sorted order, whatever the
+/// `preserve_order` setting of serde_json in the build.
+pub fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+fn sorted_keys(m: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<_> = m.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries
+}
+
+fn indent(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize) {
+    for (k, v) in sorted_keys(m) {
+        indent(out, level);
+        write_string(out, k, level, true);
+        out.push(':');
+        write_child(out, v, level);
+    }
+}
+
+fn write_seq(out: &mut String, a: &[Value], level: usize) {
+    for v in a {
+        indent(out, level);
+        out.push('-');
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                // The first entry sits on the dash line, the rest align with it.
+                let mut first = true;
+                for (k, v) in sorted_keys(m) {
+                    if first {
+                        out.push(' ');
+                        first = false;
+                    } else {
+                        indent(out, level + 2);
+                    }
+                    write_string(out, k, level + 2, true);
+                    out.push(':');
+                    write_child(out, v, level + 2);
+                }
+            }
+            Value::Array(inner) if !inner.is_empty() => {
+                out.push('\n');
+                write_seq(out, inner, level + 2);
+            }
+            other => {
+                out.push(' ');
+                write_inline(out, other, level + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// Writes what follows `key:`: a nested block or ` scalar`.
+fn write_child(out: &mut String, v: &Value, level: usize) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            write_map(out, m, level + 2);
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            write_seq(out, a, level + 2);
+        }
+        other => {
+            out.push(' ');
+            write_inline(out, other, level + 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_inline(out: &mut String, v: &Value, level: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_string(out, s, level, false),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+    }
+}
+
+fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
+    if is_plain_safe(s) {
+        out.push_str(s);
+    } else if !is_key && level > 0 && literal_block_fits(s) {
+        write_literal_block(out, s, level);
+    } else {
+        write_double_quoted(out, s);
+    }
+}
+
+/// Whether `s` can be written unquoted and read back as the same string by
+/// YAML 1.1 and YAML 1.2 readers alike.
+fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else { return false };
+    if first.is_whitespace() || s.ends_with(char::is_whitespace) {
+        return false;
+    }
+    // Indicators that start other syntax.
+    if "-?:,[]{}#&*!|>'\"%@`<=~".contains(first) {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+        return false;
+    }
+    if s.chars().any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}')) {
+        return false;
+    }
+    // Any flow indicator is harmless in block context but not inside flow
+    // collections; keep the rule simple and quote.
+    if s.contains([',', '[', ']', '{', '}']) {
+        return false;
+    }
+    if scalar::resolve(s) != Plain::Str || !reads_as_string_in_yaml_1_2(s) {
+        return false;
+    }
+    // YAML 1.1 sexagesimal numbers (`1:30`) and anything number-like with a colon.
+    if first.is_ascii_digit() && s.contains(':') {
+        return false;
+    }
+    true
+}
+
+/// YAML 1.2 core schema: null, booleans, and the numbers it adds (`0o17`, `.5e3`).
+fn reads_as_string_in_yaml_1_2(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    if matches!(lower.as_str(), "null" | "true" | "false" | ".inf" | "+.inf" | "-.inf" | ".nan") {
+        return false;
+    }
+    // Anything that starts like a number is quoted unless it clearly is not one
+    // (a version `1.2.3`, a quantity `100Mi`): digits, signs and dots only, or an
+    // exponent form, are treated as numbers.
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let numeric = !body.is_empty()
+        && body.chars().all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | '_' | 'x' | 'o' | 'X' | 'O' | '+' | '-'))
+        && body.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    !numeric || body.matches('.').count() > 1
+}
+
+fn literal_block_fits(s: &str) -> bool {
+    s.contains('\n')
+        && !s.contains('\r')
+        && !s.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}')
+        // Trailing spaces on a line are kept by literal blocks but are easy to
+        // lose in editors; leading blank lines and tabs before text need indentation
+        // indicators. Quote those rare cases instead.
+        && !s.lines().any(|l| l.ends_with([' ', '\t']))
+        && !s.starts_with(['\n', ' ', '\t'])
+}
+
+fn write_literal_block(out: &mut String, s: &str, level: usize) {
+    let chomp = if !s.ends_with('\n') {
+        "-"
+    } else if s.ends_with("\n\n") {
+        "+"
+    } else {
+        ""
+    };
+    out.push('|');
+    out.push_str(chomp);
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            indent(out, level);
+            out.push_str(line);
+        }
+    }
+}
+
+fn write_double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}') => {
+                let n = c as u32;
+                if n <= 0xff {
+                    out.push_str(&format!("\\x{n:02x}"));
+                } else {
+                    out.push_str(&format!("\\u{n:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ambiguous_strings_are_quoted() {
+        for s in ["yes", "no", "on", "y", "0755", "1.10", "123", "1e3", "null", "~", "", " x", "x ", "a: b",
+                  "-c", "true", "2024-01-01", "1:30", ".5", "0o17", "<<", "#x", "a #b", "@x", "*x", "x:"] {
+            let out = to_yaml(&json!({ "k": s }));
+            assert!(out.starts_with("k: \""), "{s:?} -> {out}");
+        }
+    }
+
+    #[test]
+    fn ordinary_strings_are_plain() {
+        for s in ["nginx", "v1.2.0", "1.2.3", "100Mi", "1000m", "postgres://db:5432/app", "/app/migrate.py",
+                  "myregistry/migration-runner", "NonIndexed", "Hello world"] {
+            let out = to_yaml(&json!({ "k": s }));
+            assert_eq!(out, format!("k: {s}\n"));
+        }
+    }
+
+    #[test]
+    fn nesting_and_sorting() {
+        let v = json!({"b": [1, {"w": true, "x": "s"}, [2]], "a": {}, "c": []});
+        assert_eq!(to_yaml(&v), "a: {}\nb:\n  - 1\n  - w: true\n    x: s\n  -\n    - 2\nc: []\n");
+    }
+
+    #[test]
+    fn multi_line_strings_use_literal_blocks() {
+        let v = json!({"s": {"script": "#!/bin/sh\necho hi\n\nexit 0\n", "strip": "a\nb"}});
+        assert_eq!(
+            to_yaml(&v),
+            "s:\n  script: |\n    #!/bin/sh\n    echo hi\n\n    exit 0\n  strip: |-\n    a\n    b\n"
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! Positions in the input text and the map from field paths to them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A position in the input text: 1-based line and 1-based column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// Line number, starting at 1.
+    pub line: usize,
+    /// Column number in characters, starting at 1.
+    pub column: usize,
+}
+
+impl Location {
+    /// A location from a 1-based line and column.
+    pub fn new(line: usize, column: usize) -> Self {
+        Location { line, column }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// Where each field of a loaded message was written in the input.
+///
+/// Keys are field paths in protovalidate's string form, with proto field names
+/// (`spec.volume_mounts[1].name`, `spec.env.secrets["API_KEY"].secret_ref.name`);
+/// the location is that of the field's value. Paths of messages, lists and maps
+/// are recorded too, so any violation can be placed at its nearest written
+/// ancestor (see [`SourceMap::locate`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceMap {
+    values: BTreeMap<String, Location>,
+    keys: BTreeMap<String, Location>,
+}
+
+impl SourceMap {
+    pub(crate) fn record(&mut self, path: &str, key: Option<Location>, value: Location) {
+        self.values.insert(path.to_owned(), value);
+        if let Some(key) = key {
+            self.keys.insert(path.to_owned(), key);
+        }
+    }
+
+    /// The location of the value written at `path`, if it was written.
+    pub fn value(&self, path: &str) -> Option<Location> {
+        self.values.get(path).copied()
+    }
+
+    /// The location of the key (field name or map key) of `path`, if written.
+    pub fn key(&self, path: &str) -> Option<Location> {
+        self.keys.get(path).copied()
+    }
+
+    /// The location of `path` or, when it was not written (a missing required
+    /// field, a default), of its nearest written ancestor.
+    pub fn locate(&self, path: &str) -> Option<Location> {
+        let mut p = path;
+        loop {
+            if let Some(l) = self.values.get(p) {
+                return Some(*l);
+            }
+            p = parent_path(p)?;
+        }
+    }
+
+    /// Every recorded path with its value location, sorted by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Location)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
+    /// The number of recorded paths.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// The parent of a field path: `a.b[0]` → `a.b`, `a.b` → `a`, `a` → the root (`""`).
+fn parent_path(path: &str) -> Option<&str> {
+    if path.is_empty() {
+        return None;
+    }
+    if path.ends_with(']') {
+        // Find the '[' opening the last subscript, skipping brackets inside a
+        // quoted map key.
+        let bytes = path.as_bytes();
+        let mut in_quotes = false;
+        let mut i = bytes.len() - 1;
+        while i > 0 {
+            i -= 1;
+            match bytes[i] {
+                b'"' if i == 0 || bytes[i - 1] != b'\\' => in_quotes = !in_quotes,
+                b'[' if !in_quotes => return Some(&path[..i]),
+                _ => {}
+            }
+        }
+        return Some("");
+    }
+    Some(path.rfind('.').map_or("", |i| &path[..i]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents_walk_up_to_the_root() {
+        assert_eq!(parent_path("spec.volume_mounts[1].name"), Some("spec.volume_mounts[1]"));
+        assert_eq!(parent_path("spec.volume_mounts[1]"), Some("spec.volume_mounts"));
+        assert_eq!(parent_path(r#"spec.env.secrets["a.b[c]"]"#), Some("spec.env.secrets"));
+        assert_eq!(parent_path("spec"), Some(""));
+        assert_eq!(parent_path(""), None);
+    }
+
+    #[test]
+    fn locate_falls_back_to_the_nearest_ancestor() {
+        let mut map = SourceMap::default();
+        map.record("", None, Location::new(1, 1));
+        map.record("spec", Some(Location::new(3, 1)), Location::new(4, 3));
+        assert_eq!(map.locate("spec.image.repo"), Some(Location::new(4, 3)));
+        assert_eq!(map.locate("metadata"), Some(Location::new(1, 1)));
+        assert_eq!(map.key("spec"), Some(Location::new(3, 1)));
+    }
+}
