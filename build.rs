@@ -21,6 +21,14 @@ use protox::file::{ChainFileResolver, DescriptorSetFileResolver, GoogleFileResol
 
 const PROTO_ROOT: &str = "proto";
 
+const REDACTED_DEBUG: [&str; 5] = [
+    ".org.project_planton.provider.kubernetes.KubernetesSensitiveValue",
+    ".org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobStackInput",
+    ".org.project_planton.provider.kubernetes.KubernetesProviderConfigGcpGke",
+    ".org.project_planton.provider.kubernetes.KubernetesProviderConfigDigitalOceanDoks",
+    ".org.project_planton.provider.kubernetes.KubernetesSensitiveValue.sensitive_value",
+];
+
 type BuildResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> BuildResult<()> {
@@ -69,6 +77,9 @@ fn main() -> BuildResult<()> {
                 r#"#[prost_reflect(descriptor_pool = "crate::DESCRIPTOR_POOL")]"#,
             );
     }
+    // Messages that carry secret values get a hand-written, redacting `Debug`
+    // (src/redact.rs).
+    config.skip_debug(REDACTED_DEBUG);
     config
         .include_file("_includes.rs")
         .enable_type_names()

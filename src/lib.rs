@@ -35,6 +35,7 @@ pub use prost;
 pub use prost_reflect;
 use prost_reflect::DescriptorPool;
 
+mod redact;
 pub mod registry;
 
 /// Generated code, one module per proto package.
