@@ -57,7 +57,7 @@ impl Decoder {
                 let hint = closest(name, known.iter().map(String::as_str))
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
-                self.error(path, key.loc, format!("unknown field '{name}'{hint}"));
+                self.error(&join(path, name), key.loc, format!("unknown field '{name}' in {}{hint}", desc.name()));
                 continue;
             };
             let field_path = join(path, field.name());
@@ -154,7 +154,9 @@ impl Decoder {
             Kind::String => {
                 if !quoted {
                     if let Some(msg) = ambiguous_string(text) {
-                        self.error(path, node.loc, format!("map key: {msg}"));
+                        // Keys are names, not secrets: the path may show them.
+                        let entry = format!("{path}[{}]", key_subscript(&MapKey::String(text.clone())));
+                        self.error(&entry, node.loc, format!("key: {msg}"));
                         return None;
                     }
                 }
