@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use std::{env, fs};
 
 use prost::Message;
-use protox::file::{ChainFileResolver, DescriptorSetFileResolver, GoogleFileResolver, IncludeFileResolver};
+use protox::file::{
+    ChainFileResolver, DescriptorSetFileResolver, GoogleFileResolver, IncludeFileResolver,
+};
 
 const PROTO_ROOT: &str = "proto";
 
@@ -71,7 +73,10 @@ fn main() -> BuildResult<()> {
         let name = message.full_name();
         config
             .type_attribute(name, "#[derive(::prost_reflect::ReflectMessage)]")
-            .type_attribute(name, format!(r#"#[prost_reflect(message_name = "{name}")]"#))
+            .type_attribute(
+                name,
+                format!(r#"#[prost_reflect(message_name = "{name}")]"#),
+            )
             .type_attribute(
                 name,
                 r#"#[prost_reflect(descriptor_pool = "crate::DESCRIPTOR_POOL")]"#,

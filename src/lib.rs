@@ -51,10 +51,10 @@ pub use org::project_planton::provider::kubernetes::kubernetesjob::v1::{
     KubernetesJobStackOutputs, KubernetesJobStatus,
 };
 pub use org::project_planton::provider::kubernetes::{
-    ConfigMapVolumeSource, ContainerImage, ContainerResources, CpuMemory,
-    EmptyDirVolumeSource, HostPathVolumeSource, KubernetesClusterSelector,
-    KubernetesProviderConfig, KubernetesSecretKeyRef, KubernetesSensitiveValue, PvcVolumeSource,
-    SecretVolumeSource, VolumeMount,
+    ConfigMapVolumeSource, ContainerImage, ContainerResources, CpuMemory, EmptyDirVolumeSource,
+    HostPathVolumeSource, KubernetesClusterSelector, KubernetesProviderConfig,
+    KubernetesSecretKeyRef, KubernetesSensitiveValue, PvcVolumeSource, SecretVolumeSource,
+    VolumeMount,
 };
 pub use org::project_planton::shared::CloudResourceMetadata;
 pub use org::project_planton::shared::cloudresourcekind::{
@@ -65,7 +65,8 @@ pub use org::project_planton::shared::foreignkey::v1::{StringValueOrRef, ValueFr
 /// The encoded `FileDescriptorSet` of every proto file of this crate and its
 /// imports (`buf/validate/validate.proto`, `google/protobuf/descriptor.proto`),
 /// without source info. Custom options are kept.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/descriptor_set.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/descriptor_set.bin"));
 
 /// The same set as [`FILE_DESCRIPTOR_SET`] with source info, so that the proto
 /// comments can be read (for documentation and generated variable files).
@@ -84,3 +85,8 @@ static DESCRIPTOR_POOL: LazyLock<DescriptorPool> = LazyLock::new(|| {
 pub fn descriptor_pool() -> &'static DescriptorPool {
     &DESCRIPTOR_POOL
 }
+
+/// The README's examples, compiled as doc-tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -3,18 +3,23 @@
 
 use std::fmt;
 
+use crate::KubernetesJobStackInput;
 use crate::org::project_planton::provider::kubernetes::kubernetes_sensitive_value::SensitiveValue;
 use crate::org::project_planton::provider::kubernetes::{
-    KubernetesProviderConfigDigitalOceanDoks, KubernetesProviderConfigGcpGke, KubernetesSensitiveValue,
+    KubernetesProviderConfigDigitalOceanDoks, KubernetesProviderConfigGcpGke,
+    KubernetesSensitiveValue,
 };
-use crate::KubernetesJobStackInput;
 
 /// Prints a secret string without its content.
 struct Redacted<'a>(&'a str);
 
 impl fmt::Debug for Redacted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() { f.write_str("\"\"") } else { f.write_str("<redacted>") }
+        if self.0.is_empty() {
+            f.write_str("\"\"")
+        } else {
+            f.write_str("<redacted>")
+        }
     }
 }
 
@@ -51,7 +56,10 @@ impl fmt::Debug for KubernetesProviderConfigGcpGke {
         f.debug_struct("KubernetesProviderConfigGcpGke")
             .field("cluster_endpoint", &self.cluster_endpoint)
             .field("cluster_ca_data", &self.cluster_ca_data)
-            .field("service_account_key_base64", &Redacted(&self.service_account_key_base64))
+            .field(
+                "service_account_key_base64",
+                &Redacted(&self.service_account_key_base64),
+            )
             .finish()
     }
 }
@@ -68,13 +76,17 @@ impl fmt::Debug for KubernetesProviderConfigDigitalOceanDoks {
 mod tests {
     use super::*;
     use crate::org::project_planton::provider::kubernetes::KubernetesProviderConfig;
-    use crate::{KubernetesJob, KubernetesJobContainerAppEnv, KubernetesJobSpec, KubernetesSecretKeyRef};
+    use crate::{
+        KubernetesJob, KubernetesJobContainerAppEnv, KubernetesJobSpec, KubernetesSecretKeyRef,
+    };
 
     const SECRET: &str = "s3cr3t-Value-9f8e";
 
     #[test]
     fn secret_literals_never_print() {
-        let literal = KubernetesSensitiveValue { sensitive_value: Some(SensitiveValue::Value(SECRET.into())) };
+        let literal = KubernetesSensitiveValue {
+            sensitive_value: Some(SensitiveValue::Value(SECRET.into())),
+        };
         let by_ref = KubernetesSensitiveValue {
             sensitive_value: Some(SensitiveValue::SecretRef(KubernetesSecretKeyRef {
                 namespace: String::new(),
@@ -99,7 +111,9 @@ mod tests {
                     service_account_key_base64: SECRET.into(),
                     ..Default::default()
                 }),
-                digital_ocean_doks: Some(KubernetesProviderConfigDigitalOceanDoks { kube_config: SECRET.into() }),
+                digital_ocean_doks: Some(KubernetesProviderConfigDigitalOceanDoks {
+                    kube_config: SECRET.into(),
+                }),
                 ..Default::default()
             }),
             kubernetes_namespace: "batch".into(),
@@ -109,7 +123,10 @@ mod tests {
             assert!(!text.contains(SECRET), "{text}");
             assert!(text.contains("<redacted>"));
             // What is not secret still shows.
-            assert!(text.contains("db-credentials") && text.contains("batch"), "{text}");
+            assert!(
+                text.contains("db-credentials") && text.contains("batch"),
+                "{text}"
+            );
         }
     }
 }

@@ -21,7 +21,9 @@ use std::sync::LazyLock;
 
 use prost_reflect::{MessageDescriptor, Value};
 
-use crate::{CloudResourceKind, CloudResourceKindMeta, CloudResourceKindVersion, CloudResourceProvider};
+use crate::{
+    CloudResourceKind, CloudResourceKindMeta, CloudResourceKindVersion, CloudResourceProvider,
+};
 
 const KIND_ENUM: &str = "org.project_planton.shared.cloudresourcekind.CloudResourceKind";
 const PROVIDER_ENUM: &str = "org.project_planton.shared.cloudresourcekind.CloudResourceProvider";
@@ -139,7 +141,9 @@ fn build() -> Registry {
     let provider_enum = pool
         .get_enum_by_name(PROVIDER_ENUM)
         .expect("CloudResourceProvider is in the pool");
-    let kind_ext = pool.get_extension_by_name(KIND_META).expect("kind_meta is in the pool");
+    let kind_ext = pool
+        .get_extension_by_name(KIND_META)
+        .expect("kind_meta is in the pool");
     let provider_ext = pool
         .get_extension_by_name(PROVIDER_META)
         .expect("provider_meta is in the pool");
@@ -150,7 +154,9 @@ fn build() -> Registry {
             .map(|v| v.options())
             .filter(|o| o.has_extension(&provider_ext))
             .and_then(|o| match o.get_extension(&provider_ext).as_ref() {
-                Value::Message(m) => m.get_field_by_name("group").and_then(|g| g.as_str().map(str::to_owned)),
+                Value::Message(m) => m
+                    .get_field_by_name("group")
+                    .and_then(|g| g.as_str().map(str::to_owned)),
                 _ => None,
             })
             .unwrap_or_default()
@@ -169,7 +175,11 @@ fn build() -> Registry {
         let Ok(kind) = CloudResourceKind::try_from(value.number()) else {
             continue;
         };
-        let name = if meta.name.is_empty() { value.name().to_owned() } else { meta.name.clone() };
+        let name = if meta.name.is_empty() {
+            value.name().to_owned()
+        } else {
+            meta.name.clone()
+        };
         let provider = meta.provider();
         let version = meta.version();
         kinds.push(KindInfo {
@@ -182,9 +192,21 @@ fn build() -> Registry {
             is_service_kind: meta.is_service_kind,
         });
     }
-    let by_name = kinds.iter().enumerate().map(|(i, k)| (k.name.clone(), i)).collect();
-    let by_kind = kinds.iter().enumerate().map(|(i, k)| (k.kind as i32, i)).collect();
-    Registry { kinds, by_name, by_kind }
+    let by_name = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.name.clone(), i))
+        .collect();
+    let by_kind = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.kind as i32, i))
+        .collect();
+    Registry {
+        kinds,
+        by_name,
+        by_kind,
+    }
 }
 
 /// Every registered kind, in enum order. `unspecified` is not a kind.
@@ -194,7 +216,10 @@ pub fn all_kinds() -> &'static [KindInfo] {
 
 /// The metadata of `kind`, or `None` for `unspecified`.
 pub fn kind_info(kind: CloudResourceKind) -> Option<&'static KindInfo> {
-    REGISTRY.by_kind.get(&(kind as i32)).map(|&i| &REGISTRY.kinds[i])
+    REGISTRY
+        .by_kind
+        .get(&(kind as i32))
+        .map(|&i| &REGISTRY.kinds[i])
 }
 
 /// Looks up a kind by the name a manifest uses (case-sensitive, as in Kubernetes).
@@ -209,16 +234,20 @@ pub fn find_kind(name: &str) -> Option<&'static KindInfo> {
 /// [`UnknownKind`] when no kind has that name; it carries the closest name
 /// when one differs by case or a couple of characters.
 pub fn parse_kind(name: &str) -> Result<CloudResourceKind, UnknownKind> {
-    find_kind(name).map(KindInfo::kind).ok_or_else(|| UnknownKind {
-        name: name.to_owned(),
-        suggestion: closest(name, all_kinds().iter().map(KindInfo::name)).map(str::to_owned),
-    })
+    find_kind(name)
+        .map(KindInfo::kind)
+        .ok_or_else(|| UnknownKind {
+            name: name.to_owned(),
+            suggestion: closest(name, all_kinds().iter().map(KindInfo::name)).map(str::to_owned),
+        })
 }
 
 /// The kinds whose manifest message this crate compiles: the ones a manifest
 /// can be loaded as.
 pub fn supported_kinds() -> impl Iterator<Item = &'static KindInfo> {
-    all_kinds().iter().filter(|k| k.manifest_message().is_some())
+    all_kinds()
+        .iter()
+        .filter(|k| k.manifest_message().is_some())
 }
 
 /// The candidate nearest to `name` by edit distance (case-insensitive), if it

@@ -2,25 +2,40 @@
 //! them, documentation on every element, and the kind registry.
 
 use planton_api::prost::Message;
-use planton_api::prost_reflect::{DynamicMessage, FieldDescriptor, MessageDescriptor, ReflectMessage, Value};
-use planton_api::{CloudResourceKind, CloudResourceProvider, KubernetesJob, descriptor_pool, registry};
+use planton_api::prost_reflect::{
+    DynamicMessage, FieldDescriptor, MessageDescriptor, ReflectMessage, Value,
+};
+use planton_api::{
+    CloudResourceKind, CloudResourceProvider, KubernetesJob, descriptor_pool, registry,
+};
 
 const JOB_PKG: &str = "org.project_planton.provider.kubernetes.kubernetesjob.v1";
 const K8S_PKG: &str = "org.project_planton.provider.kubernetes";
 
 fn message(name: &str) -> MessageDescriptor {
-    descriptor_pool().get_message_by_name(name).unwrap_or_else(|| panic!("{name} is in the pool"))
+    descriptor_pool()
+        .get_message_by_name(name)
+        .unwrap_or_else(|| panic!("{name} is in the pool"))
 }
 
 fn field(msg: &str, name: &str) -> FieldDescriptor {
-    message(msg).get_field_by_name(name).unwrap_or_else(|| panic!("{msg}.{name} exists"))
+    message(msg)
+        .get_field_by_name(name)
+        .unwrap_or_else(|| panic!("{msg}.{name} exists"))
 }
 
 /// The value of extension `ext` on a field's options.
 fn option(field: &FieldDescriptor, ext: &str) -> Value {
-    let ext = descriptor_pool().get_extension_by_name(ext).unwrap_or_else(|| panic!("{ext} is declared"));
+    let ext = descriptor_pool()
+        .get_extension_by_name(ext)
+        .unwrap_or_else(|| panic!("{ext} is declared"));
     let options = field.options();
-    assert!(options.has_extension(&ext), "{} has no ({})", field.full_name(), ext.full_name());
+    assert!(
+        options.has_extension(&ext),
+        "{} has no ({})",
+        field.full_name(),
+        ext.full_name()
+    );
     options.get_extension(&ext).into_owned()
 }
 
@@ -31,11 +46,16 @@ fn rules(field: &FieldDescriptor) -> DynamicMessage {
     }
 }
 
-fn path<'a>(msg: &'a DynamicMessage, path: &str) -> Value {
+fn path(msg: &DynamicMessage, path: &str) -> Value {
     let mut current = Value::Message(msg.clone());
     for part in path.split('.') {
-        let Value::Message(m) = current else { panic!("{part} under a non-message") };
-        current = m.get_field_by_name(part).unwrap_or_else(|| panic!("no {part}")).into_owned();
+        let Value::Message(m) = current else {
+            panic!("{part} under a non-message")
+        };
+        current = m
+            .get_field_by_name(part)
+            .unwrap_or_else(|| panic!("no {part}"))
+            .into_owned();
     }
     current
 }
@@ -56,20 +76,36 @@ fn planton_defaults_are_on_the_optional_spec_fields() {
     for (name, default) in expected {
         let f = field(&spec, name);
         assert!(f.supports_presence(), "{name} is proto3 optional");
-        assert_eq!(option(&f, "org.project_planton.shared.options.default"), Value::String(default.into()), "{name}");
+        assert_eq!(
+            option(&f, "org.project_planton.shared.options.default"),
+            Value::String(default.into()),
+            "{name}"
+        );
     }
     // Fields without a default carry no option.
-    let ext = descriptor_pool().get_extension_by_name("org.project_planton.shared.options.default").unwrap();
-    assert!(!field(&spec, "create_namespace").options().has_extension(&ext));
+    let ext = descriptor_pool()
+        .get_extension_by_name("org.project_planton.shared.options.default")
+        .unwrap();
+    assert!(
+        !field(&spec, "create_namespace")
+            .options()
+            .has_extension(&ext)
+    );
 }
 
 #[test]
 fn default_container_resources_are_on_spec_resources() {
     let f = field(&format!("{JOB_PKG}.KubernetesJobSpec"), "resources");
-    let Value::Message(res) = option(&f, "org.project_planton.provider.kubernetes.default_container_resources") else {
+    let Value::Message(res) = option(
+        &f,
+        "org.project_planton.provider.kubernetes.default_container_resources",
+    ) else {
         panic!("a message option");
     };
-    assert_eq!(res.descriptor().full_name(), format!("{K8S_PKG}.ContainerResources"));
+    assert_eq!(
+        res.descriptor().full_name(),
+        format!("{K8S_PKG}.ContainerResources")
+    );
     assert_eq!(path(&res, "limits.cpu"), Value::String("1000m".into()));
     assert_eq!(path(&res, "limits.memory"), Value::String("1Gi".into()));
     assert_eq!(path(&res, "requests.cpu"), Value::String("50m".into()));
@@ -83,30 +119,53 @@ fn buf_validate_rules_are_readable() {
         path(&rules(&field(&job, "api_version")), "string.const"),
         Value::String("kubernetes.project-planton.org/v1".into())
     );
-    assert_eq!(path(&rules(&field(&job, "kind")), "string.const"), Value::String("KubernetesJob".into()));
-    assert_eq!(path(&rules(&field(&job, "metadata")), "required"), Value::Bool(true));
-    assert_eq!(path(&rules(&field(&job, "spec")), "required"), Value::Bool(true));
+    assert_eq!(
+        path(&rules(&field(&job, "kind")), "string.const"),
+        Value::String("KubernetesJob".into())
+    );
+    assert_eq!(
+        path(&rules(&field(&job, "metadata")), "required"),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        path(&rules(&field(&job, "spec")), "required"),
+        Value::Bool(true)
+    );
 
     let spec = format!("{JOB_PKG}.KubernetesJobSpec");
     let restart = rules(&field(&spec, "restart_policy"));
     assert_eq!(
         path(&restart, "string.in"),
-        Value::List(vec![Value::String("OnFailure".into()), Value::String("Never".into())])
+        Value::List(vec![
+            Value::String("OnFailure".into()),
+            Value::String("Never".into())
+        ])
     );
     let parallelism = rules(&field(&spec, "parallelism"));
     // IGNORE_IF_ZERO_VALUE is 1 in buf.validate's Ignore enum.
     assert_eq!(path(&parallelism, "ignore"), Value::EnumNumber(1));
 
     let host_type = rules(&field(&format!("{K8S_PKG}.HostPathVolumeSource"), "type"));
-    let Value::List(cel) = path(&host_type, "cel") else { panic!("cel is repeated") };
-    let Value::Message(cel) = &cel[0] else { panic!() };
+    let Value::List(cel) = path(&host_type, "cel") else {
+        panic!("cel is repeated")
+    };
+    let Value::Message(cel) = &cel[0] else {
+        panic!()
+    };
     assert_eq!(path(cel, "id"), Value::String("host_path.type".into()));
     let medium = rules(&field(&format!("{K8S_PKG}.EmptyDirVolumeSource"), "medium"));
-    let Value::List(cel) = path(&medium, "cel") else { panic!() };
-    let Value::Message(cel) = &cel[0] else { panic!() };
+    let Value::List(cel) = path(&medium, "cel") else {
+        panic!()
+    };
+    let Value::Message(cel) = &cel[0] else {
+        panic!()
+    };
     assert_eq!(path(cel, "id"), Value::String("empty_dir.medium".into()));
 
-    let kinds = rules(&field(&format!("{K8S_PKG}.KubernetesClusterSelector"), "cluster_kind"));
+    let kinds = rules(&field(
+        &format!("{K8S_PKG}.KubernetesClusterSelector"),
+        "cluster_kind",
+    ));
     assert_eq!(
         path(&kinds, "enum.in"),
         Value::List([400, 207, 607, 1208, 1507].map(Value::I32).to_vec())
@@ -123,7 +182,10 @@ fn foreign_key_options_are_on_spec_namespace() {
         Value::EnumNumber(CloudResourceKind::KubernetesNamespace as i32)
     );
     assert_eq!(
-        option(&f, "org.project_planton.shared.foreignkey.v1.default_kind_field_path"),
+        option(
+            &f,
+            "org.project_planton.shared.foreignkey.v1.default_kind_field_path"
+        ),
         Value::String("spec.name".into())
     );
     assert_eq!(path(&rules(&f), "required"), Value::Bool(true));
@@ -133,12 +195,29 @@ fn foreign_key_options_are_on_spec_namespace() {
 fn field_numbers_and_json_names_match_upstream() {
     let spec = message(&format!("{JOB_PKG}.KubernetesJobSpec"));
     let fields: Vec<(u32, &str)> = vec![
-        (1, "targetCluster"), (2, "namespace"), (3, "createNamespace"), (4, "image"), (5, "resources"),
-        (6, "env"), (7, "parallelism"), (8, "completions"), (9, "backoffLimit"), (10, "activeDeadlineSeconds"),
-        (11, "ttlSecondsAfterFinished"), (12, "completionMode"), (13, "restartPolicy"), (14, "command"),
-        (15, "args"), (16, "configMaps"), (17, "volumeMounts"), (18, "suspend"),
+        (1, "targetCluster"),
+        (2, "namespace"),
+        (3, "createNamespace"),
+        (4, "image"),
+        (5, "resources"),
+        (6, "env"),
+        (7, "parallelism"),
+        (8, "completions"),
+        (9, "backoffLimit"),
+        (10, "activeDeadlineSeconds"),
+        (11, "ttlSecondsAfterFinished"),
+        (12, "completionMode"),
+        (13, "restartPolicy"),
+        (14, "command"),
+        (15, "args"),
+        (16, "configMaps"),
+        (17, "volumeMounts"),
+        (18, "suspend"),
     ];
-    let actual: Vec<(u32, String)> = spec.fields().map(|f| (f.number(), f.json_name().to_owned())).collect();
+    let actual: Vec<(u32, String)> = spec
+        .fields()
+        .map(|f| (f.number(), f.json_name().to_owned()))
+        .collect();
     let expected: Vec<(u32, String)> = fields.into_iter().map(|(n, s)| (n, s.to_owned())).collect();
     assert_eq!(actual, expected);
 }
@@ -150,10 +229,22 @@ fn every_message_and_field_of_ours_is_documented() {
     )
     .unwrap();
     let mut undocumented = Vec::new();
-    for file in set.file.iter().filter(|f| f.name().starts_with("org/project_planton/")) {
-        let info = file.source_code_info.as_ref().expect("source info is embedded");
+    for file in set
+        .file
+        .iter()
+        .filter(|f| f.name().starts_with("org/project_planton/"))
+    {
+        let info = file
+            .source_code_info
+            .as_ref()
+            .expect("source info is embedded");
         let documented = |p: &[i32]| {
-            info.location.iter().any(|l| l.path == p && l.leading_comments.as_deref().is_some_and(|c| !c.trim().is_empty()))
+            info.location.iter().any(|l| {
+                l.path == p
+                    && l.leading_comments
+                        .as_deref()
+                        .is_some_and(|c| !c.trim().is_empty())
+            })
         };
         for (mi, msg) in file.message_type.iter().enumerate() {
             let mp = vec![4, mi as i32];
@@ -163,7 +254,12 @@ fn every_message_and_field_of_ours_is_documented() {
             for (fi, f) in msg.field.iter().enumerate() {
                 let fp = [mp.clone(), vec![2, fi as i32]].concat();
                 if !documented(&fp) {
-                    undocumented.push(format!("{}: field {}.{}", file.name(), msg.name(), f.name()));
+                    undocumented.push(format!(
+                        "{}: field {}.{}",
+                        file.name(),
+                        msg.name(),
+                        f.name()
+                    ));
                 }
             }
         }
@@ -186,8 +282,14 @@ fn registry_knows_kubernetes_job() {
     assert_eq!(info.id_prefix(), "k8sjob");
     assert_eq!(info.api_version(), "kubernetes.project-planton.org/v1");
     assert!(!info.is_service_kind());
-    assert_eq!(info.manifest_message().unwrap(), KubernetesJob::default().descriptor());
-    assert_eq!(registry::parse_kind("KubernetesJob"), Ok(CloudResourceKind::KubernetesJob));
+    assert_eq!(
+        info.manifest_message().unwrap(),
+        KubernetesJob::default().descriptor()
+    );
+    assert_eq!(
+        registry::parse_kind("KubernetesJob"),
+        Ok(CloudResourceKind::KubernetesJob)
+    );
 }
 
 #[test]
@@ -195,8 +297,16 @@ fn registry_knows_cluster_kinds_without_a_manifest_message() {
     let gke = registry::kind_info(CloudResourceKind::GcpGkeCluster).unwrap();
     assert_eq!(CloudResourceKind::GcpGkeCluster as i32, 607);
     assert_eq!(gke.api_version(), "gcp.project-planton.org/v1");
-    assert_eq!(registry::parse_kind("AwsEksCluster").map(|k| k as i32), Ok(207));
-    assert_eq!(registry::find_kind("DigitalOceanKubernetesCluster").unwrap().api_version(), "digital-ocean.project-planton.org/v1");
+    assert_eq!(
+        registry::parse_kind("AwsEksCluster").map(|k| k as i32),
+        Ok(207)
+    );
+    assert_eq!(
+        registry::find_kind("DigitalOceanKubernetesCluster")
+            .unwrap()
+            .api_version(),
+        "digital-ocean.project-planton.org/v1"
+    );
     // This crate compiles no GKE manifest message.
     assert!(gke.manifest_message().is_none());
     let supported: Vec<&str> = registry::supported_kinds().map(|k| k.name()).collect();
@@ -216,8 +326,16 @@ fn registry_is_complete_and_consistent() {
     assert!(all.len() >= 138, "{}", all.len());
     for k in all {
         assert!(!k.id_prefix().is_empty(), "{}", k.name());
-        assert!(k.api_version().ends_with("project-planton.org/v1"), "{}: {}", k.name(), k.api_version());
-        assert_eq!(registry::find_kind(k.name()).map(|i| i.kind()), Some(k.kind()));
+        assert!(
+            k.api_version().ends_with("project-planton.org/v1"),
+            "{}: {}",
+            k.name(),
+            k.api_version()
+        );
+        assert_eq!(
+            registry::find_kind(k.name()).map(|i| i.kind()),
+            Some(k.kind())
+        );
     }
     assert!(registry::kind_info(CloudResourceKind::Unspecified).is_none());
 }
@@ -236,7 +354,11 @@ fn binary_messages_round_trip_through_the_wire_format() {
     let job = KubernetesJob {
         api_version: "kubernetes.project-planton.org/v1".into(),
         kind: "KubernetesJob".into(),
-        spec: Some(planton_api::KubernetesJobSpec { parallelism: Some(0), backoff_limit: Some(3), ..Default::default() }),
+        spec: Some(planton_api::KubernetesJobSpec {
+            parallelism: Some(0),
+            backoff_limit: Some(3),
+            ..Default::default()
+        }),
         ..Default::default()
     };
     let bytes = job.encode_to_vec();

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use prost_reflect::{
-    DynamicMessage, EnumDescriptor, FieldDescriptor, Kind, MapKey, MessageDescriptor, Value as PValue,
+    DynamicMessage, EnumDescriptor, FieldDescriptor, Kind, MapKey, MessageDescriptor,
+    Value as PValue,
 };
 
 use crate::error::FieldError;
@@ -25,7 +26,10 @@ pub(crate) struct Decoder {
 
 impl Decoder {
     pub fn new() -> Self {
-        Decoder { errors: Vec::new(), spans: SourceMap::default() }
+        Decoder {
+            errors: Vec::new(),
+            spans: SourceMap::default(),
+        }
     }
 
     /// Records the position of the document itself (the empty path).
@@ -34,7 +38,11 @@ impl Decoder {
     }
 
     fn error(&mut self, path: &str, location: Location, message: impl Into<String>) {
-        self.errors.push(FieldError { path: path.to_owned(), location, message: message.into() });
+        self.errors.push(FieldError {
+            path: path.to_owned(),
+            location,
+            message: message.into(),
+        });
     }
 
     /// Decodes a mapping node into a message of type `desc`.
@@ -44,25 +52,47 @@ impl Decoder {
             return self.well_known(node, desc, path).unwrap_or(msg);
         }
         let Value::Map(entries) = &node.value else {
-            self.error(path, node.loc, format!("expected a mapping, found {}", node.describe()));
+            self.error(
+                path,
+                node.loc,
+                format!("expected a mapping, found {}", node.describe()),
+            );
             return msg;
         };
         let mut seen: HashMap<u32, Location> = HashMap::new();
         let mut oneofs: HashMap<String, (String, Location)> = HashMap::new();
         for (key, value) in entries {
-            let Value::Scalar { text: name, .. } = &key.value else { continue };
-            let field = desc.get_field_by_json_name(name).or_else(|| desc.get_field_by_name(name));
+            let Value::Scalar { text: name, .. } = &key.value else {
+                continue;
+            };
+            let field = desc
+                .get_field_by_json_name(name)
+                .or_else(|| desc.get_field_by_name(name));
             let Some(field) = field else {
-                let known = desc.fields().map(|f| f.json_name().to_owned()).collect::<Vec<_>>();
+                let known = desc
+                    .fields()
+                    .map(|f| f.json_name().to_owned())
+                    .collect::<Vec<_>>();
                 let hint = closest(name, known.iter().map(String::as_str))
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
-                self.error(&join(path, name), key.loc, format!("unknown field '{name}' in {}{hint}", desc.name()));
+                self.error(
+                    &join(path, name),
+                    key.loc,
+                    format!("unknown field '{name}' in {}{hint}", desc.name()),
+                );
                 continue;
             };
             let field_path = join(path, field.name());
             if let Some(first) = seen.insert(field.number(), key.loc) {
-                self.error(&field_path, key.loc, format!("duplicate field '{}' (first set at {first})", field.json_name()));
+                self.error(
+                    &field_path,
+                    key.loc,
+                    format!(
+                        "duplicate field '{}' (first set at {first})",
+                        field.json_name()
+                    ),
+                );
                 continue;
             }
             self.spans.record(&field_path, Some(key.loc), value.loc);
@@ -83,7 +113,10 @@ impl Decoder {
                     );
                     continue;
                 }
-                oneofs.insert(oneof.name().to_owned(), (field.json_name().to_owned(), key.loc));
+                oneofs.insert(
+                    oneof.name().to_owned(),
+                    (field.json_name().to_owned(), key.loc),
+                );
             }
             if let Some(v) = self.field_value(value, &field, &field_path) {
                 msg.set_field(&field, v);
@@ -98,7 +131,11 @@ impl Decoder {
         }
         if field.is_list() {
             let Value::Seq(items) = &node.value else {
-                self.error(path, node.loc, format!("expected a list, found {}", node.describe()));
+                self.error(
+                    path,
+                    node.loc,
+                    format!("expected a list, found {}", node.describe()),
+                );
                 return None;
             };
             let mut out = Vec::with_capacity(items.len());
@@ -120,19 +157,31 @@ impl Decoder {
 
     fn map(&mut self, node: &Node, field: &FieldDescriptor, path: &str) -> Option<PValue> {
         let Value::Map(entries) = &node.value else {
-            self.error(path, node.loc, format!("expected a mapping, found {}", node.describe()));
+            self.error(
+                path,
+                node.loc,
+                format!("expected a mapping, found {}", node.describe()),
+            );
             return None;
         };
-        let Kind::Message(entry) = field.kind() else { return None };
+        let Kind::Message(entry) = field.kind() else {
+            return None;
+        };
         let key_kind = entry.map_entry_key_field().kind();
         let value_kind = entry.map_entry_value_field().kind();
         let mut out = HashMap::with_capacity(entries.len());
         let mut seen: HashMap<MapKey, Location> = HashMap::new();
         for (k, v) in entries {
-            let Some(key) = self.map_key(k, &key_kind, path) else { continue };
+            let Some(key) = self.map_key(k, &key_kind, path) else {
+                continue;
+            };
             let entry_path = format!("{path}[{}]", key_subscript(&key));
             if let Some(first) = seen.insert(key.clone(), k.loc) {
-                self.error(&entry_path, k.loc, format!("duplicate key (first at {first})"));
+                self.error(
+                    &entry_path,
+                    k.loc,
+                    format!("duplicate key (first at {first})"),
+                );
                 continue;
             }
             self.spans.record(&entry_path, Some(k.loc), v.loc);
@@ -148,17 +197,17 @@ impl Decoder {
     }
 
     fn map_key(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<MapKey> {
-        let Value::Scalar { text, style, tag } = &node.value else { return None };
+        let Value::Scalar { text, style, tag } = &node.value else {
+            return None;
+        };
         let quoted = *style == Style::Quoted || *tag == Some(CoreTag::Str);
         match kind {
             Kind::String => {
-                if !quoted {
-                    if let Some(msg) = ambiguous_string(text) {
-                        // Keys are names, not secrets: the path may show them.
-                        let entry = format!("{path}[{}]", key_subscript(&MapKey::String(text.clone())));
-                        self.error(&entry, node.loc, format!("key: {msg}"));
-                        return None;
-                    }
+                if !quoted && let Some(msg) = ambiguous_string(text) {
+                    // Keys are names, not secrets: the path may show them.
+                    let entry = format!("{path}[{}]", key_subscript(&MapKey::String(text.clone())));
+                    self.error(&entry, node.loc, format!("key: {msg}"));
+                    return None;
                 }
                 Some(MapKey::String(text.clone()))
             }
@@ -166,7 +215,11 @@ impl Decoder {
                 "true" => Some(MapKey::Bool(true)),
                 "false" => Some(MapKey::Bool(false)),
                 _ => {
-                    self.error(path, node.loc, format!("expected a boolean map key, found {}", show(text)));
+                    self.error(
+                        path,
+                        node.loc,
+                        format!("expected a boolean map key, found {}", show(text)),
+                    );
                     None
                 }
             },
@@ -197,7 +250,12 @@ impl Decoder {
         }
     }
 
-    fn scalar<'n>(&mut self, node: &'n Node, expected: &str, path: &str) -> Option<(&'n str, bool)> {
+    fn scalar<'n>(
+        &mut self,
+        node: &'n Node,
+        expected: &str,
+        path: &str,
+    ) -> Option<(&'n str, bool)> {
         match &node.value {
             Value::Scalar { text, style, tag } => {
                 if matches!(tag, Some(CoreTag::Str)) || *style == Style::Quoted {
@@ -207,7 +265,11 @@ impl Decoder {
                 }
             }
             _ => {
-                self.error(path, node.loc, format!("expected {expected}, found {}", node.describe()));
+                self.error(
+                    path,
+                    node.loc,
+                    format!("expected {expected}, found {}", node.describe()),
+                );
                 None
             }
         }
@@ -215,11 +277,9 @@ impl Decoder {
 
     fn string(&mut self, node: &Node, path: &str) -> Option<String> {
         let (text, quoted) = self.scalar(node, "a string", path)?;
-        if !quoted {
-            if let Some(msg) = ambiguous_string(text) {
-                self.error(path, node.loc, msg);
-                return None;
-            }
+        if !quoted && let Some(msg) = ambiguous_string(text) {
+            self.error(path, node.loc, msg);
+            return None;
         }
         Some(text.to_owned())
     }
@@ -229,7 +289,11 @@ impl Decoder {
         match decode_base64(text) {
             Some(b) => Some(PValue::Bytes(b.into())),
             None => {
-                self.error(path, node.loc, "expected base64 text (standard or URL-safe alphabet)");
+                self.error(
+                    path,
+                    node.loc,
+                    "expected base64 text (standard or URL-safe alphabet)",
+                );
                 None
             }
         }
@@ -237,12 +301,17 @@ impl Decoder {
 
     fn boolean(&mut self, node: &Node, path: &str) -> Option<PValue> {
         let (text, quoted) = self.scalar(node, "a boolean (true or false)", path)?;
-        if !quoted {
-            if let Plain::Bool(b) = scalar::resolve(text) {
-                return Some(PValue::Bool(b));
-            }
+        if !quoted && let Plain::Bool(b) = scalar::resolve(text) {
+            return Some(PValue::Bool(b));
         }
-        self.error(path, node.loc, format!("expected a boolean (true or false), found {}", show_scalar(text, quoted)));
+        self.error(
+            path,
+            node.loc,
+            format!(
+                "expected a boolean (true or false), found {}",
+                show_scalar(text, quoted)
+            ),
+        );
         None
     }
 
@@ -253,7 +322,11 @@ impl Decoder {
                 "NaN" => Some(f64::NAN),
                 "Infinity" => Some(f64::INFINITY),
                 "-Infinity" => Some(f64::NEG_INFINITY),
-                t => t.trim().parse::<f64>().ok().filter(|f| f.is_finite() && !t.trim().is_empty()),
+                t => t
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite() && !t.trim().is_empty()),
             }
         } else {
             match scalar::resolve(text) {
@@ -263,7 +336,11 @@ impl Decoder {
             }
         };
         let Some(value) = value else {
-            self.error(path, node.loc, format!("expected a number, found {}", show_scalar(text, quoted)));
+            self.error(
+                path,
+                node.loc,
+                format!("expected a number, found {}", show_scalar(text, quoted)),
+            );
             return None;
         };
         if matches!(kind, Kind::Float) {
@@ -277,22 +354,37 @@ impl Decoder {
     }
 
     fn integer(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<PValue> {
-        let unsigned = matches!(kind, Kind::Uint32 | Kind::Uint64 | Kind::Fixed32 | Kind::Fixed64);
-        let expected = if unsigned { "an unsigned integer" } else { "an integer" };
+        let unsigned = matches!(
+            kind,
+            Kind::Uint32 | Kind::Uint64 | Kind::Fixed32 | Kind::Fixed64
+        );
+        let expected = if unsigned {
+            "an unsigned integer"
+        } else {
+            "an integer"
+        };
         let (text, quoted) = self.scalar(node, expected, path)?;
         let value: Option<i128> = if quoted {
             // proto3 JSON: integers may be written as decimal strings.
             let t = text.trim();
-            (!t.is_empty() && t == text).then(|| t.parse::<i128>().ok()).flatten()
+            (!t.is_empty() && t == text)
+                .then(|| t.parse::<i128>().ok())
+                .flatten()
         } else {
             match scalar::resolve(text) {
                 Plain::Int(i) => Some(i),
-                Plain::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e20 => Some(f as i128),
+                Plain::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e20 => {
+                    Some(f as i128)
+                }
                 _ => None,
             }
         };
         let Some(value) = value else {
-            self.error(path, node.loc, format!("expected {expected}, found {}", show_scalar(text, quoted)));
+            self.error(
+                path,
+                node.loc,
+                format!("expected {expected}, found {}", show_scalar(text, quoted)),
+            );
             return None;
         };
         let (name, fits) = match kind {
@@ -302,7 +394,11 @@ impl Decoder {
             _ => ("uint64", u64::try_from(value).is_ok()),
         };
         if !fits {
-            self.error(path, node.loc, format!("{value} is out of range for {name}"));
+            self.error(
+                path,
+                node.loc,
+                format!("{value} is out of range for {name}"),
+            );
             return None;
         }
         // The range was checked just above, so the conversions cannot fail.
@@ -319,26 +415,40 @@ impl Decoder {
         if let Some(v) = desc.get_value_by_name(text) {
             return Some(PValue::EnumNumber(v.number()));
         }
-        if !quoted {
-            if let Plain::Int(i) = scalar::resolve(text) {
-                if let Ok(n) = i32::try_from(i) {
-                    return Some(PValue::EnumNumber(n));
-                }
-            }
+        if !quoted
+            && let Plain::Int(i) = scalar::resolve(text)
+            && let Ok(n) = i32::try_from(i)
+        {
+            return Some(PValue::EnumNumber(n));
         }
         let names: Vec<String> = desc.values().map(|v| v.name().to_owned()).collect();
         let hint = if names.len() <= 8 {
             format!("; expected one of {}", names.join(", "))
         } else {
-            closest(text, names.iter().map(String::as_str)).map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default()
+            closest(text, names.iter().map(String::as_str))
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_default()
         };
-        self.error(path, node.loc, format!("unknown value {} for enum {}{hint}", show(text), desc.name()));
+        self.error(
+            path,
+            node.loc,
+            format!(
+                "unknown value {} for enum {}{hint}",
+                show(text),
+                desc.name()
+            ),
+        );
         None
     }
 
     /// Well-known types have their own JSON forms: hand the subtree, as JSON,
     /// to prost-reflect's proto3-JSON reader.
-    fn well_known(&mut self, node: &Node, desc: &MessageDescriptor, path: &str) -> Option<DynamicMessage> {
+    fn well_known(
+        &mut self,
+        node: &Node,
+        desc: &MessageDescriptor,
+        path: &str,
+    ) -> Option<DynamicMessage> {
         let json = to_json(node);
         match DynamicMessage::deserialize(desc.clone(), json) {
             Ok(m) => Some(m),
@@ -376,7 +486,11 @@ fn ambiguous_string(text: &str) -> Option<String> {
 fn show(text: &str) -> String {
     const MAX: usize = 40;
     let cut: String = text.chars().take(MAX).collect();
-    let ellipsis = if text.chars().count() > MAX { "..." } else { "" };
+    let ellipsis = if text.chars().count() > MAX {
+        "..."
+    } else {
+        ""
+    };
     format!("{cut:?}{ellipsis}")
 }
 
@@ -391,7 +505,11 @@ fn show_scalar(text: &str, quoted: bool) -> String {
 }
 
 fn join(path: &str, name: &str) -> String {
-    if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") }
+    if path.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
 }
 
 /// A map key as protovalidate writes it in a field path.
@@ -422,7 +540,10 @@ pub(crate) fn key_subscript(key: &MapKey) -> String {
     }
 }
 
-pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
     candidates
         .map(|c| (strsim::levenshtein(&lower, &c.to_ascii_lowercase()), c))
@@ -505,7 +626,10 @@ mod tests {
 
     #[test]
     fn map_keys_as_protovalidate_writes_them() {
-        assert_eq!(key_subscript(&MapKey::String("API_KEY".into())), r#""API_KEY""#);
+        assert_eq!(
+            key_subscript(&MapKey::String("API_KEY".into())),
+            r#""API_KEY""#
+        );
         assert_eq!(key_subscript(&MapKey::String(r#"a"b"#.into())), r#""a\"b""#);
         assert_eq!(key_subscript(&MapKey::I64(-3)), "-3");
         assert_eq!(key_subscript(&MapKey::Bool(true)), "true");

@@ -133,7 +133,9 @@ fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
 /// Whether `s` can be written unquoted and read back as the same string by
 /// YAML 1.1 and YAML 1.2 readers alike.
 fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
     if first.is_whitespace() || s.ends_with(char::is_whitespace) {
         return false;
     }
@@ -144,7 +146,9 @@ fn is_plain_safe(s: &str) -> bool {
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
         return false;
     }
-    if s.chars().any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}')) {
+    if s.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}'))
+    {
         return false;
     }
     // Any flow indicator is harmless in block context but not inside flow
@@ -165,7 +169,10 @@ fn is_plain_safe(s: &str) -> bool {
 /// YAML 1.2 core schema: null, booleans, and the numbers it adds (`0o17`, `.5e3`).
 fn reads_as_string_in_yaml_1_2(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
-    if matches!(lower.as_str(), "null" | "true" | "false" | ".inf" | "+.inf" | "-.inf" | ".nan") {
+    if matches!(
+        lower.as_str(),
+        "null" | "true" | "false" | ".inf" | "+.inf" | "-.inf" | ".nan"
+    ) {
         return false;
     }
     // Anything that starts like a number is quoted unless it clearly is not one
@@ -173,7 +180,9 @@ fn reads_as_string_in_yaml_1_2(s: &str) -> bool {
     // exponent form, are treated as numbers.
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     let numeric = !body.is_empty()
-        && body.chars().all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | '_' | 'x' | 'o' | 'X' | 'O' | '+' | '-'))
+        && body.chars().all(|c| {
+            c.is_ascii_hexdigit() || matches!(c, '.' | '_' | 'x' | 'o' | 'X' | 'O' | '+' | '-')
+        })
         && body.starts_with(|c: char| c.is_ascii_digit() || c == '.');
     !numeric || body.matches('.').count() > 1
 }
@@ -239,8 +248,34 @@ mod tests {
 
     #[test]
     fn ambiguous_strings_are_quoted() {
-        for s in ["yes", "no", "on", "y", "0755", "1.10", "123", "1e3", "null", "~", "", " x", "x ", "a: b",
-                  "-c", "true", "2024-01-01", "1:30", ".5", "0o17", "<<", "#x", "a #b", "@x", "*x", "x:"] {
+        for s in [
+            "yes",
+            "no",
+            "on",
+            "y",
+            "0755",
+            "1.10",
+            "123",
+            "1e3",
+            "null",
+            "~",
+            "",
+            " x",
+            "x ",
+            "a: b",
+            "-c",
+            "true",
+            "2024-01-01",
+            "1:30",
+            ".5",
+            "0o17",
+            "<<",
+            "#x",
+            "a #b",
+            "@x",
+            "*x",
+            "x:",
+        ] {
             let out = to_yaml(&json!({ "k": s }));
             assert!(out.starts_with("k: \""), "{s:?} -> {out}");
         }
@@ -248,8 +283,18 @@ mod tests {
 
     #[test]
     fn ordinary_strings_are_plain() {
-        for s in ["nginx", "v1.2.0", "1.2.3", "100Mi", "1000m", "postgres://db:5432/app", "/app/migrate.py",
-                  "myregistry/migration-runner", "NonIndexed", "Hello world"] {
+        for s in [
+            "nginx",
+            "v1.2.0",
+            "1.2.3",
+            "100Mi",
+            "1000m",
+            "postgres://db:5432/app",
+            "/app/migrate.py",
+            "myregistry/migration-runner",
+            "NonIndexed",
+            "Hello world",
+        ] {
             let out = to_yaml(&json!({ "k": s }));
             assert_eq!(out, format!("k: {s}\n"));
         }
@@ -258,7 +303,10 @@ mod tests {
     #[test]
     fn nesting_and_sorting() {
         let v = json!({"b": [1, {"w": true, "x": "s"}, [2]], "a": {}, "c": []});
-        assert_eq!(to_yaml(&v), "a: {}\nb:\n  - 1\n  - w: true\n    x: s\n  -\n    - 2\nc: []\n");
+        assert_eq!(
+            to_yaml(&v),
+            "a: {}\nb:\n  - 1\n  - w: true\n    x: s\n  -\n    - 2\nc: []\n"
+        );
     }
 
     #[test]

@@ -134,14 +134,18 @@ impl Loader {
     /// missing or unsupported `kind`, or does not fit the message schema.
     pub fn load_str(&self, text: &str) -> Result<Document, LoadError> {
         let root = self.parse(text)?;
-        let yaml::Value::Map(entries) = &root.value else { unreachable!("parse checks the root") };
+        let yaml::Value::Map(entries) = &root.value else {
+            unreachable!("parse checks the root")
+        };
         let supported = || self.kinds().map(str::to_owned).collect::<Vec<_>>();
         let kind_node = entries
             .iter()
             .find(|(k, _)| matches!(&k.value, yaml::Value::Scalar { text, .. } if text == "kind"))
             .map(|(_, v)| v);
         let Some(kind_node) = kind_node.filter(|n| !n.is_null()) else {
-            return Err(LoadError::MissingKind { supported: supported() });
+            return Err(LoadError::MissingKind {
+                supported: supported(),
+            });
         };
         let yaml::Value::Scalar { text: kind, .. } = &kind_node.value else {
             return Err(LoadError::Fields(vec![FieldError {
@@ -178,11 +182,23 @@ impl Loader {
 
     fn parse(&self, text: &str) -> Result<yaml::Node, LoadError> {
         if text.len() > self.max_input_bytes {
-            return Err(LoadError::TooLarge { size: text.len(), limit: self.max_input_bytes });
+            return Err(LoadError::TooLarge {
+                size: text.len(),
+                limit: self.max_input_bytes,
+            });
         }
-        let root = yaml::parse(text, yaml::Limits { max_depth: self.max_depth, max_nodes: self.max_nodes })?;
+        let root = yaml::parse(
+            text,
+            yaml::Limits {
+                max_depth: self.max_depth,
+                max_nodes: self.max_nodes,
+            },
+        )?;
         if !matches!(root.value, yaml::Value::Map(_)) {
-            return Err(LoadError::NotAMapping { found: root.describe(), location: root.loc });
+            return Err(LoadError::NotAMapping {
+                found: root.describe(),
+                location: root.loc,
+            });
         }
         Ok(root)
     }
@@ -194,10 +210,18 @@ fn decode_root(root: &yaml::Node, desc: &MessageDescriptor) -> Result<Document, 
     let message = decoder.message(root, desc, "");
     if !decoder.errors.is_empty() {
         let mut errors = decoder.errors;
-        errors.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.path.cmp(&b.path)));
+        errors.sort_by(|a, b| {
+            a.location
+                .cmp(&b.location)
+                .then_with(|| a.path.cmp(&b.path))
+        });
         return Err(LoadError::Fields(errors));
     }
-    Ok(Document { kind: String::new(), message, source_map: decoder.spans })
+    Ok(Document {
+        kind: String::new(),
+        message,
+        source_map: decoder.spans,
+    })
 }
 
 /// A loaded manifest: its kind, the decoded message and where each field was
@@ -215,7 +239,10 @@ impl fmt::Debug for Document {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Document")
             .field("kind", &self.kind)
-            .field("message", &format_args!("<{}>", self.message.descriptor().full_name()))
+            .field(
+                "message",
+                &format_args!("<{}>", self.message.descriptor().full_name()),
+            )
             .field("fields_located", &self.source_map.len())
             .finish()
     }

@@ -114,9 +114,18 @@ mod tests {
 
     #[test]
     fn parents_walk_up_to_the_root() {
-        assert_eq!(parent_path("spec.volume_mounts[1].name"), Some("spec.volume_mounts[1]"));
-        assert_eq!(parent_path("spec.volume_mounts[1]"), Some("spec.volume_mounts"));
-        assert_eq!(parent_path(r#"spec.env.secrets["a.b[c]"]"#), Some("spec.env.secrets"));
+        assert_eq!(
+            parent_path("spec.volume_mounts[1].name"),
+            Some("spec.volume_mounts[1]")
+        );
+        assert_eq!(
+            parent_path("spec.volume_mounts[1]"),
+            Some("spec.volume_mounts")
+        );
+        assert_eq!(
+            parent_path(r#"spec.env.secrets["a.b[c]"]"#),
+            Some("spec.env.secrets")
+        );
         assert_eq!(parent_path("spec"), Some(""));
         assert_eq!(parent_path(""), None);
     }

@@ -28,7 +28,9 @@ pub(crate) fn resolve(text: &str) -> Plain {
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
             return Plain::Bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Plain::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Plain::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Plain::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Plain::Float(f64::NAN),
         _ => {}
@@ -44,10 +46,10 @@ pub(crate) fn resolve(text: &str) -> Plain {
     if let Some(i) = parse_go_int(&plain) {
         return Plain::Int(i);
     }
-    if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
-            return Plain::Float(f);
-        }
+    if is_yaml_float(&plain)
+        && let Ok(f) = plain.parse::<f64>()
+    {
+        return Plain::Float(f);
     }
     Plain::Str
 }
@@ -60,22 +62,27 @@ fn parse_go_int(s: &str) -> Option<i128> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let (radix, digits) = if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        (16, d)
-    } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
-        (8, d)
-    } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-        (2, d)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
+    let (radix, digits) =
+        if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (16, d)
+        } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+            (8, d)
+        } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+            (2, d)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (8, &body[1..])
+        } else {
+            (10, body)
+        };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
     let magnitude = u64::from_str_radix(digits, radix).ok()?;
-    let value = if neg { -i128::from(magnitude) } else { i128::from(magnitude) };
+    let value = if neg {
+        -i128::from(magnitude)
+    } else {
+        i128::from(magnitude)
+    };
     // ParseInt covers i64; ParseUint covers the positive rest of u64.
     (value >= i128::from(i64::MIN)).then_some(value)
 }
@@ -110,7 +117,13 @@ fn is_timestamp(s: &str) -> bool {
     };
     let day_len = rest.bytes().take_while(u8::is_ascii_digit).count();
     let all_digits = |t: &str| t.bytes().all(|c| c.is_ascii_digit());
-    if y.len() != 4 || !all_digits(y) || m.is_empty() || m.len() > 2 || !all_digits(m) || !(1..=2).contains(&day_len) {
+    if y.len() != 4
+        || !all_digits(y)
+        || m.is_empty()
+        || m.len() > 2
+        || !all_digits(m)
+        || !(1..=2).contains(&day_len)
+    {
         return false;
     }
     let tail = &rest[day_len..];
@@ -164,7 +177,10 @@ mod tests {
         // Not octal, so go-yaml falls back to the float reading.
         assert_eq!(resolve("08"), Plain::Float(8.0));
         // Beyond u64: a float.
-        assert_eq!(resolve("18446744073709551616"), Plain::Float(18446744073709551616.0));
+        assert_eq!(
+            resolve("18446744073709551616"),
+            Plain::Float(18446744073709551616.0)
+        );
     }
 
     #[test]
@@ -175,7 +191,18 @@ mod tests {
         assert_eq!(resolve("1."), Plain::Float(1.0));
         assert_eq!(resolve(".inf"), Plain::Float(f64::INFINITY));
         assert!(matches!(resolve(".nan"), Plain::Float(f) if f.is_nan()));
-        for t in ["1.2.0", "v1", "1e", "0x", "-", "+", ".", "3-2", "1:20x", "postgres://db:5432"] {
+        for t in [
+            "1.2.0",
+            "v1",
+            "1e",
+            "0x",
+            "-",
+            "+",
+            ".",
+            "3-2",
+            "1:20x",
+            "postgres://db:5432",
+        ] {
             assert_eq!(resolve(t), Plain::Str, "{t}");
         }
     }

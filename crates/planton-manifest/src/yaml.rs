@@ -42,7 +42,11 @@ pub(crate) enum CoreTag {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Value {
-    Scalar { text: String, style: Style, tag: Option<CoreTag> },
+    Scalar {
+        text: String,
+        style: Style,
+        tag: Option<CoreTag>,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -58,10 +62,17 @@ pub(crate) struct Node {
 impl Node {
     pub fn is_null(&self) -> bool {
         match &self.value {
-            Value::Scalar { text, style: Style::Plain, tag: None } => {
+            Value::Scalar {
+                text,
+                style: Style::Plain,
+                tag: None,
+            } => {
                 matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
             }
-            Value::Scalar { tag: Some(CoreTag::Null), .. } => true,
+            Value::Scalar {
+                tag: Some(CoreTag::Null),
+                ..
+            } => true,
             _ => false,
         }
     }
@@ -82,8 +93,19 @@ fn loc(span: &Span) -> Location {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, loc: Location, anchor: usize, size: usize },
-    Map { entries: Vec<(Node, Node)>, key: Option<Node>, loc: Location, anchor: usize, size: usize },
+    Seq {
+        items: Vec<Node>,
+        loc: Location,
+        anchor: usize,
+        size: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        loc: Location,
+        anchor: usize,
+        size: usize,
+    },
 }
 
 /// Parses `text` into the tree of its single document.
@@ -118,16 +140,27 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
             Event::SequenceStart(anchor, tag) => {
                 check_collection_tag(tag.as_deref(), "seq", &span)?;
                 if stack.len() >= limits.max_depth {
-                    return Err(LoadError::TooDeep { limit: limits.max_depth, location: loc(&span) });
+                    return Err(LoadError::TooDeep {
+                        limit: limits.max_depth,
+                        location: loc(&span),
+                    });
                 }
                 total += 1;
-                stack.push(Frame::Seq { items: Vec::new(), loc: loc(&span), anchor, size: 1 });
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    loc: loc(&span),
+                    anchor,
+                    size: 1,
+                });
                 continue;
             }
             Event::MappingStart(anchor, tag) => {
                 check_collection_tag(tag.as_deref(), "map", &span)?;
                 if stack.len() >= limits.max_depth {
-                    return Err(LoadError::TooDeep { limit: limits.max_depth, location: loc(&span) });
+                    return Err(LoadError::TooDeep {
+                        limit: limits.max_depth,
+                        location: loc(&span),
+                    });
                 }
                 total += 1;
                 stack.push(Frame::Map {
@@ -140,16 +173,35 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 continue;
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { items, loc, anchor, size }) => {
-                    let node = Node { value: Value::Seq(items), loc, size };
+                Some(Frame::Seq {
+                    items,
+                    loc,
+                    anchor,
+                    size,
+                }) => {
+                    let node = Node {
+                        value: Value::Seq(items),
+                        loc,
+                        size,
+                    };
                     remember(&mut anchors, anchor, &node);
                     node
                 }
                 _ => unreachable!("the parser balances sequence events"),
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { entries, loc, anchor, size, .. }) => {
-                    let node = Node { value: Value::Map(merge_keys(entries)?), loc, size };
+                Some(Frame::Map {
+                    entries,
+                    loc,
+                    anchor,
+                    size,
+                    ..
+                }) => {
+                    let node = Node {
+                        value: Value::Map(merge_keys(entries)?),
+                        loc,
+                        size,
+                    };
                     remember(&mut anchors, anchor, &node);
                     node
                 }
@@ -163,7 +215,11 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 };
                 total += 1;
                 let node = Node {
-                    value: Value::Scalar { text: text.into_owned(), style, tag },
+                    value: Value::Scalar {
+                        text: text.into_owned(),
+                        style,
+                        tag,
+                    },
                     loc: loc(&span),
                     size: 1,
                 };
@@ -180,7 +236,10 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 // The aliased subtree is copied: charge all of its nodes.
                 total = total.saturating_add(target.size);
                 if total > limits.max_nodes {
-                    return Err(LoadError::TooManyNodes { limit: limits.max_nodes, location: loc(&span) });
+                    return Err(LoadError::TooManyNodes {
+                        limit: limits.max_nodes,
+                        location: loc(&span),
+                    });
                 }
                 let mut node = target.clone();
                 node.loc = loc(&span);
@@ -188,7 +247,10 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
             }
         };
         if total > limits.max_nodes {
-            return Err(LoadError::TooManyNodes { limit: limits.max_nodes, location: node.loc });
+            return Err(LoadError::TooManyNodes {
+                limit: limits.max_nodes,
+                location: node.loc,
+            });
         }
         // Attach the finished node to its parent, or make it the document root.
         match stack.last_mut() {
@@ -204,13 +266,18 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 *size += node.size;
                 items.push(node);
             }
-            Some(Frame::Map { entries, key, size, .. }) => {
+            Some(Frame::Map {
+                entries, key, size, ..
+            }) => {
                 *size += node.size;
                 match key.take() {
                     None => {
                         if !matches!(node.value, Value::Scalar { .. }) {
                             return Err(LoadError::Syntax {
-                                message: format!("mapping keys must be scalars, found {}", node.describe()),
+                                message: format!(
+                                    "mapping keys must be scalars, found {}",
+                                    node.describe()
+                                ),
                                 location: node.loc,
                             });
                         }
@@ -241,7 +308,10 @@ fn check_collection_tag(tag: Option<&Tag>, expected: &str, span: &Span) -> Resul
     match tag {
         None => Ok(()),
         Some(t) if core_tag(t) == Some(expected) => Ok(()),
-        Some(t) => Err(LoadError::Syntax { message: format!("unsupported tag '{t}'"), location: loc(span) }),
+        Some(t) => Err(LoadError::Syntax {
+            message: format!("unsupported tag '{t}'"),
+            location: loc(span),
+        }),
     }
 }
 
@@ -257,7 +327,10 @@ fn scalar_tag(tag: Option<&Tag>, span: &Span) -> Result<Option<CoreTag>, LoadErr
         Some("float") => Ok(Some(CoreTag::Float)),
         Some("bool") => Ok(Some(CoreTag::Bool)),
         Some("null") => Ok(Some(CoreTag::Null)),
-        _ => Err(LoadError::Syntax { message: format!("unsupported tag '{tag}'"), location: loc(span) }),
+        _ => Err(LoadError::Syntax {
+            message: format!("unsupported tag '{tag}'"),
+            location: loc(span),
+        }),
     }
 }
 
@@ -281,7 +354,10 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError
                             Value::Map(m) => sources.push(m),
                             _ => {
                                 return Err(LoadError::Syntax {
-                                    message: format!("a merge key ('<<') takes mappings, found {}", item.describe()),
+                                    message: format!(
+                                        "a merge key ('<<') takes mappings, found {}",
+                                        item.describe()
+                                    ),
                                     location: item.loc,
                                 });
                             }
@@ -290,7 +366,10 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError
                 }
                 _ => {
                     return Err(LoadError::Syntax {
-                        message: format!("a merge key ('<<') takes a mapping, found {}", v.describe()),
+                        message: format!(
+                            "a merge key ('<<') takes a mapping, found {}",
+                            v.describe()
+                        ),
                         location: v.loc,
                     });
                 }
@@ -303,7 +382,8 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError
         Value::Scalar { text, .. } => text.clone(),
         _ => String::new(),
     };
-    let mut seen: std::collections::HashSet<String> = own.iter().map(|(k, _)| key_text(k)).collect();
+    let mut seen: std::collections::HashSet<String> =
+        own.iter().map(|(k, _)| key_text(k)).collect();
     for source in sources {
         for (k, v) in source {
             if seen.insert(key_text(&k)) {
@@ -318,7 +398,10 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError
 mod tests {
     use super::*;
 
-    const LIMITS: Limits = Limits { max_depth: 100, max_nodes: 10_000 };
+    const LIMITS: Limits = Limits {
+        max_depth: 100,
+        max_nodes: 10_000,
+    };
 
     fn map_keys(node: &Node) -> Vec<String> {
         match &node.value {
@@ -336,17 +419,23 @@ mod tests {
     #[test]
     fn positions_are_one_based() {
         let root = parse("a: 1\nbb:\n  c: x\n", LIMITS).unwrap();
-        let Value::Map(entries) = &root.value else { panic!() };
+        let Value::Map(entries) = &root.value else {
+            panic!()
+        };
         assert_eq!(entries[0].1.loc, Location::new(1, 4));
         assert_eq!(entries[1].0.loc, Location::new(2, 1));
-        let Value::Map(inner) = &entries[1].1.value else { panic!() };
+        let Value::Map(inner) = &entries[1].1.value else {
+            panic!()
+        };
         assert_eq!(inner[0].1.loc, Location::new(3, 6));
     }
 
     #[test]
     fn merge_keys_fill_missing_entries_only() {
         let root = parse("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n", LIMITS).unwrap();
-        let Value::Map(entries) = &root.value else { panic!() };
+        let Value::Map(entries) = &root.value else {
+            panic!()
+        };
         let m = &entries[1].1;
         assert_eq!(map_keys(m), ["y", "x"]);
     }
@@ -359,20 +448,32 @@ mod tests {
             text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
         }
         let err = parse(&text, LIMITS).unwrap_err();
-        assert!(matches!(err, LoadError::TooManyNodes { limit: 10_000, .. }), "{err}");
+        assert!(
+            matches!(err, LoadError::TooManyNodes { limit: 10_000, .. }),
+            "{err}"
+        );
     }
 
     #[test]
     fn depth_is_limited() {
         let text = "[".repeat(200) + &"]".repeat(200);
-        assert!(matches!(parse(&text, LIMITS), Err(LoadError::TooDeep { limit: 100, .. })));
+        assert!(matches!(
+            parse(&text, LIMITS),
+            Err(LoadError::TooDeep { limit: 100, .. })
+        ));
     }
 
     #[test]
     fn a_second_document_is_refused_but_an_empty_one_is_not() {
-        assert!(matches!(parse("a: 1\n---\nb: 2\n", LIMITS), Err(LoadError::MultipleDocuments { .. })));
+        assert!(matches!(
+            parse("a: 1\n---\nb: 2\n", LIMITS),
+            Err(LoadError::MultipleDocuments { .. })
+        ));
         assert!(parse("---\na: 1\n---\n", LIMITS).is_ok());
-        assert!(matches!(parse("# nothing\n", LIMITS), Err(LoadError::Empty)));
+        assert!(matches!(
+            parse("# nothing\n", LIMITS),
+            Err(LoadError::Empty)
+        ));
     }
 
     #[test]

@@ -7,12 +7,18 @@ use planton_api::registry;
 use planton_manifest::{Loader, to_json_string, to_yaml_string};
 
 fn loader() -> Loader {
-    Loader::for_kinds(registry::supported_kinds().map(|k| (k.name().to_owned(), k.manifest_message().unwrap())))
+    Loader::for_kinds(
+        registry::supported_kinds().map(|k| (k.name().to_owned(), k.manifest_message().unwrap())),
+    )
 }
 
 fn outcome(text: &str) -> String {
     match loader().load_str(text) {
-        Ok(doc) => format!("loaded as {}\n{}", doc.kind(), to_json_string(doc.message())),
+        Ok(doc) => format!(
+            "loaded as {}\n{}",
+            doc.kind(),
+            to_json_string(doc.message())
+        ),
         Err(e) => format!("error\n{e}\n"),
     }
 }
@@ -31,7 +37,12 @@ fn examples() -> Vec<(String, String)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     assert!(out.len() >= 5, "the bundled examples are found");
@@ -42,31 +53,62 @@ fn examples() -> Vec<(String, String)> {
 fn examples_round_trip_through_json_and_yaml() {
     let loader = loader();
     for (name, text) in examples() {
-        let first = loader.load_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let first = loader
+            .load_str(&text)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let json = to_json_string(first.message());
-        let from_json = loader.load_str(&json).unwrap_or_else(|e| panic!("{name} (JSON): {e}\n{json}"));
-        assert_eq!(from_json.message(), first.message(), "{name}: YAML -> JSON -> message");
+        let from_json = loader
+            .load_str(&json)
+            .unwrap_or_else(|e| panic!("{name} (JSON): {e}\n{json}"));
+        assert_eq!(
+            from_json.message(),
+            first.message(),
+            "{name}: YAML -> JSON -> message"
+        );
         let yaml = to_yaml_string(first.message());
-        let from_yaml = loader.load_str(&yaml).unwrap_or_else(|e| panic!("{name} (YAML): {e}\n{yaml}"));
-        assert_eq!(from_yaml.message(), first.message(), "{name}: YAML -> YAML -> message");
+        let from_yaml = loader
+            .load_str(&yaml)
+            .unwrap_or_else(|e| panic!("{name} (YAML): {e}\n{yaml}"));
+        assert_eq!(
+            from_yaml.message(),
+            first.message(),
+            "{name}: YAML -> YAML -> message"
+        );
         // Writing is deterministic and stable: a second round writes the same text.
         assert_eq!(to_yaml_string(from_yaml.message()), yaml, "{name}");
         assert_eq!(to_json_string(from_json.message()), json, "{name}");
         // And the typed message agrees with the dynamic one.
         let typed: planton_api::KubernetesJob = first.to_typed().unwrap();
-        assert_eq!(typed.metadata.unwrap().name, first.message().get_field_by_name("metadata").unwrap()
-            .as_message().unwrap().get_field_by_name("name").unwrap().as_str().unwrap());
+        assert_eq!(
+            typed.metadata.unwrap().name,
+            first
+                .message()
+                .get_field_by_name("metadata")
+                .unwrap()
+                .as_message()
+                .unwrap()
+                .get_field_by_name("name")
+                .unwrap()
+                .as_str()
+                .unwrap()
+        );
     }
 }
 
 #[test]
 fn positions_are_recorded_for_every_written_field() {
-    let (_, text) = examples().into_iter().find(|(n, _)| n == "data-migration.yaml").unwrap();
+    let (_, text) = examples()
+        .into_iter()
+        .find(|(n, _)| n == "data-migration.yaml")
+        .unwrap();
     let doc = loader().load_str(&text).unwrap();
     let map = doc.source_map();
     let at = |path: &str| map.value(path).map(|l| (l.line, l.column));
     let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    assert_eq!(at("spec.backoff_limit"), Some((line_of("backoffLimit: 3"), 17)));
+    assert_eq!(
+        at("spec.backoff_limit"),
+        Some((line_of("backoffLimit: 3"), 17))
+    );
     assert_eq!(at("spec.command[1]"), Some((line_of("/app/migrate.py"), 7)));
     assert_eq!(
         at(r#"spec.env.secrets["DATABASE_PASSWORD"].secret_ref.name"#),
@@ -74,16 +116,32 @@ fn positions_are_recorded_for_every_written_field() {
     );
     assert_eq!(map.key("spec.backoff_limit").map(|l| l.column), Some(3));
     // A path that was not written falls back to the nearest written ancestor.
-    assert_eq!(map.locate("spec.image.pull_secret_name"), map.value("spec.image"));
+    assert_eq!(
+        map.locate("spec.image.pull_secret_name"),
+        map.value("spec.image")
+    );
 }
 
 #[test]
 fn all_field_errors_are_reported_in_input_order() {
-    let text = "kind: KubernetesJob\nspec:\n  suspend: maybe\n  parallelism: -2\n  image: {repo: [x]}\n";
+    let text =
+        "kind: KubernetesJob\nspec:\n  suspend: maybe\n  parallelism: -2\n  image: {repo: [x]}\n";
     let err = loader().load_str(text).unwrap_err();
-    let planton_manifest::LoadError::Fields(errors) = err else { panic!("{err}") };
-    let paths: Vec<_> = errors.iter().map(|e| (e.path.as_str(), e.location.line)).collect();
-    assert_eq!(paths, [("spec.suspend", 3), ("spec.parallelism", 4), ("spec.image.repo", 5)]);
+    let planton_manifest::LoadError::Fields(errors) = err else {
+        panic!("{err}")
+    };
+    let paths: Vec<_> = errors
+        .iter()
+        .map(|e| (e.path.as_str(), e.location.line))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("spec.suspend", 3),
+            ("spec.parallelism", 4),
+            ("spec.image.repo", 5)
+        ]
+    );
 }
 
 #[test]
@@ -91,12 +149,17 @@ fn limits_are_configurable() {
     let mut small = loader();
     small.max_input_bytes(10);
     assert_eq!(
-        small.load_str("kind: KubernetesJob\n").unwrap_err().to_string(),
+        small
+            .load_str("kind: KubernetesJob\n")
+            .unwrap_err()
+            .to_string(),
         "the input is 20 bytes, over the limit of 10 bytes"
     );
     let mut shallow = loader();
     shallow.max_depth(2);
-    let err = shallow.load_str("kind: KubernetesJob\nspec: {image: {repo: x}}\n").unwrap_err();
+    let err = shallow
+        .load_str("kind: KubernetesJob\nspec: {image: {repo: x}}\n")
+        .unwrap_err();
     assert_eq!(err.to_string(), "nesting deeper than 2 levels at 2:15");
 }
 
@@ -104,13 +167,20 @@ fn limits_are_configurable() {
 fn secret_values_never_appear_in_errors() {
     // Literal secrets that YAML 1.1 would misread: the error names the field, not the value.
     for secret in ["0123456789", "1.50", "yes", "2026-01-01"] {
-        let text = format!("kind: KubernetesJob\nspec:\n  env:\n    secrets:\n      API_KEY: {{value: {secret}}}\n");
+        let text = format!(
+            "kind: KubernetesJob\nspec:\n  env:\n    secrets:\n      API_KEY: {{value: {secret}}}\n"
+        );
         let err = loader().load_str(&text).unwrap_err().to_string();
-        assert!(err.contains(r#"spec.env.secrets["API_KEY"].value"#), "{err}");
+        assert!(
+            err.contains(r#"spec.env.secrets["API_KEY"].value"#),
+            "{err}"
+        );
         assert!(!err.contains(secret), "{err}");
     }
     let doc = loader()
-        .load_str("kind: KubernetesJob\nspec: {env: {secrets: {K: {value: hunter2-very-secret}}}}\n")
+        .load_str(
+            "kind: KubernetesJob\nspec: {env: {secrets: {K: {value: hunter2-very-secret}}}}\n",
+        )
         .unwrap();
     assert!(!format!("{doc:?}").contains("hunter2"));
 }

@@ -56,7 +56,9 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
 }
 
 fn run(args: Args) -> Result<(), String> {
-    let out = args.out.ok_or("missing '-o FILE' (descriptor set output)")?;
+    let out = args
+        .out
+        .ok_or("missing '-o FILE' (descriptor set output)")?;
     if args.files.is_empty() {
         return Err("no input files".into());
     }

@@ -1,0 +1,56 @@
+//! Reading manifests from files or standard input.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use planton_api::registry;
+use planton_manifest::{DEFAULT_MAX_INPUT_BYTES, Loader};
+
+/// A text read from a file or standard input, with the name to show for it.
+pub(crate) struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// Reads `path` (`-` for standard input), refusing more than the input limit
+/// and text that is not UTF-8.
+pub(crate) fn read(path: &Path) -> anyhow::Result<Source> {
+    let limit = DEFAULT_MAX_INPUT_BYTES;
+    let (name, bytes) = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .context("cannot read standard input")?;
+        ("<stdin>".to_owned(), bytes)
+    } else {
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).with_context(|| format!("cannot open '{name}'"))?;
+        let mut bytes = Vec::new();
+        file.take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read '{name}'"))?;
+        (name, bytes)
+    };
+    if bytes.len() > limit {
+        bail!("{name}: the input is over the limit of {limit} bytes");
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => bail!(
+            "{name}: the input is not valid UTF-8 (at byte {})",
+            e.utf8_error().valid_up_to()
+        ),
+    };
+    Ok(Source { name, text })
+}
+
+/// A loader for every kind whose manifest message the API crate compiles.
+pub(crate) fn loader() -> Loader {
+    Loader::for_kinds(
+        registry::supported_kinds()
+            .filter_map(|k| Some((k.name().to_owned(), k.manifest_message()?))),
+    )
+}
