@@ -15,7 +15,7 @@ use prost_reflect::{
 };
 
 use crate::error::FieldError;
-use crate::location::{Location, SourceMap};
+use crate::location::{Location, SourceMap, Span};
 use crate::scalar::{self, Plain};
 use crate::yaml::{CoreTag, Node, Style, Value};
 
@@ -33,8 +33,8 @@ impl Decoder {
     }
 
     /// Records the position of the document itself (the empty path).
-    pub fn spans_root(&mut self, loc: Location) {
-        self.spans.record("", None, loc);
+    pub fn spans_root(&mut self, node: &Node) {
+        self.spans.record("", None, span(node));
     }
 
     fn error(&mut self, path: &str, location: Location, message: impl Into<String>) {
@@ -95,7 +95,7 @@ impl Decoder {
                 );
                 continue;
             }
-            self.spans.record(&field_path, Some(key.loc), value.loc);
+            self.spans.record(&field_path, Some(key.loc), span(value));
             if value.is_null() {
                 // proto3 JSON: null leaves the field unset.
                 continue;
@@ -141,7 +141,7 @@ impl Decoder {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 let item_path = format!("{path}[{i}]");
-                self.spans.record(&item_path, None, item.loc);
+                self.spans.record(&item_path, None, span(item));
                 if item.is_null() {
                     self.error(&item_path, item.loc, "null is not allowed in a list");
                     continue;
@@ -184,7 +184,7 @@ impl Decoder {
                 );
                 continue;
             }
-            self.spans.record(&entry_path, Some(k.loc), v.loc);
+            self.spans.record(&entry_path, Some(k.loc), span(v));
             if v.is_null() {
                 self.error(&entry_path, v.loc, "null is not allowed as a map value");
                 continue;
@@ -501,6 +501,13 @@ fn show_scalar(text: &str, quoted: bool) -> String {
         "null".into()
     } else {
         show(text)
+    }
+}
+
+fn span(node: &Node) -> Span {
+    Span {
+        start: node.loc,
+        end: node.end,
     }
 }
 

@@ -37,10 +37,12 @@
 #![deny(missing_docs)]
 
 mod decode;
+mod defaults;
 mod emit;
 mod error;
 mod location;
 mod scalar;
+mod violation;
 mod yaml;
 
 use std::fmt;
@@ -48,8 +50,10 @@ use std::fmt;
 pub use prost_reflect;
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, SerializeOptions};
 
+pub use defaults::{DefaultOptions, Defaults, DefaultsError};
 pub use error::{FieldError, LoadError};
-pub use location::{Location, SourceMap};
+pub use location::{Location, SourceMap, Span};
+pub use violation::{BufValidator, RuleError, Source, Violation, locate, sort};
 
 /// Default limit on the size of an input text: 4 MiB.
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 4 << 20;
@@ -206,7 +210,7 @@ impl Loader {
 
 fn decode_root(root: &yaml::Node, desc: &MessageDescriptor) -> Result<Document, LoadError> {
     let mut decoder = decode::Decoder::new();
-    decoder.spans_root(root.loc);
+    decoder.spans_root(root);
     let message = decoder.message(root, desc, "");
     if !decoder.errors.is_empty() {
         let mut errors = decoder.errors;
@@ -283,6 +287,13 @@ impl Document {
     pub fn to_typed<T: ReflectMessage + Default>(&self) -> Result<T, prost::DecodeError> {
         self.message.transcode_to::<T>()
     }
+}
+
+/// A string map key as protovalidate writes it in a field path: `"API_KEY"`
+/// (quoted, with `"` and `\` escaped), for building paths like
+/// `spec.env.secrets["API_KEY"]`.
+pub fn map_key_subscript(key: &str) -> String {
+    decode::key_subscript(&prost_reflect::MapKey::String(key.to_owned()))
 }
 
 /// The proto3-JSON form of a message as a JSON value: JSON (camelCase) field

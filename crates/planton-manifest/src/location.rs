@@ -25,6 +25,22 @@ impl fmt::Display for Location {
     }
 }
 
+/// A range of the input text: from `start` (inclusive) to `end` (exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// The first character.
+    pub start: Location,
+    /// Just past the last character.
+    pub end: Location,
+}
+
+impl Span {
+    /// Whether the span covers part of `line`.
+    pub fn touches_line(&self, line: usize) -> bool {
+        self.start.line <= line && line <= self.end.line
+    }
+}
+
 /// Where each field of a loaded message was written in the input.
 ///
 /// Keys are field paths in protovalidate's string form, with proto field names
@@ -34,12 +50,12 @@ impl fmt::Display for Location {
 /// ancestor (see [`SourceMap::locate`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceMap {
-    values: BTreeMap<String, Location>,
+    values: BTreeMap<String, Span>,
     keys: BTreeMap<String, Location>,
 }
 
 impl SourceMap {
-    pub(crate) fn record(&mut self, path: &str, key: Option<Location>, value: Location) {
+    pub(crate) fn record(&mut self, path: &str, key: Option<Location>, value: Span) {
         self.values.insert(path.to_owned(), value);
         if let Some(key) = key {
             self.keys.insert(path.to_owned(), key);
@@ -48,6 +64,11 @@ impl SourceMap {
 
     /// The location of the value written at `path`, if it was written.
     pub fn value(&self, path: &str) -> Option<Location> {
+        self.values.get(path).map(|s| s.start)
+    }
+
+    /// The span of the value written at `path`, if it was written.
+    pub fn span(&self, path: &str) -> Option<Span> {
         self.values.get(path).copied()
     }
 
@@ -61,15 +82,15 @@ impl SourceMap {
     pub fn locate(&self, path: &str) -> Option<Location> {
         let mut p = path;
         loop {
-            if let Some(l) = self.values.get(p) {
-                return Some(*l);
+            if let Some(s) = self.values.get(p) {
+                return Some(s.start);
             }
             p = parent_path(p)?;
         }
     }
 
-    /// Every recorded path with its value location, sorted by path.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, Location)> {
+    /// Every recorded path with the span of its value, sorted by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Span)> {
         self.values.iter().map(|(k, v)| (k.as_str(), *v))
     }
 
@@ -132,9 +153,13 @@ mod tests {
 
     #[test]
     fn locate_falls_back_to_the_nearest_ancestor() {
+        let at = |l, c| Span {
+            start: Location::new(l, c),
+            end: Location::new(l, c + 1),
+        };
         let mut map = SourceMap::default();
-        map.record("", None, Location::new(1, 1));
-        map.record("spec", Some(Location::new(3, 1)), Location::new(4, 3));
+        map.record("", None, at(1, 1));
+        map.record("spec", Some(Location::new(3, 1)), at(4, 3));
         assert_eq!(map.locate("spec.image.repo"), Some(Location::new(4, 3)));
         assert_eq!(map.locate("metadata"), Some(Location::new(1, 1)));
         assert_eq!(map.key("spec"), Some(Location::new(3, 1)));

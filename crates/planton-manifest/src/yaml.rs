@@ -55,6 +55,8 @@ pub(crate) enum Value {
 pub(crate) struct Node {
     pub value: Value,
     pub loc: Location,
+    /// Where the node's text ends (exclusive).
+    pub end: Location,
     /// Nodes in this subtree, itself included (for the alias budget).
     size: usize,
 }
@@ -90,6 +92,10 @@ impl Node {
 
 fn loc(span: &Span) -> Location {
     Location::new(span.start.line(), span.start.col() + 1)
+}
+
+fn end(span: &Span) -> Location {
+    Location::new(span.end.line(), span.end.col() + 1)
 }
 
 enum Frame {
@@ -182,6 +188,7 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                     let node = Node {
                         value: Value::Seq(items),
                         loc,
+                        end: end(&span),
                         size,
                     };
                     remember(&mut anchors, anchor, &node);
@@ -200,6 +207,7 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                     let node = Node {
                         value: Value::Map(merge_keys(entries)?),
                         loc,
+                        end: end(&span),
                         size,
                     };
                     remember(&mut anchors, anchor, &node);
@@ -221,6 +229,7 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                         tag,
                     },
                     loc: loc(&span),
+                    end: end(&span),
                     size: 1,
                 };
                 remember(&mut anchors, anchor, &node);
@@ -243,6 +252,7 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 }
                 let mut node = target.clone();
                 node.loc = loc(&span);
+                node.end = end(&span);
                 node
             }
         };

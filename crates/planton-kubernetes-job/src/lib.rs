@@ -1,0 +1,245 @@
+//! The KubernetesJob component: loading manifests with their defaults,
+//! validating them against every `buf.validate` rule of the protos and the
+//! rules the Kubernetes API server would enforce, in one [`Violation`] report.
+//!
+//! Nothing here reads files or terminals: the caller hands in text and gets
+//! values back.
+//!
+//! # Examples
+//!
+//! ```
+//! use planton_kubernetes_job::JobValidator;
+//!
+//! let validator = JobValidator::new().unwrap();
+//! let checked = validator.check("
+//! apiVersion: kubernetes.project-planton.org/v1
+//! kind: KubernetesJob
+//! metadata: {name: Report}
+//! spec:
+//!   namespace: {value: batch}
+//!   image: {repo: busybox, tag: latest}
+//!   restartPolicy: Always
+//! ").unwrap();
+//! let found: Vec<String> = checked.violations.iter()
+//!     .map(|v| format!("{} {} {}", v.location.unwrap(), v.field_path, v.rule_id))
+//!     .collect();
+//! assert_eq!(found, [
+//!     "4:18 metadata.name kubernetes.dns1123_label",
+//!     "8:18 spec.restart_policy string.in",
+//! ]);
+//! // Defaults were applied before validation.
+//! let job: planton_api::KubernetesJob = checked.document.to_typed().unwrap();
+//! assert_eq!(job.spec.unwrap().backoff_limit, Some(6));
+//! ```
+
+#![deny(missing_docs)]
+
+mod image;
+mod names;
+mod quantity;
+mod rules;
+
+use planton_api::prost_reflect::{MessageDescriptor, ReflectMessage};
+use planton_api::{KubernetesJob, KubernetesJobStackInput, registry};
+use planton_manifest::{BufValidator, DefaultOptions, Defaults, Document, Loader, Span};
+
+pub use planton_api;
+pub use planton_manifest;
+pub use planton_manifest::{LoadError, RuleError, Source, Violation};
+pub use quantity::{Quantity, QuantityError};
+pub use rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX, INDEXED_MAX, RESERVED_ENV, Rule};
+
+/// The option holding scalar defaults.
+pub const DEFAULT_OPTION: &str = "org.project_planton.shared.options.default";
+/// The option holding the default container resources.
+pub const DEFAULT_RESOURCES_OPTION: &str =
+    "org.project_planton.provider.kubernetes.default_container_resources";
+
+/// Why a [`JobValidator`] could not be built: a broken default in the protos.
+#[derive(Debug, thiserror::Error)]
+#[error("the protos declare an unusable default")]
+pub struct SetupError(
+    #[from]
+    #[source]
+    planton_manifest::DefaultsError,
+);
+
+/// Why a text could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The text could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A `buf.validate` rule could not be evaluated.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+}
+
+/// A loaded, defaulted manifest and every rule it breaks, sorted by position.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The manifest, with defaults applied.
+    pub document: Document,
+    /// Every violation, located in the input text, sorted by position.
+    pub violations: Vec<Violation>,
+}
+
+impl Checked {
+    /// Whether no rule is broken.
+    pub fn is_valid(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// Loads, defaults and validates KubernetesJob manifests and stack inputs.
+///
+/// Build it once and reuse it: the defaults plan is compiled at construction
+/// and the `buf.validate` rules on first use.
+#[derive(Debug)]
+pub struct JobValidator {
+    loader: Loader,
+    defaults: Defaults,
+    buf: BufValidator,
+}
+
+impl JobValidator {
+    /// A validator for the KubernetesJob protos of [`planton_api`].
+    ///
+    /// # Errors
+    ///
+    /// [`SetupError`] if a default option in the protos does not convert to its
+    /// field's type.
+    pub fn new() -> Result<Self, SetupError> {
+        let mut options = DefaultOptions::new();
+        options
+            .scalar_option(DEFAULT_OPTION)
+            .message_option(DEFAULT_RESOURCES_OPTION);
+        let defaults = Defaults::new(&stack_input_descriptor(), &options)?;
+        let loader = Loader::for_kinds(
+            registry::supported_kinds()
+                .filter_map(|k| Some((k.name().to_owned(), k.manifest_message()?))),
+        );
+        Ok(JobValidator {
+            loader,
+            defaults,
+            buf: BufValidator::new(),
+        })
+    }
+
+    /// The manifest loader (KubernetesJob kind), to adjust its limits.
+    pub fn loader_mut(&mut self) -> &mut Loader {
+        &mut self.loader
+    }
+
+    /// Loads a KubernetesJob manifest (no defaults applied).
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError`] when the text is not a KubernetesJob manifest.
+    pub fn load(&self, text: &str) -> Result<Document, LoadError> {
+        self.loader.load_str(text)
+    }
+
+    /// Loads a whole `KubernetesJobStackInput` (no defaults applied).
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError`] when the text is not a stack input.
+    pub fn load_stack_input(&self, text: &str) -> Result<Document, LoadError> {
+        self.loader.load_str_as(text, &stack_input_descriptor())
+    }
+
+    /// Applies the defaults declared in the protos (Planton's `default` and
+    /// `default_container_resources` options) where the document leaves fields unset.
+    pub fn apply_defaults(&self, document: &mut Document) {
+        self.defaults.apply(document.message_mut());
+    }
+
+    /// Every rule the document breaks (`buf.validate` and Kubernetes), located
+    /// and sorted by position. Works on manifests and stack inputs.
+    ///
+    /// # Errors
+    ///
+    /// [`RuleError`] when a `buf.validate` rule cannot be evaluated.
+    pub fn validate(&self, document: &Document) -> Result<Vec<Violation>, RuleError> {
+        let message = document.message();
+        let mut violations = self.buf.validate(message)?;
+        let name = message.descriptor().full_name().to_owned();
+        if name == KubernetesJob::default().descriptor().full_name() {
+            if let Ok(job) = message.transcode_to::<KubernetesJob>() {
+                violations.extend(rules::check(&job, None));
+            }
+        } else if name == stack_input_descriptor().full_name()
+            && let Ok(input) = message.transcode_to::<KubernetesJobStackInput>()
+            && let Some(job) = &input.target
+        {
+            let ns = Some(input.kubernetes_namespace.as_str()).filter(|s| !s.is_empty());
+            for mut v in rules::check(job, ns) {
+                if !v.field_path.starts_with("kubernetes_namespace") {
+                    v.field_path = format!("target.{}", v.field_path);
+                }
+                violations.push(v);
+            }
+        }
+        planton_manifest::locate(&mut violations, document.source_map());
+        Ok(violations)
+    }
+
+    /// Loads a manifest, applies the defaults and validates it.
+    ///
+    /// # Errors
+    ///
+    /// [`CheckError`] when the text does not load or a rule cannot be evaluated;
+    /// broken rules are not errors but [`Checked::violations`].
+    pub fn check(&self, text: &str) -> Result<Checked, CheckError> {
+        let mut document = self.load(text)?;
+        self.apply_defaults(&mut document);
+        let violations = self.validate(&document)?;
+        Ok(Checked {
+            document,
+            violations,
+        })
+    }
+
+    /// As [`JobValidator::check`], for a whole stack input.
+    ///
+    /// # Errors
+    ///
+    /// As [`JobValidator::check`].
+    pub fn check_stack_input(&self, text: &str) -> Result<Checked, CheckError> {
+        let mut document = self.load_stack_input(text)?;
+        self.apply_defaults(&mut document);
+        let violations = self.validate(&document)?;
+        Ok(Checked {
+            document,
+            violations,
+        })
+    }
+}
+
+fn stack_input_descriptor() -> MessageDescriptor {
+    KubernetesJobStackInput::default().descriptor()
+}
+
+/// The spans of the input that hold secret values (literal env secrets, the
+/// docker config, provider credentials): a report that quotes input lines
+/// must mask them.
+pub fn secret_spans(document: &Document) -> Vec<Span> {
+    document
+        .source_map()
+        .iter()
+        .filter(|(path, _)| is_secret_path(path))
+        .map(|(_, span)| span)
+        .collect()
+}
+
+fn is_secret_path(path: &str) -> bool {
+    let path = path.strip_prefix("target.").unwrap_or(path);
+    (path.starts_with("spec.env.secrets[") && path.ends_with("].value"))
+        || matches!(
+            path,
+            "docker_config_json"
+                | "provider_config.gcp_gke.service_account_key_base64"
+                | "provider_config.digital_ocean_doks.kube_config"
+        )
+}

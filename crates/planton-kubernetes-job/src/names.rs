@@ -1,0 +1,127 @@
+//! The name and value syntaxes of Kubernetes (k8s.io/apimachinery validation).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a valid built-in pattern")
+}
+
+static DNS1123_LABEL: LazyLock<Regex> = LazyLock::new(|| re("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"));
+static DNS1123_SUBDOMAIN: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"));
+static LABEL_VALUE: LazyLock<Regex> =
+    LazyLock::new(|| re("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"));
+static ENV_VAR_NAME: LazyLock<Regex> = LazyLock::new(|| re("^[-._a-zA-Z][-._a-zA-Z0-9]*$"));
+static DATA_KEY: LazyLock<Regex> = LazyLock::new(|| re("^[-._a-zA-Z0-9]+$"));
+
+/// The longest DNS-1123 label.
+pub const LABEL_MAX: usize = 63;
+/// The longest DNS-1123 subdomain, and object name.
+pub const SUBDOMAIN_MAX: usize = 253;
+
+/// Why `s` is not a DNS-1123 label, if it is not one.
+pub fn dns1123_label(s: &str) -> Option<String> {
+    if s.len() > LABEL_MAX {
+        return Some(format!(
+            "must be at most {LABEL_MAX} characters (it has {})",
+            s.len()
+        ));
+    }
+    (!DNS1123_LABEL.is_match(s)).then(|| {
+        "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"
+            .to_owned()
+    })
+}
+
+/// Why `s` is not a DNS-1123 subdomain, if it is not one.
+pub fn dns1123_subdomain(s: &str) -> Option<String> {
+    if s.len() > SUBDOMAIN_MAX {
+        return Some(format!(
+            "must be at most {SUBDOMAIN_MAX} characters (it has {})",
+            s.len()
+        ));
+    }
+    (!DNS1123_SUBDOMAIN.is_match(s)).then(|| {
+        "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit".to_owned()
+    })
+}
+
+/// Why `s` is not a label value, if it is not one.
+pub fn label_value(s: &str) -> Option<String> {
+    if s.len() > LABEL_MAX {
+        return Some(format!(
+            "must be at most {LABEL_MAX} characters to be a label value (it has {})",
+            s.len()
+        ));
+    }
+    (!LABEL_VALUE.is_match(s)).then(|| {
+        "must be a valid label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit".to_owned()
+    })
+}
+
+/// Whether `s` is a valid environment variable name.
+pub fn env_var_name(s: &str) -> bool {
+    ENV_VAR_NAME.is_match(s)
+}
+
+/// Why `s` is not a ConfigMap or Secret data key, if it is not one.
+pub fn data_key(s: &str) -> Option<String> {
+    if s.len() > SUBDOMAIN_MAX {
+        return Some(format!(
+            "must be at most {SUBDOMAIN_MAX} characters (it has {})",
+            s.len()
+        ));
+    }
+    (!DATA_KEY.is_match(s)).then(|| "must consist of letters, digits, '-', '_' or '.'".to_owned())
+}
+
+/// Why `s` is not a relative path without `..` elements, if it is not one.
+pub fn relative_path(s: &str) -> Option<String> {
+    if s.starts_with('/') {
+        return Some("must be a relative path".to_owned());
+    }
+    backsteps(s)
+}
+
+/// Why `s` has a `..` element, if it has one.
+pub fn backsteps(s: &str) -> Option<String> {
+    s.split('/')
+        .any(|part| part == "..")
+        .then(|| "must not contain '..'".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_subdomains() {
+        assert!(dns1123_label("data-migration").is_none());
+        assert!(dns1123_label(&"a".repeat(63)).is_none());
+        assert!(dns1123_label(&"a".repeat(64)).is_some());
+        for bad in ["Data", "-a", "a-", "a.b", "a_b", ""] {
+            assert!(dns1123_label(bad).is_some(), "{bad}");
+        }
+        assert!(dns1123_subdomain("a.b-c.d").is_none());
+        for bad in ["a..b", ".a", "A", "a_b"] {
+            assert!(dns1123_subdomain(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn label_values_env_names_and_keys() {
+        assert!(label_value("").is_none());
+        assert!(label_value("Prod_1.x").is_none());
+        assert!(label_value("-x").is_some());
+        assert!(env_var_name("_A.b-1") && env_var_name("a"));
+        assert!(!env_var_name("1A") && !env_var_name("A B") && !env_var_name(""));
+        assert!(data_key("run.sh").is_none());
+        assert!(data_key("a/b").is_some());
+        assert!(relative_path("a/b").is_none());
+        assert!(relative_path("/a").is_some());
+        assert!(relative_path("a/../b").is_some());
+        assert!(relative_path("a..b").is_none());
+    }
+}
