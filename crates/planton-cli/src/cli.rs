@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use planton_kubernetes_job::JobValidator;
 
-use crate::{Failure, input, output};
+use crate::input::Source;
+use crate::{Failure, input, output, report};
 
 /// Load, validate and render Project Planton KubernetesJob manifests.
 #[derive(Debug, Parser)]
@@ -16,7 +18,8 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Load a manifest and print it in normalized proto3-JSON form.
+    /// Load a manifest, apply the defaults of the protos, and print it in
+    /// normalized proto3-JSON form.
     ///
     /// The manifest is read strictly: unknown fields, wrong types and values
     /// that YAML 1.1 and 1.2 read differently are errors naming the field and
@@ -27,10 +30,26 @@ enum Command {
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Format::Yaml)]
         output: Format,
+        /// Print the manifest as written, without the defaults.
+        #[arg(long)]
+        no_defaults: bool,
+    },
+    /// Validate manifests: every buf.validate rule of the protos and the
+    /// Kubernetes rules the API server would enforce, after defaults.
+    ///
+    /// Exit status: 0 when every file is valid, 1 when any breaks a rule, 2 on
+    /// usage, I/O or parse errors.
+    Validate {
+        /// Manifest files (YAML or JSON), or '-' for standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format: a rustc-like report, or one JSON document.
+        #[arg(short, long, value_enum, default_value_t = ReportFormat::Human)]
+        output: ReportFormat,
     },
 }
 
-/// An output format.
+/// An output format for manifests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
     /// YAML (the default).
@@ -39,21 +58,105 @@ pub(crate) enum Format {
     Json,
 }
 
+/// An output format for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Each violation with its source line and a caret, like rustc.
+    Human,
+    /// One JSON document for all files.
+    Json,
+}
+
 impl Cli {
     pub(crate) fn run(self) -> Result<(), Failure> {
         match self.command {
-            Command::Load { file, output } => {
-                let source = input::read(&file)?;
-                let doc = input::loader()
-                    .load_str(&source.text)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
-                let text = match output {
-                    Format::Yaml => planton_manifest::to_yaml_string(doc.message()),
-                    Format::Json => planton_manifest::to_json_string(doc.message()),
-                };
-                output::write_stdout(&text)?;
-                Ok(())
-            }
+            Command::Load {
+                file,
+                output,
+                no_defaults,
+            } => load(&file, output, no_defaults),
+            Command::Validate { files, output } => validate(&files, output),
         }
+    }
+}
+
+fn validator() -> Result<JobValidator, Failure> {
+    Ok(JobValidator::new()?)
+}
+
+fn load(file: &std::path::Path, format: Format, no_defaults: bool) -> Result<(), Failure> {
+    let validator = validator()?;
+    let source = input::read(file)?;
+    let mut doc = validator
+        .load(&source.text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
+    if !no_defaults {
+        validator.apply_defaults(&mut doc);
+    }
+    let text = match format {
+        Format::Yaml => planton_manifest::to_yaml_string(doc.message()),
+        Format::Json => planton_manifest::to_json_string(doc.message()),
+    };
+    output::write_stdout(&text)?;
+    Ok(())
+}
+
+fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
+    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        return Err(anyhow::anyhow!("standard input ('-') can be given only once").into());
+    }
+    let validator = validator()?;
+    let mut results = Vec::with_capacity(files.len());
+    for file in files {
+        let (outcome, text) = match input::read(file) {
+            Err(e) => (report::Outcome::Error(format!("{e:#}")), None),
+            Ok(source) => (check(&validator, &source), Some(source.text)),
+        };
+        let name = if file.as_os_str() == "-" {
+            "<stdin>".to_owned()
+        } else {
+            file.display().to_string()
+        };
+        results.push(report::FileResult {
+            file: name,
+            outcome,
+            text,
+        });
+    }
+    let rendered = match format {
+        ReportFormat::Human => report::human(&results),
+        ReportFormat::Json => report::json(&results),
+    };
+    output::write_stdout(&rendered.stdout)?;
+    if !rendered.stderr.is_empty() {
+        eprint!("{}", rendered.stderr);
+    }
+    if results.iter().any(|r| matches!(r.outcome, report::Outcome::Error(_))) {
+        Err(Failure::Error(None))
+    } else if results.iter().any(|r| matches!(&r.outcome, report::Outcome::Checked { violations, .. } if !violations.is_empty())) {
+        Err(Failure::Invalid)
+    } else {
+        Ok(())
+    }
+}
+
+fn check(validator: &JobValidator, source: &Source) -> report::Outcome {
+    match validator.check(&source.text) {
+        Ok(checked) => report::Outcome::Checked {
+            secrets: planton_kubernetes_job::secret_spans(&checked.document),
+            spans: checked
+                .violations
+                .iter()
+                .map(|v| {
+                    if v.for_key {
+                        None
+                    } else {
+                        checked.document.source_map().span(&v.field_path)
+                    }
+                })
+                .collect(),
+            violations: checked.violations,
+        },
+        Err(e) => report::Outcome::Error(format!("{}: {e}", source.name)),
     }
 }

@@ -4,8 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use planton_api::registry;
-use planton_manifest::{DEFAULT_MAX_INPUT_BYTES, Loader};
+use planton_manifest::DEFAULT_MAX_INPUT_BYTES;
 
 /// A text read from a file or standard input, with the name to show for it.
 pub(crate) struct Source {
@@ -45,12 +44,4 @@ pub(crate) fn read(path: &Path) -> anyhow::Result<Source> {
         ),
     };
     Ok(Source { name, text })
-}
-
-/// A loader for every kind whose manifest message the API crate compiles.
-pub(crate) fn loader() -> Loader {
-    Loader::for_kinds(
-        registry::supported_kinds()
-            .filter_map(|k| Some((k.name().to_owned(), k.manifest_message()?))),
-    )
 }

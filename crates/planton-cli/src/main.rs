@@ -6,6 +6,7 @@
 mod cli;
 mod input;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 
@@ -14,13 +15,16 @@ use clap::Parser;
 /// How a command ended, mapped to the exit code in [`main`].
 #[derive(Debug)]
 pub(crate) enum Failure {
-    /// Usage, I/O or parse error (exit 2), with the message to print.
-    Error(anyhow::Error),
+    /// The input was read but breaks rules (exit 1); the report is printed.
+    Invalid,
+    /// Usage, I/O or parse error (exit 2). The message, if any, is printed by
+    /// `main`; `None` when it was already reported.
+    Error(Option<anyhow::Error>),
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(e: E) -> Self {
-        Failure::Error(e.into())
+        Failure::Error(Some(e.into()))
     }
 }
 
@@ -36,10 +40,12 @@ fn main() -> ExitCode {
     };
     match cli.run() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Error(e)) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(Failure::Error(e)) => {
+        Err(Failure::Invalid) => ExitCode::from(1),
+        Err(Failure::Error(Some(e))) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(Failure::Error(Some(e))) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+        Err(Failure::Error(None)) => ExitCode::from(2),
     }
 }

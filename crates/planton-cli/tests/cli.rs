@@ -159,3 +159,166 @@ fn a_closed_output_pipe_is_not_an_error() {
     );
     assert!(status.stderr.is_empty());
 }
+
+#[test]
+fn load_applies_the_defaults_unless_told_not_to() {
+    let with = planton(&["load", "-o", "json", "examples/minimal.yaml"], None);
+    let v: serde_json::Value = serde_json::from_str(&with.stdout).unwrap();
+    let spec = &v["spec"];
+    assert_eq!(spec["backoffLimit"], 6);
+    assert_eq!(spec["parallelism"], 1);
+    assert_eq!(spec["restartPolicy"], "Never");
+    assert_eq!(spec["resources"]["limits"]["cpu"], "1000m");
+    assert_eq!(spec["resources"]["requests"]["memory"], "100Mi");
+    let without = planton(
+        &[
+            "load",
+            "--no-defaults",
+            "-o",
+            "json",
+            "examples/minimal.yaml",
+        ],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_str(&without.stdout).unwrap();
+    assert!(v["spec"].get("backoffLimit").is_none() && v["spec"].get("resources").is_none());
+}
+
+#[test]
+fn validate_reports_like_rustc_and_exits_1() {
+    let r = planton(
+        &["validate", "tests/data/validate/mixed/many-violations.yaml"],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.is_empty());
+    insta::assert_snapshot!("validate-human-many-violations", r.stdout);
+    let ok = planton(
+        &[
+            "validate",
+            "examples/data-migration.yaml",
+            "examples/minimal.yaml",
+        ],
+        None,
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    assert_eq!(
+        ok.stdout,
+        "examples/data-migration.yaml: valid\nexamples/minimal.yaml: valid\n2 files: 2 valid, 0 invalid (0 violations), 0 not loaded\n"
+    );
+}
+
+#[test]
+fn validate_json_is_one_document_for_all_files() {
+    let r = planton(
+        &[
+            "validate",
+            "-o",
+            "json",
+            "examples/minimal.yaml",
+            "tests/data/validate/spec/invalid-restart-policy-always.yaml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    let files = doc["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["file"], "examples/minimal.yaml");
+    assert_eq!(files[0]["valid"], true);
+    assert_eq!(files[0]["violations"], serde_json::json!([]));
+    assert_eq!(files[1]["valid"], false);
+    let v = &files[1]["violations"][0];
+    assert_eq!(v["field_path"], "spec.restart_policy");
+    assert_eq!(v["rule_id"], "string.in");
+    assert_eq!(v["source"], "buf.validate");
+    let text = std::fs::read_to_string(
+        root().join("tests/data/validate/spec/invalid-restart-policy-always.yaml"),
+    )
+    .unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("restartPolicy: Always"))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        (v["line"].as_u64(), v["column"].as_u64()),
+        (Some(line as u64), Some(18))
+    );
+}
+
+#[test]
+fn validate_exits_2_when_a_file_does_not_load_and_still_reports_the_others() {
+    let r = planton(
+        &[
+            "validate",
+            "-o",
+            "json",
+            "tests/data/load/unknown-field.yaml",
+            "missing.yaml",
+            "examples/minimal.yaml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let files = doc["files"].as_array().unwrap();
+    assert!(
+        files[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field 'backofLimit'")
+    );
+    assert!(files[0].get("violations").is_none());
+    assert!(
+        files[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot open 'missing.yaml'")
+    );
+    assert_eq!(files[2]["valid"], true);
+    let human = planton(&["validate", "missing.yaml"], None);
+    assert_eq!(human.code, 2);
+    assert!(
+        human
+            .stderr
+            .starts_with("error: cannot open 'missing.yaml'"),
+        "{}",
+        human.stderr
+    );
+    let usage = planton(&["validate"], None);
+    assert_eq!(usage.code, 2);
+}
+
+#[test]
+fn secret_values_never_appear_in_reports() {
+    let secret = "Zq9-hunter2-SECRET";
+    let manifest = format!(
+        "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {{name: job}}\nspec:\n  namespace: {{value: ns}}\n  image: {{repo: busybox, tag: latest}}\n  env:\n    secrets: {{\"BAD NAME\": {{value: {secret}}}, OK: {{value: \"{secret}\"}}}}\n    variables:\n      K8S_POD_ID: {{value: x}}\n"
+    );
+    for args in [&["validate", "-"][..], &["validate", "-o", "json", "-"][..]] {
+        let r = planton(args, Some(manifest.as_bytes()));
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stdout.contains("env_var_name"), "{}", r.stdout);
+        assert!(
+            !r.stdout.contains(secret) && !r.stderr.contains(secret),
+            "{}",
+            r.stdout
+        );
+    }
+    // The quoted line is shown, masked.
+    let r = planton(&["validate", "-"], Some(manifest.as_bytes()));
+    assert!(
+        r.stdout
+            .contains("{\"BAD NAME\": {value: ******************}"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn standard_input_only_once() {
+    let r = planton(&["validate", "-", "-"], Some(b""));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("only once"));
+}

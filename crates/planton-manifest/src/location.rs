@@ -78,14 +78,18 @@ impl SourceMap {
     }
 
     /// The location of `path` or, when it was not written (a missing required
-    /// field, a default), of its nearest written ancestor.
+    /// field, a default), of the key of its nearest written ancestor (the
+    /// ancestor's value when it has no key, as the document itself).
     pub fn locate(&self, path: &str) -> Option<Location> {
+        if let Some(s) = self.values.get(path) {
+            return Some(s.start);
+        }
         let mut p = path;
         loop {
-            if let Some(s) = self.values.get(p) {
-                return Some(s.start);
-            }
             p = parent_path(p)?;
+            if let Some(s) = self.values.get(p) {
+                return Some(self.keys.get(p).copied().unwrap_or(s.start));
+            }
         }
     }
 
@@ -160,7 +164,8 @@ mod tests {
         let mut map = SourceMap::default();
         map.record("", None, at(1, 1));
         map.record("spec", Some(Location::new(3, 1)), at(4, 3));
-        assert_eq!(map.locate("spec.image.repo"), Some(Location::new(4, 3)));
+        assert_eq!(map.locate("spec"), Some(Location::new(4, 3)));
+        assert_eq!(map.locate("spec.image.repo"), Some(Location::new(3, 1)));
         assert_eq!(map.locate("metadata"), Some(Location::new(1, 1)));
         assert_eq!(map.key("spec"), Some(Location::new(3, 1)));
     }

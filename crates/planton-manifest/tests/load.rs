@@ -115,10 +115,10 @@ fn positions_are_recorded_for_every_written_field() {
         Some((line_of("name: db-credentials"), 17))
     );
     assert_eq!(map.key("spec.backoff_limit").map(|l| l.column), Some(3));
-    // A path that was not written falls back to the nearest written ancestor.
+    // A path that was not written points at the key of its nearest written ancestor.
     assert_eq!(
         map.locate("spec.image.pull_secret_name"),
-        map.value("spec.image")
+        map.key("spec.image")
     );
 }
 
