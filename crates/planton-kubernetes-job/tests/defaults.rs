@@ -1,0 +1,124 @@
+//! The protos' defaults applied to KubernetesJob manifests and stack inputs.
+
+use planton_api::{CpuMemory, KubernetesJob, KubernetesJobSpec, KubernetesJobStackInput};
+use planton_kubernetes_job::JobValidator;
+
+fn spec_of(yaml: &str) -> KubernetesJobSpec {
+    let validator = JobValidator::new().unwrap();
+    let checked = validator.check(yaml).unwrap();
+    checked
+        .document
+        .to_typed::<KubernetesJob>()
+        .unwrap()
+        .spec
+        .unwrap()
+}
+
+const HEAD: &str =
+    "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {name: job}\n";
+
+fn cm(cpu: &str, memory: &str) -> Option<CpuMemory> {
+    Some(CpuMemory {
+        cpu: cpu.into(),
+        memory: memory.into(),
+    })
+}
+
+#[test]
+fn an_empty_spec_gets_every_default() {
+    let spec = spec_of(&format!("{HEAD}spec: {{namespace: {{value: ns}}}}\n"));
+    assert_eq!(spec.parallelism, Some(1));
+    assert_eq!(spec.completions, Some(1));
+    assert_eq!(spec.backoff_limit, Some(6));
+    assert_eq!(spec.active_deadline_seconds, Some(0));
+    assert_eq!(spec.ttl_seconds_after_finished, Some(0));
+    assert_eq!(spec.completion_mode.as_deref(), Some("NonIndexed"));
+    assert_eq!(spec.restart_policy.as_deref(), Some("Never"));
+    assert_eq!(spec.suspend, Some(false));
+    let res = spec.resources.unwrap();
+    assert_eq!(
+        (res.limits, res.requests),
+        (cm("1000m", "1Gi"), cm("50m", "100Mi"))
+    );
+}
+
+#[test]
+fn a_missing_spec_is_created_with_its_defaults_as_upstream_does() {
+    let validator = JobValidator::new().unwrap();
+    let checked = validator.check(HEAD).unwrap();
+    let spec = checked
+        .document
+        .to_typed::<KubernetesJob>()
+        .unwrap()
+        .spec
+        .unwrap();
+    assert_eq!(spec.backoff_limit, Some(6));
+    // ...so the report is about the missing namespace, not the missing spec.
+    let rules: Vec<_> = checked
+        .violations
+        .iter()
+        .map(|v| (v.field_path.as_str(), v.rule_id.as_str()))
+        .collect();
+    assert!(rules.contains(&("spec.namespace", "required")), "{rules:?}");
+}
+
+#[test]
+fn explicit_values_are_kept_even_when_zero() {
+    let spec = spec_of(&format!(
+        "{HEAD}spec: {{namespace: {{value: ns}}, parallelism: 0, backoffLimit: 0, suspend: true, restartPolicy: OnFailure}}\n"
+    ));
+    assert_eq!(spec.parallelism, Some(0));
+    assert_eq!(spec.backoff_limit, Some(0));
+    assert_eq!(spec.suspend, Some(true));
+    assert_eq!(spec.restart_policy.as_deref(), Some("OnFailure"));
+    assert_eq!(spec.completions, Some(1));
+}
+
+#[test]
+fn partly_set_resources_get_the_missing_leaves() {
+    let spec = spec_of(&format!(
+        "{HEAD}spec: {{namespace: {{value: ns}}, resources: {{limits: {{memory: 2Gi}}}}}}\n"
+    ));
+    let res = spec.resources.unwrap();
+    assert_eq!(res.limits, cm("1000m", "2Gi"));
+    assert_eq!(res.requests, cm("50m", "100Mi"));
+
+    let spec = spec_of(&format!(
+        "{HEAD}spec: {{namespace: {{value: ns}}, resources: {{requests: {{cpu: 10m}}}}}}\n"
+    ));
+    let res = spec.resources.unwrap();
+    assert_eq!(res.limits, cm("1000m", "1Gi"));
+    assert_eq!(res.requests, cm("10m", "100Mi"));
+}
+
+#[test]
+fn stack_inputs_get_the_defaults_of_their_target() {
+    let validator = JobValidator::new().unwrap();
+    let text = "target:\n  apiVersion: kubernetes.project-planton.org/v1\n  kind: KubernetesJob\n  metadata: {name: job}\n  spec:\n    namespace: {value: ns}\n    image: {repo: busybox, tag: latest}\nkubernetesNamespace: resolved-ns\n";
+    let checked = validator.check_stack_input(text).unwrap();
+    assert!(checked.is_valid(), "{:?}", checked.violations);
+    let input: KubernetesJobStackInput = checked.document.to_typed().unwrap();
+    let spec = input.target.unwrap().spec.unwrap();
+    assert_eq!(spec.backoff_limit, Some(6));
+    assert_eq!(spec.resources.unwrap().limits, cm("1000m", "1Gi"));
+}
+
+#[test]
+fn stack_input_violations_are_prefixed_and_use_the_resolved_namespace() {
+    let validator = JobValidator::new().unwrap();
+    let text = "target:\n  apiVersion: kubernetes.project-planton.org/v1\n  kind: KubernetesJob\n  metadata: {name: Job}\n  spec:\n    namespace: {value: ns}\n    image: {repo: busybox, tag: latest}\n    env: {secrets: {A: {secretRef: {name: s, key: k, namespace: ns}}}}\nkubernetesNamespace: Resolved_NS\n";
+    let checked = validator.check_stack_input(text).unwrap();
+    let found: Vec<String> = checked
+        .violations
+        .iter()
+        .map(|v| format!("{} {} {}", v.location.unwrap(), v.field_path, v.rule_id))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "4:20 target.metadata.name kubernetes.dns1123_label",
+            "8:65 target.spec.env.secrets[\"A\"].secret_ref.namespace kubernetes.secret_ref_namespace",
+            "9:22 kubernetes_namespace kubernetes.dns1123_label",
+        ]
+    );
+}
