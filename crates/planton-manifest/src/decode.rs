@@ -7,7 +7,6 @@
 //! position, and decoding goes on, so one pass reports them all.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use prost_reflect::{
     DynamicMessage, EnumDescriptor, FieldDescriptor, Kind, MapKey, MessageDescriptor,
@@ -522,23 +521,8 @@ fn join(path: &str, name: &str) -> String {
 /// A map key as protovalidate writes it in a field path.
 pub(crate) fn key_subscript(key: &MapKey) -> String {
     match key {
-        MapKey::String(s) => {
-            let mut out = String::with_capacity(s.len() + 2);
-            out.push('"');
-            for c in s.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    c if c.is_control() => {
-                        let _ = write!(out, "\\u{:04x}", c as u32);
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
-            out
-        }
+        // JSON string escaping, as protovalidate renders string keys.
+        MapKey::String(s) => serde_json::to_string(s).unwrap_or_default(),
         MapKey::Bool(b) => b.to_string(),
         MapKey::I32(v) => v.to_string(),
         MapKey::I64(v) => v.to_string(),
@@ -638,6 +622,10 @@ mod tests {
             r#""API_KEY""#
         );
         assert_eq!(key_subscript(&MapKey::String(r#"a"b"#.into())), r#""a\"b""#);
+        assert_eq!(
+            key_subscript(&MapKey::String("TAB\tKEY\u{1}".into())),
+            r#""TAB\tKEY\u0001""#
+        );
         assert_eq!(key_subscript(&MapKey::I64(-3)), "-3");
         assert_eq!(key_subscript(&MapKey::Bool(true)), "true");
     }

@@ -1,0 +1,76 @@
+//! Per-stage timings on the bundled examples, with baselines measured in the
+//! same run: raw YAML event parsing (for load) and prost-protovalidate alone
+//! (for validate).
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use planton_kubernetes_job::JobValidator;
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn stages(c: &mut Criterion) {
+    let validator = JobValidator::new().unwrap();
+    let buf_only = prost_protovalidate::Validator::new();
+    for name in ["data-migration.yaml", "configmap-script.yaml"] {
+        let text = example(name);
+        let mut doc = validator.load(&text).unwrap();
+        validator.apply_defaults(&mut doc);
+        assert!(validator.validate(&doc).unwrap().is_empty());
+        let mut group = c.benchmark_group(name.trim_end_matches(".yaml"));
+        group.bench_function("baseline/yaml_events", |b| {
+            b.iter(|| {
+                let mut parser = saphyr_parser::Parser::new_from_str(black_box(&text));
+                let mut n = 0usize;
+                while let Some(Ok(_)) = parser.next_event() {
+                    n += 1;
+                }
+                n
+            })
+        });
+        group.bench_function("load", |b| {
+            b.iter(|| validator.load(black_box(&text)).unwrap())
+        });
+        let loaded = validator.load(&text).unwrap();
+        group.bench_function("defaults", |b| {
+            b.iter_batched_ref(
+                || loaded.clone(),
+                |d| validator.apply_defaults(d),
+                criterion::BatchSize::SmallInput,
+            )
+        });
+        group.bench_function("baseline/protovalidate_only", |b| {
+            b.iter(|| buf_only.validate(black_box(doc.message())))
+        });
+        group.bench_function("validate", |b| {
+            b.iter(|| validator.validate(black_box(&doc)).unwrap())
+        });
+        group.bench_function("check (load+defaults+validate)", |b| {
+            b.iter(|| validator.check(black_box(&text)).unwrap())
+        });
+        group.bench_function("to_yaml", |b| {
+            b.iter(|| planton_manifest::to_yaml_string(black_box(doc.message())))
+        });
+        group.bench_function("to_json", |b| {
+            b.iter(|| planton_manifest::to_json_string(black_box(doc.message())))
+        });
+        group.finish();
+    }
+}
+
+fn setup(c: &mut Criterion) {
+    c.bench_function("setup/JobValidator::new", |b| {
+        b.iter(|| JobValidator::new().unwrap())
+    });
+}
+
+criterion_group!(benches, stages, setup);
+criterion_main!(benches);
