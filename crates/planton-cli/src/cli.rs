@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use planton_kubernetes_job::JobValidator;
 
 use crate::input::Source;
-use crate::{Failure, input, output, report};
+use crate::{Failure, input, output, render, report};
 
 /// Load, validate and render Project Planton KubernetesJob manifests.
 #[derive(Debug, Parser)]
@@ -34,6 +34,24 @@ enum Command {
         #[arg(long)]
         no_defaults: bool,
     },
+    /// Render a manifest as the Kubernetes objects to apply: Namespace,
+    /// Secrets, ConfigMaps and the Job, in apply order.
+    ///
+    /// The input is validated first; on any violation the report goes to
+    /// standard error, nothing to standard output, and the exit status is 1.
+    /// The YAML output pipes into `kubectl apply -f -`.
+    Render {
+        #[command(flatten)]
+        input: RenderInput,
+        /// Output format: a multi-document YAML stream, or one JSON `List`.
+        #[arg(short, long, value_enum, default_value_t = Format::Yaml)]
+        output: Format,
+    },
+    /// Print the stack outputs (namespace, job_name) of a manifest as proto3 JSON.
+    Outputs {
+        #[command(flatten)]
+        input: RenderInput,
+    },
     /// Validate manifests: every buf.validate rule of the protos and the
     /// Kubernetes rules the API server would enforce, after defaults.
     ///
@@ -47,6 +65,32 @@ enum Command {
         #[arg(short, long, value_enum, default_value_t = ReportFormat::Human)]
         output: ReportFormat,
     },
+}
+
+/// The input of `render` and `outputs`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RenderInput {
+    /// The KubernetesJob manifest (YAML or JSON), or '-' for standard input.
+    #[arg(
+        required_unless_present = "stack_input",
+        conflicts_with = "stack_input"
+    )]
+    pub(crate) file: Option<PathBuf>,
+    /// A whole KubernetesJobStackInput (target, provider config, namespace,
+    /// docker config) instead of a bare manifest; '-' for standard input.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) stack_input: Option<PathBuf>,
+    /// The namespace resolved by the orchestrator (the stack input's
+    /// kubernetes_namespace); wins over spec.namespace.
+    #[arg(long, value_name = "NS")]
+    pub(crate) namespace: Option<String>,
+    /// A docker config JSON file: rendered as the image-pull Secret.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) docker_config_json: Option<PathBuf>,
+    /// Values for valueFrom references: a YAML map from 'KIND/NAME' (or
+    /// 'KIND/ENV/NAME') to a map from field path to value.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) resolve: Option<PathBuf>,
 }
 
 /// An output format for manifests.
@@ -76,11 +120,25 @@ impl Cli {
                 no_defaults,
             } => load(&file, output, no_defaults),
             Command::Validate { files, output } => validate(&files, output),
+            Command::Render { input, output } => {
+                let rendered = render::render(&validator()?, &input)?;
+                let text = match output {
+                    Format::Yaml => rendered.to_yaml(),
+                    Format::Json => rendered.to_json(),
+                };
+                output::write_stdout(&text)?;
+                Ok(())
+            }
+            Command::Outputs { input } => {
+                let rendered = render::render(&validator()?, &input)?;
+                output::write_stdout(&planton_manifest::to_json_string(&rendered.outputs))?;
+                Ok(())
+            }
         }
     }
 }
 
-fn validator() -> Result<JobValidator, Failure> {
+pub(crate) fn validator() -> Result<JobValidator, Failure> {
     Ok(JobValidator::new()?)
 }
 
@@ -140,7 +198,7 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
     }
 }
 
-fn check(validator: &JobValidator, source: &Source) -> report::Outcome {
+pub(crate) fn check(validator: &JobValidator, source: &Source) -> report::Outcome {
     match validator.check(&source.text) {
         Ok(checked) => report::Outcome::Checked {
             secrets: planton_kubernetes_job::secret_spans(&checked.document),

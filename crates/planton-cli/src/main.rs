@@ -6,6 +6,7 @@
 mod cli;
 mod input;
 mod output;
+mod render;
 mod report;
 
 use std::process::ExitCode;

@@ -24,7 +24,10 @@ fn planton(args: &[&str], stdin: Option<&[u8]>) -> Run {
         .spawn()
         .expect("planton runs");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
+        // The program may exit before reading its input (a usage error).
+        if let Err(e) = child.stdin.take().unwrap().write_all(input) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
     }
     let out = child.wait_with_output().unwrap();
     Run {
@@ -321,4 +324,200 @@ fn standard_input_only_once() {
     let r = planton(&["validate", "-", "-"], Some(b""));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("only once"));
+}
+
+fn list_items(json: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(
+        (&v["apiVersion"], &v["kind"]),
+        (&serde_json::json!("v1"), &serde_json::json!("List"))
+    );
+    v["items"].as_array().unwrap().clone()
+}
+
+#[test]
+fn render_prints_the_objects_in_apply_order() {
+    for name in examples() {
+        let path = format!("examples/{name}");
+        let yaml = planton(&["render", &path], None);
+        assert_eq!(yaml.code, 0, "{name}: {}", yaml.stderr);
+        assert!(yaml.stdout.starts_with("---\n"));
+        let json = planton(&["render", "-o", "json", &path], None);
+        let items = list_items(&json.stdout);
+        assert_eq!(items.last().unwrap()["kind"], "Job");
+        assert_eq!(yaml.stdout.matches("---\n").count(), items.len(), "{name}");
+    }
+}
+
+#[test]
+fn render_is_byte_identical_across_runs() {
+    let a = planton(
+        &[
+            "render",
+            "--stack-input",
+            "tests/data/render/stack-input.yaml",
+            "--resolve",
+            "tests/data/render/resolve.yaml",
+        ],
+        None,
+    );
+    let b = planton(
+        &[
+            "render",
+            "--stack-input",
+            "tests/data/render/stack-input.yaml",
+            "--resolve",
+            "tests/data/render/resolve.yaml",
+        ],
+        None,
+    );
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn render_refuses_invalid_input_with_the_report_on_stderr_only() {
+    let r = planton(
+        &["render", "tests/data/validate/mixed/many-violations.yaml"],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains("error[string.in]") && r.stderr.contains("10 violations"),
+        "{}",
+        r.stderr
+    );
+    let r = planton(&["render", "tests/data/load/unknown-field.yaml"], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+}
+
+#[test]
+fn render_takes_the_side_inputs() {
+    let r = planton(
+        &[
+            "render",
+            "-o",
+            "json",
+            "examples/minimal.yaml",
+            "--namespace",
+            "override",
+            "--docker-config-json",
+            "tests/data/render/docker-config.json",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let items = list_items(&r.stdout);
+    let kinds: Vec<&str> = items.iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Secret", "Job"]);
+    assert_eq!(items[0]["type"], "kubernetes.io/dockerconfigjson");
+    assert!(
+        items
+            .iter()
+            .all(|i| i["metadata"]["namespace"] == "override")
+    );
+
+    let r = planton(
+        &[
+            "render",
+            "-o",
+            "json",
+            "--stack-input",
+            "tests/data/render/stack-input.yaml",
+            "--resolve",
+            "tests/data/render/resolve.yaml",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let items = list_items(&r.stdout);
+    let job = items.last().unwrap();
+    assert_eq!(job["metadata"]["namespace"], "sync");
+    let env = &job["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert_eq!(
+        env[2],
+        serde_json::json!({"name": "UPSTREAM_URL", "value": "http://api.sync.svc:8080"})
+    );
+}
+
+#[test]
+fn render_names_an_unresolved_reference() {
+    let r = planton(
+        &[
+            "render",
+            "--stack-input",
+            "tests/data/render/stack-input.yaml",
+        ],
+        None,
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.contains(
+            "spec.env.variables[\"UPSTREAM_URL\"]: the valueFrom reference was not resolved"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn render_rejects_bad_side_inputs_without_echoing_them() {
+    let dir = std::env::temp_dir().join(format!("planton-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("config.json");
+    std::fs::write(&bad, "not-json Secret-Token-4411").unwrap();
+    let r = planton(
+        &[
+            "render",
+            "examples/minimal.yaml",
+            "--docker-config-json",
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.contains("the docker config is not valid JSON")
+            && !r.stderr.contains("Secret-Token-4411"),
+        "{}",
+        r.stderr
+    );
+    let resolve = dir.join("resolve.yaml");
+    std::fs::write(&resolve, "Nope/x: {a: b}\n").unwrap();
+    let r = planton(
+        &[
+            "render",
+            "examples/minimal.yaml",
+            "--resolve",
+            resolve.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown kind 'Nope'"), "{}", r.stderr);
+    let r = planton(
+        &["render", "examples/minimal.yaml", "--stack-input", "x.yaml"],
+        None,
+    );
+    assert_eq!(r.code, 2, "a manifest and a stack input are exclusive");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn outputs_are_proto3_json() {
+    let r = planton(&["outputs", "examples/data-migration.yaml"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "{\n  \"jobName\": \"data-migration\",\n  \"namespace\": \"batch-jobs\"\n}\n"
+    );
+    let r = planton(
+        &["outputs", "--namespace", "elsewhere", "-"],
+        Some(&std::fs::read(root().join("examples/minimal.yaml")).unwrap()),
+    );
+    assert_eq!(
+        r.stdout,
+        "{\n  \"jobName\": \"hello\",\n  \"namespace\": \"elsewhere\"\n}\n"
+    );
 }

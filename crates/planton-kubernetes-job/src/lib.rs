@@ -37,17 +37,27 @@
 mod image;
 mod names;
 mod quantity;
+mod resolve;
 mod rules;
+mod transform;
 
-use planton_api::prost_reflect::{MessageDescriptor, ReflectMessage};
+use std::fmt;
+
+use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
 use planton_api::{KubernetesJob, KubernetesJobStackInput, registry};
-use planton_manifest::{BufValidator, DefaultOptions, Defaults, Document, Loader, Span};
+use planton_manifest::{BufValidator, DefaultOptions, Defaults, Document, Loader, SourceMap, Span};
 
 pub use planton_api;
 pub use planton_manifest;
 pub use planton_manifest::{LoadError, RuleError, Source, Violation};
 pub use quantity::{Quantity, QuantityError};
+pub use resolve::{
+    MapResolver, Reference, ReferenceResolver, Resolution, ResolveError, resolve_references,
+};
 pub use rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX, INDEXED_MAX, RESERVED_ENV, Rule};
+pub use transform::{
+    CONTAINER_NAME, DOCKER_CONFIG_KEY, Object, Rendered, TransformError, transform,
+};
 
 /// The option holding scalar defaults.
 pub const DEFAULT_OPTION: &str = "org.project_planton.shared.options.default";
@@ -162,7 +172,14 @@ impl JobValidator {
     ///
     /// [`RuleError`] when a `buf.validate` rule cannot be evaluated.
     pub fn validate(&self, document: &Document) -> Result<Vec<Violation>, RuleError> {
-        let message = document.message();
+        self.violations(document.message(), document.source_map())
+    }
+
+    fn violations(
+        &self,
+        message: &DynamicMessage,
+        map: &SourceMap,
+    ) -> Result<Vec<Violation>, RuleError> {
         let mut violations = self.buf.validate(message)?;
         let name = message.descriptor().full_name().to_owned();
         if name == KubernetesJob::default().descriptor().full_name() {
@@ -181,8 +198,40 @@ impl JobValidator {
                 violations.push(v);
             }
         }
-        planton_manifest::locate(&mut violations, document.source_map());
+        planton_manifest::locate(&mut violations, map);
         Ok(violations)
+    }
+
+    /// Applies the defaults to a stack input and validates it: the only way
+    /// to get the [`Validated`] input that [`transform`] takes.
+    ///
+    /// `source_map` places the violations in the text the input came from
+    /// (for a bare manifest, give its map [prefixed](SourceMap::prefixed) with
+    /// `target`).
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput::Violations`] with every violation, located and sorted;
+    /// [`InvalidInput::Rule`] when a rule cannot be evaluated.
+    pub fn validate_input(
+        &self,
+        input: KubernetesJobStackInput,
+        source_map: Option<&SourceMap>,
+    ) -> Result<Validated, InvalidInput> {
+        let mut message = input.transcode_to_dynamic();
+        self.defaults.apply(&mut message);
+        let empty = SourceMap::default();
+        let violations = self
+            .violations(&message, source_map.unwrap_or(&empty))
+            .map_err(InvalidInput::Rule)?;
+        if !violations.is_empty() {
+            return Err(InvalidInput::Violations(violations));
+        }
+        // The message was made from this type just above.
+        let input = message
+            .transcode_to::<KubernetesJobStackInput>()
+            .map_err(|_| InvalidInput::Violations(Vec::new()))?;
+        Ok(Validated { input })
     }
 
     /// Loads a manifest, applies the defaults and validates it.
@@ -215,6 +264,42 @@ impl JobValidator {
             violations,
         })
     }
+}
+
+/// A stack input with its defaults applied and no violation: what
+/// [`transform`] takes. Only [`JobValidator::validate_input`] makes one.
+#[derive(Clone, PartialEq)]
+pub struct Validated {
+    input: KubernetesJobStackInput,
+}
+
+impl Validated {
+    /// The defaulted, validated stack input.
+    pub fn input(&self) -> &KubernetesJobStackInput {
+        &self.input
+    }
+
+    /// The stack input, giving up the guarantee.
+    pub fn into_inner(self) -> KubernetesJobStackInput {
+        self.input
+    }
+}
+
+impl fmt::Debug for Validated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Validated").field(&self.input).finish()
+    }
+}
+
+/// Why a stack input was not accepted for rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidInput {
+    /// It breaks rules; every violation, sorted by position.
+    #[error("the input breaks {} rule(s)", .0.len())]
+    Violations(Vec<Violation>),
+    /// A `buf.validate` rule could not be evaluated.
+    #[error(transparent)]
+    Rule(RuleError),
 }
 
 fn stack_input_descriptor() -> MessageDescriptor {

@@ -544,7 +544,7 @@ pub(crate) fn closest<'a>(
 }
 
 /// The JSON reading of a node (plain scalars by YAML 1.1, as sigs.k8s.io/yaml does).
-fn to_json(node: &Node) -> serde_json::Value {
+pub(crate) fn to_json(node: &Node) -> serde_json::Value {
     use serde_json::Value as J;
     match &node.value {
         Value::Scalar { text, style, tag } => {

@@ -289,6 +289,30 @@ impl Document {
     }
 }
 
+/// Reads a YAML or JSON document (one, with the loader's default limits) as a
+/// JSON value, scalars read as kubectl reads them (YAML 1.1), for side inputs
+/// that are not messages.
+///
+/// # Errors
+///
+/// A [`LoadError`] for invalid YAML, several documents, or a broken limit.
+pub fn yaml_to_json(text: &str) -> Result<serde_json::Value, LoadError> {
+    if text.len() > DEFAULT_MAX_INPUT_BYTES {
+        return Err(LoadError::TooLarge {
+            size: text.len(),
+            limit: DEFAULT_MAX_INPUT_BYTES,
+        });
+    }
+    let root = yaml::parse(
+        text,
+        yaml::Limits {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_nodes: DEFAULT_MAX_NODES,
+        },
+    )?;
+    Ok(decode::to_json(&root))
+}
+
 /// A string map key as protovalidate writes it in a field path: `"API_KEY"`
 /// (quoted, with `"` and `\` escaped), for building paths like
 /// `spec.env.secrets["API_KEY"]`.

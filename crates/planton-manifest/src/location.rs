@@ -98,6 +98,22 @@ impl SourceMap {
         self.values.iter().map(|(k, v)| (k.as_str(), *v))
     }
 
+    /// The same map with every path under `prefix` (`spec.x` becomes
+    /// `target.spec.x`; the root becomes `target`), for a message embedded in another.
+    pub fn prefixed(&self, prefix: &str) -> SourceMap {
+        let join = |p: &String| {
+            if p.is_empty() {
+                prefix.to_owned()
+            } else {
+                format!("{prefix}.{p}")
+            }
+        };
+        SourceMap {
+            values: self.values.iter().map(|(k, v)| (join(k), *v)).collect(),
+            keys: self.keys.iter().map(|(k, v)| (join(k), *v)).collect(),
+        }
+    }
+
     /// The number of recorded paths.
     pub fn len(&self) -> usize {
         self.values.len()

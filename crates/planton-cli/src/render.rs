@@ -1,0 +1,162 @@
+//! `render` and `outputs`: from a manifest (or stack input) and the side
+//! inputs to the validated, rendered objects.
+
+use anyhow::{Context, anyhow, bail};
+use planton_api::KubernetesJobStackInput;
+use planton_kubernetes_job::{
+    InvalidInput, JobValidator, MapResolver, Rendered, resolve_references, transform,
+};
+
+use crate::Failure;
+use crate::cli::RenderInput;
+use crate::input::{self, Source};
+use crate::report::{self, FileResult, Outcome};
+
+/// Loads, completes, resolves, validates and renders; on violations prints
+/// the report to standard error and fails with [`Failure::Invalid`].
+pub(crate) fn render(validator: &JobValidator, args: &RenderInput) -> Result<Rendered, Failure> {
+    let (source, stack) = match (&args.file, &args.stack_input) {
+        (Some(f), None) => (input::read(f)?, false),
+        (None, Some(f)) => (input::read(f)?, true),
+        _ => return Err(anyhow!("give a manifest FILE or --stack-input FILE").into()),
+    };
+    let doc = if stack {
+        validator.load_stack_input(&source.text)
+    } else {
+        validator.load(&source.text)
+    }
+    .map_err(|e| anyhow!("{}: {e}", source.name))?;
+    let (mut stack_input, source_map) = if stack {
+        let input: KubernetesJobStackInput = doc.to_typed().context("the stack input decodes")?;
+        (input, doc.source_map().clone())
+    } else {
+        let job = doc.to_typed().context("the manifest decodes")?;
+        (
+            KubernetesJobStackInput {
+                target: Some(job),
+                ..Default::default()
+            },
+            doc.source_map().prefixed("target"),
+        )
+    };
+    if let Some(ns) = &args.namespace {
+        stack_input.kubernetes_namespace = ns.clone();
+    }
+    if let Some(path) = &args.docker_config_json {
+        let config = input::read(path)?;
+        if serde_json::from_str::<serde_json::Value>(&config.text).is_err() {
+            // The content is a credential: say where, not what.
+            return Err(anyhow!("{}: the docker config is not valid JSON", config.name).into());
+        }
+        stack_input.docker_config_json = config.text;
+    }
+    if let Some(path) = &args.resolve {
+        let resolver = resolver(&input::read(path)?)?;
+        resolve_references(&mut stack_input, &resolver)
+            .map_err(|e| anyhow!("{}: {e}", source.name))?;
+    }
+    let validated = match validator.validate_input(stack_input, Some(&source_map)) {
+        Ok(v) => v,
+        Err(InvalidInput::Violations(violations)) => {
+            report_violations(validator, &source, stack, violations);
+            return Err(Failure::Invalid);
+        }
+        Err(InvalidInput::Rule(e)) => return Err(anyhow!(e).into()),
+    };
+    transform(&validated).map_err(|e| anyhow!("{}: {e}", source.name).into())
+}
+
+/// Prints the violations like `validate` does, to standard error.
+fn report_violations(
+    validator: &JobValidator,
+    source: &Source,
+    stack: bool,
+    violations: Vec<planton_manifest::Violation>,
+) {
+    let doc = if stack {
+        validator.load_stack_input(&source.text)
+    } else {
+        validator.load(&source.text)
+    };
+    let (secrets, spans) = match &doc {
+        Ok(d) => {
+            let map = if stack {
+                d.source_map().clone()
+            } else {
+                d.source_map().prefixed("target")
+            };
+            (
+                planton_kubernetes_job::secret_spans(d),
+                violations
+                    .iter()
+                    .map(|v| {
+                        if v.for_key {
+                            None
+                        } else {
+                            map.span(&v.field_path)
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        Err(_) => (Vec::new(), vec![None; violations.len()]),
+    };
+    let result = FileResult {
+        file: source.name.clone(),
+        text: Some(source.text.clone()),
+        outcome: Outcome::Checked {
+            violations,
+            spans,
+            secrets,
+        },
+    };
+    eprint!("{}", report::human(&[result]).stdout);
+}
+
+/// A resolver from a YAML map `KIND/[ENV/]NAME: {FIELD_PATH: VALUE}`.
+fn resolver(source: &Source) -> anyhow::Result<MapResolver> {
+    let value = planton_manifest::yaml_to_json(&source.text)
+        .map_err(|e| anyhow!("{}: {e}", source.name))?;
+    let serde_json::Value::Object(resources) = value else {
+        bail!(
+            "{}: expected a mapping from 'KIND/NAME' to field values",
+            source.name
+        );
+    };
+    let mut resolver = MapResolver::new();
+    for (resource, fields) in resources {
+        let parts: Vec<&str> = resource.split('/').collect();
+        if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+            bail!(
+                "{}: '{resource}': expected 'KIND/NAME' or 'KIND/ENV/NAME'",
+                source.name
+            );
+        }
+        if planton_api::registry::find_kind(parts[0]).is_none() {
+            bail!(
+                "{}: '{resource}': {}",
+                source.name,
+                planton_api::registry::parse_kind(parts[0]).unwrap_err()
+            );
+        }
+        let serde_json::Value::Object(fields) = fields else {
+            bail!(
+                "{}: '{resource}': expected a mapping from field path to value",
+                source.name
+            );
+        };
+        for (field, value) in fields {
+            let value = match value {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                _ => bail!(
+                    "{}: '{resource}' '{field}': expected a scalar value",
+                    source.name
+                ),
+            };
+            resolver.insert(resource.clone(), field, value);
+        }
+    }
+    Ok(resolver)
+}
