@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use planton_kubernetes_job::JobValidator;
+use planton_kubernetes_job::{JobValidator, transform};
 
 fn example(name: &str) -> String {
     std::fs::read_to_string(
@@ -55,6 +55,41 @@ fn stages(c: &mut Criterion) {
         });
         group.bench_function("check (load+defaults+validate)", |b| {
             b.iter(|| validator.check(black_box(&text)).unwrap())
+        });
+        let input = planton_api::KubernetesJobStackInput {
+            target: Some(doc.to_typed().unwrap()),
+            ..Default::default()
+        };
+        let validated = validator.validate_input(input.clone(), None).unwrap();
+        group.bench_function("validate_input (typed)", |b| {
+            b.iter(|| {
+                validator
+                    .validate_input(black_box(input.clone()), None)
+                    .unwrap()
+            })
+        });
+        group.bench_function("transform", |b| {
+            b.iter(|| transform(black_box(&validated)).unwrap())
+        });
+        let rendered = transform(&validated).unwrap();
+        group.bench_function("render_to_yaml", |b| {
+            b.iter(|| black_box(&rendered).to_yaml())
+        });
+        group.bench_function("render_to_json", |b| {
+            b.iter(|| black_box(&rendered).to_json())
+        });
+        group.bench_function("pipeline (text to YAML objects)", |b| {
+            b.iter(|| {
+                let doc = validator.load(black_box(&text)).unwrap();
+                let input = planton_api::KubernetesJobStackInput {
+                    target: Some(doc.to_typed().unwrap()),
+                    ..Default::default()
+                };
+                let validated = validator
+                    .validate_input(input, Some(&doc.source_map().prefixed("target")))
+                    .unwrap();
+                transform(&validated).unwrap().to_yaml()
+            })
         });
         group.bench_function("to_yaml", |b| {
             b.iter(|| planton_manifest::to_yaml_string(black_box(doc.message())))

@@ -33,11 +33,11 @@ pub enum Rule {
     Dns1123Label,
     /// `kubernetes.dns1123_subdomain`: object names (ConfigMaps, Secrets, claims): DNS-1123 subdomains of at most 253 characters.
     Dns1123Subdomain,
-    /// `kubernetes.name_length`: derived object names ('<name>-env-secrets', '<name>-image-pull-secret') within 253 characters.
+    /// `kubernetes.name_length`: derived object names (`<name>-env-secrets`, `<name>-image-pull-secret`) within 253 characters.
     NameLength,
     /// `kubernetes.label_value`: metadata id, org and env become label values: at most 63 characters, alphanumeric at both ends.
     LabelValue,
-    /// `kubernetes.env_var_name`: environment variable names match [-._a-zA-Z][-._a-zA-Z0-9]*.
+    /// `kubernetes.env_var_name`: environment variable names match `[-._a-zA-Z][-._a-zA-Z0-9]*`.
     EnvVarName,
     /// `kubernetes.env_var_duplicate`: an environment variable is defined once across variables and secrets.
     EnvVarDuplicate,
@@ -148,12 +148,12 @@ impl Rule {
                 "object names (ConfigMaps, Secrets, claims): DNS-1123 subdomains of at most 253 characters"
             }
             Rule::NameLength => {
-                "derived object names ('<name>-env-secrets', '<name>-image-pull-secret') within 253 characters"
+                "derived object names (`<name>-env-secrets`, `<name>-image-pull-secret`) within 253 characters"
             }
             Rule::LabelValue => {
                 "metadata id, org and env become label values: at most 63 characters, alphanumeric at both ends"
             }
-            Rule::EnvVarName => "environment variable names match [-._a-zA-Z][-._a-zA-Z0-9]*",
+            Rule::EnvVarName => "environment variable names match `[-._a-zA-Z][-._a-zA-Z0-9]*`",
             Rule::EnvVarDuplicate => {
                 "an environment variable is defined once across variables and secrets"
             }
