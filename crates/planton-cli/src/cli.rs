@@ -52,6 +52,12 @@ enum Command {
         #[command(flatten)]
         input: RenderInput,
     },
+    /// Terraform: the module's variables.tf and a manifest's tfvars.
+    #[command(subcommand)]
+    Tf(TfCommand),
+    /// Pulumi: a Pulumi YAML program deploying the rendered objects.
+    #[command(subcommand)]
+    Pulumi(PulumiCommand),
     /// Validate manifests: every buf.validate rule of the protos and the
     /// Kubernetes rules the API server would enforce, after defaults.
     ///
@@ -64,6 +70,28 @@ enum Command {
         /// Output format: a rustc-like report, or one JSON document.
         #[arg(short, long, value_enum, default_value_t = ReportFormat::Human)]
         output: ReportFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TfCommand {
+    /// Print variables.tf for the Terraform module, generated from the protos
+    /// (iac/tf/variables.tf is this output).
+    Variables,
+    /// Print the tfvars JSON for a manifest: validated, with defaults,
+    /// references resolved, namespace and docker config from the stack input.
+    Vars {
+        #[command(flatten)]
+        input: RenderInput,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PulumiCommand {
+    /// Print a Pulumi YAML program (Pulumi.yaml) creating the rendered objects.
+    Program {
+        #[command(flatten)]
+        input: RenderInput,
     },
 }
 
@@ -127,6 +155,22 @@ impl Cli {
                     Format::Json => rendered.to_json(),
                 };
                 output::write_stdout(&text)?;
+                Ok(())
+            }
+            Command::Tf(TfCommand::Variables) => {
+                output::write_stdout(&planton_kubernetes_job::terraform_variables())?;
+                Ok(())
+            }
+            Command::Tf(TfCommand::Vars { input }) => {
+                let (validated, _) = render::prepare_rendered(&validator()?, &input)?;
+                let vars = planton_kubernetes_job::terraform_vars(&validated);
+                output::write_stdout(&planton_manifest::json_to_string(&vars))?;
+                Ok(())
+            }
+            Command::Pulumi(PulumiCommand::Program { input }) => {
+                let (_, rendered) = render::prepare_rendered(&validator()?, &input)?;
+                let program = planton_kubernetes_job::pulumi_program(&rendered);
+                output::write_stdout(&planton_manifest::json_to_yaml(&program))?;
                 Ok(())
             }
             Command::Outputs { input } => {

@@ -4,7 +4,7 @@
 use anyhow::{Context, anyhow, bail};
 use planton_api::KubernetesJobStackInput;
 use planton_kubernetes_job::{
-    InvalidInput, JobValidator, MapResolver, Rendered, resolve_references, transform,
+    InvalidInput, JobValidator, MapResolver, Rendered, Validated, resolve_references, transform,
 };
 
 use crate::Failure;
@@ -15,6 +15,23 @@ use crate::report::{self, FileResult, Outcome};
 /// Loads, completes, resolves, validates and renders; on violations prints
 /// the report to standard error and fails with [`Failure::Invalid`].
 pub(crate) fn render(validator: &JobValidator, args: &RenderInput) -> Result<Rendered, Failure> {
+    let (validated, name) = prepare(validator, args)?;
+    transform(&validated).map_err(|e| anyhow!("{name}: {e}").into())
+}
+
+/// As [`render`], returning the validated input (checked to render).
+pub(crate) fn prepare_rendered(
+    validator: &JobValidator,
+    args: &RenderInput,
+) -> Result<(Validated, Rendered), Failure> {
+    let (validated, name) = prepare(validator, args)?;
+    let rendered = transform(&validated).map_err(|e| anyhow!("{name}: {e}"))?;
+    Ok((validated, rendered))
+}
+
+/// Loads, completes, resolves and validates; returns the validated input and
+/// the input's name.
+fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, String), Failure> {
     let (source, stack) = match (&args.file, &args.stack_input) {
         (Some(f), None) => (input::read(f)?, false),
         (None, Some(f)) => (input::read(f)?, true),
@@ -63,7 +80,7 @@ pub(crate) fn render(validator: &JobValidator, args: &RenderInput) -> Result<Ren
         }
         Err(InvalidInput::Rule(e)) => return Err(anyhow!(e).into()),
     };
-    transform(&validated).map_err(|e| anyhow!("{}: {e}", source.name).into())
+    Ok((validated, source.name))
 }
 
 /// Prints the violations like `validate` does, to standard error.

@@ -34,6 +34,7 @@
 
 #![deny(missing_docs)]
 
+mod iac;
 mod image;
 mod names;
 mod quantity;
@@ -47,6 +48,7 @@ use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessa
 use planton_api::{KubernetesJob, KubernetesJobStackInput, registry};
 use planton_manifest::{BufValidator, DefaultOptions, Defaults, Document, Loader, SourceMap, Span};
 
+pub use iac::{pulumi_program, terraform_variables, terraform_vars};
 pub use planton_api;
 pub use planton_manifest;
 pub use planton_manifest::{LoadError, RuleError, Source, Violation};

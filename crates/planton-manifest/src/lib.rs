@@ -42,6 +42,7 @@ mod emit;
 mod error;
 mod location;
 mod scalar;
+pub mod terraform;
 mod violation;
 mod yaml;
 
