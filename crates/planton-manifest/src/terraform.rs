@@ -30,7 +30,7 @@ fn comment(desc: &MessageDescriptor, path: &[i32]) -> Option<String> {
 }
 
 fn field_comment(field: &FieldDescriptor) -> Option<String> {
-    comment(&field.parent_message(), field.path())
+    comment(field.parent_message(), field.path())
 }
 
 /// The description of a message: its proto comment, on one line.
