@@ -122,11 +122,11 @@ pub fn pulumi_program(rendered: &Rendered) -> Value {
         };
         let mut properties = object.to_json();
         escape_interpolation(&mut properties);
-        if let Object::Secret(_) = object {
-            if let Some(Value::Object(data)) = properties.get_mut("stringData") {
-                for value in data.values_mut() {
-                    *value = json!({ "fn::secret": value.take() });
-                }
+        if let Object::Secret(_) = object
+            && let Some(Value::Object(data)) = properties.get_mut("stringData")
+        {
+            for value in data.values_mut() {
+                *value = json!({ "fn::secret": value.take() });
             }
         }
         let mut depends: Vec<Value> = namespace_ref.iter().cloned().collect();
