@@ -11,10 +11,14 @@ static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
 static PATH_COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$").expect("a valid built-in pattern")
 });
-static TAG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[\w][\w.-]{0,127}$").expect("a valid built-in pattern"));
+// ASCII classes and a separate length check: a Unicode `\w{0,127}` takes
+// tens of milliseconds to compile, which a CLI run cannot afford.
+static TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$").expect("a valid built-in pattern")
+});
+const TAG_MAX: usize = 128;
 static DIGEST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
+    Regex::new(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]+$")
         .expect("a valid built-in pattern")
 });
 
@@ -65,7 +69,7 @@ pub fn is_digest(tag: &str) -> bool {
 /// Why `tag` is neither a valid tag nor a valid digest.
 pub fn tag_or_digest(tag: &str) -> Option<String> {
     if is_digest(tag) {
-        if !DIGEST.is_match(tag) {
+        if !DIGEST.is_match(tag) || tag.split_once(':').is_some_and(|(_, hex)| hex.len() < 32) {
             return Some(
                 "must be a tag, or a digest such as 'sha256:' followed by 64 hex digits".to_owned(),
             );
@@ -80,7 +84,7 @@ pub fn tag_or_digest(tag: &str) -> Option<String> {
         }
         return None;
     }
-    (!TAG.is_match(tag)).then(|| {
+    (tag.len() > TAG_MAX || !TAG.is_match(tag)).then(|| {
         "must be a tag of at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'".to_owned()
     })
 }

@@ -45,7 +45,7 @@ mod transform;
 use std::fmt;
 
 use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
-use planton_api::{KubernetesJob, KubernetesJobStackInput, registry};
+use planton_api::{KubernetesJob, KubernetesJobStackInput};
 use planton_manifest::{BufValidator, DefaultOptions, Defaults, Document, Loader, SourceMap, Span};
 
 pub use iac::{pulumi_program, terraform_variables, terraform_vars};
@@ -127,14 +127,14 @@ impl JobValidator {
             .scalar_option(DEFAULT_OPTION)
             .message_option(DEFAULT_RESOURCES_OPTION);
         let defaults = Defaults::new(&stack_input_descriptor(), &options)?;
-        let loader = Loader::for_kinds(
-            registry::supported_kinds()
-                .filter_map(|k| Some((k.name().to_owned(), k.manifest_message()?))),
-        );
+        // Only the KubernetesJob kind: building the whole kind registry would
+        // cost a CLI run more than everything else it does.
+        let job = KubernetesJob::default().descriptor();
+        let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
         Ok(JobValidator {
             loader,
             defaults,
-            buf: BufValidator::new(),
+            buf: BufValidator::spawn(),
         })
     }
 

@@ -20,7 +20,9 @@ fn render(yaml: &str, docker: &str) -> Rendered {
 /// The properties as Kubernetes sees them: secrets unwrapped, `$${` unescaped.
 fn unwrap(value: &Value) -> Value {
     match value {
-        Value::Object(m) if m.len() == 1 && m.contains_key("fn::secret") => unwrap(&m["fn::secret"]),
+        Value::Object(m) if m.len() == 1 && m.contains_key("fn::secret") => {
+            unwrap(&m["fn::secret"])
+        }
         Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), unwrap(v))).collect()),
         Value::Array(a) => Value::Array(a.iter().map(unwrap).collect()),
         Value::String(s) => Value::String(s.replace("$${", "${")),
@@ -32,7 +34,10 @@ fn check(rendered: &Rendered) -> Value {
     let program = pulumi_program(rendered);
     assert_eq!(program["runtime"], "yaml");
     let resources = program["resources"].as_object().unwrap();
-    let mut from_program: Vec<Value> = resources.values().map(|r| unwrap(&r["properties"])).collect();
+    let mut from_program: Vec<Value> = resources
+        .values()
+        .map(|r| unwrap(&r["properties"]))
+        .collect();
     let mut from_render: Vec<Value> = rendered.objects().map(|o| o.to_json()).collect();
     let key = |v: &Value| format!("{}/{}", v["kind"], v["metadata"]["name"]);
     from_program.sort_by_key(key);
@@ -48,7 +53,10 @@ fn check(rendered: &Rendered) -> Value {
         };
         assert_eq!(r["type"], expected_type);
     }
-    assert_eq!(program["outputs"], json!({"namespace": rendered.outputs.namespace, "job_name": rendered.outputs.job_name}));
+    assert_eq!(
+        program["outputs"],
+        json!({"namespace": rendered.outputs.namespace, "job_name": rendered.outputs.job_name})
+    );
     program
 }
 
@@ -73,16 +81,38 @@ fn secrets_are_marked_and_the_namespace_comes_first() {
     let yaml = "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {name: job}\nspec:\n  namespace: {value: ns}\n  createNamespace: true\n  image: {repo: busybox, tag: latest}\n  env: {secrets: {TOKEN: {value: s3cret}}}\n  configMaps: {script: \"echo ${HOME}\"}\n";
     let program = check(&render(yaml, r#"{"auths":{}}"#));
     let r = &program["resources"];
-    assert_eq!(r["secret-job-env-secrets"]["properties"]["stringData"]["TOKEN"], json!({"fn::secret": "s3cret"}));
-    assert_eq!(r["secret-job-image-pull-secret"]["properties"]["stringData"][".dockerconfigjson"], json!({"fn::secret": r#"{"auths":{}}"#}));
+    assert_eq!(
+        r["secret-job-env-secrets"]["properties"]["stringData"]["TOKEN"],
+        json!({"fn::secret": "s3cret"})
+    );
+    assert_eq!(
+        r["secret-job-image-pull-secret"]["properties"]["stringData"][".dockerconfigjson"],
+        json!({"fn::secret": r#"{"auths":{}}"#})
+    );
     assert!(r["namespace"].get("options").is_none());
-    for name in ["secret-job-env-secrets", "secret-job-image-pull-secret", "configmap-script"] {
-        assert_eq!(r[name]["options"]["dependsOn"], json!(["${namespace}"]), "{name}");
+    for name in [
+        "secret-job-env-secrets",
+        "secret-job-image-pull-secret",
+        "configmap-script",
+    ] {
+        assert_eq!(
+            r[name]["options"]["dependsOn"],
+            json!(["${namespace}"]),
+            "{name}"
+        );
     }
     assert_eq!(
         r["job"]["options"]["dependsOn"],
-        json!(["${namespace}", "${secret-job-env-secrets}", "${secret-job-image-pull-secret}", "${configmap-script}"])
+        json!([
+            "${namespace}",
+            "${secret-job-env-secrets}",
+            "${secret-job-image-pull-secret}",
+            "${configmap-script}"
+        ])
     );
     // Pulumi would read ${HOME} as interpolation: it is escaped.
-    assert_eq!(r["configmap-script"]["properties"]["data"]["script"], "echo $${HOME}");
+    assert_eq!(
+        r["configmap-script"]["properties"]["data"]["script"],
+        "echo $${HOME}"
+    );
 }

@@ -125,7 +125,8 @@ pub fn sort(violations: &mut [Violation]) {
 /// Build it once and reuse it: rules are compiled on first use of each message
 /// type and cached.
 pub struct BufValidator {
-    inner: prost_protovalidate::Validator,
+    inner: std::sync::OnceLock<prost_protovalidate::Validator>,
+    pending: std::sync::Mutex<Option<std::thread::JoinHandle<prost_protovalidate::Validator>>>,
 }
 
 impl fmt::Debug for BufValidator {
@@ -151,8 +152,33 @@ impl BufValidator {
     /// only the first).
     pub fn new() -> Self {
         BufValidator {
-            inner: prost_protovalidate::Validator::new(),
+            inner: std::sync::OnceLock::from(prost_protovalidate::Validator::new()),
+            pending: std::sync::Mutex::default(),
         }
+    }
+
+    /// A validator built on a background thread (it takes a few
+    /// milliseconds), so that a short-lived process can decode its input in
+    /// the meantime; the first validation waits for it. Falls back to
+    /// building it in place if no thread can be started.
+    pub fn spawn() -> Self {
+        match std::thread::Builder::new()
+            .name("buf-validator".into())
+            .spawn(prost_protovalidate::Validator::new)
+        {
+            Ok(handle) => BufValidator {
+                inner: std::sync::OnceLock::new(),
+                pending: std::sync::Mutex::new(Some(handle)),
+            },
+            Err(_) => BufValidator::new(),
+        }
+    }
+
+    fn get(&self) -> &prost_protovalidate::Validator {
+        self.inner.get_or_init(|| {
+            let handle = self.pending.lock().ok().and_then(|mut p| p.take());
+            handle.and_then(|h| h.join().ok()).unwrap_or_default()
+        })
     }
 
     /// Every `buf.validate` rule the message breaks, unlocated and unsorted.
@@ -161,7 +187,7 @@ impl BufValidator {
     ///
     /// A [`RuleError`] when a rule cannot be compiled or evaluated.
     pub fn validate(&self, message: &DynamicMessage) -> Result<Vec<Violation>, RuleError> {
-        match self.inner.validate(message) {
+        match self.get().validate(message) {
             Ok(()) => Ok(Vec::new()),
             Err(prost_protovalidate::Error::Validation(e)) => Ok(e
                 .into_violations()
