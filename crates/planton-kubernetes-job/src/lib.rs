@@ -109,6 +109,8 @@ impl Checked {
 /// and the `buf.validate` rules on first use.
 #[derive(Debug)]
 pub struct JobValidator {
+    job_desc: MessageDescriptor,
+    stack_desc: MessageDescriptor,
     loader: Loader,
     defaults: Defaults,
     buf: BufValidator,
@@ -132,6 +134,8 @@ impl JobValidator {
         let job = KubernetesJob::default().descriptor();
         let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
         Ok(JobValidator {
+            job_desc: KubernetesJob::default().descriptor(),
+            stack_desc: stack_input_descriptor(),
             loader,
             defaults,
             buf: BufValidator::spawn(),
@@ -183,13 +187,13 @@ impl JobValidator {
         map: &SourceMap,
     ) -> Result<Vec<Violation>, RuleError> {
         let mut violations = self.buf.validate(message)?;
-        let name = message.descriptor().full_name().to_owned();
-        if name == KubernetesJob::default().descriptor().full_name() {
-            if let Ok(job) = message.transcode_to::<KubernetesJob>() {
+        let desc = message.descriptor();
+        if desc == self.job_desc {
+            if let Ok(job) = planton_manifest::transcode::<KubernetesJob>(message) {
                 violations.extend(rules::check(&job, None));
             }
-        } else if name == stack_input_descriptor().full_name()
-            && let Ok(input) = message.transcode_to::<KubernetesJobStackInput>()
+        } else if desc == self.stack_desc
+            && let Ok(input) = planton_manifest::transcode::<KubernetesJobStackInput>(message)
             && let Some(job) = &input.target
         {
             let ns = Some(input.kubernetes_namespace.as_str()).filter(|s| !s.is_empty());
@@ -230,8 +234,7 @@ impl JobValidator {
             return Err(InvalidInput::Violations(violations));
         }
         // The message was made from this type just above.
-        let input = message
-            .transcode_to::<KubernetesJobStackInput>()
+        let input = planton_manifest::transcode::<KubernetesJobStackInput>(&message)
             .map_err(|_| InvalidInput::Violations(Vec::new()))?;
         Ok(Validated { input })
     }

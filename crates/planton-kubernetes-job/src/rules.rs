@@ -4,7 +4,7 @@
 //! Paths are relative to the `KubernetesJob` message, in protovalidate's form
 //! with proto field names. Messages never include a secret value.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use planton_api::org::project_planton::provider::kubernetes::kubernetes_sensitive_value::SensitiveValue;
 use planton_api::org::project_planton::shared::foreignkey::v1::string_value_or_ref::LiteralOrRef;
@@ -379,57 +379,49 @@ fn resources(r: &mut Rules, res: &ContainerResources) {
 
 fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
     let Some(env) = &spec.env else { return };
-    let vars: BTreeMap<&String, _> = env.variables.iter().collect();
-    let secrets: BTreeMap<&String, _> = env.secrets.iter().collect();
-    let name_rules = |r: &mut Rules, map: &str, name: &str| {
-        let path = format!(
+    let path = |map: &str, name: &str| {
+        format!(
             "spec.env.{map}[{}]",
             planton_manifest::map_key_subscript(name)
-        );
+        )
+    };
+    let name_rules = |r: &mut Rules, map: &str, name: &str| {
         if !names::env_var_name(name) {
             r.add_key(
-                path.clone(), Rule::EnvVarName,
+                path(map, name),
+                Rule::EnvVarName,
                 "must be a valid environment variable name: letters, digits, '_', '-' and '.', not starting with a digit",
             );
         }
         if RESERVED_ENV.contains(&name) {
             r.add_key(
-                path,
+                path(map, name),
                 Rule::EnvVarReserved,
                 format!("'{name}' is set by the Job itself and cannot be overridden"),
             );
         }
     };
-    for name in vars.keys() {
+    for name in env.variables.keys() {
         name_rules(r, "variables", name);
     }
-    for name in secrets.keys() {
+    for (name, value) in &env.secrets {
         name_rules(r, "secrets", name);
-        if vars.contains_key(name) {
-            let path = format!(
-                "spec.env.secrets[{}]",
-                planton_manifest::map_key_subscript(name)
-            );
+        if env.variables.contains_key(name) {
             r.add_key(
-                path,
+                path("secrets", name),
                 Rule::EnvVarDuplicate,
                 "also defined in 'variables': each environment variable is set once",
             );
         }
-    }
-    for (name, value) in &secrets {
         let Some(SensitiveValue::SecretRef(sref)) = &value.sensitive_value else {
             continue;
         };
-        let base = format!(
-            "spec.env.secrets[{}].secret_ref",
-            planton_manifest::map_key_subscript(name)
-        );
+        let base = || format!("{}.secret_ref", path("secrets", name));
         if !sref.name.is_empty()
             && let Some(why) = names::dns1123_subdomain(&sref.name)
         {
             r.add(
-                format!("{base}.name"),
+                format!("{}.name", base()),
                 Rule::Dns1123Subdomain,
                 format!("Secret name {why}"),
             );
@@ -438,7 +430,7 @@ fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
             && let Some(why) = names::data_key(&sref.key)
         {
             r.add(
-                format!("{base}.key"),
+                format!("{}.key", base()),
                 Rule::SecretKey,
                 format!("Secret key {why}"),
             );
@@ -448,18 +440,16 @@ fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
             && sref.namespace != ns
         {
             r.add(
-                    format!("{base}.namespace"), Rule::SecretRefNamespace,
-                    format!(
-                        "the Secret must be in the Job's namespace '{ns}': a pod can only read Secrets of its own namespace"
-                    ),
-                );
+                format!("{}.namespace", base()),
+                Rule::SecretRefNamespace,
+                format!("the Secret must be in the Job's namespace '{ns}': a pod can only read Secrets of its own namespace"),
+            );
         }
     }
 }
 
 fn config_maps(r: &mut Rules, spec: &KubernetesJobSpec) {
-    let sorted: BTreeMap<&String, &String> = spec.config_maps.iter().collect();
-    for name in sorted.keys() {
+    for name in spec.config_maps.keys() {
         if let Some(why) = names::dns1123_subdomain(name) {
             let path = format!(
                 "spec.config_maps[{}]",

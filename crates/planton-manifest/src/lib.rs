@@ -39,6 +39,7 @@
 mod decode;
 mod defaults;
 mod emit;
+mod encode;
 mod error;
 mod location;
 mod scalar;
@@ -52,6 +53,7 @@ pub use prost_reflect;
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, SerializeOptions};
 
 pub use defaults::{DefaultOptions, Defaults, DefaultsError};
+pub use encode::{encode as encode_dynamic, transcode};
 pub use error::{FieldError, LoadError};
 pub use location::{Location, SourceMap, Span};
 pub use violation::{BufValidator, RuleError, Source, Violation, locate, sort};
@@ -286,7 +288,7 @@ impl Document {
     /// A [`prost::DecodeError`] when `T` is not the type the document was
     /// loaded as.
     pub fn to_typed<T: ReflectMessage + Default>(&self) -> Result<T, prost::DecodeError> {
-        self.message.transcode_to::<T>()
+        transcode(&self.message)
     }
 }
 

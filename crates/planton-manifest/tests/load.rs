@@ -96,6 +96,34 @@ fn examples_round_trip_through_json_and_yaml() {
 }
 
 #[test]
+fn the_fast_transcode_agrees_with_prost_reflect_on_every_manifest() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    for dir in [
+        "examples",
+        "tests/data/validate/spec",
+        "tests/data/validate/kubernetes",
+        "tests/data/validate/mixed",
+        "tests/data/load",
+    ] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    let mut compared = 0;
+    for path in files {
+        let Ok(doc) = loader().load_str(&std::fs::read_to_string(&path).unwrap()) else {
+            continue;
+        };
+        let ours: planton_api::KubernetesJob = planton_manifest::transcode(doc.message()).unwrap();
+        let reference: planton_api::KubernetesJob = doc.message().transcode_to().unwrap();
+        assert_eq!(ours, reference, "{}", path.display());
+        compared += 1;
+    }
+    assert!(compared > 90, "{compared}");
+}
+
+#[test]
 fn positions_are_recorded_for_every_written_field() {
     let (_, text) = examples()
         .into_iter()
