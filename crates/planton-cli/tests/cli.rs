@@ -527,21 +527,47 @@ fn tf_and_pulumi_commands() {
     let vars = planton(&["tf", "variables"], None);
     assert_eq!(vars.code, 0);
     let committed = std::fs::read_to_string(root().join("iac/tf/variables.tf")).unwrap();
-    assert_eq!(vars.stdout, committed, "iac/tf/variables.tf is stale: regenerate it with `planton tf variables`");
+    assert_eq!(
+        vars.stdout, committed,
+        "iac/tf/variables.tf is stale: regenerate it with `planton tf variables`"
+    );
 
-    let tfvars = planton(&["tf", "vars", "examples/data-migration.yaml", "--namespace", "resolved"], None);
+    let tfvars = planton(
+        &[
+            "tf",
+            "vars",
+            "examples/data-migration.yaml",
+            "--namespace",
+            "resolved",
+        ],
+        None,
+    );
     assert_eq!(tfvars.code, 0, "{}", tfvars.stderr);
     let v: serde_json::Value = serde_json::from_str(&tfvars.stdout).unwrap();
     assert_eq!(v["kubernetes_namespace"], "resolved");
     assert_eq!(v["spec"]["backoff_limit"], 3);
     assert_eq!(v["spec"]["resources"]["limits"]["cpu"], "1000m");
     assert_eq!(v["metadata"]["name"], "data-migration");
-    let bad = planton(&["tf", "vars", "tests/data/validate/mixed/many-violations.yaml"], None);
+    let bad = planton(
+        &[
+            "tf",
+            "vars",
+            "tests/data/validate/mixed/many-violations.yaml",
+        ],
+        None,
+    );
     assert_eq!((bad.code, bad.stdout.as_str()), (1, ""));
 
     let program = planton(&["pulumi", "program", "examples/minimal.yaml"], None);
     assert_eq!(program.code, 0, "{}", program.stderr);
-    assert!(program.stdout.contains("runtime: yaml") && program.stdout.contains("type: kubernetes:batch/v1:Job"));
+    assert!(
+        program.stdout.contains("runtime: yaml")
+            && program.stdout.contains("type: kubernetes:batch/v1:Job")
+    );
     let secret = planton(&["pulumi", "program", "-"], Some(b"apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {name: j}\nspec: {namespace: {value: ns}, image: {repo: r, tag: t}, env: {secrets: {A: {value: Xyz-Secret-77}}}}\n"));
-    assert!(secret.stdout.contains("fn::secret: Xyz-Secret-77"), "{}", secret.stdout);
+    assert!(
+        secret.stdout.contains("fn::secret: Xyz-Secret-77"),
+        "{}",
+        secret.stdout
+    );
 }
