@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use planton_kubernetes_job::JobValidator;
 
 use crate::input::Source;
-use crate::{Failure, input, output, render, report};
+use crate::{Failure, batch, input, output, render, report};
 
 /// Load, validate and render Project Planton KubernetesJob manifests.
 #[derive(Debug, Parser)]
@@ -46,6 +46,11 @@ enum Command {
         /// Output format: a multi-document YAML stream, or one JSON `List`.
         #[arg(short, long, value_enum, default_value_t = Format::Yaml)]
         output: Format,
+        /// Write one file per manifest into DIR (same relative path, extension
+        /// .yaml or .json) instead of standard output; needed for a directory
+        /// of manifests. A manifest that fails writes nothing.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
     },
     /// Print the stack outputs (namespace, job_name) of a manifest as proto3 JSON.
     Outputs {
@@ -148,7 +153,24 @@ impl Cli {
                 no_defaults,
             } => load(&file, output, no_defaults),
             Command::Validate { files, output } => validate(&files, output),
-            Command::Render { input, output } => {
+            Command::Render {
+                input,
+                output,
+                out_dir: Some(out_dir),
+            } => render_to_dir(&validator()?, &input, output, &out_dir),
+            Command::Render {
+                input,
+                output,
+                out_dir: None,
+            } => {
+                if input
+                    .file
+                    .as_ref()
+                    .or(input.stack_input.as_ref())
+                    .is_some_and(|p| p.is_dir())
+                {
+                    return Err(anyhow::anyhow!("rendering a directory needs --out-dir DIR").into());
+                }
                 let rendered = render::render(&validator()?, &input)?;
                 let text = match output {
                     Format::Yaml => rendered.to_yaml(),
@@ -203,39 +225,195 @@ fn load(file: &std::path::Path, format: Format, no_defaults: bool) -> Result<(),
     Ok(())
 }
 
+/// One input of a multi-file command.
+pub(crate) enum Item {
+    /// A file given or found in a directory.
+    File(PathBuf),
+    /// Standard input.
+    Stdin,
+    /// A directory that could not be read.
+    Unreadable(PathBuf, std::io::Error),
+}
+
+impl Item {
+    pub(crate) fn name(&self) -> String {
+        match self {
+            Item::File(p) | Item::Unreadable(p, _) => p.display().to_string(),
+            Item::Stdin => "<stdin>".to_owned(),
+        }
+    }
+
+    pub(crate) fn read(&self) -> anyhow::Result<Source> {
+        match self {
+            Item::File(p) => input::read(p),
+            Item::Stdin => input::read(std::path::Path::new("-")),
+            Item::Unreadable(p, e) => Err(anyhow::anyhow!(
+                "cannot read directory '{}': {e}",
+                p.display()
+            )),
+        }
+    }
+}
+
+/// The inputs named on the command line, directories walked recursively,
+/// and how many there are.
+pub(crate) fn items(args: &[PathBuf]) -> (impl Iterator<Item = Item> + Send + '_, usize) {
+    let total = args
+        .iter()
+        .map(|a| if a.is_dir() { batch::count(a) } else { 1 })
+        .sum();
+    let iter = args
+        .iter()
+        .flat_map(|arg| -> Box<dyn Iterator<Item = Item> + Send> {
+            if arg.as_os_str() == "-" {
+                Box::new(std::iter::once(Item::Stdin))
+            } else if arg.is_dir() {
+                Box::new(batch::Walk::new(arg).map(|r| match r {
+                    Ok(p) => Item::File(p),
+                    Err((p, e)) => Item::Unreadable(p, e),
+                }))
+            } else {
+                Box::new(std::iter::once(Item::File(arg.clone())))
+            }
+        });
+    (iter, total)
+}
+
+/// What rendering one manifest to a file gave.
+enum RenderOutcome {
+    Written,
+    Invalid(String),
+    Failed(String),
+}
+
+fn render_to_dir(
+    validator: &JobValidator,
+    args: &RenderInput,
+    format: Format,
+    out_dir: &std::path::Path,
+) -> Result<(), Failure> {
+    let (root, stack) = match (&args.file, &args.stack_input) {
+        (Some(f), None) => (f.clone(), false),
+        (None, Some(f)) => (f.clone(), true),
+        _ => return Err(anyhow::anyhow!("give a manifest FILE or --stack-input FILE").into()),
+    };
+    if root.as_os_str() == "-" {
+        return Err(
+            anyhow::anyhow!("--out-dir needs a file or directory, not standard input").into(),
+        );
+    }
+    let side = render::side_inputs(args)?;
+    let (inputs, total) = items(std::slice::from_ref(&root));
+    let extension = match format {
+        Format::Yaml => "yaml",
+        Format::Json => "json",
+    };
+    let destination = |item: &Item| -> PathBuf {
+        let Item::File(path) = item else {
+            return out_dir.to_path_buf();
+        };
+        let relative = if root.is_dir() {
+            path.strip_prefix(&root).unwrap_or(path)
+        } else {
+            std::path::Path::new(path.file_name().unwrap_or_default())
+        };
+        out_dir.join(relative).with_extension(extension)
+    };
+    let work = |item: Item| -> RenderOutcome {
+        let source = match item.read() {
+            Ok(s) => s,
+            Err(e) => return RenderOutcome::Failed(format!("{e:#}")),
+        };
+        let validated = match render::prepare_source(validator, &source, stack, &side) {
+            Ok(render::Prepared::Valid(v)) => v,
+            Ok(render::Prepared::Invalid(report)) => return RenderOutcome::Invalid(report),
+            Err(e) => return RenderOutcome::Failed(format!("{e:#}")),
+        };
+        let rendered = match planton_kubernetes_job::transform(&validated) {
+            Ok(r) => r,
+            Err(e) => return RenderOutcome::Failed(format!("{}: {e}", source.name)),
+        };
+        let text = match format {
+            Format::Yaml => rendered.to_yaml(),
+            Format::Json => rendered.to_json(),
+        };
+        let dest = destination(&item);
+        match batch::write_atomically(&dest, &text) {
+            Ok(()) => RenderOutcome::Written,
+            Err(e) => RenderOutcome::Failed(format!("cannot write '{}': {e}", dest.display())),
+        }
+    };
+    let (mut written, mut invalid, mut failed) = (0usize, 0usize, 0usize);
+    batch::run(inputs, total, work, |outcome| match outcome {
+        RenderOutcome::Written => written += 1,
+        RenderOutcome::Invalid(report) => {
+            invalid += 1;
+            eprint!("{report}");
+        }
+        RenderOutcome::Failed(message) => {
+            failed += 1;
+            eprintln!("error: {message}");
+        }
+    });
+    output::write_stdout(&format!(
+        "{} files: {written} rendered into {}, {invalid} invalid, {failed} not rendered\n",
+        written + invalid + failed,
+        out_dir.display()
+    ))?;
+    if failed > 0 {
+        Err(Failure::Error(None))
+    } else if invalid > 0 {
+        Err(Failure::Invalid)
+    } else {
+        Ok(())
+    }
+}
+
 fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
     if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
         return Err(anyhow::anyhow!("standard input ('-') can be given only once").into());
     }
     let validator = validator()?;
-    let mut results = Vec::with_capacity(files.len());
-    for file in files {
-        let (outcome, text) = match input::read(file) {
+    let (inputs, total) = items(files);
+    let mut summary = report::Summary::default();
+    let mut out = output::Stream::stdout();
+    if format == ReportFormat::Json {
+        out.write(report::JSON_OPEN);
+    }
+    let work = |item: Item| {
+        let name = item.name();
+        let (outcome, text) = match item.read() {
             Err(e) => (report::Outcome::Error(format!("{e:#}")), None),
             Ok(source) => (check(&validator, &source), Some(source.text)),
         };
-        let name = if file.as_os_str() == "-" {
-            "<stdin>".to_owned()
-        } else {
-            file.display().to_string()
-        };
-        results.push(report::FileResult {
+        report::FileResult {
             file: name,
             outcome,
             text,
-        });
-    }
-    let rendered = match format {
-        ReportFormat::Human => report::human(&results),
-        ReportFormat::Json => report::json(&results),
+        }
     };
-    output::write_stdout(&rendered.stdout)?;
-    if !rendered.stderr.is_empty() {
-        eprint!("{}", rendered.stderr);
+    batch::run(inputs, total, work, |result| {
+        match format {
+            ReportFormat::Human => {
+                let one = report::human_one(&result);
+                out.write(&one.stdout);
+                if !one.stderr.is_empty() {
+                    eprint!("{}", one.stderr);
+                }
+            }
+            ReportFormat::Json => out.write(&report::json_entry(&result, summary.files == 0)),
+        }
+        summary.add(&result);
+    });
+    match format {
+        ReportFormat::Json => out.write(report::JSON_CLOSE),
+        ReportFormat::Human if summary.files > 1 => out.write(&summary.line()),
+        ReportFormat::Human => {}
     }
-    if results.iter().any(|r| matches!(r.outcome, report::Outcome::Error(_))) {
+    out.finish()?;
+    if summary.errors > 0 {
         Err(Failure::Error(None))
-    } else if results.iter().any(|r| matches!(&r.outcome, report::Outcome::Checked { violations, .. } if !violations.is_empty())) {
+    } else if summary.invalid > 0 {
         Err(Failure::Invalid)
     } else {
         Ok(())

@@ -16,3 +16,34 @@ pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == ErrorKind::BrokenPipe)
     })
 }
+
+/// Standard output written piece by piece (buffered); the first write error
+/// (a closed pipe) stops further writes and is reported by [`Stream::finish`].
+pub(crate) struct Stream {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    error: Option<std::io::Error>,
+}
+
+impl Stream {
+    pub(crate) fn stdout() -> Self {
+        Stream {
+            out: std::io::BufWriter::new(std::io::stdout().lock()),
+            error: None,
+        }
+    }
+
+    pub(crate) fn write(&mut self, text: &str) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(text.as_bytes())
+        {
+            self.error = Some(e);
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> std::io::Result<()> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        }
+    }
+}

@@ -29,14 +29,49 @@ pub(crate) fn prepare_rendered(
     Ok((validated, rendered))
 }
 
-/// Loads, completes, resolves and validates; returns the validated input and
-/// the input's name.
-fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, String), Failure> {
-    let (source, stack) = match (&args.file, &args.stack_input) {
-        (Some(f), None) => (input::read(f)?, false),
-        (None, Some(f)) => (input::read(f)?, true),
-        _ => return Err(anyhow!("give a manifest FILE or --stack-input FILE").into()),
+/// The side inputs of `render`, read once for any number of manifests.
+#[derive(Default)]
+pub(crate) struct Side {
+    namespace: Option<String>,
+    docker_config_json: Option<String>,
+    resolver: Option<MapResolver>,
+}
+
+/// Reads the side inputs named on the command line.
+pub(crate) fn side_inputs(args: &RenderInput) -> Result<Side, Failure> {
+    let mut side = Side {
+        namespace: args.namespace.clone(),
+        ..Side::default()
     };
+    if let Some(path) = &args.docker_config_json {
+        let config = input::read(path)?;
+        if serde_json::from_str::<serde_json::Value>(&config.text).is_err() {
+            // The content is a credential: say where, not what.
+            return Err(anyhow!("{}: the docker config is not valid JSON", config.name).into());
+        }
+        side.docker_config_json = Some(config.text);
+    }
+    if let Some(path) = &args.resolve {
+        side.resolver = Some(resolver(&input::read(path)?)?);
+    }
+    Ok(side)
+}
+
+/// A manifest prepared for rendering, or the report of its violations.
+pub(crate) enum Prepared {
+    /// Validated: ready for the transform.
+    Valid(Validated),
+    /// The rendered violation report (rustc-like text).
+    Invalid(String),
+}
+
+/// Loads, completes, resolves and validates one manifest (or stack input).
+pub(crate) fn prepare_source(
+    validator: &JobValidator,
+    source: &Source,
+    stack: bool,
+    side: &Side,
+) -> anyhow::Result<Prepared> {
     let doc = if stack {
         validator.load_stack_input(&source.text)
     } else {
@@ -56,78 +91,75 @@ fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, S
             doc.source_map().prefixed("target"),
         )
     };
-    if let Some(ns) = &args.namespace {
+    if let Some(ns) = &side.namespace {
         stack_input.kubernetes_namespace = ns.clone();
     }
-    if let Some(path) = &args.docker_config_json {
-        let config = input::read(path)?;
-        if serde_json::from_str::<serde_json::Value>(&config.text).is_err() {
-            // The content is a credential: say where, not what.
-            return Err(anyhow!("{}: the docker config is not valid JSON", config.name).into());
-        }
-        stack_input.docker_config_json = config.text;
+    if let Some(config) = &side.docker_config_json {
+        stack_input.docker_config_json = config.clone();
     }
-    if let Some(path) = &args.resolve {
-        let resolver = resolver(&input::read(path)?)?;
-        resolve_references(&mut stack_input, &resolver)
+    if let Some(resolver) = &side.resolver {
+        resolve_references(&mut stack_input, resolver)
             .map_err(|e| anyhow!("{}: {e}", source.name))?;
     }
-    let validated = match validator.validate_input(stack_input, Some(&source_map)) {
-        Ok(v) => v,
-        Err(InvalidInput::Violations(violations)) => {
-            report_violations(validator, &source, stack, violations);
-            return Err(Failure::Invalid);
-        }
-        Err(InvalidInput::Rule(e)) => return Err(anyhow!(e).into()),
-    };
-    Ok((validated, source.name))
+    match validator.validate_input(stack_input, Some(&source_map)) {
+        Ok(v) => Ok(Prepared::Valid(v)),
+        Err(InvalidInput::Violations(violations)) => Ok(Prepared::Invalid(violation_report(
+            &doc, source, stack, violations,
+        ))),
+        Err(InvalidInput::Rule(e)) => Err(anyhow!(e)),
+    }
 }
 
-/// Prints the violations like `validate` does, to standard error.
-fn report_violations(
-    validator: &JobValidator,
+/// Loads, completes, resolves and validates the manifest named on the
+/// command line; on violations prints the report to standard error.
+fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, String), Failure> {
+    let (source, stack) = match (&args.file, &args.stack_input) {
+        (Some(f), None) => (input::read(f)?, false),
+        (None, Some(f)) => (input::read(f)?, true),
+        _ => return Err(anyhow!("give a manifest FILE or --stack-input FILE").into()),
+    };
+    let side = side_inputs(args)?;
+    match prepare_source(validator, &source, stack, &side)? {
+        Prepared::Valid(v) => Ok((v, source.name)),
+        Prepared::Invalid(report) => {
+            eprint!("{report}");
+            Err(Failure::Invalid)
+        }
+    }
+}
+
+/// The violations as `validate` reports them.
+fn violation_report(
+    doc: &planton_manifest::Document,
     source: &Source,
     stack: bool,
     violations: Vec<planton_manifest::Violation>,
-) {
-    let doc = if stack {
-        validator.load_stack_input(&source.text)
+) -> String {
+    let map = if stack {
+        doc.source_map().clone()
     } else {
-        validator.load(&source.text)
+        doc.source_map().prefixed("target")
     };
-    let (secrets, spans) = match &doc {
-        Ok(d) => {
-            let map = if stack {
-                d.source_map().clone()
+    let spans = violations
+        .iter()
+        .map(|v| {
+            if v.for_key {
+                None
             } else {
-                d.source_map().prefixed("target")
-            };
-            (
-                planton_kubernetes_job::secret_spans(d),
-                violations
-                    .iter()
-                    .map(|v| {
-                        if v.for_key {
-                            None
-                        } else {
-                            map.span(&v.field_path)
-                        }
-                    })
-                    .collect(),
-            )
-        }
-        Err(_) => (Vec::new(), vec![None; violations.len()]),
-    };
+                map.span(&v.field_path)
+            }
+        })
+        .collect();
     let result = FileResult {
         file: source.name.clone(),
         text: Some(source.text.clone()),
         outcome: Outcome::Checked {
             violations,
             spans,
-            secrets,
+            secrets: planton_kubernetes_job::secret_spans(doc),
         },
     };
-    eprint!("{}", report::human(&[result]).stdout);
+    report::human(&[result]).stdout
 }
 
 /// A resolver from a YAML map `KIND/[ENV/]NAME: {FIELD_PATH: VALUE}`.

@@ -33,49 +33,86 @@ pub(crate) struct Rendered {
 
 /// The text report: each violation with its source line and a caret.
 pub(crate) fn human(results: &[FileResult]) -> Rendered {
-    let mut out = String::new();
-    let mut err = String::new();
-    let (mut files_invalid, mut total) = (0, 0);
+    let mut out = Rendered {
+        stdout: String::new(),
+        stderr: String::new(),
+    };
+    let mut summary = Summary::default();
     for r in results {
-        match &r.outcome {
-            Outcome::Error(e) => {
-                let _ = writeln!(err, "error: {e}");
-            }
-            Outcome::Checked { violations, .. } if violations.is_empty() => {
-                let _ = writeln!(out, "{}: valid", r.file);
-            }
-            Outcome::Checked {
-                violations,
-                spans,
-                secrets,
-            } => {
-                files_invalid += 1;
-                total += violations.len();
-                let lines: Vec<&str> = r.text.as_deref().unwrap_or("").lines().collect();
-                for (v, span) in violations.iter().zip(spans) {
-                    diagnostic(&mut out, &r.file, &lines, v, *span, secrets);
-                }
-                let n = violations.len();
-                let _ = writeln!(
-                    out,
-                    "{}: {n} violation{}\n",
-                    r.file,
-                    if n == 1 { "" } else { "s" }
-                );
-            }
-        }
+        let one = human_one(r);
+        out.stdout.push_str(&one.stdout);
+        out.stderr.push_str(&one.stderr);
+        summary.add(r);
     }
     if results.len() > 1 {
-        let errors = results
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Error(_)))
-            .count();
-        let _ = writeln!(
-            out,
-            "{} files: {} valid, {files_invalid} invalid ({total} violations), {errors} not loaded",
-            results.len(),
-            results.len() - files_invalid - errors
-        );
+        out.stdout.push_str(&summary.line());
+    }
+    out
+}
+
+/// Counts of a run over several files.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Summary {
+    pub files: usize,
+    pub invalid: usize,
+    pub errors: usize,
+    pub violations: usize,
+}
+
+impl Summary {
+    pub(crate) fn add(&mut self, r: &FileResult) {
+        self.files += 1;
+        match &r.outcome {
+            Outcome::Error(_) => self.errors += 1,
+            Outcome::Checked { violations, .. } if !violations.is_empty() => {
+                self.invalid += 1;
+                self.violations += violations.len();
+            }
+            Outcome::Checked { .. } => {}
+        }
+    }
+
+    /// The closing line of a multi-file report.
+    pub(crate) fn line(&self) -> String {
+        format!(
+            "{} files: {} valid, {} invalid ({} violations), {} not loaded\n",
+            self.files,
+            self.files - self.invalid - self.errors,
+            self.invalid,
+            self.violations,
+            self.errors
+        )
+    }
+}
+
+/// The text report of one file.
+pub(crate) fn human_one(r: &FileResult) -> Rendered {
+    let mut out = String::new();
+    let mut err = String::new();
+    match &r.outcome {
+        Outcome::Error(e) => {
+            let _ = writeln!(err, "error: {e}");
+        }
+        Outcome::Checked { violations, .. } if violations.is_empty() => {
+            let _ = writeln!(out, "{}: valid", r.file);
+        }
+        Outcome::Checked {
+            violations,
+            spans,
+            secrets,
+        } => {
+            let lines: Vec<&str> = r.text.as_deref().unwrap_or("").lines().collect();
+            for (v, span) in violations.iter().zip(spans) {
+                diagnostic(&mut out, &r.file, &lines, v, *span, secrets);
+            }
+            let n = violations.len();
+            let _ = writeln!(
+                out,
+                "{}: {n} violation{}\n",
+                r.file,
+                if n == 1 { "" } else { "s" }
+            );
+        }
     }
     Rendered {
         stdout: out,
@@ -178,35 +215,35 @@ fn token_width(line: &str, column: usize) -> usize {
     }
 }
 
-/// The JSON report: `{"files":[{"file","valid","violations":[...]}]}`.
-pub(crate) fn json(results: &[FileResult]) -> Rendered {
-    let files: Vec<serde_json::Value> = results
-        .iter()
-        .map(|r| match &r.outcome {
-            Outcome::Error(e) => json!({ "file": r.file, "valid": false, "error": e }),
-            Outcome::Checked { violations, .. } => json!({
-                "file": r.file,
-                "valid": violations.is_empty(),
-                "violations": violations.iter().map(|v| {
-                    let mut o = json!({
-                        "field_path": v.field_path,
-                        "rule_id": v.rule_id,
-                        "message": v.message,
-                        "source": v.source.as_str(),
-                    });
-                    if let Some(l) = v.location {
-                        o["line"] = json!(l.line);
-                        o["column"] = json!(l.column);
-                    }
-                    o
-                }).collect::<Vec<_>>(),
-            }),
-        })
-        .collect();
-    Rendered {
-        stdout: planton_manifest::json_to_string(&json!({ "files": files })),
-        stderr: String::new(),
-    }
+/// The start of the JSON report, before the first entry.
+pub(crate) const JSON_OPEN: &str = "{\"files\": [";
+/// The end of the JSON report, after the last entry.
+pub(crate) const JSON_CLOSE: &str = "\n]}\n";
+
+/// One file's entry of the JSON report, on its own line, with the separating
+/// comma unless it is the first.
+pub(crate) fn json_entry(r: &FileResult, first: bool) -> String {
+    let value = match &r.outcome {
+        Outcome::Error(e) => json!({ "file": r.file, "valid": false, "error": e }),
+        Outcome::Checked { violations, .. } => json!({
+            "file": r.file,
+            "valid": violations.is_empty(),
+            "violations": violations.iter().map(|v| {
+                let mut o = json!({
+                    "field_path": v.field_path,
+                    "rule_id": v.rule_id,
+                    "message": v.message,
+                    "source": v.source.as_str(),
+                });
+                if let Some(l) = v.location {
+                    o["line"] = json!(l.line);
+                    o["column"] = json!(l.column);
+                }
+                o
+            }).collect::<Vec<_>>(),
+        }),
+    };
+    format!("{}\n  {}", if first { "" } else { "," }, value)
 }
 
 #[cfg(test)]

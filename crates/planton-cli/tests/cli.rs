@@ -571,3 +571,138 @@ fn tf_and_pulumi_commands() {
         secret.stdout
     );
 }
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("planton-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn validate_walks_directories_in_sorted_order() {
+    let dir = temp_dir("walk");
+    let good = std::fs::read_to_string(root().join("examples/minimal.yaml")).unwrap();
+    let bad = std::fs::read_to_string(
+        root().join("tests/data/validate/spec/invalid-restart-policy-always.yaml"),
+    )
+    .unwrap();
+    for (path, text) in [
+        ("b/2.yaml", &good),
+        ("b/1.yml", &bad),
+        ("a.json", &good),
+        ("notes.txt", &bad),
+        ("c/d/e.yaml", &good),
+    ] {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::write(
+        dir.join("a.json"),
+        planton(&["load", "-o", "json", "examples/minimal.yaml"], None).stdout,
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    let r = planton(&["validate", d], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let files: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_suffix(": valid"))
+        .collect();
+    assert_eq!(files.len(), 3);
+    assert!(
+        files[0].ends_with("a.json")
+            && files[1].ends_with("b/2.yaml")
+            && files[2].ends_with("c/d/e.yaml"),
+        "{files:?}"
+    );
+    assert!(
+        r.stdout
+            .ends_with("4 files: 3 valid, 1 invalid (1 violations), 0 not loaded\n"),
+        "{}",
+        r.stdout
+    );
+    // The same run gives byte-identical output, whatever the thread timing.
+    for _ in 0..3 {
+        assert_eq!(planton(&["validate", d], None).stdout, r.stdout);
+    }
+    let json = planton(&["validate", "-o", "json", d], None);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["files"].as_array().unwrap().len(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn render_into_a_directory_writes_only_what_rendered() {
+    let dir = temp_dir("render-in");
+    let out = temp_dir("render-out");
+    std::fs::create_dir_all(dir.join("team")).unwrap();
+    std::fs::copy(
+        root().join("examples/data-migration.yaml"),
+        dir.join("team/migrate.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(root().join("examples/minimal.yaml"), dir.join("hello.yml")).unwrap();
+    std::fs::copy(
+        root().join("tests/data/validate/spec/invalid-completion-mode.yaml"),
+        dir.join("broken.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("garbage.yaml"), "kind: [").unwrap();
+    let r = planton(
+        &[
+            "render",
+            dir.to_str().unwrap(),
+            "--out-dir",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[string.in]") && r.stderr.contains("invalid YAML"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.starts_with("4 files: 2 rendered into "),
+        "{}",
+        r.stdout
+    );
+    let mut written: Vec<String> = Vec::new();
+    for e in std::fs::read_dir(&out).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            for f in std::fs::read_dir(&p).unwrap() {
+                written.push(
+                    f.unwrap()
+                        .path()
+                        .strip_prefix(&out)
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
+            }
+        } else {
+            written.push(p.strip_prefix(&out).unwrap().display().to_string());
+        }
+    }
+    written.sort();
+    assert_eq!(
+        written,
+        ["hello.yaml", "team/migrate.yaml"],
+        "nothing for the failures, no temporary files"
+    );
+    let single = planton(&["render", "examples/minimal.yaml"], None);
+    assert_eq!(
+        std::fs::read_to_string(out.join("hello.yaml")).unwrap(),
+        single.stdout
+    );
+    let r = planton(&["render", dir.to_str().unwrap()], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("needs --out-dir"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+}
