@@ -60,7 +60,7 @@ pub(crate) fn side_inputs(args: &RenderInput) -> Result<Side, Failure> {
 /// A manifest prepared for rendering, or the report of its violations.
 pub(crate) enum Prepared {
     /// Validated: ready for the transform.
-    Valid(Validated),
+    Valid(Box<Validated>),
     /// The rendered violation report (rustc-like text).
     Invalid(String),
 }
@@ -102,7 +102,7 @@ pub(crate) fn prepare_source(
             .map_err(|e| anyhow!("{}: {e}", source.name))?;
     }
     match validator.validate_input(stack_input, Some(&source_map)) {
-        Ok(v) => Ok(Prepared::Valid(v)),
+        Ok(v) => Ok(Prepared::Valid(Box::new(v))),
         Err(InvalidInput::Violations(violations)) => Ok(Prepared::Invalid(violation_report(
             &doc, source, stack, violations,
         ))),
@@ -120,7 +120,7 @@ fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, S
     };
     let side = side_inputs(args)?;
     match prepare_source(validator, &source, stack, &side)? {
-        Prepared::Valid(v) => Ok((v, source.name)),
+        Prepared::Valid(v) => Ok((*v, source.name)),
         Prepared::Invalid(report) => {
             eprint!("{report}");
             Err(Failure::Invalid)
