@@ -160,7 +160,9 @@ impl Progress {
 
     fn draw(&self) {
         const WIDTH: usize = 30;
-        let filled = (WIDTH * self.done.min(self.total)).checked_div(self.total).unwrap_or(WIDTH);
+        let filled = (WIDTH * self.done.min(self.total))
+            .checked_div(self.total)
+            .unwrap_or(WIDTH);
         let bar: String = "#".repeat(filled) + &"-".repeat(WIDTH - filled);
         let mut err = std::io::stderr().lock();
         let _ = write!(

@@ -133,9 +133,21 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
     let mut documents = 0usize;
 
     while let Some(event) = parser.next_event() {
-        let (event, span) = event.map_err(|e| LoadError::Syntax {
-            message: e.info().to_owned(),
-            location: Location::new(e.marker().line(), e.marker().col() + 1),
+        let (event, span) = event.map_err(|e| {
+            let location = Location::new(e.marker().line(), e.marker().col() + 1);
+            // The scanner has its own nesting limit for flow collections,
+            // which it may hit while scanning ahead of the events.
+            if e.info().contains("recursion limit") {
+                LoadError::TooDeep {
+                    limit: limits.max_depth,
+                    location,
+                }
+            } else {
+                LoadError::Syntax {
+                    message: e.info().to_owned(),
+                    location,
+                }
+            }
         })?;
         let node = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => continue,
