@@ -118,7 +118,15 @@ impl Decoder {
                 );
             }
             if let Some(v) = self.field_value(value, &field, &field_path) {
-                msg.set_field(&field, v);
+                // Without presence, a default value is the same as unset in
+                // proto3: leave it unset, as its JSON round trip would.
+                if field.supports_presence()
+                    || field.is_list()
+                    || field.is_map()
+                    || v != field.default_value()
+                {
+                    msg.set_field(&field, v);
+                }
             }
         }
         msg
@@ -149,7 +157,8 @@ impl Decoder {
                     out.push(v);
                 }
             }
-            return Some(PValue::List(out));
+            // An empty list is the same as an unset one in proto3.
+            return (!out.is_empty()).then_some(PValue::List(out));
         }
         self.single(node, &field.kind(), path)
     }
@@ -192,7 +201,7 @@ impl Decoder {
                 out.insert(key, value);
             }
         }
-        Some(PValue::Map(out))
+        (!out.is_empty()).then_some(PValue::Map(out))
     }
 
     fn map_key(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<MapKey> {

@@ -212,3 +212,26 @@ fn secret_values_never_appear_in_errors() {
         .unwrap();
     assert!(!format!("{doc:?}").contains("hunter2"));
 }
+
+/// Found by fuzzing: an empty list or map, or a default value of a field
+/// without presence, decoded as a set field made the message differ from its
+/// own JSON round trip (proto3 has no empty-but-set for those). Presence
+/// fields keep an explicit zero.
+#[test]
+fn empty_lists_and_maps_are_unset() {
+    let text = "kind: KubernetesJob\nmetadata: {name: job, labels: {}, org: ''}\nspec:\n  command: []\n  configMaps: {}\n  createNamespace: false\n  parallelism: 0\n";
+    let doc = loader().load_str(text).unwrap();
+    let again = loader().load_str(&to_json_string(doc.message())).unwrap();
+    assert_eq!(again.message(), doc.message());
+    let spec = doc
+        .message()
+        .get_field_by_name("spec")
+        .unwrap()
+        .into_owned();
+    let spec = spec.as_message().unwrap();
+    assert!(!spec.has_field_by_name("command") && !spec.has_field_by_name("create_namespace"));
+    assert!(
+        spec.has_field_by_name("parallelism"),
+        "proto3 optional keeps an explicit 0"
+    );
+}
