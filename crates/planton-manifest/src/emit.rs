@@ -51,10 +51,25 @@ fn indent(out: &mut String, n: usize) {
 fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize) {
     for (k, v) in sorted_keys(m) {
         indent(out, level);
-        write_string(out, k, level, true);
-        out.push(':');
+        write_key(out, k, level);
         write_child(out, v, level);
     }
+}
+
+/// Writes `key:`; a key too long for an implicit key (YAML allows 1024
+/// characters) is written explicitly, `? key` then `:` on the next line.
+fn write_key(out: &mut String, key: &str, level: usize) {
+    let mut rendered = String::new();
+    write_string(&mut rendered, key, level, true);
+    if rendered.chars().count() > 1000 {
+        out.push_str("? ");
+        out.push_str(&rendered);
+        out.push('\n');
+        indent(out, level);
+    } else {
+        out.push_str(&rendered);
+    }
+    out.push(':');
 }
 
 fn write_seq(out: &mut String, a: &[Value], level: usize) {
@@ -72,8 +87,7 @@ fn write_seq(out: &mut String, a: &[Value], level: usize) {
                     } else {
                         indent(out, level + 2);
                     }
-                    write_string(out, k, level + 2, true);
-                    out.push(':');
+                    write_key(out, k, level + 2);
                     write_child(out, v, level + 2);
                 }
             }
@@ -306,6 +320,20 @@ mod tests {
         assert_eq!(
             to_yaml(&v),
             "a: {}\nb:\n  - 1\n  - w: true\n    x: s\n  -\n    - 2\nc: []\n"
+        );
+    }
+
+    #[test]
+    fn long_keys_are_explicit() {
+        let key = "k\u{8}".repeat(600);
+        let out = to_yaml(&json!({ "m": { key.clone(): 1 }, "l": [{ key.clone(): true }] }));
+        assert!(
+            out.contains("\n  ? \"") && out.contains("\n  : 1\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("- ? \"") && out.contains("\n    : true\n"),
+            "{out}"
         );
     }
 

@@ -235,3 +235,17 @@ fn empty_lists_and_maps_are_unset() {
         "proto3 optional keeps an explicit 0"
     );
 }
+
+/// Found by fuzzing: a map key over 1024 characters was written as an
+/// implicit key, which YAML does not allow; the written YAML did not load.
+#[test]
+fn long_map_keys_round_trip_through_yaml() {
+    let key = format!("FLAG{}", "\u{8}".repeat(1500));
+    let text = format!(
+        "kind: KubernetesJob\nspec:\n  env:\n    variables:\n      ? \"{}\"\n      : {{value: x}}\n",
+        key.replace('\u{8}', "\\b")
+    );
+    let doc = loader().load_str(&text).unwrap();
+    let again = loader().load_str(&to_yaml_string(doc.message())).unwrap();
+    assert_eq!(again.message(), doc.message());
+}
