@@ -3,9 +3,11 @@
 
 use anyhow::{Context, anyhow, bail};
 use planton_api::KubernetesJobStackInput;
+use planton_api::prost_reflect::{ReflectMessage, Value};
 use planton_kubernetes_job::{
     InvalidInput, JobValidator, MapResolver, Rendered, Validated, resolve_references, transform,
 };
+use planton_manifest::Document;
 
 use crate::Failure;
 use crate::cli::RenderInput;
@@ -75,36 +77,29 @@ pub(crate) fn prepare_source(
     let doc = if stack {
         validator.load_stack_input(&source.text)
     } else {
-        validator.load(&source.text)
+        validator
+            .load(&source.text)
+            .map(|d| validator.wrap_manifest(d))
     }
     .map_err(|e| anyhow!("{}: {e}", source.name))?;
-    let (mut stack_input, source_map) = if stack {
-        let input: KubernetesJobStackInput = doc.to_typed().context("the stack input decodes")?;
-        (input, doc.source_map().clone())
-    } else {
-        let job = doc.to_typed().context("the manifest decodes")?;
-        (
-            KubernetesJobStackInput {
-                target: Some(job),
-                ..Default::default()
-            },
-            doc.source_map().prefixed("target"),
-        )
-    };
+    let (mut message, source_map) = doc.into_parts();
     if let Some(ns) = &side.namespace {
-        stack_input.kubernetes_namespace = ns.clone();
+        message.set_field_by_name("kubernetes_namespace", Value::String(ns.clone()));
     }
     if let Some(config) = &side.docker_config_json {
-        stack_input.docker_config_json = config.clone();
+        message.set_field_by_name("docker_config_json", Value::String(config.clone()));
     }
     if let Some(resolver) = &side.resolver {
-        resolve_references(&mut stack_input, resolver)
-            .map_err(|e| anyhow!("{}: {e}", source.name))?;
+        let mut input: KubernetesJobStackInput =
+            planton_manifest::transcode(&message).context("the stack input decodes")?;
+        resolve_references(&mut input, resolver).map_err(|e| anyhow!("{}: {e}", source.name))?;
+        message = input.transcode_to_dynamic();
     }
-    match validator.validate_input(stack_input, Some(&source_map)) {
+    let mut doc = Document::from_parts("KubernetesJobStackInput", message, source_map);
+    match validator.validate_document(&mut doc) {
         Ok(v) => Ok(Prepared::Valid(Box::new(v))),
         Err(InvalidInput::Violations(violations)) => Ok(Prepared::Invalid(violation_report(
-            &doc, source, stack, violations,
+            &doc, source, violations,
         ))),
         Err(InvalidInput::Rule(e)) => Err(anyhow!(e)),
     }
@@ -130,16 +125,11 @@ fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, S
 
 /// The violations as `validate` reports them.
 fn violation_report(
-    doc: &planton_manifest::Document,
+    doc: &Document,
     source: &Source,
-    stack: bool,
     violations: Vec<planton_manifest::Violation>,
 ) -> String {
-    let map = if stack {
-        doc.source_map().clone()
-    } else {
-        doc.source_map().prefixed("target")
-    };
+    let map = doc.source_map();
     let spans = violations
         .iter()
         .map(|v| {

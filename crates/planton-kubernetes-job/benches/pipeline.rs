@@ -81,13 +81,8 @@ fn stages(c: &mut Criterion) {
         group.bench_function("pipeline (text to YAML objects)", |b| {
             b.iter(|| {
                 let doc = validator.load(black_box(&text)).unwrap();
-                let input = planton_api::KubernetesJobStackInput {
-                    target: Some(doc.to_typed().unwrap()),
-                    ..Default::default()
-                };
-                let validated = validator
-                    .validate_input(input, Some(&doc.source_map().prefixed("target")))
-                    .unwrap();
+                let mut input = validator.wrap_manifest(doc);
+                let validated = validator.validate_document(&mut input).unwrap();
                 transform(&validated).unwrap().to_yaml()
             })
         });

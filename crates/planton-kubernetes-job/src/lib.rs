@@ -224,19 +224,53 @@ impl JobValidator {
         input: KubernetesJobStackInput,
         source_map: Option<&SourceMap>,
     ) -> Result<Validated, InvalidInput> {
-        let mut message = input.transcode_to_dynamic();
-        self.defaults.apply(&mut message);
-        let empty = SourceMap::default();
-        let violations = self
-            .violations(&message, source_map.unwrap_or(&empty))
-            .map_err(InvalidInput::Rule)?;
+        let mut document = Document::from_parts(
+            self.stack_desc.name(),
+            input.transcode_to_dynamic(),
+            source_map.cloned().unwrap_or_default(),
+        );
+        self.validate_document(&mut document)
+    }
+
+    /// As [`JobValidator::validate_input`], for a stack input that is already
+    /// a document (from [`JobValidator::load_stack_input`] or
+    /// [`JobValidator::wrap_manifest`]): no conversion of the message, so the
+    /// fastest path from text to a [`Validated`] input.
+    ///
+    /// # Errors
+    ///
+    /// As [`JobValidator::validate_input`]; a document of another message type
+    /// is refused with a violation at its root.
+    /// The defaults are applied to `document` in place.
+    pub fn validate_document(&self, document: &mut Document) -> Result<Validated, InvalidInput> {
+        if document.message().descriptor() != self.stack_desc {
+            return Err(InvalidInput::Violations(vec![Violation::kubernetes(
+                "",
+                "planton.message_type",
+                format!("expected a {} document", self.stack_desc.name()),
+            )]));
+        }
+        self.defaults.apply(document.message_mut());
+        let violations = self.validate(document).map_err(InvalidInput::Rule)?;
         if !violations.is_empty() {
             return Err(InvalidInput::Violations(violations));
         }
-        // The message was made from this type just above.
-        let input = planton_manifest::transcode::<KubernetesJobStackInput>(&message)
+        let input = planton_manifest::transcode::<KubernetesJobStackInput>(document.message())
             .map_err(|_| InvalidInput::Violations(Vec::new()))?;
         Ok(Validated { input })
+    }
+
+    /// A stack input document whose target is the loaded KubernetesJob
+    /// `manifest`; its source map moves under `target`, so violations still
+    /// point into the manifest's text.
+    pub fn wrap_manifest(&self, manifest: Document) -> Document {
+        let (message, map) = manifest.into_parts();
+        let mut input = DynamicMessage::new(self.stack_desc.clone());
+        input.set_field_by_name(
+            "target",
+            planton_api::prost_reflect::Value::Message(message),
+        );
+        Document::from_parts(self.stack_desc.name(), input, map.into_prefixed("target"))
     }
 
     /// Loads a manifest, applies the defaults and validates it.

@@ -276,6 +276,19 @@ impl Document {
         &self.source_map
     }
 
+    /// A document from its parts (for a message built or wrapped by hand).
+    pub fn from_parts(
+        kind: impl Into<String>,
+        message: DynamicMessage,
+        source_map: SourceMap,
+    ) -> Self {
+        Document {
+            kind: kind.into(),
+            message,
+            source_map,
+        }
+    }
+
     /// Splits the document into its message and source map.
     pub fn into_parts(self) -> (DynamicMessage, SourceMap) {
         (self.message, self.source_map)

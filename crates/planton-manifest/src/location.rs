@@ -1,6 +1,5 @@
 //! Positions in the input text and the map from field paths to them.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// A position in the input text: 1-based line and 1-based column (in characters).
@@ -50,78 +49,110 @@ impl Span {
 /// ancestor (see [`SourceMap::locate`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceMap {
-    values: BTreeMap<String, Span>,
-    keys: BTreeMap<String, Location>,
+    /// In document order; paths are unique. A list, not a map: recording is
+    /// on the hot path of every load, looking up only on violations.
+    entries: Vec<Entry>,
+    /// A path prefix for the whole map (see [`SourceMap::prefixed`]).
+    prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    path: String,
+    value: Span,
+    key: Option<Location>,
 }
 
 impl SourceMap {
     pub(crate) fn record(&mut self, path: &str, key: Option<Location>, value: Span) {
-        self.values.insert(path.to_owned(), value);
-        if let Some(key) = key {
-            self.keys.insert(path.to_owned(), key);
-        }
+        self.entries.push(Entry {
+            path: path.to_owned(),
+            value,
+            key,
+        });
     }
 
     /// The location of the value written at `path`, if it was written.
     pub fn value(&self, path: &str) -> Option<Location> {
-        self.values.get(path).map(|s| s.start)
+        self.find(path).map(|e| e.value.start)
     }
 
     /// The span of the value written at `path`, if it was written.
     pub fn span(&self, path: &str) -> Option<Span> {
-        self.values.get(path).copied()
+        self.find(path).map(|e| e.value)
     }
 
     /// The location of the key (field name or map key) of `path`, if written.
     pub fn key(&self, path: &str) -> Option<Location> {
-        self.keys.get(path).copied()
+        self.find(path).and_then(|e| e.key)
     }
 
     /// The location of `path` or, when it was not written (a missing required
     /// field, a default), of the key of its nearest written ancestor (the
     /// ancestor's value when it has no key, as the document itself).
     pub fn locate(&self, path: &str) -> Option<Location> {
-        if let Some(s) = self.values.get(path) {
-            return Some(s.start);
+        if let Some(e) = self.find(path) {
+            return Some(e.value.start);
         }
         let mut p = path;
         loop {
             p = parent_path(p)?;
-            if let Some(s) = self.values.get(p) {
-                return Some(self.keys.get(p).copied().unwrap_or(s.start));
+            if let Some(e) = self.find(p) {
+                return Some(e.key.unwrap_or(e.value.start));
             }
         }
     }
 
-    /// Every recorded path with the span of its value, sorted by path.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, Span)> {
-        self.values.iter().map(|(k, v)| (k.as_str(), *v))
+    /// Every recorded path with the span of its value, in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (std::borrow::Cow<'_, str>, Span)> {
+        self.entries
+            .iter()
+            .map(|e| (self.full_path(&e.path), e.value))
+    }
+
+    fn find(&self, path: &str) -> Option<&Entry> {
+        let path = if self.prefix.is_empty() {
+            path
+        } else if path == self.prefix {
+            ""
+        } else {
+            path.strip_prefix(self.prefix.as_str())?.strip_prefix('.')?
+        };
+        self.entries.iter().find(|e| e.path == path)
+    }
+
+    fn full_path<'a>(&self, path: &'a str) -> std::borrow::Cow<'a, str> {
+        match (self.prefix.is_empty(), path.is_empty()) {
+            (true, _) => path.into(),
+            (false, true) => self.prefix.clone().into(),
+            (false, false) => format!("{}.{path}", self.prefix).into(),
+        }
     }
 
     /// The same map with every path under `prefix` (`spec.x` becomes
     /// `target.spec.x`; the root becomes `target`), for a message embedded in another.
     pub fn prefixed(&self, prefix: &str) -> SourceMap {
-        let join = |p: &String| {
-            if p.is_empty() {
-                prefix.to_owned()
-            } else {
-                format!("{prefix}.{p}")
-            }
+        self.clone().into_prefixed(prefix)
+    }
+
+    /// As [`SourceMap::prefixed`], without copying the map.
+    pub fn into_prefixed(mut self, prefix: &str) -> SourceMap {
+        self.prefix = match (self.prefix.is_empty(), prefix.is_empty()) {
+            (_, true) => self.prefix,
+            (true, false) => prefix.to_owned(),
+            (false, false) => format!("{prefix}.{}", self.prefix),
         };
-        SourceMap {
-            values: self.values.iter().map(|(k, v)| (join(k), *v)).collect(),
-            keys: self.keys.iter().map(|(k, v)| (join(k), *v)).collect(),
-        }
+        self
     }
 
     /// The number of recorded paths.
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.entries.len()
     }
 
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.entries.is_empty()
     }
 }
 
@@ -169,6 +200,29 @@ mod tests {
         );
         assert_eq!(parent_path("spec"), Some(""));
         assert_eq!(parent_path(""), None);
+    }
+
+    #[test]
+    fn a_prefixed_map_answers_under_the_prefix_only() {
+        let at = |l, c| Span {
+            start: Location::new(l, c),
+            end: Location::new(l, c + 1),
+        };
+        let mut map = SourceMap::default();
+        map.record("", None, at(1, 1));
+        map.record("spec", Some(Location::new(2, 1)), at(3, 3));
+        let map = map.into_prefixed("target");
+        assert_eq!(map.value("target.spec"), Some(Location::new(3, 3)));
+        assert_eq!(map.value("target"), Some(Location::new(1, 1)));
+        assert_eq!(map.value("spec"), None);
+        assert_eq!(map.value("targets.spec"), None);
+        assert_eq!(map.locate("target.spec.image"), Some(Location::new(2, 1)));
+        let paths: Vec<String> = map.iter().map(|(p, _)| p.into_owned()).collect();
+        assert_eq!(paths, ["target", "target.spec"]);
+        assert_eq!(
+            map.prefixed("outer").value("outer.target.spec"),
+            Some(Location::new(3, 3))
+        );
     }
 
     #[test]
