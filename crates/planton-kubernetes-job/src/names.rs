@@ -1,20 +1,40 @@
 //! The name and value syntaxes of Kubernetes (k8s.io/apimachinery validation).
 
-use std::sync::LazyLock;
+// Hand-written matchers rather than regexes: they run on every manifest and
+// every name in it, and a regex costs a compilation at start-up.
 
-use regex::Regex;
-
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("a valid built-in pattern")
+fn alnum_lower(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
 }
 
-static DNS1123_LABEL: LazyLock<Regex> = LazyLock::new(|| re("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"));
-static DNS1123_SUBDOMAIN: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"));
-static LABEL_VALUE: LazyLock<Regex> =
-    LazyLock::new(|| re("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"));
-static ENV_VAR_NAME: LazyLock<Regex> = LazyLock::new(|| re("^[-._a-zA-Z][-._a-zA-Z0-9]*$"));
-static DATA_KEY: LazyLock<Regex> = LazyLock::new(|| re("^[-._a-zA-Z0-9]+$"));
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`
+fn is_label(s: &[u8]) -> bool {
+    match (s.first(), s.last()) {
+        (Some(&f), Some(&l)) => {
+            alnum_lower(f) && alnum_lower(l) && s.iter().all(|&b| alnum_lower(b) || b == b'-')
+        }
+        _ => false,
+    }
+}
+
+/// Labels joined by dots.
+fn is_subdomain(s: &str) -> bool {
+    s.split('.').all(|part| is_label(part.as_bytes()))
+}
+
+/// `(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?`
+fn is_label_value(s: &[u8]) -> bool {
+    match (s.first(), s.last()) {
+        (None, _) => true,
+        (Some(&f), Some(&l)) => {
+            f.is_ascii_alphanumeric()
+                && l.is_ascii_alphanumeric()
+                && s.iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        }
+        _ => false,
+    }
+}
 
 /// The longest DNS-1123 label.
 pub const LABEL_MAX: usize = 63;
@@ -29,7 +49,7 @@ pub fn dns1123_label(s: &str) -> Option<String> {
             s.len()
         ));
     }
-    (!DNS1123_LABEL.is_match(s)).then(|| {
+    (!is_label(s.as_bytes())).then(|| {
         "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"
             .to_owned()
     })
@@ -43,7 +63,7 @@ pub fn dns1123_subdomain(s: &str) -> Option<String> {
             s.len()
         ));
     }
-    (!DNS1123_SUBDOMAIN.is_match(s)).then(|| {
+    (!is_subdomain(s)).then(|| {
         "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit".to_owned()
     })
 }
@@ -56,14 +76,18 @@ pub fn label_value(s: &str) -> Option<String> {
             s.len()
         ));
     }
-    (!LABEL_VALUE.is_match(s)).then(|| {
+    (!is_label_value(s.as_bytes())).then(|| {
         "must be a valid label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit".to_owned()
     })
 }
 
 /// Whether `s` is a valid environment variable name.
 pub fn env_var_name(s: &str) -> bool {
-    ENV_VAR_NAME.is_match(s)
+    let ok = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+    s.as_bytes()
+        .first()
+        .is_some_and(|b| !b.is_ascii_digit() && ok(b))
+        && s.as_bytes().iter().all(ok)
 }
 
 /// Why `s` is not a ConfigMap or Secret data key, if it is not one.
@@ -74,7 +98,10 @@ pub fn data_key(s: &str) -> Option<String> {
             s.len()
         ));
     }
-    (!DATA_KEY.is_match(s)).then(|| "must consist of letters, digits, '-', '_' or '.'".to_owned())
+    let ok = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+    (!ok).then(|| "must consist of letters, digits, '-', '_' or '.'".to_owned())
 }
 
 /// Why `s` is not a relative path without `..` elements, if it is not one.

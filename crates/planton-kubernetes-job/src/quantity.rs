@@ -82,16 +82,19 @@ impl Quantity {
             _ => return Err(QuantityError::Syntax),
         };
         // mantissa × 10^(exp10 − len(frac) + 9) × 2^exp2 nano-units.
-        let digits: String = format!("{int}{frac}");
-        let digits = digits.trim_start_matches('0');
-        if digits.len() > 36 {
+        let significant = int
+            .bytes()
+            .chain(frac.bytes())
+            .skip_while(|&b| b == b'0')
+            .count();
+        if significant > 36 {
             return Err(QuantityError::TooLarge);
         }
-        let mantissa: i128 = if digits.is_empty() {
-            0
-        } else {
-            digits.parse().map_err(|_| QuantityError::TooLarge)?
-        };
+        // At most 36 significant digits: fits an i128.
+        let mantissa = int
+            .bytes()
+            .chain(frac.bytes())
+            .fold(0i128, |m, b| m * 10 + i128::from(b - b'0'));
         let scale = exp10 - frac.len() as i32 + 9;
         let mut nanos = mantissa
             .checked_mul(1i128.checked_shl(exp2).ok_or(QuantityError::TooLarge)?)
