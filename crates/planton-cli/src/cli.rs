@@ -157,7 +157,7 @@ impl Cli {
                 input,
                 output,
                 out_dir: Some(out_dir),
-            } => render_to_dir(&validator()?, &input, output, &out_dir),
+            } => render_to_dir(validator()?, &input, output, &out_dir),
             Command::Render {
                 input,
                 output,
@@ -171,7 +171,7 @@ impl Cli {
                 {
                     return Err(anyhow::anyhow!("rendering a directory needs --out-dir DIR").into());
                 }
-                let rendered = render::render(&validator()?, &input)?;
+                let rendered = render::render(validator()?, &input)?;
                 let text = match output {
                     Format::Yaml => rendered.to_yaml(),
                     Format::Json => rendered.to_json(),
@@ -184,19 +184,19 @@ impl Cli {
                 Ok(())
             }
             Command::Tf(TfCommand::Vars { input }) => {
-                let (validated, _) = render::prepare_rendered(&validator()?, &input)?;
+                let (validated, _) = render::prepare_rendered(validator()?, &input)?;
                 let vars = planton_kubernetes_job::terraform_vars(&validated);
                 output::write_stdout(&planton_manifest::json_to_string(&vars))?;
                 Ok(())
             }
             Command::Pulumi(PulumiCommand::Program { input }) => {
-                let (_, rendered) = render::prepare_rendered(&validator()?, &input)?;
+                let (_, rendered) = render::prepare_rendered(validator()?, &input)?;
                 let program = planton_kubernetes_job::pulumi_program(&rendered);
                 output::write_stdout(&planton_manifest::json_to_yaml(&program))?;
                 Ok(())
             }
             Command::Outputs { input } => {
-                let rendered = render::render(&validator()?, &input)?;
+                let rendered = render::render(validator()?, &input)?;
                 output::write_stdout(&planton_manifest::to_json_string(&rendered.outputs))?;
                 Ok(())
             }
@@ -204,8 +204,11 @@ impl Cli {
     }
 }
 
-pub(crate) fn validator() -> Result<JobValidator, Failure> {
-    Ok(JobValidator::new()?)
+/// The validator, for the life of the process: it is never dropped, since
+/// freeing its descriptor pools and compiled rules at exit would only slow
+/// down a short-lived command.
+pub(crate) fn validator() -> Result<&'static JobValidator, Failure> {
+    Ok(Box::leak(Box::new(JobValidator::new()?)))
 }
 
 fn load(file: &std::path::Path, format: Format, no_defaults: bool) -> Result<(), Failure> {
@@ -384,7 +387,7 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
         let name = item.name();
         let (outcome, text) = match item.read() {
             Err(e) => (report::Outcome::Error(format!("{e:#}")), None),
-            Ok(source) => (check(&validator, &source), Some(source.text)),
+            Ok(source) => (check(validator, &source), Some(source.text)),
         };
         report::FileResult {
             file: name,
