@@ -186,26 +186,39 @@ impl JobValidator {
         message: &DynamicMessage,
         map: &SourceMap,
     ) -> Result<Vec<Violation>, RuleError> {
+        Ok(self.violations_and_input(message, map)?.0)
+    }
+
+    /// The violations, and the stack input decoded for the Kubernetes rules
+    /// (when the message is one), so that a caller needing it decodes once.
+    fn violations_and_input(
+        &self,
+        message: &DynamicMessage,
+        map: &SourceMap,
+    ) -> Result<(Vec<Violation>, Option<KubernetesJobStackInput>), RuleError> {
         let mut violations = self.buf.validate(message)?;
         let desc = message.descriptor();
+        let mut decoded = None;
         if desc == self.job_desc {
             if let Ok(job) = planton_manifest::transcode::<KubernetesJob>(message) {
                 violations.extend(rules::check(&job, None));
             }
         } else if desc == self.stack_desc
             && let Ok(input) = planton_manifest::transcode::<KubernetesJobStackInput>(message)
-            && let Some(job) = &input.target
         {
-            let ns = Some(input.kubernetes_namespace.as_str()).filter(|s| !s.is_empty());
-            for mut v in rules::check(job, ns) {
-                if !v.field_path.starts_with("kubernetes_namespace") {
-                    v.field_path = format!("target.{}", v.field_path);
+            if let Some(job) = &input.target {
+                let ns = Some(input.kubernetes_namespace.as_str()).filter(|s| !s.is_empty());
+                for mut v in rules::check(job, ns) {
+                    if !v.field_path.starts_with("kubernetes_namespace") {
+                        v.field_path = format!("target.{}", v.field_path);
+                    }
+                    violations.push(v);
                 }
-                violations.push(v);
             }
+            decoded = Some(input);
         }
         planton_manifest::locate(&mut violations, map);
-        Ok(violations)
+        Ok((violations, decoded))
     }
 
     /// Applies the defaults to a stack input and validates it: the only way
@@ -251,12 +264,14 @@ impl JobValidator {
             )]));
         }
         self.defaults.apply(document.message_mut());
-        let violations = self.validate(document).map_err(InvalidInput::Rule)?;
+        let (violations, input) = self
+            .violations_and_input(document.message(), document.source_map())
+            .map_err(InvalidInput::Rule)?;
         if !violations.is_empty() {
             return Err(InvalidInput::Violations(violations));
         }
-        let input = planton_manifest::transcode::<KubernetesJobStackInput>(document.message())
-            .map_err(|_| InvalidInput::Violations(Vec::new()))?;
+        // A stack input message always decodes as one; checked above.
+        let input = input.ok_or_else(|| InvalidInput::Violations(Vec::new()))?;
         Ok(Validated { input })
     }
 
