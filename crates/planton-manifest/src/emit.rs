@@ -61,7 +61,7 @@ fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize)
 fn write_key(out: &mut String, key: &str, level: usize) {
     let mut rendered = String::new();
     write_string(&mut rendered, key, level, true);
-    if rendered.chars().count() > 1000 {
+    if rendered.len() > 1000 && rendered.chars().count() > 1000 {
         out.push_str("? ");
         out.push_str(&rendered);
         out.push('\n');
