@@ -80,6 +80,11 @@ pub(crate) fn run<I, T, R>(
     T: Send,
     R: Send,
 {
+    if total <= 1 {
+        // One file (the common case of a CLI call): no threads to start.
+        items.map(work).for_each(emit);
+        return;
+    }
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .max(1);
