@@ -124,6 +124,9 @@ impl JobValidator {
     /// [`SetupError`] if a default option in the protos does not convert to its
     /// field's type.
     pub fn new() -> Result<Self, SetupError> {
+        // First, so that its few milliseconds overlap the decoding of our
+        // descriptors below.
+        let buf = BufValidator::spawn();
         let mut options = DefaultOptions::new();
         options
             .scalar_option(DEFAULT_OPTION)
@@ -138,7 +141,7 @@ impl JobValidator {
             stack_desc: stack_input_descriptor(),
             loader,
             defaults,
-            buf: BufValidator::spawn(),
+            buf,
         })
     }
 
