@@ -67,10 +67,11 @@ variable "docker_config_json" {
     out
 }
 
-/// Pulumi YAML reads `${...}` in strings as interpolation: write it `$${...}`.
+/// Pulumi YAML reads `${...}` in strings as interpolation and `$$` as a
+/// literal `$`: every `$` is written `$$`.
 fn escape_interpolation(value: &mut Value) {
     match value {
-        Value::String(s) if s.contains("${") => *s = s.replace("${", "$${"),
+        Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
         Value::Array(items) => items.iter_mut().for_each(escape_interpolation),
         Value::Object(map) => map.values_mut().for_each(escape_interpolation),
         _ => {}

@@ -25,7 +25,7 @@ fn unwrap(value: &Value) -> Value {
         }
         Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), unwrap(v))).collect()),
         Value::Array(a) => Value::Array(a.iter().map(unwrap).collect()),
-        Value::String(s) => Value::String(s.replace("$${", "${")),
+        Value::String(s) => Value::String(s.replace("$$", "$")),
         other => other.clone(),
     }
 }
@@ -78,7 +78,7 @@ fn every_example_deploys_the_rendered_objects() {
 
 #[test]
 fn secrets_are_marked_and_the_namespace_comes_first() {
-    let yaml = "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {name: job}\nspec:\n  namespace: {value: ns}\n  createNamespace: true\n  image: {repo: busybox, tag: latest}\n  env: {secrets: {TOKEN: {value: s3cret}}}\n  configMaps: {script: \"echo ${HOME}\"}\n";
+    let yaml = "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {name: job}\nspec:\n  namespace: {value: ns}\n  createNamespace: true\n  image: {repo: busybox, tag: latest}\n  env: {secrets: {TOKEN: {value: s3cret}}}\n  configMaps: {script: \"echo ${HOME} $$ $1\"}\n";
     let program = check(&render(yaml, r#"{"auths":{}}"#));
     let r = &program["resources"];
     assert_eq!(
@@ -110,9 +110,9 @@ fn secrets_are_marked_and_the_namespace_comes_first() {
             "${configmap-script}"
         ])
     );
-    // Pulumi would read ${HOME} as interpolation: it is escaped.
+    // Pulumi would read ${HOME} as interpolation and $$ as $: every $ is doubled.
     assert_eq!(
         r["configmap-script"]["properties"]["data"]["script"],
-        "echo $${HOME}"
+        "echo $${HOME} $$$$ $$1"
     );
 }

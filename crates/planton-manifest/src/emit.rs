@@ -204,7 +204,8 @@ fn reads_as_string_in_yaml_1_2(s: &str) -> bool {
 fn literal_block_fits(s: &str) -> bool {
     s.contains('\n')
         && !s.contains('\r')
-        && !s.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}')
+        // YAML 1.1 readers (kubectl's) take U+2028, U+2029 and U+0085 as line breaks.
+        && !s.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}'))
         // Trailing spaces on a line are kept by literal blocks but are easy to
         // lose in editors; leading blank lines and tabs before text need indentation
         // indicators. Quote those rare cases instead.
@@ -321,6 +322,12 @@ mod tests {
             to_yaml(&v),
             "a: {}\nb:\n  - 1\n  - w: true\n    x: s\n  -\n    - 2\nc: []\n"
         );
+    }
+
+    #[test]
+    fn unicode_line_separators_force_double_quotes() {
+        let out = to_yaml(&json!({"m": {"k": "a\u{2028}b\nc", "l": "l1\nl2\u{2029}"}}));
+        assert_eq!(out, "m:\n  k: \"a\\u2028b\\nc\"\n  l: \"l1\\nl2\\u2029\"\n");
     }
 
     #[test]
