@@ -26,13 +26,37 @@ pub(crate) fn is_manifest(path: &Path) -> bool {
 /// tree is held. Unreadable directories yield an error item.
 pub(crate) struct Walk {
     stack: Vec<std::vec::IntoIter<PathBuf>>,
+    root: PathBuf,
+    exclude: Option<PathBuf>,
 }
 
 impl Walk {
+    /// Symbolic links to directories below `root` are not followed (they could
+    /// form cycles); `root` itself may be one.
     pub(crate) fn new(root: &Path) -> Self {
         Walk {
             stack: vec![vec![root.to_path_buf()].into_iter()],
+            root: root.to_path_buf(),
+            exclude: None,
         }
+    }
+
+    /// Skips the directory `dir` (an output directory inside the input tree).
+    pub(crate) fn excluding(mut self, dir: Option<PathBuf>) -> Self {
+        self.exclude = dir.and_then(|d| d.canonicalize().ok());
+        self
+    }
+
+    fn is_walkable_dir(&self, path: &Path) -> bool {
+        if path == self.root {
+            return true;
+        }
+        let is_real_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+        is_real_dir
+            && !self
+                .exclude
+                .as_ref()
+                .is_some_and(|x| path.canonicalize().is_ok_and(|p| &p == x))
     }
 }
 
@@ -46,6 +70,9 @@ impl Iterator for Walk {
                 self.stack.pop();
                 continue;
             };
+            if path.is_dir() && !self.is_walkable_dir(&path) {
+                continue;
+            }
             if path.is_dir() {
                 match fs::read_dir(&path) {
                     Ok(entries) => {
@@ -149,7 +176,11 @@ impl Progress {
             done: 0,
             started: now,
             last: now,
-            enabled: std::io::stderr().is_terminal() && total > 1,
+            // Not while the report itself goes to the terminal: the lines
+            // would mix.
+            enabled: std::io::stderr().is_terminal()
+                && !std::io::stdout().is_terminal()
+                && total > 1,
         }
     }
 
@@ -199,7 +230,9 @@ pub(crate) fn write_atomically(path: &Path, contents: &str) -> std::io::Result<(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}-{n}", std::process::id()));
     let result = fs::write(&tmp, contents).and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -240,6 +273,12 @@ mod tests {
             .map(|p| p.unwrap().strip_prefix(&dir).unwrap().display().to_string())
             .collect();
         assert_eq!(found, ["a.json", "b/a.yml", "b/c/d.yaml", "b/z.yaml"]);
+        // A symbolic link back up the tree is not followed.
+        std::os::unix::fs::symlink("..", dir.join("b/up")).unwrap();
+        assert_eq!(count(&dir), 4);
+        // An excluded directory (an output inside the input) is skipped.
+        let found = Walk::new(&dir).excluding(Some(dir.join("b"))).count();
+        assert_eq!(found, 1);
         assert_eq!(count(&dir), 4);
         fs::remove_dir_all(&dir).unwrap();
     }

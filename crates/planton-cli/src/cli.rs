@@ -260,18 +260,33 @@ impl Item {
 
 /// The inputs named on the command line, directories walked recursively,
 /// and how many there are.
-pub(crate) fn items(args: &[PathBuf]) -> (impl Iterator<Item = Item> + Send + '_, usize) {
+pub(crate) fn items<'a>(
+    args: &'a [PathBuf],
+    exclude: Option<&'a std::path::Path>,
+) -> (impl Iterator<Item = Item> + Send + 'a, usize) {
     let total = args
         .iter()
-        .map(|a| if a.is_dir() { batch::count(a) } else { 1 })
+        .map(|a| {
+            if a.is_dir() {
+                batch::count(a).max(1)
+            } else {
+                1
+            }
+        })
         .sum();
     let iter = args
         .iter()
-        .flat_map(|arg| -> Box<dyn Iterator<Item = Item> + Send> {
+        .flat_map(move |arg| -> Box<dyn Iterator<Item = Item> + Send> {
             if arg.as_os_str() == "-" {
                 Box::new(std::iter::once(Item::Stdin))
             } else if arg.is_dir() {
-                Box::new(batch::Walk::new(arg).map(|r| match r {
+                if batch::count(arg) == 0 {
+                    let none = std::io::Error::other("no manifests (*.yaml, *.yml, *.json) in it");
+                    return Box::new(std::iter::once(Item::Unreadable(arg.clone(), none)));
+                }
+                let walk =
+                    batch::Walk::new(arg).excluding(exclude.map(std::path::Path::to_path_buf));
+                Box::new(walk.map(|r| match r {
                     Ok(p) => Item::File(p),
                     Err((p, e)) => Item::Unreadable(p, e),
                 }))
@@ -306,7 +321,7 @@ fn render_to_dir(
         );
     }
     let side = render::side_inputs(args)?;
-    let (inputs, total) = items(std::slice::from_ref(&root));
+    let (inputs, total) = items(std::slice::from_ref(&root), Some(out_dir));
     let extension = match format {
         Format::Yaml => "yaml",
         Format::Json => "json",
@@ -322,7 +337,35 @@ fn render_to_dir(
         };
         out_dir.join(relative).with_extension(extension)
     };
-    let work = |item: Item| -> RenderOutcome {
+    // Destinations are checked in input order (deterministically), before
+    // any work: two inputs that map to one output, or an output that would
+    // overwrite its input, are errors instead of a silent clobber.
+    let mut taken: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let inputs = inputs.map(move |item| {
+        let dest = destination(&item);
+        let absolute = std::path::absolute(&dest).unwrap_or_else(|_| dest.clone());
+        let conflict = if let Item::File(input) = &item
+            && std::path::absolute(input).is_ok_and(|i| i == absolute)
+        {
+            Some(format!(
+                "'{}' would overwrite its own input: choose another --out-dir",
+                dest.display()
+            ))
+        } else if !taken.insert(absolute) {
+            Some(format!(
+                "'{}' is also the output of an earlier input: {} would overwrite it",
+                dest.display(),
+                item.name()
+            ))
+        } else {
+            None
+        };
+        (item, dest, conflict)
+    });
+    let work = |(item, dest, conflict): (Item, PathBuf, Option<String>)| -> RenderOutcome {
+        if let Some(conflict) = conflict {
+            return RenderOutcome::Failed(conflict);
+        }
         let source = match item.read() {
             Ok(s) => s,
             Err(e) => return RenderOutcome::Failed(format!("{e:#}")),
@@ -340,7 +383,6 @@ fn render_to_dir(
             Format::Yaml => rendered.to_yaml(),
             Format::Json => rendered.to_json(),
         };
-        let dest = destination(&item);
         match batch::write_atomically(&dest, &text) {
             Ok(()) => RenderOutcome::Written,
             Err(e) => RenderOutcome::Failed(format!("cannot write '{}': {e}", dest.display())),
@@ -359,8 +401,13 @@ fn render_to_dir(
         }
     });
     output::write_stdout(&format!(
-        "{} files: {written} rendered into {}, {invalid} invalid, {failed} not rendered\n",
+        "{} file{}: {written} rendered into {}, {invalid} invalid, {failed} not rendered\n",
         written + invalid + failed,
+        if written + invalid + failed == 1 {
+            ""
+        } else {
+            "s"
+        },
         out_dir.display()
     ))?;
     if failed > 0 {
@@ -377,7 +424,7 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
         return Err(anyhow::anyhow!("standard input ('-') can be given only once").into());
     }
     let validator = validator()?;
-    let (inputs, total) = items(files);
+    let (inputs, total) = items(files, None);
     let mut summary = report::Summary::default();
     let mut out = output::Stream::stdout();
     if format == ReportFormat::Json {

@@ -41,15 +41,30 @@ pub(crate) struct Side {
 
 /// Reads the side inputs named on the command line.
 pub(crate) fn side_inputs(args: &RenderInput) -> Result<Side, Failure> {
+    let stdin_uses = [
+        &args.file,
+        &args.stack_input,
+        &args.docker_config_json,
+        &args.resolve,
+    ]
+    .iter()
+    .filter(|p| p.as_ref().is_some_and(|p| p.as_os_str() == "-"))
+    .count();
+    if stdin_uses > 1 {
+        return Err(anyhow!("standard input ('-') can be given only once").into());
+    }
     let mut side = Side {
         namespace: args.namespace.clone(),
         ..Side::default()
     };
     if let Some(path) = &args.docker_config_json {
         let config = input::read(path)?;
-        if serde_json::from_str::<serde_json::Value>(&config.text).is_err() {
+        if !matches!(
+            serde_json::from_str::<serde_json::Value>(&config.text),
+            Ok(serde_json::Value::Object(_))
+        ) {
             // The content is a credential: say where, not what.
-            return Err(anyhow!("{}: the docker config is not valid JSON", config.name).into());
+            return Err(anyhow!("{}: the docker config is not a JSON object", config.name).into());
         }
         side.docker_config_json = Some(config.text);
     }
@@ -108,12 +123,12 @@ pub(crate) fn prepare_source(
 /// Loads, completes, resolves and validates the manifest named on the
 /// command line; on violations prints the report to standard error.
 fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, String), Failure> {
+    let side = side_inputs(args)?;
     let (source, stack) = match (&args.file, &args.stack_input) {
         (Some(f), None) => (input::read(f)?, false),
         (None, Some(f)) => (input::read(f)?, true),
         _ => return Err(anyhow!("give a manifest FILE or --stack-input FILE").into()),
     };
-    let side = side_inputs(args)?;
     match prepare_source(validator, &source, stack, &side)? {
         Prepared::Valid(v) => Ok((*v, source.name)),
         Prepared::Invalid(report) => {

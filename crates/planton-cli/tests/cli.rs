@@ -478,7 +478,7 @@ fn render_rejects_bad_side_inputs_without_echoing_them() {
     );
     assert_eq!((r.code, r.stdout.as_str()), (2, ""));
     assert!(
-        r.stderr.contains("the docker config is not valid JSON")
+        r.stderr.contains("the docker config is not a JSON object")
             && !r.stderr.contains("Secret-Token-4411"),
         "{}",
         r.stderr
@@ -705,4 +705,98 @@ fn render_into_a_directory_writes_only_what_rendered() {
     assert!(r.stderr.contains("needs --out-dir"));
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&out).unwrap();
+}
+
+/// Found in review: outputs that collide or overwrite inputs, output
+/// directories inside the input tree, symlink cycles, empty directories.
+#[test]
+fn render_into_a_directory_refuses_clobbering() {
+    let dir = temp_dir("clobber");
+    std::fs::create_dir_all(dir.join("in/sub")).unwrap();
+    for ext in ["yaml", "yml", "json"] {
+        std::fs::copy(
+            root().join("examples/minimal.yaml"),
+            dir.join(format!("in/sub/a.{ext}")),
+        )
+        .unwrap();
+    }
+    std::os::unix::fs::symlink("..", dir.join("in/sub/up")).unwrap();
+    let out = dir.join("in/out");
+    let r = planton(
+        &[
+            "render",
+            dir.join("in").to_str().unwrap(),
+            "--out-dir",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.lines().next().unwrap(),
+        format!(
+            "3 files: 1 rendered into {}, 0 invalid, 2 not rendered",
+            out.display()
+        )
+    );
+    assert_eq!(
+        r.stderr
+            .matches("is also the output of an earlier input")
+            .count(),
+        2,
+        "{}",
+        r.stderr
+    );
+    // A second run does not walk into its own output directory.
+    let again = planton(
+        &[
+            "render",
+            dir.join("in").to_str().unwrap(),
+            "--out-dir",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(again.stdout.starts_with("3 files:"), "{}", again.stdout);
+    // A single file rendered onto itself is refused and left alone.
+    let single = dir.join("m.yaml");
+    std::fs::copy(root().join("examples/minimal.yaml"), &single).unwrap();
+    let r = planton(
+        &[
+            "render",
+            single.to_str().unwrap(),
+            "--out-dir",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("would overwrite its own input"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read(&single).unwrap(),
+        std::fs::read(root().join("examples/minimal.yaml")).unwrap()
+    );
+    // An empty directory is not a silent success.
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    let r = planton(&["validate", dir.join("empty").to_str().unwrap()], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no manifests"), "{}", r.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn render_takes_standard_input_once() {
+    let text = std::fs::read(root().join("examples/minimal.yaml")).unwrap();
+    let r = planton(&["render", "-", "--docker-config-json", "-"], Some(&text));
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr
+            .contains("standard input ('-') can be given only once"),
+        "{}",
+        r.stderr
+    );
 }

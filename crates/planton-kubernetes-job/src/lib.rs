@@ -209,6 +209,19 @@ impl JobValidator {
         } else if desc == self.stack_desc
             && let Ok(input) = planton_manifest::transcode::<KubernetesJobStackInput>(message)
         {
+            if !input.docker_config_json.is_empty()
+                && !matches!(
+                    serde_json::from_str::<serde_json::Value>(&input.docker_config_json),
+                    Ok(serde_json::Value::Object(_))
+                )
+            {
+                // The value is a credential: never quoted.
+                violations.push(Violation::kubernetes(
+                    "docker_config_json",
+                    "kubernetes.docker_config_json",
+                    "must be a JSON object (the content of a docker config.json)",
+                ));
+            }
             if let Some(job) = &input.target {
                 let ns = Some(input.kubernetes_namespace.as_str()).filter(|s| !s.is_empty());
                 for mut v in rules::check(job, ns) {

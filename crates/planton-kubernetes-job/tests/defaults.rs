@@ -122,3 +122,27 @@ fn stack_input_violations_are_prefixed_and_use_the_resolved_namespace() {
         ]
     );
 }
+
+#[test]
+fn a_docker_config_that_is_not_a_json_object_is_a_violation() {
+    let validator = JobValidator::new().unwrap();
+    for bad in ["'not json Secret-99'", "'[1, \"x\"]'"] {
+        let text = format!(
+            "target:\n  apiVersion: kubernetes.project-planton.org/v1\n  kind: KubernetesJob\n  metadata: {{name: job}}\n  spec:\n    namespace: {{value: ns}}\n    image: {{repo: busybox, tag: latest}}\ndockerConfigJson: {bad}\n"
+        );
+        let checked = validator.check_stack_input(&text).unwrap();
+        let found: Vec<String> = checked
+            .violations
+            .iter()
+            .map(|v| format!("{} {} {}", v.location.unwrap(), v.field_path, v.rule_id))
+            .collect();
+        assert_eq!(
+            found,
+            ["8:19 docker_config_json kubernetes.docker_config_json"],
+            "{bad}"
+        );
+        assert!(!checked.violations[0].message.contains("Secret-99"));
+    }
+    let ok = "target:\n  apiVersion: kubernetes.project-planton.org/v1\n  kind: KubernetesJob\n  metadata: {name: job}\n  spec:\n    namespace: {value: ns}\n    image: {repo: busybox, tag: latest}\ndockerConfigJson: '{\"auths\": {}}'\n";
+    assert!(validator.check_stack_input(ok).unwrap().is_valid());
+}
