@@ -114,7 +114,7 @@ pub(crate) fn prepare_source(
     match validator.validate_document(&mut doc) {
         Ok(v) => Ok(Prepared::Valid(Box::new(v))),
         Err(InvalidInput::Violations(violations)) => Ok(Prepared::Invalid(violation_report(
-            &doc, source, violations,
+            &doc, source, stack, violations,
         ))),
         Err(InvalidInput::Rule(e)) => Err(anyhow!(e)),
     }
@@ -142,7 +142,8 @@ fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, S
 fn violation_report(
     doc: &Document,
     source: &Source,
-    violations: Vec<planton_manifest::Violation>,
+    stack: bool,
+    mut violations: Vec<planton_manifest::Violation>,
 ) -> String {
     let map = doc.source_map();
     let spans = violations
@@ -155,6 +156,14 @@ fn violation_report(
             }
         })
         .collect();
+    if !stack {
+        // A bare manifest: its paths as `validate` reports them.
+        for v in &mut violations {
+            if let Some(path) = v.field_path.strip_prefix("target.") {
+                v.field_path = path.to_owned();
+            }
+        }
+    }
     let result = FileResult {
         file: source.name.clone(),
         text: Some(source.text.clone()),
@@ -200,14 +209,19 @@ fn resolver(source: &Source) -> anyhow::Result<MapResolver> {
             );
         };
         for (field, value) in fields {
-            let value = match value {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Bool(b) => b.to_string(),
-                _ => bail!(
-                    "{}: '{resource}' '{field}': expected a scalar value",
-                    source.name
-                ),
+            let serde_json::Value::String(value) = value else {
+                // Values are text: an unquoted 1.10, yes or 0755 would reach
+                // the Job as 1.1, true or 493.
+                bail!(
+                    "{}: '{resource}' '{field}': expected a string; quote the value (YAML reads it as a {})",
+                    source.name,
+                    match value {
+                        serde_json::Value::Number(_) => "number",
+                        serde_json::Value::Bool(_) => "boolean",
+                        serde_json::Value::Null => "null",
+                        _ => "list or mapping",
+                    }
+                );
             };
             resolver.insert(resource.clone(), field, value);
         }

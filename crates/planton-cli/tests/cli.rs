@@ -800,3 +800,49 @@ fn render_takes_standard_input_once() {
         r.stderr
     );
 }
+
+/// Found in review: resolve values were read as YAML 1.1 numbers and booleans
+/// and stringified (1.10 became "1.1"), and duplicate keys were accepted.
+#[test]
+fn resolve_values_are_strings_and_keys_unique() {
+    let dir = temp_dir("resolve");
+    let f = dir.join("values.yaml");
+    std::fs::write(
+        &f,
+        "KubernetesPostgres/pg:\n  status.outputs.version: 1.10\n",
+    )
+    .unwrap();
+    let r = planton(
+        &[
+            "render",
+            "examples/minimal.yaml",
+            "--resolve",
+            f.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr
+            .contains("expected a string; quote the value (YAML reads it as a number)"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(&f, "KubernetesPostgres/pg:\n  a: \"x\"\n  a: \"y\"\n").unwrap();
+    let r = planton(
+        &[
+            "render",
+            "examples/minimal.yaml",
+            "--resolve",
+            f.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("duplicate key (first at 2:3) at 3:3"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

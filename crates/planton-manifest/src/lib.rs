@@ -326,7 +326,42 @@ pub fn yaml_to_json(text: &str) -> Result<serde_json::Value, LoadError> {
             max_nodes: DEFAULT_MAX_NODES,
         },
     )?;
+    let mut errors = Vec::new();
+    duplicate_keys(&root, "", &mut errors);
+    if !errors.is_empty() {
+        return Err(LoadError::Fields(errors));
+    }
     Ok(decode::to_json(&root))
+}
+
+/// Duplicate keys anywhere in a tree (a JSON object keeps only one).
+fn duplicate_keys(node: &yaml::Node, path: &str, errors: &mut Vec<FieldError>) {
+    match &node.value {
+        yaml::Value::Map(entries) => {
+            let mut seen: std::collections::HashMap<&str, Location> =
+                std::collections::HashMap::new();
+            for (k, v) in entries {
+                let yaml::Value::Scalar { text, .. } = &k.value else {
+                    continue;
+                };
+                let child = format!("{path}[{}]", map_key_subscript(text));
+                if let Some(first) = seen.insert(text, k.loc) {
+                    errors.push(FieldError {
+                        path: child.clone(),
+                        location: k.loc,
+                        message: format!("duplicate key (first at {first})"),
+                    });
+                }
+                duplicate_keys(v, &child, errors);
+            }
+        }
+        yaml::Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                duplicate_keys(item, &format!("{path}[{i}]"), errors);
+            }
+        }
+        yaml::Value::Scalar { .. } => {}
+    }
 }
 
 /// A string map key as protovalidate writes it in a field path: `"API_KEY"`
