@@ -43,13 +43,13 @@ locals {
   env_variables = var.spec.env == null ? {} : var.spec.env.variables
   env_secrets   = var.spec.env == null ? {} : var.spec.env.secrets
 
-  # The literal secret values: the data of the env Secret.
+  # The literal secret values (empty ones too): the data of the env Secret.
   literal_secrets = {
     for name in sort(keys(local.env_secrets)) : name => local.env_secrets[name].value
-    if local.env_secrets[name].value != null && local.env_secrets[name].value != ""
+    if local.env_secrets[name].value != null
   }
 
-  # HOSTNAME, K8S_POD_ID, the variables sorted by name (non-empty literals),
+  # HOSTNAME, K8S_POD_ID, the variables sorted by name (literals, empty ones too),
   # then the secrets sorted by name (a secretRef reads that Secret, a literal
   # reads the env Secret).
   container_env = concat(
@@ -68,7 +68,7 @@ locals {
         name  = name
         value = local.env_variables[name].value
       }
-      if local.env_variables[name].value != null && local.env_variables[name].value != ""
+      if local.env_variables[name].value != null
     ],
     [
       for name in sort(keys(local.env_secrets)) : {

@@ -41,6 +41,8 @@ pub enum Rule {
     EnvVarName,
     /// `kubernetes.env_var_duplicate`: an environment variable is defined once across variables and secrets.
     EnvVarDuplicate,
+    /// `kubernetes.env_var_value`: every environment variable has a value or a reference.
+    EnvVarValue,
     /// `kubernetes.env_var_reserved`: HOSTNAME and K8S_POD_ID are set by the Job and cannot be redefined.
     EnvVarReserved,
     /// `kubernetes.secret_key`: Secret keys consist of alphanumerics, '-', '_' and '.'.
@@ -81,13 +83,14 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 24] = [
+    pub const ALL: [Rule; 25] = [
         Rule::Dns1123Label,
         Rule::Dns1123Subdomain,
         Rule::NameLength,
         Rule::LabelValue,
         Rule::EnvVarName,
         Rule::EnvVarDuplicate,
+        Rule::EnvVarValue,
         Rule::EnvVarReserved,
         Rule::SecretKey,
         Rule::SecretRefNamespace,
@@ -117,6 +120,7 @@ impl Rule {
             Rule::LabelValue => "kubernetes.label_value",
             Rule::EnvVarName => "kubernetes.env_var_name",
             Rule::EnvVarDuplicate => "kubernetes.env_var_duplicate",
+            Rule::EnvVarValue => "kubernetes.env_var_value",
             Rule::EnvVarReserved => "kubernetes.env_var_reserved",
             Rule::SecretKey => "kubernetes.secret_key",
             Rule::SecretRefNamespace => "kubernetes.secret_ref_namespace",
@@ -157,6 +161,7 @@ impl Rule {
             Rule::EnvVarDuplicate => {
                 "an environment variable is defined once across variables and secrets"
             }
+            Rule::EnvVarValue => "every environment variable has a value or a reference",
             Rule::EnvVarReserved => {
                 "HOSTNAME and K8S_POD_ID are set by the Job and cannot be redefined"
             }
@@ -401,8 +406,15 @@ fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
             );
         }
     };
-    for name in env.variables.keys() {
+    for (name, value) in &env.variables {
         name_rules(r, "variables", name);
+        if value.literal_or_ref.is_none() {
+            r.add(
+                path("variables", name),
+                Rule::EnvVarValue,
+                "set 'value' (possibly \"\") or 'valueFrom': without either the variable would be left out of the Job",
+            );
+        }
     }
     for (name, value) in &env.secrets {
         name_rules(r, "secrets", name);
@@ -411,6 +423,13 @@ fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
                 path("secrets", name),
                 Rule::EnvVarDuplicate,
                 "also defined in 'variables': each environment variable is set once",
+            );
+        }
+        if value.sensitive_value.is_none() {
+            r.add(
+                path("secrets", name),
+                Rule::EnvVarValue,
+                "set 'value' or 'secretRef': without either the variable would be left out of the Job",
             );
         }
         let Some(SensitiveValue::SecretRef(sref)) = &value.sensitive_value else {

@@ -234,7 +234,8 @@ pub fn transform(input: &Validated) -> Result<Rendered, TransformError> {
         .iter()
         .flat_map(|e| e.secrets.iter())
         .filter_map(|(k, v)| match &v.sensitive_value {
-            Some(SensitiveValue::Value(s)) if !s.is_empty() => Some((k.clone(), s.clone())),
+            // An empty literal is a value too (unlike upstream, which drops it).
+            Some(SensitiveValue::Value(s)) => Some((k.clone(), s.clone())),
             _ => None,
         })
         .collect();
@@ -408,7 +409,8 @@ fn env(spec: &KubernetesJobSpec, env_secret_name: &str) -> Result<Vec<EnvVar>, T
     let vars: BTreeMap<&String, _> = env.variables.iter().collect();
     for (name, value) in vars {
         match &value.literal_or_ref {
-            Some(LiteralOrRef::Value(v)) if !v.is_empty() => {
+            // An empty value sets the variable to "" (upstream drops it).
+            Some(LiteralOrRef::Value(v)) => {
                 out.push(EnvVar {
                     name: name.clone(),
                     value: Some(v.clone()),
@@ -437,7 +439,7 @@ fn env(spec: &KubernetesJobSpec, env_secret_name: &str) -> Result<Vec<EnvVar>, T
     for (name, value) in secrets {
         let value_from = match &value.sensitive_value {
             Some(SensitiveValue::SecretRef(r)) => secret_ref(&r.name, &r.key),
-            Some(SensitiveValue::Value(v)) if !v.is_empty() => secret_ref(env_secret_name, name),
+            Some(SensitiveValue::Value(_)) => secret_ref(env_secret_name, name),
             _ => continue,
         };
         out.push(EnvVar {

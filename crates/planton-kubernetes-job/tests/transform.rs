@@ -615,3 +615,18 @@ fn literal_secrets_appear_only_in_the_env_secret() {
         );
     }
 }
+
+/// Found in review: upstream (and this transform, before) dropped variables
+/// and literal secrets whose value is "", although "" is a value.
+#[test]
+fn empty_values_are_values() {
+    let r = render(&manifest(
+        "{name: job}",
+        "  env:\n    variables: {EMPTY: {value: \"\"}}\n    secrets: {SEMPTY: {value: \"\"}}\n",
+    ));
+    let c = container(&r);
+    assert_eq!(c["env"][2], json!({"name": "EMPTY", "value": ""}));
+    assert_eq!(c["env"][3], json!({"name": "SEMPTY", "valueFrom": {"secretKeyRef": {"name": "job-env-secrets", "key": "SEMPTY"}}}));
+    let secret = serde_json::to_value(r.env_secret.as_ref().unwrap()).unwrap();
+    assert_eq!(secret["stringData"], json!({"SEMPTY": ""}));
+}
