@@ -626,7 +626,10 @@ fn empty_values_are_values() {
     ));
     let c = container(&r);
     assert_eq!(c["env"][2], json!({"name": "EMPTY", "value": ""}));
-    assert_eq!(c["env"][3], json!({"name": "SEMPTY", "valueFrom": {"secretKeyRef": {"name": "job-env-secrets", "key": "SEMPTY"}}}));
+    assert_eq!(
+        c["env"][3],
+        json!({"name": "SEMPTY", "valueFrom": {"secretKeyRef": {"name": "job-env-secrets", "key": "SEMPTY"}}})
+    );
     let secret = serde_json::to_value(r.env_secret.as_ref().unwrap()).unwrap();
     assert_eq!(secret["stringData"], json!({"SEMPTY": ""}));
 }

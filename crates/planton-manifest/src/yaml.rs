@@ -125,6 +125,14 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
     } else {
         Cow::Borrowed(text)
     };
+    // JSON writes characters outside the BMP as surrogate pairs
+    // (`\ud83d\ude00`), which YAML does not accept; YAML's own escape for
+    // them is `\U0001f600`.
+    let text: Cow<'_, str> = if text.contains("\\u") {
+        rewrite_surrogate_pairs(&text)
+    } else {
+        text
+    };
     let mut parser = Parser::new_from_str(&text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
@@ -316,6 +324,50 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
     }
 }
 
+/// Rewrites every escaped UTF-16 surrogate pair into a `\U` escape; other
+/// text (lone surrogates included, which stay errors) is left as it is.
+fn rewrite_surrogate_pairs(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let hex4 = |at: usize| -> Option<u32> {
+        let digits = text.get(at..at + 4)?;
+        if digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            u32::from_str_radix(digits, 16).ok()
+        } else {
+            None
+        }
+    };
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i + 12 <= bytes.len() {
+        // A backslash that is not itself escaped, starting `\uD8xx\uDCxx`.
+        let escaped = bytes[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
+        if bytes[i] == b'\\'
+            && !escaped
+            && bytes[i + 1] == b'u'
+            && bytes[i + 6] == b'\\'
+            && bytes[i + 7] == b'u'
+        {
+            if let (Some(hi), Some(lo)) = (hex4(i + 2), hex4(i + 8)) {
+                if (0xD800..0xDC00).contains(&hi) && (0xDC00..0xE000).contains(&lo) {
+                    let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    out.push_str(&text[copied..i]);
+                    out.push_str(&format!("\\U{code:08X}"));
+                    i += 12;
+                    copied = i;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
 fn remember(anchors: &mut HashMap<usize, Node>, anchor: usize, node: &Node) {
     if anchor != 0 {
         anchors.insert(anchor, node.clone());
@@ -496,6 +548,25 @@ mod tests {
             parse("# nothing\n", LIMITS),
             Err(LoadError::Empty)
         ));
+    }
+
+    #[test]
+    fn json_surrogate_pairs_are_read() {
+        let root = parse(r#"{"a": "x\ud83d\ude00y", "b": "\\ud83d\\ude00"}"#, LIMITS).unwrap();
+        let Value::Map(entries) = &root.value else {
+            panic!()
+        };
+        let text = |n: &Node| match &n.value {
+            Value::Scalar { text, .. } => text.clone(),
+            _ => panic!(),
+        };
+        assert_eq!(text(&entries[0].1), "x\u{1F600}y");
+        // An escaped backslash before `u` is not an escape.
+        assert_eq!(text(&entries[1].1), r"\ud83d\ude00");
+        assert!(
+            parse(r#"{"a": "\ud83d"}"#, LIMITS).is_err(),
+            "a lone surrogate stays an error"
+        );
     }
 
     #[test]
