@@ -347,17 +347,16 @@ fn rewrite_surrogate_pairs(text: &str) -> Cow<'_, str> {
             && bytes[i + 1] == b'u'
             && bytes[i + 6] == b'\\'
             && bytes[i + 7] == b'u'
+            && let (Some(hi), Some(lo)) = (hex4(i + 2), hex4(i + 8))
+            && (0xD800..0xDC00).contains(&hi)
+            && (0xDC00..0xE000).contains(&lo)
         {
-            if let (Some(hi), Some(lo)) = (hex4(i + 2), hex4(i + 8)) {
-                if (0xD800..0xDC00).contains(&hi) && (0xDC00..0xE000).contains(&lo) {
-                    let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                    out.push_str(&text[copied..i]);
-                    out.push_str(&format!("\\U{code:08X}"));
-                    i += 12;
-                    copied = i;
-                    continue;
-                }
-            }
+            let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+            out.push_str(&text[copied..i]);
+            out.push_str(&format!("\\U{code:08X}"));
+            i += 12;
+            copied = i;
+            continue;
         }
         i += 1;
     }
