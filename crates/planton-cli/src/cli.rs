@@ -100,7 +100,7 @@ enum PulumiCommand {
     },
 }
 
-/// The input of `render` and `outputs`.
+/// The input of `render`, `outputs`, `tf vars` and `pulumi program`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RenderInput {
     /// The KubernetesJob manifest (YAML or JSON), or '-' for standard input.

@@ -53,6 +53,9 @@ pub(crate) fn side_inputs(args: &RenderInput) -> Result<Side, Failure> {
     if stdin_uses > 1 {
         return Err(anyhow!("standard input ('-') can be given only once").into());
     }
+    if args.namespace.as_deref() == Some("") {
+        return Err(anyhow!("--namespace needs a name").into());
+    }
     let mut side = Side {
         namespace: args.namespace.clone(),
         ..Side::default()

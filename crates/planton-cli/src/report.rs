@@ -142,7 +142,20 @@ fn diagnostic(
     let _ = writeln!(out, "{pad}--> {file}:{loc}");
     let _ = writeln!(out, "{pad} |");
     if let Some(line) = lines.get(loc.line - 1) {
-        let shown = mask(line, loc.line, secrets);
+        // Control characters would act on the terminal, and a tab would
+        // misalign the caret: show each as one visible character.
+        let shown: String = mask(line, loc.line, secrets)
+            .chars()
+            .map(|c| {
+                if c == '\t' {
+                    ' '
+                } else if c.is_control() {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            })
+            .collect();
         let width = match span {
             Some(s)
                 if s.start == loc && s.end.line == loc.line && s.end.column > s.start.column =>

@@ -483,7 +483,7 @@ fn references_are_resolved_or_refused_by_name() {
         .unwrap();
     assert_eq!(
         transform(&validated).unwrap_err().to_string(),
-        "spec.env.variables[\"DB_HOST\"]: the valueFrom reference was not resolved; resolve it first (the variable would be missing from the Job)"
+        "spec.env.variables[\"DB_HOST\"]: the valueFrom reference was not resolved; resolve it first (a ReferenceResolver; with the CLI, --resolve FILE), or the variable would be missing from the Job"
     );
     let mut resolver = MapResolver::new();
     resolver
