@@ -2,32 +2,10 @@
 //! message naming the problem, exit status 2, nothing on standard output and
 //! no panic.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str], stdin: &[u8]) -> Outcome {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_planton"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Err(e) = child.stdin.take().unwrap().write_all(stdin) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
-    }
-    let out = child.wait_with_output().unwrap();
-    Outcome {
-        code: out.status.code().expect("exited normally, not by a signal"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+fn run(args: &[&str], stdin: &[u8]) -> common::Run {
+    common::planton(args, Some(stdin))
 }
 
 /// Feeds `input` to `load`, `validate` and `render` and checks the refusal.

@@ -1,24 +1,11 @@
 //! Distinctive literal secret values must never appear in an error, a
 //! violation report or a log line, for valid and invalid manifests alike.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_planton"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    let r = common::planton(args, Some(stdin.as_bytes()));
+    (r.code, r.stdout, r.stderr)
 }
 
 /// Manifests carrying the secret `S` in various places, valid and not.
