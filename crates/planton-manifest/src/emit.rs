@@ -38,27 +38,48 @@ pub fn sorted(value: Value) -> Value {
     }
 }
 
-fn sorted_keys(m: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
-    let mut entries: Vec<_> = m.iter().collect();
-    entries.sort_by(|a, b| a.0.cmp(b.0));
-    entries
+/// Calls `f` on each entry of `m` in key order. Without serde_json's
+/// `preserve_order` the map iterates in that order already, so sorting (and
+/// its allocation) is only the fallback.
+fn for_each_sorted<'m>(
+    m: &'m serde_json::Map<String, Value>,
+    mut f: impl FnMut(&'m str, &'m Value),
+) {
+    if m.keys().is_sorted() {
+        m.iter().for_each(|(k, v)| f(k, v));
+    } else {
+        let mut entries: Vec<_> = m.iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        entries.into_iter().for_each(|(k, v)| f(k, v));
+    }
 }
 
 fn indent(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                ";
+    let mut n = n;
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
+    }
+    out.push_str(&SPACES[..n]);
 }
 
 fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize) {
-    for (k, v) in sorted_keys(m) {
+    for_each_sorted(m, |k, v| {
         indent(out, level);
         write_key(out, k, level);
         write_child(out, v, level);
-    }
+    });
 }
 
 /// Writes `key:`; a key too long for an implicit key (YAML allows 1024
 /// characters) is written explicitly, `? key` then `:` on the next line.
 fn write_key(out: &mut String, key: &str, level: usize) {
+    if key.len() <= 1000 && is_plain_safe(key) {
+        out.push_str(key);
+        out.push(':');
+        return;
+    }
     let mut rendered = String::new();
     write_string(&mut rendered, key, level, true);
     if rendered.len() > 1000 && rendered.chars().count() > 1000 {
@@ -80,7 +101,7 @@ fn write_seq(out: &mut String, a: &[Value], level: usize) {
             Value::Object(m) if !m.is_empty() => {
                 // The first entry sits on the dash line, the rest align with it.
                 let mut first = true;
-                for (k, v) in sorted_keys(m) {
+                for_each_sorted(m, |k, v| {
                     if first {
                         out.push(' ');
                         first = false;
@@ -89,7 +110,7 @@ fn write_seq(out: &mut String, a: &[Value], level: usize) {
                     }
                     write_key(out, k, level + 2);
                     write_child(out, v, level + 2);
-                }
+                });
             }
             Value::Array(inner) if !inner.is_empty() => {
                 out.push('\n');
@@ -127,7 +148,11 @@ fn write_inline(out: &mut String, v: &Value, level: usize) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Number(n) => {
+            use std::fmt::Write;
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{n}");
+        }
         Value::String(s) => write_string(out, s, level, false),
         Value::Array(_) => out.push_str("[]"),
         Value::Object(_) => out.push_str("{}"),
@@ -147,6 +172,18 @@ fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
 /// Whether `s` can be written unquoted and read back as the same string by
 /// YAML 1.1 and YAML 1.2 readers alike.
 fn is_plain_safe(s: &str) -> bool {
+    // The common case, decided without the checks below: a word-like ASCII
+    // string starting with a letter cannot be a number, a timestamp or YAML
+    // syntax, and past five characters it is none of the boolean or null
+    // words (`false` is the longest).
+    let b = s.as_bytes();
+    if b.len() > 5
+        && b[0].is_ascii_alphabetic()
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
+    {
+        return true;
+    }
     let Some(first) = s.chars().next() else {
         return false;
     };
@@ -182,11 +219,10 @@ fn is_plain_safe(s: &str) -> bool {
 
 /// YAML 1.2 core schema: null, booleans, and the numbers it adds (`0o17`, `.5e3`).
 fn reads_as_string_in_yaml_1_2(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "null" | "true" | "false" | ".inf" | "+.inf" | "-.inf" | ".nan"
-    ) {
+    if ["null", "true", "false", ".inf", "+.inf", "-.inf", ".nan"]
+        .iter()
+        .any(|w| s.eq_ignore_ascii_case(w))
+    {
         return false;
     }
     // Anything that starts like a number is quoted unless it clearly is not one
