@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use prost_reflect::{
     DynamicMessage, EnumDescriptor, FieldDescriptor, Kind, MapKey, MessageDescriptor,
-    Value as PValue,
+    OneofDescriptor, Value as PValue,
 };
 
 use crate::error::FieldError;
@@ -21,6 +21,9 @@ use crate::yaml::{CoreTag, Node, Style, Value};
 pub(crate) struct Decoder {
     pub errors: Vec<FieldError>,
     pub spans: SourceMap,
+    /// The field path of the node being decoded: grown on the way down and
+    /// cut back on the way up, so decoding allocates no path per field.
+    path: String,
 }
 
 impl Decoder {
@@ -28,6 +31,7 @@ impl Decoder {
         Decoder {
             errors: Vec::new(),
             spans: SourceMap::default(),
+            path: String::new(),
         }
     }
 
@@ -36,30 +40,56 @@ impl Decoder {
         self.spans.record("", None, span(node));
     }
 
-    fn error(&mut self, path: &str, location: Location, message: impl Into<String>) {
+    /// Records a problem at the current path.
+    fn error(&mut self, location: Location, message: impl Into<String>) {
         self.errors.push(FieldError {
-            path: path.to_owned(),
+            path: self.path.clone(),
             location,
             message: message.into(),
         });
     }
 
+    /// Appends `.name` (or `name` at the root) to the path; returns the
+    /// length to cut back to.
+    fn enter_field(&mut self, name: &str) -> usize {
+        let len = self.path.len();
+        if len > 0 {
+            self.path.push('.');
+        }
+        self.path.push_str(name);
+        len
+    }
+
+    /// Appends a subscript (`[3]`, `["KEY"]`) to the path; returns the length
+    /// to cut back to.
+    fn enter_subscript(&mut self, subscript: impl std::fmt::Display) -> usize {
+        use std::fmt::Write;
+        let len = self.path.len();
+        // Writing to a String cannot fail.
+        let _ = write!(self.path, "[{subscript}]");
+        len
+    }
+
+    fn leave(&mut self, len: usize) {
+        self.path.truncate(len);
+    }
+
     /// Decodes a mapping node into a message of type `desc`.
-    pub fn message(&mut self, node: &Node, desc: &MessageDescriptor, path: &str) -> DynamicMessage {
+    pub fn message(&mut self, node: &Node, desc: &MessageDescriptor) -> DynamicMessage {
         let mut msg = DynamicMessage::new(desc.clone());
         if desc.full_name().starts_with("google.protobuf.") {
-            return self.well_known(node, desc, path).unwrap_or(msg);
+            return self.well_known(node, desc).unwrap_or(msg);
         }
         let Value::Map(entries) = &node.value else {
             self.error(
-                path,
                 node.loc,
                 format!("expected a mapping, found {}", node.describe()),
             );
             return msg;
         };
-        let mut seen: HashMap<u32, Location> = HashMap::new();
-        let mut oneofs: HashMap<String, (String, Location)> = HashMap::new();
+        // Messages have few fields: lists beat hash maps here.
+        let mut seen: Vec<(u32, Location)> = Vec::new();
+        let mut oneofs: Vec<(OneofDescriptor, FieldDescriptor, Location)> = Vec::new();
         for (key, value) in entries {
             let Value::Scalar { text: name, .. } = &key.value else {
                 continue;
@@ -75,98 +105,106 @@ impl Decoder {
                 let hint = closest(name, known.iter().map(String::as_str))
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
+                let len = self.enter_field(name);
                 self.error(
-                    &join(path, name),
                     key.loc,
                     format!("unknown field '{name}' in {}{hint}", desc.name()),
                 );
+                self.leave(len);
                 continue;
             };
-            let field_path = join(path, field.name());
-            if let Some(first) = seen.insert(field.number(), key.loc) {
-                self.error(
-                    &field_path,
-                    key.loc,
-                    format!(
-                        "duplicate field '{}' (first set at {first})",
-                        field.json_name()
-                    ),
-                );
-                continue;
-            }
-            self.spans.record(&field_path, Some(key.loc), span(value));
-            if value.is_null() {
-                // proto3 JSON: null leaves the field unset.
-                continue;
-            }
-            if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
-                if let Some((other, at)) = oneofs.get(oneof.name()) {
-                    self.error(
-                        &field_path,
-                        key.loc,
-                        format!(
-                            "'{}' and '{other}' (set at {at}) belong to oneof '{}': set only one",
-                            field.json_name(),
-                            oneof.name()
-                        ),
-                    );
-                    continue;
-                }
-                oneofs.insert(
-                    oneof.name().to_owned(),
-                    (field.json_name().to_owned(), key.loc),
-                );
-            }
-            if let Some(v) = self.field_value(value, &field, &field_path) {
-                // Without presence, a default value is the same as unset in
-                // proto3: leave it unset, as its JSON round trip would.
-                if field.supports_presence()
-                    || field.is_list()
-                    || field.is_map()
-                    || v != field.default_value()
-                {
-                    msg.set_field(&field, v);
-                }
-            }
+            let len = self.enter_field(field.name());
+            self.field(&mut msg, &field, key.loc, value, &mut seen, &mut oneofs);
+            self.leave(len);
         }
         msg
     }
 
-    fn field_value(&mut self, node: &Node, field: &FieldDescriptor, path: &str) -> Option<PValue> {
+    /// One `key: value` entry of a message, at the field's path.
+    fn field(
+        &mut self,
+        msg: &mut DynamicMessage,
+        field: &FieldDescriptor,
+        key: Location,
+        value: &Node,
+        seen: &mut Vec<(u32, Location)>,
+        oneofs: &mut Vec<(OneofDescriptor, FieldDescriptor, Location)>,
+    ) {
+        if let Some(&(_, first)) = seen.iter().find(|(n, _)| *n == field.number()) {
+            self.error(
+                key,
+                format!(
+                    "duplicate field '{}' (first set at {first})",
+                    field.json_name()
+                ),
+            );
+            return;
+        }
+        seen.push((field.number(), key));
+        self.spans.record(&self.path, Some(key), span(value));
+        if value.is_null() {
+            // proto3 JSON: null leaves the field unset.
+            return;
+        }
+        if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
+            if let Some((_, other, at)) = oneofs.iter().find(|(o, ..)| *o == oneof) {
+                let message = format!(
+                    "'{}' and '{}' (set at {at}) belong to oneof '{}': set only one",
+                    field.json_name(),
+                    other.json_name(),
+                    oneof.name()
+                );
+                self.error(key, message);
+                return;
+            }
+            oneofs.push((oneof, field.clone(), key));
+        }
+        if let Some(v) = self.field_value(value, field) {
+            // Without presence, a default value is the same as unset in
+            // proto3: leave it unset, as its JSON round trip would.
+            if field.supports_presence()
+                || field.is_list()
+                || field.is_map()
+                || v != field.default_value()
+            {
+                msg.set_field(field, v);
+            }
+        }
+    }
+
+    fn field_value(&mut self, node: &Node, field: &FieldDescriptor) -> Option<PValue> {
         if field.is_map() {
-            return self.map(node, field, path);
+            return self.map(node, field);
         }
         if field.is_list() {
             let Value::Seq(items) = &node.value else {
                 self.error(
-                    path,
                     node.loc,
                     format!("expected a list, found {}", node.describe()),
                 );
                 return None;
             };
             let mut out = Vec::with_capacity(items.len());
+            let kind = field.kind();
             for (i, item) in items.iter().enumerate() {
-                let item_path = format!("{path}[{i}]");
-                self.spans.record(&item_path, None, span(item));
+                let len = self.enter_subscript(i);
+                self.spans.record(&self.path, None, span(item));
                 if item.is_null() {
-                    self.error(&item_path, item.loc, "null is not allowed in a list");
-                    continue;
-                }
-                if let Some(v) = self.single(item, &field.kind(), &item_path) {
+                    self.error(item.loc, "null is not allowed in a list");
+                } else if let Some(v) = self.single(item, &kind) {
                     out.push(v);
                 }
+                self.leave(len);
             }
             // An empty list is the same as an unset one in proto3.
             return (!out.is_empty()).then_some(PValue::List(out));
         }
-        self.single(node, &field.kind(), path)
+        self.single(node, &field.kind())
     }
 
-    fn map(&mut self, node: &Node, field: &FieldDescriptor, path: &str) -> Option<PValue> {
+    fn map(&mut self, node: &Node, field: &FieldDescriptor) -> Option<PValue> {
         let Value::Map(entries) = &node.value else {
             self.error(
-                path,
                 node.loc,
                 format!("expected a mapping, found {}", node.describe()),
             );
@@ -180,31 +218,26 @@ impl Decoder {
         let mut out = HashMap::with_capacity(entries.len());
         let mut seen: HashMap<MapKey, Location> = HashMap::new();
         for (k, v) in entries {
-            let Some(key) = self.map_key(k, &key_kind, path) else {
+            let Some(key) = self.map_key(k, &key_kind) else {
                 continue;
             };
-            let entry_path = format!("{path}[{}]", key_subscript(&key));
+            let len = self.enter_subscript(key_subscript(&key));
             if let Some(first) = seen.insert(key.clone(), k.loc) {
-                self.error(
-                    &entry_path,
-                    k.loc,
-                    format!("duplicate key (first at {first})"),
-                );
-                continue;
+                self.error(k.loc, format!("duplicate key (first at {first})"));
+            } else {
+                self.spans.record(&self.path, Some(k.loc), span(v));
+                if v.is_null() {
+                    self.error(v.loc, "null is not allowed as a map value");
+                } else if let Some(value) = self.single(v, &value_kind) {
+                    out.insert(key, value);
+                }
             }
-            self.spans.record(&entry_path, Some(k.loc), span(v));
-            if v.is_null() {
-                self.error(&entry_path, v.loc, "null is not allowed as a map value");
-                continue;
-            }
-            if let Some(value) = self.single(v, &value_kind, &entry_path) {
-                out.insert(key, value);
-            }
+            self.leave(len);
         }
         (!out.is_empty()).then_some(PValue::Map(out))
     }
 
-    fn map_key(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<MapKey> {
+    fn map_key(&mut self, node: &Node, kind: &Kind) -> Option<MapKey> {
         let Value::Scalar { text, style, tag } = &node.value else {
             return None;
         };
@@ -213,8 +246,9 @@ impl Decoder {
             Kind::String => {
                 if !quoted && let Some(msg) = ambiguous_string(text) {
                     // Keys are names, not secrets: the path may show them.
-                    let entry = format!("{path}[{}]", key_subscript(&MapKey::String(text.clone())));
-                    self.error(&entry, node.loc, format!("key: {msg}"));
+                    let len = self.enter_subscript(key_subscript(&MapKey::String(text.clone())));
+                    self.error(node.loc, format!("key: {msg}"));
+                    self.leave(len);
                     return None;
                 }
                 Some(MapKey::String(text.clone()))
@@ -224,7 +258,6 @@ impl Decoder {
                 "false" => Some(MapKey::Bool(false)),
                 _ => {
                     self.error(
-                        path,
                         node.loc,
                         format!("expected a boolean map key, found {}", show(text)),
                     );
@@ -233,7 +266,7 @@ impl Decoder {
             },
             _ => {
                 // Integer keys: written as decimal text in JSON, or as YAML integers.
-                let value = self.integer(node, kind, path)?;
+                let value = self.integer(node, kind)?;
                 Some(match value {
                     PValue::I32(v) => MapKey::I32(v),
                     PValue::I64(v) => MapKey::I64(v),
@@ -246,24 +279,19 @@ impl Decoder {
     }
 
     /// One value of a non-repeated kind.
-    fn single(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<PValue> {
+    fn single(&mut self, node: &Node, kind: &Kind) -> Option<PValue> {
         match kind {
-            Kind::Message(desc) => Some(PValue::Message(self.message(node, desc, path))),
-            Kind::Enum(desc) => self.enumeration(node, desc, path),
-            Kind::String => self.string(node, path).map(PValue::String),
-            Kind::Bytes => self.bytes(node, path),
-            Kind::Bool => self.boolean(node, path),
-            Kind::Double | Kind::Float => self.float(node, kind, path),
-            _ => self.integer(node, kind, path),
+            Kind::Message(desc) => Some(PValue::Message(self.message(node, desc))),
+            Kind::Enum(desc) => self.enumeration(node, desc),
+            Kind::String => self.string(node).map(PValue::String),
+            Kind::Bytes => self.bytes(node),
+            Kind::Bool => self.boolean(node),
+            Kind::Double | Kind::Float => self.float(node, kind),
+            _ => self.integer(node, kind),
         }
     }
 
-    fn scalar<'n>(
-        &mut self,
-        node: &'n Node,
-        expected: &str,
-        path: &str,
-    ) -> Option<(&'n str, bool)> {
+    fn scalar<'n>(&mut self, node: &'n Node, expected: &str) -> Option<(&'n str, bool)> {
         match &node.value {
             Value::Scalar { text, style, tag } => {
                 if matches!(tag, Some(CoreTag::Str)) || *style == Style::Quoted {
@@ -274,7 +302,6 @@ impl Decoder {
             }
             _ => {
                 self.error(
-                    path,
                     node.loc,
                     format!("expected {expected}, found {}", node.describe()),
                 );
@@ -283,22 +310,21 @@ impl Decoder {
         }
     }
 
-    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
-        let (text, quoted) = self.scalar(node, "a string", path)?;
+    fn string(&mut self, node: &Node) -> Option<String> {
+        let (text, quoted) = self.scalar(node, "a string")?;
         if !quoted && let Some(msg) = ambiguous_string(text) {
-            self.error(path, node.loc, msg);
+            self.error(node.loc, msg);
             return None;
         }
         Some(text.to_owned())
     }
 
-    fn bytes(&mut self, node: &Node, path: &str) -> Option<PValue> {
-        let (text, _) = self.scalar(node, "base64 text", path)?;
+    fn bytes(&mut self, node: &Node) -> Option<PValue> {
+        let (text, _) = self.scalar(node, "base64 text")?;
         match decode_base64(text) {
             Some(b) => Some(PValue::Bytes(b.into())),
             None => {
                 self.error(
-                    path,
                     node.loc,
                     "expected base64 text (standard or URL-safe alphabet)",
                 );
@@ -307,13 +333,12 @@ impl Decoder {
         }
     }
 
-    fn boolean(&mut self, node: &Node, path: &str) -> Option<PValue> {
-        let (text, quoted) = self.scalar(node, "a boolean (true or false)", path)?;
+    fn boolean(&mut self, node: &Node) -> Option<PValue> {
+        let (text, quoted) = self.scalar(node, "a boolean (true or false)")?;
         if !quoted && let Plain::Bool(b) = scalar::resolve(text) {
             return Some(PValue::Bool(b));
         }
         self.error(
-            path,
             node.loc,
             format!(
                 "expected a boolean (true or false), found {}",
@@ -323,8 +348,8 @@ impl Decoder {
         None
     }
 
-    fn float(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<PValue> {
-        let (text, quoted) = self.scalar(node, "a number", path)?;
+    fn float(&mut self, node: &Node, kind: &Kind) -> Option<PValue> {
+        let (text, quoted) = self.scalar(node, "a number")?;
         let value = if quoted {
             match text {
                 "NaN" => Some(f64::NAN),
@@ -345,7 +370,6 @@ impl Decoder {
         };
         let Some(value) = value else {
             self.error(
-                path,
                 node.loc,
                 format!("expected a number, found {}", show_scalar(text, quoted)),
             );
@@ -353,7 +377,7 @@ impl Decoder {
         };
         if matches!(kind, Kind::Float) {
             if value.is_finite() && value.abs() > f64::from(f32::MAX) {
-                self.error(path, node.loc, format!("{text} is out of range for float"));
+                self.error(node.loc, format!("{text} is out of range for float"));
                 return None;
             }
             return Some(PValue::F32(value as f32));
@@ -361,7 +385,7 @@ impl Decoder {
         Some(PValue::F64(value))
     }
 
-    fn integer(&mut self, node: &Node, kind: &Kind, path: &str) -> Option<PValue> {
+    fn integer(&mut self, node: &Node, kind: &Kind) -> Option<PValue> {
         let unsigned = matches!(
             kind,
             Kind::Uint32 | Kind::Uint64 | Kind::Fixed32 | Kind::Fixed64
@@ -371,7 +395,7 @@ impl Decoder {
         } else {
             "an integer"
         };
-        let (text, quoted) = self.scalar(node, expected, path)?;
+        let (text, quoted) = self.scalar(node, expected)?;
         let value: Option<i128> = if quoted {
             // proto3 JSON: integers may be written as decimal strings.
             let t = text.trim();
@@ -389,7 +413,6 @@ impl Decoder {
         };
         let Some(value) = value else {
             self.error(
-                path,
                 node.loc,
                 format!("expected {expected}, found {}", show_scalar(text, quoted)),
             );
@@ -402,11 +425,7 @@ impl Decoder {
             _ => ("uint64", u64::try_from(value).is_ok()),
         };
         if !fits {
-            self.error(
-                path,
-                node.loc,
-                format!("{value} is out of range for {name}"),
-            );
+            self.error(node.loc, format!("{value} is out of range for {name}"));
             return None;
         }
         // The range was checked just above, so the conversions cannot fail.
@@ -418,8 +437,8 @@ impl Decoder {
         })
     }
 
-    fn enumeration(&mut self, node: &Node, desc: &EnumDescriptor, path: &str) -> Option<PValue> {
-        let (text, quoted) = self.scalar(node, "an enum value name", path)?;
+    fn enumeration(&mut self, node: &Node, desc: &EnumDescriptor) -> Option<PValue> {
+        let (text, quoted) = self.scalar(node, "an enum value name")?;
         if let Some(v) = desc.get_value_by_name(text) {
             return Some(PValue::EnumNumber(v.number()));
         }
@@ -438,7 +457,6 @@ impl Decoder {
                 .unwrap_or_default()
         };
         self.error(
-            path,
             node.loc,
             format!(
                 "unknown value {} for enum {}{hint}",
@@ -451,17 +469,12 @@ impl Decoder {
 
     /// Well-known types have their own JSON forms: hand the subtree, as JSON,
     /// to prost-reflect's proto3-JSON reader.
-    fn well_known(
-        &mut self,
-        node: &Node,
-        desc: &MessageDescriptor,
-        path: &str,
-    ) -> Option<DynamicMessage> {
+    fn well_known(&mut self, node: &Node, desc: &MessageDescriptor) -> Option<DynamicMessage> {
         let json = to_json(node);
         match DynamicMessage::deserialize(desc.clone(), json) {
             Ok(m) => Some(m),
             Err(e) => {
-                self.error(path, node.loc, format!("invalid {}: {e}", desc.full_name()));
+                self.error(node.loc, format!("invalid {}: {e}", desc.full_name()));
                 None
             }
         }
@@ -516,14 +529,6 @@ fn span(node: &Node) -> Span {
     Span {
         start: node.loc,
         end: node.end,
-    }
-}
-
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{path}.{name}")
     }
 }
 

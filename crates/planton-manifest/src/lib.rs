@@ -214,7 +214,7 @@ impl Loader {
 fn decode_root(root: &yaml::Node, desc: &MessageDescriptor) -> Result<Document, LoadError> {
     let mut decoder = decode::Decoder::new();
     decoder.spans_root(root);
-    let message = decoder.message(root, desc, "");
+    let message = decoder.message(root, desc);
     if !decoder.errors.is_empty() {
         let mut errors = decoder.errors;
         errors.sort_by(|a, b| {

@@ -52,21 +52,27 @@ pub struct SourceMap {
     /// In document order; paths are unique. A list, not a map: recording is
     /// on the hot path of every load, looking up only on violations.
     entries: Vec<Entry>,
+    /// Every entry's path, one after the other: one buffer instead of a
+    /// string per field.
+    paths: String,
     /// A path prefix for the whole map (see [`SourceMap::prefixed`]).
     prefix: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
-    path: String,
+    /// The path's bytes in `paths`.
+    path: std::ops::Range<usize>,
     value: Span,
     key: Option<Location>,
 }
 
 impl SourceMap {
     pub(crate) fn record(&mut self, path: &str, key: Option<Location>, value: Span) {
+        let start = self.paths.len();
+        self.paths.push_str(path);
         self.entries.push(Entry {
-            path: path.to_owned(),
+            path: start..self.paths.len(),
             value,
             key,
         });
@@ -107,7 +113,7 @@ impl SourceMap {
     pub fn iter(&self) -> impl Iterator<Item = (std::borrow::Cow<'_, str>, Span)> {
         self.entries
             .iter()
-            .map(|e| (self.full_path(&e.path), e.value))
+            .map(|e| (self.full_path(&self.paths[e.path.clone()]), e.value))
     }
 
     fn find(&self, path: &str) -> Option<&Entry> {
@@ -118,7 +124,9 @@ impl SourceMap {
         } else {
             path.strip_prefix(self.prefix.as_str())?.strip_prefix('.')?
         };
-        self.entries.iter().find(|e| e.path == path)
+        self.entries
+            .iter()
+            .find(|e| &self.paths[e.path.clone()] == path)
     }
 
     fn full_path<'a>(&self, path: &'a str) -> std::borrow::Cow<'a, str> {
