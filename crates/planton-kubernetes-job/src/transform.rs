@@ -148,6 +148,23 @@ impl Object<'_> {
     }
 }
 
+impl Object<'_> {
+    /// The object as a YAML document (no `---` marker): the same text as
+    /// [`planton_manifest::json_to_yaml`] of [`Object::to_json`], written
+    /// without building the JSON value.
+    pub fn to_yaml(&self) -> String {
+        let written = match self {
+            Object::Namespace(o) => planton_manifest::serialize_to_yaml(o),
+            Object::Secret(o) => planton_manifest::serialize_to_yaml(o),
+            Object::ConfigMap(o) => planton_manifest::serialize_to_yaml(o),
+            Object::Job(o) => planton_manifest::serialize_to_yaml(o),
+        };
+        // k8s-openapi objects have string keys and serialize infallibly; the
+        // JSON route stays the reference should that ever change.
+        written.unwrap_or_else(|_| planton_manifest::json_to_yaml(&self.to_json()))
+    }
+}
+
 impl Rendered {
     /// The objects in apply order: Namespace, Secrets, ConfigMaps, Job.
     pub fn objects(&self) -> impl Iterator<Item = Object<'_>> {
@@ -166,7 +183,7 @@ impl Rendered {
         let mut out = String::new();
         for o in self.objects() {
             out.push_str("---\n");
-            out.push_str(&planton_manifest::json_to_yaml(&o.to_json()));
+            out.push_str(&o.to_yaml());
         }
         out
     }

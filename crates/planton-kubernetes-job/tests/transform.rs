@@ -80,6 +80,23 @@ fn golden_files_for_every_example() {
 }
 
 #[test]
+fn streamed_yaml_equals_the_yaml_of_the_json_value() {
+    let mut checked = 0;
+    for (_, text) in examples() {
+        for object in render(&text).objects() {
+            assert_eq!(
+                object.to_yaml(),
+                planton_manifest::json_to_yaml(&object.to_json()),
+                "{object:?}"
+            );
+            checked += 1;
+        }
+    }
+    // The examples hold a Job each, plus Secrets, ConfigMaps and a Namespace.
+    assert!(checked >= 7, "only {checked} objects");
+}
+
+#[test]
 fn apply_order_and_outputs() {
     let yaml = manifest(
         "{name: job}",

@@ -54,7 +54,7 @@ fn for_each_sorted<'m>(
     }
 }
 
-fn indent(out: &mut String, n: usize) {
+pub(crate) fn indent(out: &mut String, n: usize) {
     const SPACES: &str = "                                ";
     let mut n = n;
     while n > SPACES.len() {
@@ -74,7 +74,7 @@ fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize)
 
 /// Writes `key:`; a key too long for an implicit key (YAML allows 1024
 /// characters) is written explicitly, `? key` then `:` on the next line.
-fn write_key(out: &mut String, key: &str, level: usize) {
+pub(crate) fn write_key(out: &mut String, key: &str, level: usize) {
     if key.len() <= 1000 && is_plain_safe(key) {
         out.push_str(key);
         out.push(':');
@@ -159,7 +159,7 @@ fn write_inline(out: &mut String, v: &Value, level: usize) {
     }
 }
 
-fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
+pub(crate) fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
     if is_plain_safe(s) {
         out.push_str(s);
     } else if !is_key && level > 0 && literal_block_fits(s) {

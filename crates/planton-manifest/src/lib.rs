@@ -46,6 +46,7 @@ mod scalar;
 pub mod terraform;
 mod violation;
 mod yaml;
+mod yaml_ser;
 
 use std::fmt;
 
@@ -57,6 +58,7 @@ pub use encode::{encode as encode_dynamic, transcode};
 pub use error::{FieldError, LoadError};
 pub use location::{Location, SourceMap, Span};
 pub use violation::{BufValidator, RuleError, Source, Violation, locate, sort};
+pub use yaml_ser::{Error as YamlWriteError, to_yaml as serialize_to_yaml};
 
 /// Default limit on the size of an input text: 4 MiB.
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 4 << 20;

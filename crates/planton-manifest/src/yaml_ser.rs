@@ -1,0 +1,663 @@
+//! Any `Serialize` value written straight to YAML, with the output of
+//! [`crate::emit::to_yaml`] for its JSON value, byte for byte, but without
+//! building that value first.
+//!
+//! The writer streams. Two things a block-style writer must know before it
+//! can start are settled afterwards instead:
+//! - whether a mapping or sequence is empty (`{}` / `[]`) is known when it
+//!   ends, since nothing is written for it until its first entry;
+//! - key order: each mapping entry is written as a self-contained segment
+//!   (its text does not depend on its place), and when a mapping's keys did
+//!   not arrive sorted, its segments are put in order when it ends.
+
+use std::fmt::{self, Write as _};
+use std::ops::Range;
+
+use serde::ser::{self, Serialize};
+
+use crate::emit::{indent, write_key, write_string};
+
+/// Writes `value` as a YAML document (no `---` marker) ending with a newline:
+/// the same text as [`crate::emit::to_yaml`] of `serde_json::to_value(value)`.
+///
+/// # Errors
+///
+/// [`Error`] when `value`'s `Serialize` implementation fails, or has a map
+/// key that is not a string, a number or a boolean.
+pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    let mut writer = Writer::default();
+    value.serialize(Slot {
+        w: &mut writer,
+        at: At::Root,
+    })?;
+    Ok(writer.out)
+}
+
+/// Why a value could not be written as YAML.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Error(String);
+
+impl ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+#[derive(Default)]
+struct Writer {
+    out: String,
+    /// The entries of the mappings being written, innermost last: where each
+    /// entry's text starts in `out`, and its key in `keys`. A stack, so no
+    /// mapping allocates its own list.
+    entries: Vec<(usize, Range<usize>)>,
+    keys: String,
+}
+
+/// Where a value goes, which decides what is written around it.
+#[derive(Clone, Copy)]
+enum At {
+    /// The document itself.
+    Root,
+    /// After `key:` of an entry indented by `level`.
+    MapValue { level: usize },
+    /// After the `-` of an item indented by `level`.
+    SeqItem { level: usize },
+}
+
+impl At {
+    /// The indentation of a nested block's entries, and that of the lines of
+    /// a literal block scalar.
+    fn inner(self) -> usize {
+        match self {
+            At::Root => 0,
+            At::MapValue { level } | At::SeqItem { level } => level + 2,
+        }
+    }
+}
+
+struct Slot<'w> {
+    w: &'w mut Writer,
+    at: At,
+}
+
+impl<'w> Slot<'w> {
+    /// A scalar, written inline.
+    fn inline(self, write: impl FnOnce(&mut String, usize)) -> Result<(), Error> {
+        let level = self.at.inner();
+        let out = &mut self.w.out;
+        if !matches!(self.at, At::Root) {
+            out.push(' ');
+        }
+        write(out, level);
+        out.push('\n');
+        Ok(())
+    }
+
+    fn text(self, s: &str) -> Result<(), Error> {
+        self.inline(|out, level| write_string(out, s, level, false))
+    }
+
+    fn display(self, v: impl fmt::Display) -> Result<(), Error> {
+        self.inline(|out, _| {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{v}");
+        })
+    }
+
+    fn float(self, v: f64) -> Result<(), Error> {
+        // As serde_json: a non-finite float is null, others print as its
+        // `Number` does.
+        match serde_json::Number::from_f64(v) {
+            Some(n) => self.display(n),
+            None => self.display("null"),
+        }
+    }
+
+    fn seq(self) -> Seq<'w> {
+        let start = self.w.out.len();
+        Seq {
+            level: self.at.inner(),
+            at: self.at,
+            start,
+            count: 0,
+            w: self.w,
+        }
+    }
+
+    fn map(self) -> Map<'w> {
+        let w = self.w;
+        let out_start = w.out.len();
+        if let At::MapValue { .. } = self.at {
+            // Taken back if the mapping turns out empty.
+            w.out.push('\n');
+        }
+        Map {
+            level: self.at.inner(),
+            at: self.at,
+            out_start,
+            content_start: w.out.len(),
+            first_entry: w.entries.len(),
+            keys_start: w.keys.len(),
+            w,
+        }
+    }
+}
+
+struct Seq<'w> {
+    w: &'w mut Writer,
+    at: At,
+    /// The indentation of the items' dashes.
+    level: usize,
+    start: usize,
+    count: usize,
+}
+
+impl Seq<'_> {
+    fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        if self.count == 0 && !matches!(self.at, At::Root) {
+            self.w.out.push('\n');
+        }
+        self.count += 1;
+        indent(&mut self.w.out, self.level);
+        self.w.out.push('-');
+        value.serialize(Slot {
+            w: self.w,
+            at: At::SeqItem { level: self.level },
+        })
+    }
+
+    fn end(self) -> Result<(), Error> {
+        if self.count == 0 {
+            self.w.out.truncate(self.start);
+            Slot {
+                w: self.w,
+                at: self.at,
+            }
+            .display("[]")?;
+        }
+        Ok(())
+    }
+}
+
+struct Map<'w> {
+    w: &'w mut Writer,
+    at: At,
+    /// The indentation of the entries' keys.
+    level: usize,
+    out_start: usize,
+    /// Where the first entry's text starts.
+    content_start: usize,
+    /// This mapping's entries are `w.entries[first_entry..]`.
+    first_entry: usize,
+    keys_start: usize,
+}
+
+impl Map<'_> {
+    fn key(&mut self, key: &str) {
+        let w = &mut *self.w;
+        let key_start = w.keys.len();
+        w.keys.push_str(key);
+        w.entries.push((w.out.len(), key_start..w.keys.len()));
+        indent(&mut w.out, self.level);
+        write_key(&mut w.out, key, self.level);
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        value.serialize(Slot {
+            w: self.w,
+            at: At::MapValue { level: self.level },
+        })
+    }
+
+    fn end(self) -> Result<(), Error> {
+        let w = self.w;
+        if w.entries.len() == self.first_entry {
+            w.out.truncate(self.out_start);
+            return Slot { w, at: self.at }.display("{}");
+        }
+        let entries = &w.entries[self.first_entry..];
+        let key = |e: &(usize, Range<usize>)| &w.keys[e.1.clone()];
+        if !entries.windows(2).all(|p| key(&p[0]) <= key(&p[1])) {
+            // Put the entries' segments in key order; the last one runs to
+            // the end of the output. Equal keys keep their order (the sort is
+            // stable), as the JSON value would keep only one of them anyway.
+            let mut order: Vec<(Range<usize>, &str)> = entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let end = entries.get(i + 1).map_or(w.out.len(), |n| n.0);
+                    (e.0..end, key(e))
+                })
+                .collect();
+            order.sort_by(|a, b| a.1.cmp(b.1));
+            let mut sorted = String::with_capacity(w.out.len() - self.content_start);
+            for (range, _) in &order {
+                sorted.push_str(&w.out[range.clone()]);
+            }
+            w.out.truncate(self.content_start);
+            w.out.push_str(&sorted);
+        }
+        if let At::SeqItem { .. } = self.at {
+            // The first entry sits on the dash line: `- key: ...`.
+            w.out
+                .replace_range(self.content_start..self.content_start + self.level, " ");
+        }
+        w.entries.truncate(self.first_entry);
+        w.keys.truncate(self.keys_start);
+        Ok(())
+    }
+}
+
+impl<'w> ser::Serializer for Slot<'w> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Seq<'w>;
+    type SerializeTuple = Seq<'w>;
+    type SerializeTupleStruct = Seq<'w>;
+    type SerializeTupleVariant = Seq<'w>;
+    type SerializeMap = Map<'w>;
+    type SerializeStruct = Map<'w>;
+    type SerializeStructVariant = Map<'w>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.float(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.float(v)
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.text(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.text(v)
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        // As serde_json: a list of numbers.
+        let mut seq = self.seq();
+        for b in v {
+            seq.item(b)?;
+        }
+        seq.end()
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.display("null")
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.display("null")
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.display("null")
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.text(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let mut map = self.map();
+        map.key(variant);
+        map.value(value)?;
+        map.end()
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Seq<'w>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Seq<'w>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Seq<'w>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Seq<'w>, Error> {
+        Err(Error("tuple variants are not supported".into()))
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Map<'w>, Error> {
+        Ok(self.map())
+    }
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Map<'w>, Error> {
+        Ok(self.map())
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Map<'w>, Error> {
+        Err(Error("struct variants are not supported".into()))
+    }
+}
+
+macro_rules! seq_impl {
+    ($($tr:ident :: $method:ident),*) => {$(
+        impl ser::$tr for Seq<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.item(value)
+            }
+            fn end(self) -> Result<(), Error> {
+                Seq::end(self)
+            }
+        }
+    )*};
+}
+seq_impl!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
+impl ser::SerializeMap for Map<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        let mut text = String::new();
+        key.serialize(KeyText(&mut text))?;
+        self.key(&text);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.value(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Map::end(self)
+    }
+}
+
+macro_rules! struct_impl {
+    ($($tr:ident),*) => {$(
+        impl ser::$tr for Map<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Error> {
+                self.key(key);
+                self.value(value)
+            }
+            fn end(self) -> Result<(), Error> {
+                Map::end(self)
+            }
+        }
+    )*};
+}
+struct_impl!(SerializeStruct, SerializeStructVariant);
+
+/// A map key as the text serde_json would make of it.
+struct KeyText<'a>(&'a mut String);
+
+impl KeyText<'_> {
+    fn display(self, v: impl fmt::Display) -> Result<(), Error> {
+        let _ = write!(self.0, "{v}");
+        Ok(())
+    }
+}
+
+fn key_must_be_a_scalar() -> Error {
+    Error("a map key must be a string, a number or a boolean".into())
+}
+
+impl ser::Serializer for KeyText<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = ser::Impossible<(), Error>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_f32(self, _v: f32) -> Result<(), Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_f64(self, _v: f64) -> Result<(), Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.display(v)
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.0.push_str(v);
+        Ok(())
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<(), Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.0.push_str(variant);
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, Error> {
+        Err(key_must_be_a_scalar())
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(key_must_be_a_scalar())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::ser::{SerializeStruct, Serializer};
+    use serde_json::json;
+
+    use super::*;
+
+    fn both(v: &serde_json::Value) {
+        assert_eq!(to_yaml(v).unwrap(), crate::emit::to_yaml(v), "for {v}");
+    }
+
+    #[test]
+    fn equals_the_json_value_route() {
+        for v in [
+            json!({"b": [1, {"w": true, "x": "s"}, [2]], "a": {}, "c": []}),
+            json!([]),
+            json!({}),
+            json!("yes"),
+            json!(3.5),
+            json!(null),
+            json!([[], {}, [[1]], [{"a": {"b": []}}], {"k": [{}]}]),
+            json!({"s": {"script": "#!/bin/sh\necho hi\n\nexit 0\n", "strip": "a\nb"}}),
+            json!({"m": {"k": "a\u{2028}b\nc", "l": "l1\nl2\u{2029}"}}),
+            json!({"k\u{8}".repeat(600): 1, "l": [{"k\u{8}".repeat(600): {"x": [1]}}]}),
+            json!({"0755": "0755", "on": "off", "": "", "a: b": "#c", "x": [1.0, -2, 1e300]}),
+            json!([{"a": [{"b": {"c": "d"}}, "e"], "f": {"g": [[{"h": 1, "i": 2}]]}}]),
+        ] {
+            both(&v);
+        }
+    }
+
+    /// Fields that do not arrive in key order, nested in every position.
+    struct Unordered(u8);
+
+    impl Serialize for Unordered {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut st = s.serialize_struct("Unordered", 3)?;
+            st.serialize_field("zeta", "z")?;
+            if self.0 > 0 {
+                st.serialize_field("mid", &[Unordered(self.0 - 1), Unordered(self.0 - 1)])?;
+                st.serialize_field("inner", &Unordered(self.0 - 1))?;
+            }
+            st.serialize_field("alpha", &Vec::<u8>::new())?;
+            st.end()
+        }
+    }
+
+    #[test]
+    fn fields_out_of_order_are_sorted_like_the_json_value() {
+        for depth in 0..4 {
+            let direct = to_yaml(&Unordered(depth)).unwrap();
+            let via_value = crate::emit::to_yaml(&serde_json::to_value(Unordered(depth)).unwrap());
+            assert_eq!(direct, via_value);
+        }
+        assert_eq!(
+            to_yaml(&[Unordered(1)]).unwrap(),
+            "- alpha: []\n  inner:\n    alpha: []\n    zeta: z\n  mid:\n    - alpha: []\n      zeta: z\n    - alpha: []\n      zeta: z\n  zeta: z\n"
+        );
+    }
+
+    #[test]
+    fn non_scalar_keys_are_refused() {
+        let mut m = std::collections::BTreeMap::new();
+        m.insert(vec![1], 2);
+        assert!(to_yaml(&m).is_err());
+    }
+}
