@@ -125,13 +125,20 @@ fn begin_length_delimited(buf: &mut Vec<u8>) -> usize {
 /// widening the prefix when the length needs more than one byte.
 fn end_length_delimited(buf: &mut Vec<u8>, start: usize) {
     let len = buf.len() - start;
-    let mut prefix = Vec::with_capacity(5);
-    encode_varint(len as u64, &mut prefix);
-    if prefix.len() == 1 {
-        buf[start - 1] = prefix[0];
-    } else {
-        buf.splice(start - 1..start, prefix);
+    if len < 0x80 {
+        buf[start - 1] = len as u8;
+        return;
     }
+    // A varint of a usize takes at most 10 bytes.
+    let mut prefix = [0u8; 10];
+    let (mut v, mut n) = (len as u64, 0);
+    while v >= 0x80 {
+        prefix[n] = (v as u8) | 0x80;
+        v >>= 7;
+        n += 1;
+    }
+    prefix[n] = v as u8;
+    buf.splice(start - 1..start, prefix[..=n].iter().copied());
 }
 
 #[cfg(test)]

@@ -25,7 +25,12 @@ use crate::emit::{indent, write_key, write_string};
 /// [`Error`] when `value`'s `Serialize` implementation fails, or has a map
 /// key that is not a string, a number or a boolean.
 pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    let mut writer = Writer::default();
+    // Sized for a typical Kubernetes object, so the buffers rarely grow.
+    let mut writer = Writer {
+        out: String::with_capacity(2048),
+        entries: Vec::with_capacity(32),
+        keys: String::with_capacity(512),
+    };
     value.serialize(Slot {
         w: &mut writer,
         at: At::Root,
@@ -44,7 +49,6 @@ impl ser::Error for Error {
     }
 }
 
-#[derive(Default)]
 struct Writer {
     out: String,
     /// The entries of the mappings being written, innermost last: where each
