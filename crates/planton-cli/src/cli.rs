@@ -299,7 +299,8 @@ pub(crate) fn items<'a>(
 
 /// What rendering one manifest to a file gave.
 enum RenderOutcome {
-    Written,
+    /// Rendered, to be written to the path.
+    Rendered(PathBuf, String),
     Invalid(String),
     Failed(String),
 }
@@ -383,14 +384,19 @@ fn render_to_dir(
             Format::Yaml => rendered.to_yaml(),
             Format::Json => rendered.to_json(),
         };
-        match batch::write_atomically(&dest, &text) {
-            Ok(()) => RenderOutcome::Written,
-            Err(e) => RenderOutcome::Failed(format!("cannot write '{}': {e}", dest.display())),
-        }
+        RenderOutcome::Rendered(dest, text)
     };
     let (mut written, mut invalid, mut failed) = (0usize, 0usize, 0usize);
+    // Files are written by this one thread, in input order, while the workers
+    // render: writers racing for one directory's lock cost more than they gain.
     batch::run(inputs, total, work, |outcome| match outcome {
-        RenderOutcome::Written => written += 1,
+        RenderOutcome::Rendered(dest, text) => match batch::write_atomically(&dest, &text) {
+            Ok(()) => written += 1,
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: cannot write '{}': {e}", dest.display());
+            }
+        },
         RenderOutcome::Invalid(report) => {
             invalid += 1;
             eprint!("{report}");
