@@ -41,6 +41,7 @@ mod quantity;
 mod resolve;
 mod rules;
 mod transform;
+mod view;
 
 use std::fmt;
 
@@ -67,14 +68,21 @@ pub const DEFAULT_OPTION: &str = "org.project_planton.shared.options.default";
 pub const DEFAULT_RESOURCES_OPTION: &str =
     "org.project_planton.provider.kubernetes.default_container_resources";
 
-/// Why a [`JobValidator`] could not be built: a broken default in the protos.
+/// Why a [`JobValidator`] could not be built: the protos it was compiled
+/// with are broken.
 #[derive(Debug, thiserror::Error)]
-#[error("the protos declare an unusable default")]
-pub struct SetupError(
-    #[from]
-    #[source]
-    planton_manifest::DefaultsError,
-);
+pub enum SetupError {
+    /// A default option does not convert to its field's type.
+    #[error("the protos declare an unusable default")]
+    Default(
+        #[from]
+        #[source]
+        planton_manifest::DefaultsError,
+    ),
+    /// A field the Kubernetes rules read is missing from the protos.
+    #[error("the protos lack a field the Kubernetes rules read")]
+    MissingField,
+}
 
 /// Why a text could not be checked.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +122,7 @@ pub struct JobValidator {
     loader: Loader,
     defaults: Defaults,
     buf: BufValidator,
+    fields: view::Fields,
 }
 
 impl JobValidator {
@@ -135,8 +144,10 @@ impl JobValidator {
         // Only the KubernetesJob kind: building the whole kind registry would
         // cost a CLI run more than everything else it does.
         let job = KubernetesJob::default().descriptor();
+        let fields = view::Fields::new(job.parent_pool()).ok_or(SetupError::MissingField)?;
         let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
         Ok(JobValidator {
+            fields,
             job_desc: KubernetesJob::default().descriptor(),
             stack_desc: stack_input_descriptor(),
             loader,
@@ -184,34 +195,25 @@ impl JobValidator {
         self.violations(document.message(), document.source_map())
     }
 
+    /// Every violation of `message` (`buf.validate` and, for a KubernetesJob
+    /// or a stack input, the Kubernetes rules), located and sorted. The rules
+    /// read the message where it is: no conversion to the generated types.
     fn violations(
         &self,
         message: &DynamicMessage,
         map: &SourceMap,
     ) -> Result<Vec<Violation>, RuleError> {
-        Ok(self.violations_and_input(message, map)?.0)
-    }
-
-    /// The violations, and the stack input decoded for the Kubernetes rules
-    /// (when the message is one), so that a caller needing it decodes once.
-    fn violations_and_input(
-        &self,
-        message: &DynamicMessage,
-        map: &SourceMap,
-    ) -> Result<(Vec<Violation>, Option<KubernetesJobStackInput>), RuleError> {
         let mut violations = self.buf.validate(message)?;
         let desc = message.descriptor();
-        let mut decoded = None;
+        let view = view::View(message);
         if desc == self.job_desc {
-            if let Ok(job) = planton_manifest::transcode::<KubernetesJob>(message) {
-                violations.extend(rules::check(&job, None));
-            }
-        } else if desc == self.stack_desc
-            && let Ok(input) = planton_manifest::transcode::<KubernetesJobStackInput>(message)
-        {
-            if !input.docker_config_json.is_empty()
+            violations.extend(rules::check(&self.fields, view, None));
+        } else if desc == self.stack_desc {
+            let f = &self.fields;
+            let docker_config_json = view.str(&f.input_docker_config_json);
+            if !docker_config_json.is_empty()
                 && !matches!(
-                    serde_json::from_str::<serde_json::Value>(&input.docker_config_json),
+                    serde_json::from_str::<serde_json::Value>(docker_config_json),
                     Ok(serde_json::Value::Object(_))
                 )
             {
@@ -222,19 +224,18 @@ impl JobValidator {
                     "must be a JSON object (the content of a docker config.json)",
                 ));
             }
-            if let Some(job) = &input.target {
-                let ns = Some(input.kubernetes_namespace.as_str()).filter(|s| !s.is_empty());
-                for mut v in rules::check(job, ns) {
+            if let Some(job) = view.msg(&f.input_target) {
+                let ns = Some(view.str(&f.input_kubernetes_namespace)).filter(|s| !s.is_empty());
+                for mut v in rules::check(f, job, ns) {
                     if !v.field_path.starts_with("kubernetes_namespace") {
                         v.field_path = format!("target.{}", v.field_path);
                     }
                     violations.push(v);
                 }
             }
-            decoded = Some(input);
         }
         planton_manifest::locate(&mut violations, map);
-        Ok((violations, decoded))
+        Ok(violations)
     }
 
     /// Applies the defaults to a stack input and validates it: the only way
@@ -280,14 +281,21 @@ impl JobValidator {
             )]));
         }
         self.defaults.apply(document.message_mut());
-        let (violations, input) = self
-            .violations_and_input(document.message(), document.source_map())
+        let violations = self
+            .violations(document.message(), document.source_map())
             .map_err(InvalidInput::Rule)?;
         if !violations.is_empty() {
             return Err(InvalidInput::Violations(violations));
         }
-        // A stack input message always decodes as one; checked above.
-        let input = input.ok_or_else(|| InvalidInput::Violations(Vec::new()))?;
+        // The descriptor was checked above, so the message decodes as one.
+        let input = planton_manifest::transcode::<KubernetesJobStackInput>(document.message())
+            .map_err(|e| {
+                InvalidInput::Violations(vec![Violation::kubernetes(
+                    "",
+                    "planton.message_type",
+                    format!("not a {}: {e}", self.stack_desc.name()),
+                )])
+            })?;
         Ok(Validated { input })
     }
 

@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use planton_api::org::project_planton::provider::kubernetes::kubernetes_sensitive_value::SensitiveValue;
-use planton_api::org::project_planton::shared::foreignkey::v1::string_value_or_ref::LiteralOrRef;
-use planton_api::{ContainerResources, CpuMemory, KubernetesJob, KubernetesJobSpec, VolumeMount};
 use planton_manifest::Violation;
 
 use crate::quantity::Quantity;
+use planton_api::prost_reflect::FieldDescriptor;
+
+use crate::view::{Fields, View, as_message};
 use crate::{image, names};
 
 /// Env var names the transform injects into every Job container.
@@ -194,11 +194,12 @@ impl Rule {
     }
 }
 
-struct Rules {
+struct Rules<'f> {
     out: Vec<Violation>,
+    f: &'f Fields,
 }
 
-impl Rules {
+impl Rules<'_> {
     fn add(&mut self, path: impl Into<String>, rule: Rule, message: impl Into<String>) {
         self.out
             .push(Violation::kubernetes(path, rule.id(), message));
@@ -210,19 +211,26 @@ impl Rules {
     }
 }
 
-/// Every Kubernetes rule `job` breaks. `resolved_namespace` is the namespace
-/// an orchestrator resolved for it (a stack input's `kubernetes_namespace`),
-/// which wins over `spec.namespace`.
-pub fn check(job: &KubernetesJob, resolved_namespace: Option<&str>) -> Vec<Violation> {
-    let mut r = Rules { out: Vec::new() };
+/// Every Kubernetes rule `job` (a `KubernetesJob` message) breaks.
+/// `resolved_namespace` is the namespace an orchestrator resolved for it (a
+/// stack input's `kubernetes_namespace`), which wins over `spec.namespace`.
+pub(crate) fn check(
+    fields: &Fields,
+    job: View<'_>,
+    resolved_namespace: Option<&str>,
+) -> Vec<Violation> {
+    let mut r = Rules {
+        out: Vec::new(),
+        f: fields,
+    };
     metadata(&mut r, job);
-    if let Some(spec) = &job.spec {
+    if let Some(spec) = job.msg(&fields.job_spec) {
         let namespace = namespace(&mut r, spec, resolved_namespace);
         image_rules(&mut r, spec);
-        if let Some(res) = &spec.resources {
+        if let Some(res) = spec.msg(&fields.spec_resources) {
             resources(&mut r, res);
         }
-        env(&mut r, spec, namespace.as_deref());
+        env(&mut r, spec, namespace);
         config_maps(&mut r, spec);
         volume_mounts(&mut r, spec);
         job_numbers(&mut r, spec);
@@ -230,9 +238,12 @@ pub fn check(job: &KubernetesJob, resolved_namespace: Option<&str>) -> Vec<Viola
     r.out
 }
 
-fn metadata(r: &mut Rules, job: &KubernetesJob) {
-    let Some(meta) = &job.metadata else { return };
-    let name = &meta.name;
+fn metadata(r: &mut Rules, job: View<'_>) {
+    let f = r.f;
+    let Some(meta) = job.msg(&f.job_metadata) else {
+        return;
+    };
+    let name = meta.str(&f.meta_name);
     if name.is_empty() {
         r.add(
             "metadata.name",
@@ -255,8 +266,12 @@ fn metadata(r: &mut Rules, job: &KubernetesJob) {
             );
         }
     }
-    for (field, value) in [("id", &meta.id), ("org", &meta.org), ("env", &meta.env)] {
-        if let Some(why) = names::label_value(value) {
+    for (field, desc) in [
+        ("id", &f.meta_id),
+        ("org", &f.meta_org),
+        ("env", &f.meta_env),
+    ] {
+        if let Some(why) = names::label_value(meta.str(desc)) {
             r.add(
                 format!("metadata.{field}"),
                 Rule::LabelValue,
@@ -267,7 +282,7 @@ fn metadata(r: &mut Rules, job: &KubernetesJob) {
 }
 
 /// Checks the namespace and returns the one the Job will be created in, if known.
-fn namespace(r: &mut Rules, spec: &KubernetesJobSpec, resolved: Option<&str>) -> Option<String> {
+fn namespace<'a>(r: &mut Rules, spec: View<'a>, resolved: Option<&'a str>) -> Option<&'a str> {
     if let Some(ns) = resolved.filter(|ns| !ns.is_empty()) {
         if let Some(why) = names::dns1123_label(ns) {
             r.add(
@@ -276,29 +291,24 @@ fn namespace(r: &mut Rules, spec: &KubernetesJobSpec, resolved: Option<&str>) ->
                 format!("namespace {why}"),
             );
         }
-        return Some(ns.to_owned());
+        return Some(ns);
     }
-    match spec
-        .namespace
-        .as_ref()
-        .and_then(|n| n.literal_or_ref.as_ref())
-    {
-        Some(LiteralOrRef::Value(ns)) => {
-            if let Some(why) = names::dns1123_label(ns) {
-                r.add(
-                    "spec.namespace.value",
-                    Rule::Dns1123Label,
-                    format!("namespace {why}"),
-                );
-            }
-            Some(ns.clone())
-        }
-        _ => None,
+    // A literal namespace (`value`), not a reference (`value_from`).
+    let f = r.f;
+    let ns = spec.msg(&f.spec_namespace)?.opt_str(&f.literal_value)?;
+    if let Some(why) = names::dns1123_label(ns) {
+        r.add(
+            "spec.namespace.value",
+            Rule::Dns1123Label,
+            format!("namespace {why}"),
+        );
     }
+    Some(ns)
 }
 
-fn image_rules(r: &mut Rules, spec: &KubernetesJobSpec) {
-    let Some(img) = &spec.image else {
+fn image_rules(r: &mut Rules, spec: View<'_>) {
+    let f = r.f;
+    let Some(img) = spec.msg(&f.spec_image) else {
         r.add(
             "spec.image",
             Rule::ImageReference,
@@ -306,34 +316,37 @@ fn image_rules(r: &mut Rules, spec: &KubernetesJobSpec) {
         );
         return;
     };
-    if img.repo.is_empty() {
+    let repo = img.str(&f.image_repo);
+    if repo.is_empty() {
         r.add(
             "spec.image.repo",
             Rule::ImageReference,
             "an image repository is required",
         );
-    } else if let Some(why) = image::repository(&img.repo) {
+    } else if let Some(why) = image::repository(repo) {
         r.add(
             "spec.image.repo",
             Rule::ImageReference,
             format!("image repository {why}"),
         );
     }
-    if img.tag.is_empty() {
+    let tag = img.str(&f.image_tag);
+    if tag.is_empty() {
         r.add(
             "spec.image.tag",
             Rule::ImageReference,
             "an image tag (or digest) is required",
         );
-    } else if let Some(why) = image::tag_or_digest(&img.tag) {
+    } else if let Some(why) = image::tag_or_digest(tag) {
         r.add(
             "spec.image.tag",
             Rule::ImageReference,
             format!("image tag {why}"),
         );
     }
-    if !img.pull_secret_name.is_empty()
-        && let Some(why) = names::dns1123_subdomain(&img.pull_secret_name)
+    let pull_secret = img.str(&f.image_pull_secret_name);
+    if !pull_secret.is_empty()
+        && let Some(why) = names::dns1123_subdomain(pull_secret)
     {
         r.add(
             "spec.image.pull_secret_name",
@@ -343,7 +356,7 @@ fn image_rules(r: &mut Rules, spec: &KubernetesJobSpec) {
     }
 }
 
-fn resources(r: &mut Rules, res: &ContainerResources) {
+fn resources(r: &mut Rules, res: View<'_>) {
     let parse = |r: &mut Rules, path: String, text: &str| -> Option<Quantity> {
         if text.is_empty() {
             return None;
@@ -360,15 +373,17 @@ fn resources(r: &mut Rules, res: &ContainerResources) {
             }
         }
     };
-    let side = |r: &mut Rules, name: &str, cm: Option<&CpuMemory>| {
-        let cm = cm.cloned().unwrap_or_default();
+    let f = r.f;
+    let side = |r: &mut Rules, name: &str, field| {
+        let cm = res.msg(field);
+        let text = |field| cm.map_or("", |cm| cm.str(field));
         (
-            parse(r, format!("spec.resources.{name}.cpu"), &cm.cpu),
-            parse(r, format!("spec.resources.{name}.memory"), &cm.memory),
+            parse(r, format!("spec.resources.{name}.cpu"), text(&f.cpu)),
+            parse(r, format!("spec.resources.{name}.memory"), text(&f.memory)),
         )
     };
-    let (limit_cpu, limit_mem) = side(r, "limits", res.limits.as_ref());
-    let (req_cpu, req_mem) = side(r, "requests", res.requests.as_ref());
+    let (limit_cpu, limit_mem) = side(r, "limits", &f.resources_limits);
+    let (req_cpu, req_mem) = side(r, "requests", &f.resources_requests);
     for (what, req, limit) in [("cpu", req_cpu, limit_cpu), ("memory", req_mem, limit_mem)] {
         if let (Some(req), Some(limit)) = (req, limit)
             && req > limit
@@ -382,8 +397,11 @@ fn resources(r: &mut Rules, res: &ContainerResources) {
     }
 }
 
-fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
-    let Some(env) = &spec.env else { return };
+fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
+    let f = r.f;
+    let Some(env) = spec.msg(&f.spec_env) else {
+        return;
+    };
     let path = |map: &str, name: &str| {
         format!(
             "spec.env.{map}[{}]",
@@ -406,9 +424,13 @@ fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
             );
         }
     };
-    for (name, value) in &env.variables {
+    let variables = env.map(&f.env_variables);
+    for (name, value) in variables.iter() {
         name_rules(r, "variables", name);
-        if value.literal_or_ref.is_none() {
+        // Neither member of the `literal_or_ref` oneof.
+        if as_message(value)
+            .is_none_or(|v| !v.has(&f.literal_value) && !v.has(&f.literal_value_from))
+        {
             r.add(
                 path("variables", name),
                 Rule::EnvVarValue,
@@ -416,28 +438,31 @@ fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
             );
         }
     }
-    for (name, value) in &env.secrets {
+    for (name, value) in env.map(&f.env_secrets).iter() {
         name_rules(r, "secrets", name);
-        if env.variables.contains_key(name) {
+        if variables.contains_key(name) {
             r.add_key(
                 path("secrets", name),
                 Rule::EnvVarDuplicate,
                 "also defined in 'variables': each environment variable is set once",
             );
         }
-        if value.sensitive_value.is_none() {
+        let value = as_message(value);
+        // Neither member of the `sensitive_value` oneof.
+        if value.is_none_or(|v| !v.has(&f.sensitive_value) && !v.has(&f.sensitive_secret_ref)) {
             r.add(
                 path("secrets", name),
                 Rule::EnvVarValue,
                 "set 'value' or 'secretRef': without either the variable would be left out of the Job",
             );
         }
-        let Some(SensitiveValue::SecretRef(sref)) = &value.sensitive_value else {
+        let Some(sref) = value.and_then(|v| v.msg(&f.sensitive_secret_ref)) else {
             continue;
         };
         let base = || format!("{}.secret_ref", path("secrets", name));
-        if !sref.name.is_empty()
-            && let Some(why) = names::dns1123_subdomain(&sref.name)
+        let sref_name = sref.str(&f.secret_ref_name);
+        if !sref_name.is_empty()
+            && let Some(why) = names::dns1123_subdomain(sref_name)
         {
             r.add(
                 format!("{}.name", base()),
@@ -445,8 +470,9 @@ fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
                 format!("Secret name {why}"),
             );
         }
-        if !sref.key.is_empty()
-            && let Some(why) = names::data_key(&sref.key)
+        let key = sref.str(&f.secret_ref_key);
+        if !key.is_empty()
+            && let Some(why) = names::data_key(key)
         {
             r.add(
                 format!("{}.key", base()),
@@ -454,9 +480,10 @@ fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
                 format!("Secret key {why}"),
             );
         }
+        let sref_ns = sref.str(&f.secret_ref_namespace);
         if let Some(ns) = namespace
-            && !sref.namespace.is_empty()
-            && sref.namespace != ns
+            && !sref_ns.is_empty()
+            && sref_ns != ns
         {
             r.add(
                 format!("{}.namespace", base()),
@@ -467,8 +494,8 @@ fn env(r: &mut Rules, spec: &KubernetesJobSpec, namespace: Option<&str>) {
     }
 }
 
-fn config_maps(r: &mut Rules, spec: &KubernetesJobSpec) {
-    for name in spec.config_maps.keys() {
+fn config_maps(r: &mut Rules, spec: View<'_>) {
+    for name in spec.map(&r.f.spec_config_maps).keys() {
         if let Some(why) = names::dns1123_subdomain(name) {
             let path = format!(
                 "spec.config_maps[{}]",
@@ -483,20 +510,22 @@ fn config_maps(r: &mut Rules, spec: &KubernetesJobSpec) {
     }
 }
 
-fn volume_mounts(r: &mut Rules, spec: &KubernetesJobSpec) {
+fn volume_mounts(r: &mut Rules, spec: View<'_>) {
     let mut names_seen: HashMap<&str, usize> = HashMap::new();
     let mut paths_seen: HashMap<&str, usize> = HashMap::new();
-    for (i, vm) in spec.volume_mounts.iter().enumerate() {
+    let f = r.f;
+    for (i, vm) in spec.messages(&f.spec_volume_mounts).enumerate() {
         let base = format!("spec.volume_mounts[{i}]");
-        if !vm.name.is_empty() {
-            if let Some(why) = names::dns1123_label(&vm.name) {
+        let name = vm.str(&f.mount_name);
+        if !name.is_empty() {
+            if let Some(why) = names::dns1123_label(name) {
                 r.add(
                     format!("{base}.name"),
                     Rule::Dns1123Label,
                     format!("volume name {why}"),
                 );
             }
-            if let Some(first) = names_seen.insert(&vm.name, i) {
+            if let Some(first) = names_seen.insert(name, i) {
                 r.add(
                     format!("{base}.name"),
                     Rule::VolumeNameDuplicate,
@@ -504,15 +533,16 @@ fn volume_mounts(r: &mut Rules, spec: &KubernetesJobSpec) {
                 );
             }
         }
-        if !vm.mount_path.is_empty() {
-            if !vm.mount_path.starts_with('/') {
+        let mount_path = vm.str(&f.mount_path);
+        if !mount_path.is_empty() {
+            if !mount_path.starts_with('/') {
                 r.add(
                     format!("{base}.mount_path"),
                     Rule::MountPathAbsolute,
                     "must be an absolute path",
                 );
             }
-            if let Some(first) = paths_seen.insert(&vm.mount_path, i) {
+            if let Some(first) = paths_seen.insert(mount_path, i) {
                 r.add(
                     format!("{base}.mount_path"),
                     Rule::MountPathDuplicate,
@@ -520,8 +550,9 @@ fn volume_mounts(r: &mut Rules, spec: &KubernetesJobSpec) {
                 );
             }
         }
-        if !vm.sub_path.is_empty()
-            && let Some(why) = names::relative_path(&vm.sub_path)
+        let sub_path = vm.str(&f.mount_sub_path);
+        if !sub_path.is_empty()
+            && let Some(why) = names::relative_path(sub_path)
         {
             r.add(format!("{base}.sub_path"), Rule::RelativePath, why);
         }
@@ -529,16 +560,66 @@ fn volume_mounts(r: &mut Rules, spec: &KubernetesJobSpec) {
     }
 }
 
-fn volume_source(r: &mut Rules, spec: &KubernetesJobSpec, vm: &VolumeMount, base: &str) {
+/// The fields of a ConfigMap or Secret volume source.
+struct KeyedSource<'f> {
+    name: &'f FieldDescriptor,
+    key: &'f FieldDescriptor,
+    path: &'f FieldDescriptor,
+    default_mode: &'f FieldDescriptor,
+}
+
+/// The rules of a ConfigMap or Secret volume source at `p`; `kind` names
+/// the object in messages.
+fn keyed_source(
+    r: &mut Rules,
+    source: View<'_>,
+    fields: KeyedSource<'_>,
+    p: &str,
+    kind: &str,
+    key_rule: Rule,
+) {
+    let name = source.str(fields.name);
+    if !name.is_empty()
+        && let Some(why) = names::dns1123_subdomain(name)
+    {
+        r.add(
+            format!("{p}.name"),
+            Rule::Dns1123Subdomain,
+            format!("{kind} name {why}"),
+        );
+    }
+    let key = source.str(fields.key);
+    if !key.is_empty()
+        && let Some(why) = names::data_key(key)
+    {
+        r.add(format!("{p}.key"), key_rule, format!("{kind} key {why}"));
+    }
+    let path = source.str(fields.path);
+    if !path.is_empty()
+        && let Some(why) = names::relative_path(path)
+    {
+        r.add(format!("{p}.path"), Rule::RelativePath, why);
+    }
+    if !(0..=0o777).contains(&source.i32(fields.default_mode)) {
+        r.add(
+            format!("{p}.default_mode"),
+            Rule::DefaultMode,
+            "must be between 0 and 0777 (octal), i.e. 0 and 511",
+        );
+    }
+}
+
+fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: &str) {
+    let f = r.f;
     let count = [
-        vm.config_map.is_some(),
-        vm.secret.is_some(),
-        vm.host_path.is_some(),
-        vm.empty_dir.is_some(),
-        vm.pvc.is_some(),
+        &f.mount_config_map,
+        &f.mount_secret,
+        &f.mount_host_path,
+        &f.mount_empty_dir,
+        &f.mount_pvc,
     ]
-    .iter()
-    .filter(|&&b| b)
+    .into_iter()
+    .filter(|s| vm.has(s))
     .count();
     if count != 1 {
         r.add(
@@ -546,132 +627,97 @@ fn volume_source(r: &mut Rules, spec: &KubernetesJobSpec, vm: &VolumeMount, base
             format!("exactly one of 'configMap', 'secret', 'hostPath', 'emptyDir' or 'pvc' must be set ({count} are)"),
         );
     }
-    let mode = |r: &mut Rules, path: String, mode: i32| {
-        if !(0..=0o777).contains(&mode) {
-            r.add(
-                path,
-                Rule::DefaultMode,
-                "must be between 0 and 0777 (octal), i.e. 0 and 511",
-            );
-        }
-    };
-    if let Some(cm) = &vm.config_map {
+    if let Some(cm) = vm.msg(&f.mount_config_map) {
         let p = format!("{base}.config_map");
-        if !cm.name.is_empty()
-            && let Some(why) = names::dns1123_subdomain(&cm.name)
-        {
-            r.add(
-                format!("{p}.name"),
-                Rule::Dns1123Subdomain,
-                format!("ConfigMap name {why}"),
-            );
-        }
-        if !cm.key.is_empty() {
-            if let Some(why) = names::data_key(&cm.key) {
-                r.add(
-                    format!("{p}.key"),
-                    Rule::ConfigMapKey,
-                    format!("ConfigMap key {why}"),
-                );
-            } else if spec.config_maps.contains_key(&cm.name) && cm.key != cm.name {
-                r.add(
-                    format!("{p}.key"),
-                    Rule::ConfigMapKeyMissing,
-                    format!(
-                        "ConfigMap '{}' from spec.config_maps has the single key '{}'",
-                        cm.name, cm.name
-                    ),
-                );
-            }
-        }
-        if !cm.path.is_empty()
-            && let Some(why) = names::relative_path(&cm.path)
-        {
-            r.add(format!("{p}.path"), Rule::RelativePath, why);
-        }
-        mode(r, format!("{p}.default_mode"), cm.default_mode);
-    }
-    if let Some(s) = &vm.secret {
-        let p = format!("{base}.secret");
-        if !s.name.is_empty()
-            && let Some(why) = names::dns1123_subdomain(&s.name)
-        {
-            r.add(
-                format!("{p}.name"),
-                Rule::Dns1123Subdomain,
-                format!("Secret name {why}"),
-            );
-        }
-        if !s.key.is_empty()
-            && let Some(why) = names::data_key(&s.key)
+        let fields = KeyedSource {
+            name: &f.config_map_name,
+            key: &f.config_map_key,
+            path: &f.config_map_path,
+            default_mode: &f.config_map_default_mode,
+        };
+        keyed_source(r, cm, fields, &p, "ConfigMap", Rule::ConfigMapKey);
+        let (name, key) = (cm.str(&f.config_map_name), cm.str(&f.config_map_key));
+        // A ConfigMap from spec.config_maps has one key: its own name.
+        if !key.is_empty()
+            && names::data_key(key).is_none()
+            && key != name
+            && spec.map(&f.spec_config_maps).contains_key(name)
         {
             r.add(
                 format!("{p}.key"),
-                Rule::SecretKey,
-                format!("Secret key {why}"),
+                Rule::ConfigMapKeyMissing,
+                format!("ConfigMap '{name}' from spec.config_maps has the single key '{name}'"),
             );
         }
-        if !s.path.is_empty()
-            && let Some(why) = names::relative_path(&s.path)
-        {
-            r.add(format!("{p}.path"), Rule::RelativePath, why);
-        }
-        mode(r, format!("{p}.default_mode"), s.default_mode);
     }
-    if let Some(h) = &vm.host_path
-        && let Some(why) = names::backsteps(&h.path)
+    if let Some(s) = vm.msg(&f.mount_secret) {
+        let fields = KeyedSource {
+            name: &f.secret_name,
+            key: &f.secret_key,
+            path: &f.secret_path,
+            default_mode: &f.secret_default_mode,
+        };
+        let p = format!("{base}.secret");
+        keyed_source(r, s, fields, &p, "Secret", Rule::SecretKey);
+    }
+    if let Some(h) = vm.msg(&f.mount_host_path)
+        && let Some(why) = names::backsteps(h.str(&f.host_path_path))
     {
         r.add(format!("{base}.host_path.path"), Rule::RelativePath, why);
     }
-    if let Some(e) = &vm.empty_dir
-        && !e.size_limit.is_empty()
-    {
-        match Quantity::parse(&e.size_limit) {
-            Ok(q) if q.is_negative() => r.add(
-                format!("{base}.empty_dir.size_limit"),
-                Rule::Quantity,
-                "must not be negative",
-            ),
-            Ok(_) => {}
-            Err(err) => r.add(
-                format!("{base}.empty_dir.size_limit"),
-                Rule::Quantity,
-                err.to_string(),
-            ),
+    if let Some(e) = vm.msg(&f.mount_empty_dir) {
+        let size_limit = e.str(&f.empty_dir_size_limit);
+        if !size_limit.is_empty() {
+            match Quantity::parse(size_limit) {
+                Ok(q) if q.is_negative() => r.add(
+                    format!("{base}.empty_dir.size_limit"),
+                    Rule::Quantity,
+                    "must not be negative",
+                ),
+                Ok(_) => {}
+                Err(err) => r.add(
+                    format!("{base}.empty_dir.size_limit"),
+                    Rule::Quantity,
+                    err.to_string(),
+                ),
+            }
         }
     }
-    if let Some(pvc) = &vm.pvc
-        && !pvc.claim_name.is_empty()
-        && let Some(why) = names::dns1123_subdomain(&pvc.claim_name)
-    {
-        r.add(
-            format!("{base}.pvc.claim_name"),
-            Rule::Dns1123Subdomain,
-            format!("claim name {why}"),
-        );
+    if let Some(pvc) = vm.msg(&f.mount_pvc) {
+        let claim = pvc.str(&f.pvc_claim_name);
+        if !claim.is_empty()
+            && let Some(why) = names::dns1123_subdomain(claim)
+        {
+            r.add(
+                format!("{base}.pvc.claim_name"),
+                Rule::Dns1123Subdomain,
+                format!("claim name {why}"),
+            );
+        }
     }
 }
 
-fn job_numbers(r: &mut Rules, spec: &KubernetesJobSpec) {
-    let int32 = |r: &mut Rules, field: &str, v: Option<u32>| {
-        if v.is_some_and(|v| v > i32::MAX as u32) {
+fn job_numbers(r: &mut Rules, spec: View<'_>) {
+    let f = r.f;
+    for (field, desc) in [
+        ("parallelism", &f.spec_parallelism),
+        ("completions", &f.spec_completions),
+        ("backoff_limit", &f.spec_backoff_limit),
+        (
+            "ttl_seconds_after_finished",
+            &f.spec_ttl_seconds_after_finished,
+        ),
+    ] {
+        if spec.opt_u32(desc).is_some_and(|v| v > i32::MAX as u32) {
             r.add(
                 format!("spec.{field}"),
                 Rule::Int32Range,
                 format!("must be at most {} (a Kubernetes int32)", i32::MAX),
             );
         }
-    };
-    int32(r, "parallelism", spec.parallelism);
-    int32(r, "completions", spec.completions);
-    int32(r, "backoff_limit", spec.backoff_limit);
-    int32(
-        r,
-        "ttl_seconds_after_finished",
-        spec.ttl_seconds_after_finished,
-    );
+    }
     if spec
-        .active_deadline_seconds
+        .opt_u64(&f.spec_active_deadline_seconds)
         .is_some_and(|v| v > i64::MAX as u64)
     {
         r.add(
@@ -680,8 +726,8 @@ fn job_numbers(r: &mut Rules, spec: &KubernetesJobSpec) {
             format!("must be at most {} (a Kubernetes int64)", i64::MAX),
         );
     }
-    if spec.completion_mode.as_deref() == Some("Indexed") {
-        match spec.completions {
+    if spec.opt_str(&f.spec_completion_mode) == Some("Indexed") {
+        match spec.opt_u32(&f.spec_completions) {
             None | Some(0) => r.add(
                 "spec.completions",
                 Rule::IndexedCompletions,
@@ -694,7 +740,10 @@ fn job_numbers(r: &mut Rules, spec: &KubernetesJobSpec) {
             ),
             _ => {}
         }
-        if spec.parallelism.is_some_and(|p| p > INDEXED_MAX) {
+        if spec
+            .opt_u32(&f.spec_parallelism)
+            .is_some_and(|p| p > INDEXED_MAX)
+        {
             r.add(
                 "spec.parallelism",
                 Rule::IndexedLimit,
