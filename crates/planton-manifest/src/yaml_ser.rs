@@ -18,7 +18,7 @@ use serde::ser::{self, Serialize};
 use crate::emit::{indent, write_key, write_string};
 
 /// Writes `value` as a YAML document (no `---` marker) ending with a newline:
-/// the same text as [`crate::emit::to_yaml`] of `serde_json::to_value(value)`.
+/// the same text as [`crate::json_to_yaml`] of `serde_json::to_value(value)`.
 ///
 /// # Errors
 ///
