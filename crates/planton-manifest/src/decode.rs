@@ -70,19 +70,37 @@ impl Decoder {
         len
     }
 
+    /// Appends a map key's subscript (`["KEY"]`) to the path; returns the
+    /// length to cut back to.
+    fn enter_key(&mut self, key: &MapKey) -> usize {
+        match key {
+            // The common case, with nothing to escape, written in place.
+            MapKey::String(s) if !s.chars().any(|c| c == '"' || c == '\\' || c < ' ') => {
+                let len = self.path.len();
+                self.path.push_str("[\"");
+                self.path.push_str(s);
+                self.path.push_str("\"]");
+                len
+            }
+            _ => self.enter_subscript(key_subscript(key)),
+        }
+    }
+
     fn leave(&mut self, len: usize) {
         self.path.truncate(len);
     }
 
-    /// Decodes a mapping node into a message of type `desc`.
-    pub fn message(&mut self, node: &Node, desc: &MessageDescriptor) -> DynamicMessage {
+    /// Decodes a mapping node into a message of type `desc`. String values
+    /// are moved out of the tree, not copied.
+    pub fn message(&mut self, node: &mut Node, desc: &MessageDescriptor) -> DynamicMessage {
         let mut msg = DynamicMessage::new(desc.clone());
         if desc.full_name().starts_with("google.protobuf.") {
             return self.well_known(node, desc).unwrap_or(msg);
         }
-        let Value::Map(entries) = &node.value else {
+        let loc = node.loc;
+        let Value::Map(entries) = &mut node.value else {
             self.error(
-                node.loc,
+                loc,
                 format!("expected a mapping, found {}", node.describe()),
             );
             return msg;
@@ -90,7 +108,7 @@ impl Decoder {
         // Messages have few fields: lists beat hash maps here.
         let mut seen: Vec<(u32, Location)> = Vec::new();
         let mut oneofs: Vec<(OneofDescriptor, FieldDescriptor, Location)> = Vec::new();
-        for (key, value) in entries {
+        for (key, value) in entries.iter_mut() {
             let Value::Scalar { text: name, .. } = &key.value else {
                 continue;
             };
@@ -126,7 +144,7 @@ impl Decoder {
         msg: &mut DynamicMessage,
         field: &FieldDescriptor,
         key: Location,
-        value: &Node,
+        value: &mut Node,
         seen: &mut Vec<(u32, Location)>,
         oneofs: &mut Vec<(OneofDescriptor, FieldDescriptor, Location)>,
     ) {
@@ -172,21 +190,19 @@ impl Decoder {
         }
     }
 
-    fn field_value(&mut self, node: &Node, field: &FieldDescriptor) -> Option<PValue> {
+    fn field_value(&mut self, node: &mut Node, field: &FieldDescriptor) -> Option<PValue> {
         if field.is_map() {
             return self.map(node, field);
         }
         if field.is_list() {
-            let Value::Seq(items) = &node.value else {
-                self.error(
-                    node.loc,
-                    format!("expected a list, found {}", node.describe()),
-                );
+            let loc = node.loc;
+            let Value::Seq(items) = &mut node.value else {
+                self.error(loc, format!("expected a list, found {}", node.describe()));
                 return None;
             };
             let mut out = Vec::with_capacity(items.len());
             let kind = field.kind();
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.iter_mut().enumerate() {
                 let len = self.enter_subscript(i);
                 self.spans.record(&self.path, None, span(item));
                 if item.is_null() {
@@ -202,10 +218,11 @@ impl Decoder {
         self.single(node, &field.kind())
     }
 
-    fn map(&mut self, node: &Node, field: &FieldDescriptor) -> Option<PValue> {
-        let Value::Map(entries) = &node.value else {
+    fn map(&mut self, node: &mut Node, field: &FieldDescriptor) -> Option<PValue> {
+        let loc = node.loc;
+        let Value::Map(entries) = &mut node.value else {
             self.error(
-                node.loc,
+                loc,
                 format!("expected a mapping, found {}", node.describe()),
             );
             return None;
@@ -217,11 +234,11 @@ impl Decoder {
         let value_kind = entry.map_entry_value_field().kind();
         let mut out = HashMap::with_capacity(entries.len());
         let mut seen: HashMap<MapKey, Location> = HashMap::new();
-        for (k, v) in entries {
+        for (k, v) in entries.iter_mut() {
             let Some(key) = self.map_key(k, &key_kind) else {
                 continue;
             };
-            let len = self.enter_subscript(key_subscript(&key));
+            let len = self.enter_key(&key);
             if let Some(first) = seen.insert(key.clone(), k.loc) {
                 self.error(k.loc, format!("duplicate key (first at {first})"));
             } else {
@@ -237,8 +254,9 @@ impl Decoder {
         (!out.is_empty()).then_some(PValue::Map(out))
     }
 
-    fn map_key(&mut self, node: &Node, kind: &Kind) -> Option<MapKey> {
-        let Value::Scalar { text, style, tag } = &node.value else {
+    fn map_key(&mut self, node: &mut Node, kind: &Kind) -> Option<MapKey> {
+        let loc = node.loc;
+        let Value::Scalar { text, style, tag } = &mut node.value else {
             return None;
         };
         let quoted = *style == Style::Quoted || *tag == Some(CoreTag::Str);
@@ -247,11 +265,11 @@ impl Decoder {
                 if !quoted && let Some(msg) = ambiguous_string(text) {
                     // Keys are names, not secrets: the path may show them.
                     let len = self.enter_subscript(key_subscript(&MapKey::String(text.clone())));
-                    self.error(node.loc, format!("key: {msg}"));
+                    self.error(loc, format!("key: {msg}"));
                     self.leave(len);
                     return None;
                 }
-                Some(MapKey::String(text.clone()))
+                Some(MapKey::String(std::mem::take(text)))
             }
             Kind::Bool => match text.as_str() {
                 "true" => Some(MapKey::Bool(true)),
@@ -279,7 +297,7 @@ impl Decoder {
     }
 
     /// One value of a non-repeated kind.
-    fn single(&mut self, node: &Node, kind: &Kind) -> Option<PValue> {
+    fn single(&mut self, node: &mut Node, kind: &Kind) -> Option<PValue> {
         match kind {
             Kind::Message(desc) => Some(PValue::Message(self.message(node, desc))),
             Kind::Enum(desc) => self.enumeration(node, desc),
@@ -310,13 +328,16 @@ impl Decoder {
         }
     }
 
-    fn string(&mut self, node: &Node) -> Option<String> {
+    fn string(&mut self, node: &mut Node) -> Option<String> {
         let (text, quoted) = self.scalar(node, "a string")?;
         if !quoted && let Some(msg) = ambiguous_string(text) {
             self.error(node.loc, msg);
             return None;
         }
-        Some(text.to_owned())
+        match &mut node.value {
+            Value::Scalar { text, .. } => Some(std::mem::take(text)),
+            _ => None,
+        }
     }
 
     fn bytes(&mut self, node: &Node) -> Option<PValue> {
@@ -619,6 +640,28 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn map_keys_enter_the_path_as_protovalidate_writes_them() {
+        for key in [
+            "PLAIN",
+            "with space",
+            "quote\"d",
+            "back\\slash",
+            "tab\tnew\nline",
+            "\u{7f}del",
+            "ünï",
+            "",
+        ] {
+            let mut d = Decoder::new();
+            d.enter_field("spec");
+            let len = d.enter_key(&MapKey::String(key.into()));
+            let expected = format!("spec[{}]", key_subscript(&MapKey::String(key.into())));
+            assert_eq!(d.path, expected, "{key:?}");
+            d.leave(len);
+            assert_eq!(d.path, "spec");
+        }
+    }
 
     #[test]
     fn base64_both_alphabets() {

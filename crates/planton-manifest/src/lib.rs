@@ -142,7 +142,7 @@ impl Loader {
     /// A [`LoadError`] when the text is not YAML/JSON, breaks a limit, has a
     /// missing or unsupported `kind`, or does not fit the message schema.
     pub fn load_str(&self, text: &str) -> Result<Document, LoadError> {
-        let root = self.parse(text)?;
+        let mut root = self.parse(text)?;
         let yaml::Value::Map(entries) = &root.value else {
             unreachable!("parse checks the root")
         };
@@ -170,9 +170,9 @@ impl Loader {
                 supported: supported(),
             });
         };
-        let desc = desc.clone();
-        let mut doc = decode_root(&root, &desc)?;
-        doc.kind = kind.clone();
+        let (desc, kind) = (desc.clone(), kind.clone());
+        let mut doc = decode_root(&mut root, &desc)?;
+        doc.kind = kind;
         Ok(doc)
     }
 
@@ -183,8 +183,8 @@ impl Loader {
     ///
     /// As [`Loader::load_str`], less the `kind` checks.
     pub fn load_str_as(&self, text: &str, desc: &MessageDescriptor) -> Result<Document, LoadError> {
-        let root = self.parse(text)?;
-        let mut doc = decode_root(&root, desc)?;
+        let mut root = self.parse(text)?;
+        let mut doc = decode_root(&mut root, desc)?;
         doc.kind = desc.name().to_owned();
         Ok(doc)
     }
@@ -213,7 +213,7 @@ impl Loader {
     }
 }
 
-fn decode_root(root: &yaml::Node, desc: &MessageDescriptor) -> Result<Document, LoadError> {
+fn decode_root(root: &mut yaml::Node, desc: &MessageDescriptor) -> Result<Document, LoadError> {
     let mut decoder = decode::Decoder::new();
     decoder.spans_root(root);
     let message = decoder.message(root, desc);
