@@ -204,6 +204,15 @@ impl JobValidator {
         map: &SourceMap,
     ) -> Result<Vec<Violation>, RuleError> {
         let mut violations = self.buf.validate(message)?;
+        violations.extend(self.kubernetes_violations(message));
+        planton_manifest::locate(&mut violations, map);
+        Ok(violations)
+    }
+
+    /// The Kubernetes rules `message` breaks (for a KubernetesJob or a stack
+    /// input), unlocated.
+    fn kubernetes_violations(&self, message: &DynamicMessage) -> Vec<Violation> {
+        let mut violations = Vec::new();
         let desc = message.descriptor();
         let view = view::View(message);
         if desc == self.job_desc {
@@ -234,8 +243,7 @@ impl JobValidator {
                 }
             }
         }
-        planton_manifest::locate(&mut violations, map);
-        Ok(violations)
+        violations
     }
 
     /// Applies the defaults to a stack input and validates it: the only way
@@ -271,7 +279,10 @@ impl JobValidator {
     ///
     /// As [`JobValidator::validate_input`]; a document of another message type
     /// is refused with a violation at its root.
-    /// The defaults are applied to `document` in place.
+    ///
+    /// The document's message is used up (its defaulted content moves into
+    /// the result, and validation consumes it): on return the document holds
+    /// an empty message and its source map, for reporting.
     pub fn validate_document(&self, document: &mut Document) -> Result<Validated, InvalidInput> {
         if document.message().descriptor() != self.stack_desc {
             return Err(InvalidInput::Violations(vec![Violation::kubernetes(
@@ -281,21 +292,31 @@ impl JobValidator {
             )]));
         }
         self.defaults.apply(document.message_mut());
-        let violations = self
-            .violations(document.message(), document.source_map())
-            .map_err(InvalidInput::Rule)?;
+        let mut violations = self.kubernetes_violations(document.message());
+        // The descriptor was checked above, so the message decodes as one.
+        let input = planton_manifest::transcode::<KubernetesJobStackInput>(document.message());
+        // The typed copy is made: the validator may have the message itself
+        // rather than a clone.
+        let message = std::mem::replace(
+            document.message_mut(),
+            DynamicMessage::new(self.stack_desc.clone()),
+        );
+        violations.extend(
+            self.buf
+                .validate_owned(message)
+                .map_err(InvalidInput::Rule)?,
+        );
+        planton_manifest::locate(&mut violations, document.source_map());
         if !violations.is_empty() {
             return Err(InvalidInput::Violations(violations));
         }
-        // The descriptor was checked above, so the message decodes as one.
-        let input = planton_manifest::transcode::<KubernetesJobStackInput>(document.message())
-            .map_err(|e| {
-                InvalidInput::Violations(vec![Violation::kubernetes(
-                    "",
-                    "planton.message_type",
-                    format!("not a {}: {e}", self.stack_desc.name()),
-                )])
-            })?;
+        let input = input.map_err(|e| {
+            InvalidInput::Violations(vec![Violation::kubernetes(
+                "",
+                "planton.message_type",
+                format!("not a {}: {e}", self.stack_desc.name()),
+            )])
+        })?;
         Ok(Validated { input })
     }
 
