@@ -47,23 +47,25 @@ fn encode_field(field: &FieldDescriptor, value: &Value, buf: &mut Vec<u8>) {
             for (k, v) in entries {
                 encode_key(number, WireType::LengthDelimited, buf);
                 let start = begin_length_delimited(buf);
-                encode_single(1, &key_kind, &map_key_value(k), buf);
+                match k {
+                    // The common case, without copying the key into a Value.
+                    MapKey::String(s) => bytes(1, s.as_bytes(), buf),
+                    MapKey::Bool(b) => encode_single(1, &key_kind, &Value::Bool(*b), buf),
+                    MapKey::I32(v) => encode_single(1, &key_kind, &Value::I32(*v), buf),
+                    MapKey::I64(v) => encode_single(1, &key_kind, &Value::I64(*v), buf),
+                    MapKey::U32(v) => encode_single(1, &key_kind, &Value::U32(*v), buf),
+                    MapKey::U64(v) => encode_single(1, &key_kind, &Value::U64(*v), buf),
+                }
                 encode_single(2, &value_kind, v, buf);
                 end_length_delimited(buf, start);
             }
         }
-        single => encode_single(number, &field.kind(), single, buf),
-    }
-}
-
-fn map_key_value(key: &MapKey) -> Value {
-    match key {
-        MapKey::Bool(b) => Value::Bool(*b),
-        MapKey::I32(v) => Value::I32(*v),
-        MapKey::I64(v) => Value::I64(*v),
-        MapKey::U32(v) => Value::U32(*v),
-        MapKey::U64(v) => Value::U64(*v),
-        MapKey::String(s) => Value::String(s.clone()),
+        // Only integers need the field's kind (sint, fixed or plain varint);
+        // looking it up costs more than encoding anything else.
+        Value::I32(_) | Value::I64(_) | Value::U32(_) | Value::U64(_) => {
+            encode_single(number, &field.kind(), value, buf)
+        }
+        single => encode_single(number, &Kind::Bytes, single, buf),
     }
 }
 
