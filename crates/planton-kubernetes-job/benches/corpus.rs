@@ -3,6 +3,12 @@
 //! The corpus list comes from `CORPUS_LIST` (a file of paths) when set, else
 //! from the same directories the script uses.
 
+/// The `planton` binary's allocator, unless the `bench-system-allocator`
+/// feature asks for the system one.
+#[cfg(not(feature = "bench-system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 

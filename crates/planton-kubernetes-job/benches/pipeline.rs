@@ -2,6 +2,12 @@
 //! same run: raw YAML event parsing (for load) and prost-protovalidate alone
 //! (for validate).
 
+/// The `planton` binary's allocator, unless the `bench-system-allocator`
+/// feature asks for the system one.
+#[cfg(not(feature = "bench-system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::path::Path;
 
