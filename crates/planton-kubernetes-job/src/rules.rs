@@ -4,14 +4,12 @@
 //! Paths are relative to the `KubernetesJob` message, in protovalidate's form
 //! with proto field names. Messages never include a secret value.
 
-use std::collections::HashMap;
-
 use planton_manifest::Violation;
 
 use crate::quantity::Quantity;
 use planton_api::prost_reflect::FieldDescriptor;
 
-use crate::view::{Fields, View, as_message};
+use crate::view::{Fields, FirstSeen, View, as_message};
 use crate::{image, names};
 
 /// Env var names the transform injects into every Job container.
@@ -511,11 +509,11 @@ fn config_maps(r: &mut Rules, spec: View<'_>) {
 }
 
 fn volume_mounts(r: &mut Rules, spec: View<'_>) {
-    let mut names_seen: HashMap<&str, usize> = HashMap::new();
-    let mut paths_seen: HashMap<&str, usize> = HashMap::new();
+    let mut names_seen = FirstSeen::default();
+    let mut paths_seen = FirstSeen::default();
     let f = r.f;
     for (i, vm) in spec.messages(&f.spec_volume_mounts).enumerate() {
-        let base = format!("spec.volume_mounts[{i}]");
+        let base = MountPath(i);
         let name = vm.str(&f.mount_name);
         if !name.is_empty() {
             if let Some(why) = names::dns1123_label(name) {
@@ -556,7 +554,17 @@ fn volume_mounts(r: &mut Rules, spec: View<'_>) {
         {
             r.add(format!("{base}.sub_path"), Rule::RelativePath, why);
         }
-        volume_source(r, spec, vm, &base);
+        volume_source(r, spec, vm, base);
+    }
+}
+
+/// `spec.volume_mounts[i]`, written out only when a violation names it.
+#[derive(Clone, Copy)]
+struct MountPath(usize);
+
+impl std::fmt::Display for MountPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "spec.volume_mounts[{}]", self.0)
     }
 }
 
@@ -568,13 +576,13 @@ struct KeyedSource<'f> {
     default_mode: &'f FieldDescriptor,
 }
 
-/// The rules of a ConfigMap or Secret volume source at `p`; `kind` names
-/// the object in messages.
+/// The rules of a ConfigMap or Secret volume source (the field `at` of a
+/// mount); `kind` names the object in messages.
 fn keyed_source(
     r: &mut Rules,
     source: View<'_>,
     fields: KeyedSource<'_>,
-    p: &str,
+    (mount, at): (MountPath, &str),
     kind: &str,
     key_rule: Rule,
 ) {
@@ -583,7 +591,7 @@ fn keyed_source(
         && let Some(why) = names::dns1123_subdomain(name)
     {
         r.add(
-            format!("{p}.name"),
+            format!("{mount}.{at}.name"),
             Rule::Dns1123Subdomain,
             format!("{kind} name {why}"),
         );
@@ -592,50 +600,65 @@ fn keyed_source(
     if !key.is_empty()
         && let Some(why) = names::data_key(key)
     {
-        r.add(format!("{p}.key"), key_rule, format!("{kind} key {why}"));
+        r.add(
+            format!("{mount}.{at}.key"),
+            key_rule,
+            format!("{kind} key {why}"),
+        );
     }
     let path = source.str(fields.path);
     if !path.is_empty()
         && let Some(why) = names::relative_path(path)
     {
-        r.add(format!("{p}.path"), Rule::RelativePath, why);
+        r.add(format!("{mount}.{at}.path"), Rule::RelativePath, why);
     }
     if !(0..=0o777).contains(&source.i32(fields.default_mode)) {
         r.add(
-            format!("{p}.default_mode"),
+            format!("{mount}.{at}.default_mode"),
             Rule::DefaultMode,
             "must be between 0 and 0777 (octal), i.e. 0 and 511",
         );
     }
 }
 
-fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: &str) {
+fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: MountPath) {
     let f = r.f;
+    let config_map = vm.msg(&f.mount_config_map);
+    let secret = vm.msg(&f.mount_secret);
+    let host_path = vm.msg(&f.mount_host_path);
+    let empty_dir = vm.msg(&f.mount_empty_dir);
+    let pvc = vm.msg(&f.mount_pvc);
     let count = [
-        &f.mount_config_map,
-        &f.mount_secret,
-        &f.mount_host_path,
-        &f.mount_empty_dir,
-        &f.mount_pvc,
+        config_map.is_some(),
+        secret.is_some(),
+        host_path.is_some(),
+        empty_dir.is_some(),
+        pvc.is_some(),
     ]
     .into_iter()
-    .filter(|s| vm.has(s))
+    .filter(|&set| set)
     .count();
     if count != 1 {
         r.add(
-            base.to_owned(), Rule::VolumeSource,
+            base.to_string(), Rule::VolumeSource,
             format!("exactly one of 'configMap', 'secret', 'hostPath', 'emptyDir' or 'pvc' must be set ({count} are)"),
         );
     }
-    if let Some(cm) = vm.msg(&f.mount_config_map) {
-        let p = format!("{base}.config_map");
+    if let Some(cm) = config_map {
         let fields = KeyedSource {
             name: &f.config_map_name,
             key: &f.config_map_key,
             path: &f.config_map_path,
             default_mode: &f.config_map_default_mode,
         };
-        keyed_source(r, cm, fields, &p, "ConfigMap", Rule::ConfigMapKey);
+        keyed_source(
+            r,
+            cm,
+            fields,
+            (base, "config_map"),
+            "ConfigMap",
+            Rule::ConfigMapKey,
+        );
         let (name, key) = (cm.str(&f.config_map_name), cm.str(&f.config_map_key));
         // A ConfigMap from spec.config_maps has one key: its own name.
         if !key.is_empty()
@@ -644,28 +667,27 @@ fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: &str) {
             && spec.map(&f.spec_config_maps).contains_key(name)
         {
             r.add(
-                format!("{p}.key"),
+                format!("{base}.config_map.key"),
                 Rule::ConfigMapKeyMissing,
                 format!("ConfigMap '{name}' from spec.config_maps has the single key '{name}'"),
             );
         }
     }
-    if let Some(s) = vm.msg(&f.mount_secret) {
+    if let Some(s) = secret {
         let fields = KeyedSource {
             name: &f.secret_name,
             key: &f.secret_key,
             path: &f.secret_path,
             default_mode: &f.secret_default_mode,
         };
-        let p = format!("{base}.secret");
-        keyed_source(r, s, fields, &p, "Secret", Rule::SecretKey);
+        keyed_source(r, s, fields, (base, "secret"), "Secret", Rule::SecretKey);
     }
-    if let Some(h) = vm.msg(&f.mount_host_path)
+    if let Some(h) = host_path
         && let Some(why) = names::backsteps(h.str(&f.host_path_path))
     {
         r.add(format!("{base}.host_path.path"), Rule::RelativePath, why);
     }
-    if let Some(e) = vm.msg(&f.mount_empty_dir) {
+    if let Some(e) = empty_dir {
         let size_limit = e.str(&f.empty_dir_size_limit);
         if !size_limit.is_empty() {
             match Quantity::parse(size_limit) {
@@ -683,7 +705,7 @@ fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: &str) {
             }
         }
     }
-    if let Some(pvc) = vm.msg(&f.mount_pvc) {
+    if let Some(pvc) = pvc {
         let claim = pvc.str(&f.pvc_claim_name);
         if !claim.is_empty()
             && let Some(why) = names::dns1123_subdomain(claim)

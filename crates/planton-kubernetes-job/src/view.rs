@@ -115,8 +115,45 @@ impl<'a> StringMap<'a> {
     }
 
     pub(crate) fn contains_key(self, key: &str) -> bool {
-        self.0
-            .is_some_and(|m| m.contains_key(&MapKey::String(key.to_owned())))
+        self.0.is_some_and(|m| {
+            if m.len() <= SHORT {
+                // A short map: compared in place, no key to build.
+                m.keys().any(|k| matches!(k, MapKey::String(s) if s == key))
+            } else {
+                m.contains_key(&MapKey::String(key.to_owned()))
+            }
+        })
+    }
+}
+
+/// Up to this many entries, a linear scan beats hashing.
+pub(crate) const SHORT: usize = 16;
+
+/// The first index at which each string was seen: a list while short (no
+/// hashing), a hash map once long (no quadratic time on hostile input).
+#[derive(Default)]
+pub(crate) struct FirstSeen<'a> {
+    short: Vec<(&'a str, usize)>,
+    long: HashMap<&'a str, usize>,
+}
+
+impl<'a> FirstSeen<'a> {
+    /// Records `key` at `index`; returns where it was first seen, if before.
+    pub(crate) fn insert(&mut self, key: &'a str, index: usize) -> Option<usize> {
+        if let Some(&(_, first)) = self.short.iter().find(|(k, _)| *k == key) {
+            return Some(first);
+        }
+        if self.short.len() < SHORT {
+            self.short.push((key, index));
+            return None;
+        }
+        match self.long.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(index);
+                None
+            }
+        }
     }
 }
 
@@ -211,4 +248,37 @@ fields! {
     input_target = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobStackInput" . "target";
     input_kubernetes_namespace = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobStackInput" . "kubernetes_namespace";
     input_docker_config_json = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobStackInput" . "docker_config_json";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_seen_answers_alike_short_and_long() {
+        let keys: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+        let mut seen = FirstSeen::default();
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(seen.insert(k, i), None, "{k}");
+        }
+        // Repeats of keys kept in the list and in the map.
+        assert_eq!(seen.insert(&keys[3], 50), Some(3));
+        assert_eq!(seen.insert(&keys[30], 51), Some(30));
+        assert_eq!(seen.insert("new", 52), None);
+        assert_eq!(seen.insert("new", 53), Some(52));
+    }
+
+    #[test]
+    fn string_maps_find_keys_short_and_long() {
+        for n in [3, 40] {
+            let map: HashMap<MapKey, Value> = (0..n)
+                .map(|i| (MapKey::String(format!("k{i}")), Value::Bool(true)))
+                .collect();
+            let m = StringMap(Some(&map));
+            assert!(m.contains_key("k0") && m.contains_key(&format!("k{}", n - 1)));
+            assert!(!m.contains_key("missing"));
+            assert_eq!(m.keys().count(), n);
+        }
+        assert!(!StringMap(None).contains_key("k0"));
+    }
 }
