@@ -59,6 +59,18 @@ fn stages(c: &mut Criterion) {
         group.bench_function("validate", |b| {
             b.iter(|| validator.validate(black_box(&doc)).unwrap())
         });
+        group.bench_function("transcode (to the generated type)", |b| {
+            b.iter(|| {
+                planton_manifest::transcode::<planton_api::KubernetesJob>(black_box(doc.message()))
+            })
+        });
+        group.bench_function("transcode/encode only", |b| {
+            b.iter(|| {
+                let mut buf = Vec::with_capacity(256);
+                planton_manifest::encode_dynamic(black_box(doc.message()), &mut buf);
+                buf
+            })
+        });
         group.bench_function("check (load+defaults+validate)", |b| {
             b.iter(|| validator.check(black_box(&text)).unwrap())
         });
@@ -102,11 +114,35 @@ fn stages(c: &mut Criterion) {
     }
 }
 
+/// The whole pipeline on every bundled example, smallest to largest.
+fn pipelines(c: &mut Criterion) {
+    let validator = JobValidator::new().unwrap();
+    let mut group = c.benchmark_group("pipeline");
+    for name in [
+        "minimal.yaml",
+        "indexed.yaml",
+        "parallel.yaml",
+        "data-migration.yaml",
+        "configmap-script.yaml",
+    ] {
+        let text = example(name);
+        group.bench_function(name.trim_end_matches(".yaml"), |b| {
+            b.iter(|| {
+                let doc = validator.load(black_box(&text)).unwrap();
+                let mut input = validator.wrap_manifest(doc);
+                let validated = validator.validate_document(&mut input).unwrap();
+                transform(&validated).unwrap().to_yaml()
+            })
+        });
+    }
+    group.finish();
+}
+
 fn setup(c: &mut Criterion) {
     c.bench_function("setup/JobValidator::new", |b| {
         b.iter(|| JobValidator::new().unwrap())
     });
 }
 
-criterion_group!(benches, stages, setup);
+criterion_group!(benches, stages, pipelines, setup);
 criterion_main!(benches);

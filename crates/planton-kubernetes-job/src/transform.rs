@@ -24,6 +24,7 @@ use planton_api::{
 
 use crate::Validated;
 use crate::rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
+use planton_manifest::YamlWriter;
 
 /// The name of the Job's container.
 pub const CONTAINER_NAME: &str = "job-container";
@@ -153,15 +154,24 @@ impl Object<'_> {
     /// [`planton_manifest::json_to_yaml`] of [`Object::to_json`], written
     /// without building the JSON value.
     pub fn to_yaml(&self) -> String {
+        let mut writer = YamlWriter::new();
+        self.write_yaml(&mut writer);
+        writer.finish()
+    }
+
+    /// Appends the object to a YAML stream, as [`Object::to_yaml`] writes it.
+    pub fn write_yaml(&self, writer: &mut YamlWriter) {
         let written = match self {
-            Object::Namespace(o) => planton_manifest::serialize_to_yaml(o),
-            Object::Secret(o) => planton_manifest::serialize_to_yaml(o),
-            Object::ConfigMap(o) => planton_manifest::serialize_to_yaml(o),
-            Object::Job(o) => planton_manifest::serialize_to_yaml(o),
+            Object::Namespace(o) => writer.write(o),
+            Object::Secret(o) => writer.write(o),
+            Object::ConfigMap(o) => writer.write(o),
+            Object::Job(o) => writer.write(o),
         };
         // k8s-openapi objects have string keys and serialize infallibly; the
         // JSON route stays the reference should that ever change.
-        written.unwrap_or_else(|_| planton_manifest::json_to_yaml(&self.to_json()))
+        if written.is_err() {
+            writer.push_str(&planton_manifest::json_to_yaml(&self.to_json()));
+        }
     }
 }
 
@@ -180,12 +190,12 @@ impl Rendered {
     /// The objects as a multi-document YAML stream (`---` before each), for
     /// `kubectl apply -f -`.
     pub fn to_yaml(&self) -> String {
-        let mut out = String::new();
+        let mut writer = YamlWriter::new();
         for o in self.objects() {
-            out.push_str("---\n");
-            out.push_str(&o.to_yaml());
+            writer.push_str("---\n");
+            o.write_yaml(&mut writer);
         }
-        out
+        writer.finish()
     }
 
     /// The objects as one `v1` `List`, pretty-printed JSON.

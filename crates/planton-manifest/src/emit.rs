@@ -172,18 +172,27 @@ pub(crate) fn write_string(out: &mut String, s: &str, level: usize, is_key: bool
 /// Whether `s` can be written unquoted and read back as the same string by
 /// YAML 1.1 and YAML 1.2 readers alike.
 fn is_plain_safe(s: &str) -> bool {
-    // The common case, decided without the checks below: a word-like ASCII
-    // string starting with a letter cannot be a number, a timestamp or YAML
-    // syntax, and past five characters it is none of the boolean or null
-    // words (`false` is the longest).
+    word_is_plain(s).unwrap_or_else(|| is_plain_safe_in_general(s))
+}
+
+/// The common case, decided without the general checks: a word-like ASCII
+/// string starting with a letter cannot be a number, a timestamp or YAML
+/// syntax; it is plain unless it is one of the boolean or null words of
+/// YAML 1.1 or 1.2 (none is longer than five characters). `None` for other
+/// strings.
+fn word_is_plain(s: &str) -> Option<bool> {
     let b = s.as_bytes();
-    if b.len() > 5
+    let word = !b.is_empty()
         && b[0].is_ascii_alphabetic()
         && b.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
-    {
-        return true;
-    }
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'));
+    word.then(|| {
+        b.len() > 5 || (scalar::resolve(s) == Plain::Str && reads_as_string_in_yaml_1_2(s))
+    })
+}
+
+/// [`is_plain_safe`] for any string.
+fn is_plain_safe_in_general(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
@@ -329,6 +338,33 @@ mod tests {
         ] {
             let out = to_yaml(&json!({ "k": s }));
             assert!(out.starts_with("k: \""), "{s:?} -> {out}");
+        }
+    }
+
+    #[test]
+    fn the_word_shortcut_agrees_with_the_general_rules() {
+        let mut words: Vec<String> = [
+            "y", "Y", "yes", "Yes", "YES", "yEs", "n", "N", "no", "No", "NO", "nO", "on", "On",
+            "ON", "oN", "off", "Off", "OFF", "oFf", "true", "True", "TRUE", "tRuE", "false",
+            "False", "FALSE", "fAlSe", "null", "Null", "NULL", "nUlL", "x", "ab", "nginx", "v1",
+            "a.b", "a-b", "a_b", "a/b", "e10", "E5", "inf", "nan", "x1:2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every one- and two-letter word, and longer ones around the cut.
+        for a in b'a'..=b'z' {
+            words.push((a as char).to_string());
+            words.push((a.to_ascii_uppercase() as char).to_string());
+            for b in [b'a', b'n', b'o', b'e', b'S', b'1', b'-', b'.'] {
+                words.push(format!("{}{}", a as char, b as char));
+            }
+        }
+        words.extend(["nullx", "truex", "falsex", "yesno", "offon"].map(String::from));
+        for w in &words {
+            if let Some(plain) = word_is_plain(w) {
+                assert_eq!(plain, is_plain_safe_in_general(w), "{w:?}");
+            }
         }
     }
 

@@ -25,17 +25,63 @@ use crate::emit::{indent, write_key, write_string};
 /// [`Error`] when `value`'s `Serialize` implementation fails, or has a map
 /// key that is not a string, a number or a boolean.
 pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    // Sized for a typical Kubernetes object, so the buffers rarely grow.
-    let mut writer = Writer {
-        out: String::with_capacity(2048),
-        entries: Vec::with_capacity(32),
-        keys: String::with_capacity(512),
-    };
-    value.serialize(Slot {
-        w: &mut writer,
-        at: At::Root,
-    })?;
-    Ok(writer.out)
+    let mut writer = YamlWriter::new();
+    writer.write(value)?;
+    Ok(writer.finish())
+}
+
+/// Writes values as YAML documents one after the other into one buffer,
+/// reusing its scratch space (for a multi-document stream).
+pub struct YamlWriter {
+    w: Writer,
+}
+
+impl Default for YamlWriter {
+    fn default() -> Self {
+        YamlWriter::new()
+    }
+}
+
+impl YamlWriter {
+    /// An empty writer, sized for a few Kubernetes objects.
+    pub fn new() -> Self {
+        YamlWriter {
+            w: Writer {
+                out: String::with_capacity(4096),
+                entries: Vec::with_capacity(32),
+                keys: String::with_capacity(512),
+            },
+        }
+    }
+
+    /// Appends text as it is (a `---` separator, a comment).
+    pub fn push_str(&mut self, text: &str) {
+        self.w.out.push_str(text);
+    }
+
+    /// Appends `value` as a YAML document, as [`to_yaml`] writes it.
+    ///
+    /// # Errors
+    ///
+    /// As [`to_yaml`]; the output is then left as it was before the call.
+    pub fn write<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let start = self.w.out.len();
+        let result = value.serialize(Slot {
+            w: &mut self.w,
+            at: At::Root,
+        });
+        if result.is_err() {
+            self.w.out.truncate(start);
+            self.w.entries.clear();
+            self.w.keys.clear();
+        }
+        result
+    }
+
+    /// The text written.
+    pub fn finish(self) -> String {
+        self.w.out
+    }
 }
 
 /// Why a value could not be written as YAML.
@@ -663,5 +709,24 @@ mod tests {
         let mut m = std::collections::BTreeMap::new();
         m.insert(vec![1], 2);
         assert!(to_yaml(&m).is_err());
+    }
+
+    #[test]
+    fn a_stream_is_its_documents_one_after_the_other() {
+        let docs = [json!({"a": [1, {"b": "c"}]}), json!({"z": {}, "y": "x"})];
+        let mut writer = YamlWriter::new();
+        for d in &docs {
+            writer.push_str("---\n");
+            writer.write(d).unwrap();
+        }
+        // A failed value leaves nothing behind.
+        let mut bad = std::collections::BTreeMap::new();
+        bad.insert(vec![1], 2);
+        assert!(writer.write(&[bad]).is_err());
+        let expected: String = docs
+            .iter()
+            .map(|d| format!("---\n{}", crate::emit::to_yaml(d)))
+            .collect();
+        assert_eq!(writer.finish(), expected);
     }
 }
