@@ -105,8 +105,7 @@ impl Decoder {
             );
             return msg;
         };
-        // Messages have few fields: lists beat hash maps here.
-        let mut seen: Vec<(u32, Location)> = Vec::new();
+        let mut seen = SeenFields::default();
         let mut oneofs: Vec<(OneofDescriptor, FieldDescriptor, Location)> = Vec::new();
         for (key, value) in entries.iter_mut() {
             let Value::Scalar { text: name, .. } = &key.value else {
@@ -145,10 +144,12 @@ impl Decoder {
         field: &FieldDescriptor,
         key: Location,
         value: &mut Node,
-        seen: &mut Vec<(u32, Location)>,
+        seen: &mut SeenFields,
         oneofs: &mut Vec<(OneofDescriptor, FieldDescriptor, Location)>,
     ) {
-        if let Some(&(_, first)) = seen.iter().find(|(n, _)| *n == field.number()) {
+        if !seen.insert(field.number()) {
+            // The first occurrence was recorded under the same path.
+            let first = self.spans.key(&self.path).unwrap_or(key);
             self.error(
                 key,
                 format!(
@@ -158,7 +159,6 @@ impl Decoder {
             );
             return;
         }
-        seen.push((field.number(), key));
         self.spans.record(&self.path, Some(key), span(value));
         if value.is_null() {
             // proto3 JSON: null leaves the field unset.
@@ -177,24 +177,28 @@ impl Decoder {
             }
             oneofs.push((oneof, field.clone(), key));
         }
-        if let Some(v) = self.field_value(value, field) {
+        let is_map = field.is_map();
+        let is_list = !is_map && field.is_list();
+        if let Some(v) = self.field_value(value, field, is_map, is_list) {
             // Without presence, a default value is the same as unset in
             // proto3: leave it unset, as its JSON round trip would.
-            if field.supports_presence()
-                || field.is_list()
-                || field.is_map()
-                || v != field.default_value()
-            {
+            if is_list || is_map || field.supports_presence() || v != field.default_value() {
                 msg.set_field(field, v);
             }
         }
     }
 
-    fn field_value(&mut self, node: &mut Node, field: &FieldDescriptor) -> Option<PValue> {
-        if field.is_map() {
+    fn field_value(
+        &mut self,
+        node: &mut Node,
+        field: &FieldDescriptor,
+        is_map: bool,
+        is_list: bool,
+    ) -> Option<PValue> {
+        if is_map {
             return self.map(node, field);
         }
-        if field.is_list() {
+        if is_list {
             let loc = node.loc;
             let Value::Seq(items) = &mut node.value else {
                 self.error(loc, format!("expected a list, found {}", node.describe()));
@@ -498,6 +502,31 @@ impl Decoder {
                 self.error(node.loc, format!("invalid {}: {e}", desc.full_name()));
                 None
             }
+        }
+    }
+}
+
+/// The field numbers already set in a message: a bit set for the usual small
+/// numbers, a list for the rest.
+#[derive(Default)]
+struct SeenFields {
+    low: u64,
+    high: Vec<u32>,
+}
+
+impl SeenFields {
+    /// Whether `number` was not there yet.
+    fn insert(&mut self, number: u32) -> bool {
+        if number < 64 {
+            let bit = 1u64 << number;
+            let new = self.low & bit == 0;
+            self.low |= bit;
+            new
+        } else if self.high.contains(&number) {
+            false
+        } else {
+            self.high.push(number);
+            true
         }
     }
 }
