@@ -237,20 +237,33 @@ impl Decoder {
         let key_kind = entry.map_entry_key_field().kind();
         let value_kind = entry.map_entry_value_field().kind();
         let mut out = HashMap::with_capacity(entries.len());
-        let mut seen: HashMap<MapKey, Location> = HashMap::new();
+        // Keys seen whose value did not make it into `out` (errors): with
+        // `out`, every key seen, without copying the good ones.
+        let mut rejected: std::collections::HashSet<MapKey> = Default::default();
         for (k, v) in entries.iter_mut() {
             let Some(key) = self.map_key(k, &key_kind) else {
                 continue;
             };
             let len = self.enter_key(&key);
-            if let Some(first) = seen.insert(key.clone(), k.loc) {
+            if out.contains_key(&key) || rejected.contains(&key) {
+                // The first occurrence was recorded under the same path.
+                let first = self.spans.key(&self.path).unwrap_or(k.loc);
                 self.error(k.loc, format!("duplicate key (first at {first})"));
             } else {
                 self.spans.record(&self.path, Some(k.loc), span(v));
-                if v.is_null() {
+                let value = if v.is_null() {
                     self.error(v.loc, "null is not allowed as a map value");
-                } else if let Some(value) = self.single(v, &value_kind) {
-                    out.insert(key, value);
+                    None
+                } else {
+                    self.single(v, &value_kind)
+                };
+                match value {
+                    Some(value) => {
+                        out.insert(key, value);
+                    }
+                    None => {
+                        rejected.insert(key);
+                    }
                 }
             }
             self.leave(len);
