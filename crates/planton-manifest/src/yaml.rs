@@ -173,7 +173,7 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 }
                 total += 1;
                 stack.push(Frame::Seq {
-                    items: Vec::new(),
+                    items: Vec::with_capacity(4),
                     loc: loc(&span),
                     anchor,
                     size: 1,
@@ -190,7 +190,7 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 }
                 total += 1;
                 stack.push(Frame::Map {
-                    entries: Vec::new(),
+                    entries: Vec::with_capacity(4),
                     key: None,
                     loc: loc(&span),
                     anchor,
