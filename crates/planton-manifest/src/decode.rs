@@ -27,11 +27,12 @@ pub(crate) struct Decoder {
 }
 
 impl Decoder {
-    pub fn new() -> Self {
+    /// A decoder whose source map has room for a tree of `nodes` nodes.
+    pub fn with_capacity(nodes: usize) -> Self {
         Decoder {
             errors: Vec::new(),
-            spans: SourceMap::default(),
-            path: String::new(),
+            spans: SourceMap::with_capacity(nodes),
+            path: String::with_capacity(128),
         }
     }
 
@@ -695,7 +696,7 @@ mod tests {
             "ünï",
             "",
         ] {
-            let mut d = Decoder::new();
+            let mut d = Decoder::with_capacity(0);
             d.enter_field("spec");
             let len = d.enter_key(&MapKey::String(key.into()));
             let expected = format!("spec[{}]", key_subscript(&MapKey::String(key.into())));

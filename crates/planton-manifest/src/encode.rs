@@ -24,7 +24,8 @@ pub fn encode(message: &DynamicMessage, buf: &mut Vec<u8>) {
 ///
 /// A [`prost::DecodeError`] when `T` is not the message's type.
 pub fn transcode<T: Message + Default>(message: &DynamicMessage) -> Result<T, prost::DecodeError> {
-    let mut buf = Vec::with_capacity(256);
+    // Room for a typical manifest, so the buffer rarely grows.
+    let mut buf = Vec::with_capacity(1024);
     encode(message, &mut buf);
     T::decode(buf.as_slice())
 }

@@ -214,7 +214,9 @@ impl Loader {
 }
 
 fn decode_root(root: &mut yaml::Node, desc: &MessageDescriptor) -> Result<Document, LoadError> {
-    let mut decoder = decode::Decoder::new();
+    // At most one source-map entry per node (aliases are counted in the
+    // size, and bounded by the node limit).
+    let mut decoder = decode::Decoder::with_capacity(root.size());
     decoder.spans_root(root);
     let message = decoder.message(root, desc);
     if !decoder.errors.is_empty() {

@@ -68,6 +68,16 @@ struct Entry {
 }
 
 impl SourceMap {
+    /// An empty map with room for about `nodes` paths.
+    pub(crate) fn with_capacity(nodes: usize) -> Self {
+        SourceMap {
+            entries: Vec::with_capacity(nodes),
+            // Paths of a typical manifest average under 24 bytes.
+            paths: String::with_capacity(nodes * 24),
+            prefix: String::new(),
+        }
+    }
+
     pub(crate) fn record(&mut self, path: &str, key: Option<Location>, value: Span) {
         let start = self.paths.len();
         self.paths.push_str(path);

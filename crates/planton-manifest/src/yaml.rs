@@ -62,6 +62,11 @@ pub(crate) struct Node {
 }
 
 impl Node {
+    /// Nodes in this subtree, itself included.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
     pub fn is_null(&self) -> bool {
         match &self.value {
             Value::Scalar {
