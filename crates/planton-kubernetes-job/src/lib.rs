@@ -122,7 +122,7 @@ pub struct JobValidator {
     loader: Loader,
     defaults: Defaults,
     buf: BufValidator,
-    fields: view::Fields,
+    fields: &'static view::Fields,
 }
 
 impl JobValidator {
@@ -144,7 +144,7 @@ impl JobValidator {
         // Only the KubernetesJob kind: building the whole kind registry would
         // cost a CLI run more than everything else it does.
         let job = KubernetesJob::default().descriptor();
-        let fields = view::Fields::new(job.parent_pool()).ok_or(SetupError::MissingField)?;
+        let fields = view::fields().ok_or(SetupError::MissingField)?;
         let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
         Ok(JobValidator {
             fields,
@@ -216,9 +216,9 @@ impl JobValidator {
         let desc = message.descriptor();
         let view = view::View(message);
         if desc == self.job_desc {
-            violations.extend(rules::check(&self.fields, view, None));
+            violations.extend(rules::check(self.fields, view, None));
         } else if desc == self.stack_desc {
-            let f = &self.fields;
+            let f = self.fields;
             let docker_config_json = view.str(&f.input_docker_config_json);
             if !docker_config_json.is_empty()
                 && !matches!(
@@ -280,9 +280,8 @@ impl JobValidator {
     /// As [`JobValidator::validate_input`]; a document of another message type
     /// is refused with a violation at its root.
     ///
-    /// The document's message is used up (its defaulted content moves into
-    /// the result, and validation consumes it): on return the document holds
-    /// an empty message and its source map, for reporting.
+    /// The document's message moves into the result: on return the document
+    /// holds an empty message and its source map, for reporting.
     pub fn validate_document(&self, document: &mut Document) -> Result<Validated, InvalidInput> {
         if document.message().descriptor() != self.stack_desc {
             return Err(InvalidInput::Violations(vec![Violation::kubernetes(
@@ -292,32 +291,20 @@ impl JobValidator {
             )]));
         }
         self.defaults.apply(document.message_mut());
-        let mut violations = self.kubernetes_violations(document.message());
-        // The descriptor was checked above, so the message decodes as one.
-        let input = planton_manifest::transcode::<KubernetesJobStackInput>(document.message());
-        // The typed copy is made: the validator may have the message itself
-        // rather than a clone.
+        let violations = self
+            .violations(document.message(), document.source_map())
+            .map_err(InvalidInput::Rule)?;
+        if !violations.is_empty() {
+            return Err(InvalidInput::Violations(violations));
+        }
         let message = std::mem::replace(
             document.message_mut(),
             DynamicMessage::new(self.stack_desc.clone()),
         );
-        violations.extend(
-            self.buf
-                .validate_owned(message)
-                .map_err(InvalidInput::Rule)?,
-        );
-        planton_manifest::locate(&mut violations, document.source_map());
-        if !violations.is_empty() {
-            return Err(InvalidInput::Violations(violations));
-        }
-        let input = input.map_err(|e| {
-            InvalidInput::Violations(vec![Violation::kubernetes(
-                "",
-                "planton.message_type",
-                format!("not a {}: {e}", self.stack_desc.name()),
-            )])
-        })?;
-        Ok(Validated { input })
+        Ok(Validated {
+            message,
+            typed: std::sync::OnceLock::new(),
+        })
     }
 
     /// A stack input document whose target is the loaded KubernetesJob
@@ -366,27 +353,53 @@ impl JobValidator {
 }
 
 /// A stack input with its defaults applied and no violation: what
-/// [`transform`] takes. Only [`JobValidator::validate_input`] makes one.
-#[derive(Clone, PartialEq)]
+/// [`transform`] takes. Only [`JobValidator::validate_input`] and
+/// [`JobValidator::validate_document`] make one.
+///
+/// It keeps the validated message as it was loaded; the transform reads it
+/// there, and the generated type is made only when asked for.
+#[derive(Clone)]
 pub struct Validated {
-    input: KubernetesJobStackInput,
+    message: DynamicMessage,
+    typed: std::sync::OnceLock<KubernetesJobStackInput>,
 }
 
 impl Validated {
-    /// The defaulted, validated stack input.
+    /// The defaulted, validated stack input (converted on first use).
     pub fn input(&self) -> &KubernetesJobStackInput {
-        &self.input
+        self.typed.get_or_init(|| self.to_typed())
     }
 
     /// The stack input, giving up the guarantee.
     pub fn into_inner(self) -> KubernetesJobStackInput {
-        self.input
+        match self.typed.into_inner() {
+            Some(typed) => typed,
+            None => planton_manifest::transcode(&self.message).unwrap_or_default(),
+        }
+    }
+
+    /// The validated message.
+    pub(crate) fn message(&self) -> &DynamicMessage {
+        &self.message
+    }
+
+    fn to_typed(&self) -> KubernetesJobStackInput {
+        // A validated message is a stack input (its descriptor was checked),
+        // and our encoding of it always decodes as one.
+        planton_manifest::transcode(&self.message).unwrap_or_default()
+    }
+}
+
+impl PartialEq for Validated {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
     }
 }
 
 impl fmt::Debug for Validated {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Validated").field(&self.input).finish()
+        // The generated type's `Debug` redacts secret values.
+        f.debug_tuple("Validated").field(self.input()).finish()
     }
 }
 

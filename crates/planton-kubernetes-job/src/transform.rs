@@ -16,15 +16,13 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use planton_api::org::project_planton::provider::kubernetes::kubernetes_sensitive_value::SensitiveValue;
-use planton_api::org::project_planton::shared::foreignkey::v1::string_value_or_ref::LiteralOrRef;
-use planton_api::{
-    CpuMemory, KubernetesJob, KubernetesJobSpec, KubernetesJobStackOutputs, VolumeMount,
-};
+use planton_api::KubernetesJobStackOutputs;
+use planton_api::prost_reflect::Value;
+use planton_manifest::YamlWriter;
 
 use crate::Validated;
 use crate::rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
-use planton_manifest::YamlWriter;
+use crate::view::{Fields, View, as_message};
 
 /// The name of the Job's container.
 pub const CONTAINER_NAME: &str = "job-container";
@@ -214,31 +212,35 @@ impl Rendered {
 /// [`TransformError`] when the namespace is unknown or an environment
 /// variable's reference was not resolved.
 pub fn transform(input: &Validated) -> Result<Rendered, TransformError> {
-    let input = input.input();
+    let f = crate::view::fields().ok_or(TransformError::Missing("a field of the protos"))?;
+    render(f, View(input.message()))
+}
+
+/// [`transform`] on the stack input message, read where it is.
+fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
     let job = input
-        .target
-        .as_ref()
+        .msg(&f.input_target)
         .ok_or(TransformError::Missing("target"))?;
     let meta = job
-        .metadata
-        .as_ref()
+        .msg(&f.job_metadata)
         .ok_or(TransformError::Missing("metadata"))?;
-    let spec = job.spec.as_ref().ok_or(TransformError::Missing("spec"))?;
-    let name = meta.name.clone();
+    let spec = job
+        .msg(&f.job_spec)
+        .ok_or(TransformError::Missing("spec"))?;
+    let name = meta.str(&f.meta_name).to_owned();
 
     // The orchestrator's resolved namespace wins over the spec (upstream reads
     // only spec.namespace.value).
-    let namespace = match (
-        &input.kubernetes_namespace,
-        spec.namespace
-            .as_ref()
-            .and_then(|n| n.literal_or_ref.as_ref()),
-    ) {
-        (ns, _) if !ns.is_empty() => ns.clone(),
-        (_, Some(LiteralOrRef::Value(v))) if !v.is_empty() => v.clone(),
+    let resolved = input.str(&f.input_kubernetes_namespace);
+    let literal = spec
+        .msg(&f.spec_namespace)
+        .and_then(|n| n.opt_str(&f.literal_value));
+    let namespace = match (resolved, literal) {
+        (ns, _) if !ns.is_empty() => ns.to_owned(),
+        (_, Some(v)) if !v.is_empty() => v.to_owned(),
         _ => return Err(TransformError::NoNamespace),
     };
-    let labels = labels(job);
+    let labels = labels(f, meta);
     let object_meta = |object_name: &str| ObjectMeta {
         name: Some(object_name.to_owned()),
         namespace: Some(namespace.clone()),
@@ -246,7 +248,7 @@ pub fn transform(input: &Validated) -> Result<Rendered, TransformError> {
         ..ObjectMeta::default()
     };
 
-    let namespace_object = spec.create_namespace.then(|| Namespace {
+    let namespace_object = spec.bool(&f.spec_create_namespace).then(|| Namespace {
         metadata: ObjectMeta {
             name: Some(namespace.clone()),
             labels: Some(labels.clone()),
@@ -255,15 +257,16 @@ pub fn transform(input: &Validated) -> Result<Rendered, TransformError> {
         ..Namespace::default()
     });
 
+    let env = spec.msg(&f.spec_env);
     let env_secret_name = format!("{name}{ENV_SECRETS_SUFFIX}");
-    let literal_secrets: BTreeMap<String, String> = spec
-        .env
-        .iter()
-        .flat_map(|e| e.secrets.iter())
-        .filter_map(|(k, v)| match &v.sensitive_value {
+    let literal_secrets: BTreeMap<String, String> = env
+        .map(|e| e.map(&f.env_secrets))
+        .into_iter()
+        .flat_map(|m| m.iter())
+        .filter_map(|(k, v)| {
             // An empty literal is a value too (unlike upstream, which drops it).
-            Some(SensitiveValue::Value(s)) => Some((k.clone(), s.clone())),
-            _ => None,
+            let value = as_message(v)?.opt_str(&f.sensitive_value)?;
+            Some((k.to_owned(), value.to_owned()))
         })
         .collect();
     let env_secret = (!literal_secrets.is_empty()).then(|| Secret {
@@ -274,23 +277,31 @@ pub fn transform(input: &Validated) -> Result<Rendered, TransformError> {
     });
 
     let pull_secret_name = format!("{name}{IMAGE_PULL_SECRET_SUFFIX}");
-    let image_pull_secret = (!input.docker_config_json.is_empty()).then(|| Secret {
+    let docker_config_json = input.str(&f.input_docker_config_json);
+    let image_pull_secret = (!docker_config_json.is_empty()).then(|| Secret {
         metadata: object_meta(&pull_secret_name),
         type_: Some("kubernetes.io/dockerconfigjson".into()),
         string_data: Some(BTreeMap::from([(
             DOCKER_CONFIG_KEY.to_owned(),
-            input.docker_config_json.clone(),
+            docker_config_json.to_owned(),
         )])),
         ..Secret::default()
     });
 
-    let mut config_maps: Vec<(&String, &String)> = spec.config_maps.iter().collect();
+    let mut config_maps: Vec<(&str, &str)> = spec
+        .map(&f.spec_config_maps)
+        .iter()
+        .map(|(k, v)| match v {
+            Value::String(content) => (k, content.as_str()),
+            _ => (k, ""),
+        })
+        .collect();
     config_maps.sort();
     let config_maps = config_maps
         .into_iter()
         .map(|(cm_name, content)| ConfigMap {
             metadata: object_meta(cm_name),
-            data: Some(BTreeMap::from([(cm_name.clone(), content.clone())])),
+            data: Some(BTreeMap::from([(cm_name.to_owned(), content.to_owned())])),
             ..ConfigMap::default()
         })
         .collect();
@@ -303,37 +314,46 @@ pub fn transform(input: &Validated) -> Result<Rendered, TransformError> {
     }
     // Upstream ignores image.pull_secret_name; an existing Secret named there is used.
     if let Some(existing) = spec
-        .image
-        .as_ref()
-        .map(|i| &i.pull_secret_name)
+        .msg(&f.spec_image)
+        .map(|i| i.str(&f.image_pull_secret_name))
         .filter(|n| !n.is_empty())
-        && !pull_secrets.iter().any(|r| r.name == *existing)
+        && !pull_secrets.iter().any(|r| r.name == existing)
     {
         pull_secrets.push(LocalObjectReference {
-            name: existing.clone(),
+            name: existing.to_owned(),
         });
     }
 
-    let (volume_mounts, volumes) = volumes(&spec.volume_mounts);
+    let (volume_mounts, volumes) = volumes(f, spec);
+    let strings = |field| -> Option<Vec<String>> {
+        let list: Vec<String> = spec.strs(field).map(str::to_owned).collect();
+        (!list.is_empty()).then_some(list)
+    };
     let container = Container {
         name: CONTAINER_NAME.into(),
-        image: Some(image(spec)?),
-        env: Some(env(spec, &env_secret_name)?),
-        resources: Some(resources(spec)),
-        command: (!spec.command.is_empty()).then(|| spec.command.clone()),
-        args: (!spec.args.is_empty()).then(|| spec.args.clone()),
+        image: Some(image(f, spec)?),
+        env: Some(env_vars(f, env, &env_secret_name)?),
+        resources: Some(resources(f, spec)),
+        command: strings(&f.spec_command),
+        args: strings(&f.spec_args),
         volume_mounts: (!volume_mounts.is_empty()).then_some(volume_mounts),
         ..Container::default()
     };
+    let present = |field| {
+        spec.opt_str(field)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     let pod = PodSpec {
-        restart_policy: spec.restart_policy.clone().filter(|p| !p.is_empty()),
+        restart_policy: present(&f.spec_restart_policy),
         containers: vec![container],
         volumes: (!volumes.is_empty()).then_some(volumes),
         image_pull_secrets: (!pull_secrets.is_empty()).then_some(pull_secrets),
         ..PodSpec::default()
     };
-    let positive = |v: Option<u32>| {
-        v.filter(|&v| v > 0)
+    let positive = |field| {
+        spec.opt_u32(field)
+            .filter(|&v| v > 0)
             .map(|v| i32::try_from(v).unwrap_or(i32::MAX))
     };
     let job_object = Job {
@@ -346,19 +366,19 @@ pub fn transform(input: &Validated) -> Result<Rendered, TransformError> {
                 }),
                 spec: Some(pod),
             },
-            parallelism: positive(spec.parallelism),
-            completions: positive(spec.completions),
+            parallelism: positive(&f.spec_parallelism),
+            completions: positive(&f.spec_completions),
             // 0 is meaningful (no retries): kept when set, as upstream does.
             backoff_limit: spec
-                .backoff_limit
+                .opt_u32(&f.spec_backoff_limit)
                 .map(|v| i32::try_from(v).unwrap_or(i32::MAX)),
             active_deadline_seconds: spec
-                .active_deadline_seconds
+                .opt_u64(&f.spec_active_deadline_seconds)
                 .filter(|&v| v > 0)
                 .map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
-            ttl_seconds_after_finished: positive(spec.ttl_seconds_after_finished),
-            completion_mode: spec.completion_mode.clone().filter(|m| !m.is_empty()),
-            suspend: spec.suspend,
+            ttl_seconds_after_finished: positive(&f.spec_ttl_seconds_after_finished),
+            completion_mode: present(&f.spec_completion_mode),
+            suspend: spec.opt_bool(&f.spec_suspend),
             ..JobSpec::default()
         }),
         ..Job::default()
@@ -377,40 +397,47 @@ pub fn transform(input: &Validated) -> Result<Rendered, TransformError> {
 }
 
 /// The labels on every object.
-fn labels(job: &KubernetesJob) -> BTreeMap<String, String> {
-    let meta = job.metadata.clone().unwrap_or_default();
+fn labels(f: &Fields, meta: View<'_>) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::from([
         ("planton.ai/resource".to_owned(), "true".to_owned()),
-        ("planton.ai/name".to_owned(), meta.name.clone()),
+        (
+            "planton.ai/name".to_owned(),
+            meta.str(&f.meta_name).to_owned(),
+        ),
         ("planton.ai/kind".to_owned(), "KubernetesJob".to_owned()),
     ]);
-    for (key, value) in [
-        ("planton.ai/id", meta.id),
-        ("planton.ai/organization", meta.org),
-        ("planton.ai/environment", meta.env),
+    for (key, field) in [
+        ("planton.ai/id", &f.meta_id),
+        ("planton.ai/organization", &f.meta_org),
+        ("planton.ai/environment", &f.meta_env),
     ] {
+        let value = meta.str(field);
         if !value.is_empty() {
-            labels.insert(key.to_owned(), value);
+            labels.insert(key.to_owned(), value.to_owned());
         }
     }
     labels
 }
 
 /// `repo:tag`, or `repo@digest` when the tag is a digest.
-fn image(spec: &KubernetesJobSpec) -> Result<String, TransformError> {
+fn image(f: &Fields, spec: View<'_>) -> Result<String, TransformError> {
     let image = spec
-        .image
-        .as_ref()
+        .msg(&f.spec_image)
         .ok_or(TransformError::Missing("spec.image"))?;
-    Ok(if crate::image::is_digest(&image.tag) {
-        format!("{}@{}", image.repo, image.tag)
+    let (repo, tag) = (image.str(&f.image_repo), image.str(&f.image_tag));
+    Ok(if crate::image::is_digest(tag) {
+        format!("{repo}@{tag}")
     } else {
-        format!("{}:{}", image.repo, image.tag)
+        format!("{repo}:{tag}")
     })
 }
 
 /// `HOSTNAME`, `K8S_POD_ID`, then the variables, then the secrets, each sorted by name.
-fn env(spec: &KubernetesJobSpec, env_secret_name: &str) -> Result<Vec<EnvVar>, TransformError> {
+fn env_vars(
+    f: &Fields,
+    env: Option<View<'_>>,
+    env_secret_name: &str,
+) -> Result<Vec<EnvVar>, TransformError> {
     let field_ref = |api_version: Option<&str>, path: &str| {
         Some(EnvVarSource {
             field_ref: Some(ObjectFieldSelector {
@@ -432,24 +459,23 @@ fn env(spec: &KubernetesJobSpec, env_secret_name: &str) -> Result<Vec<EnvVar>, T
             ..EnvVar::default()
         },
     ];
-    let Some(env) = &spec.env else { return Ok(out) };
-    let vars: BTreeMap<&String, _> = env.variables.iter().collect();
+    let Some(env) = env else { return Ok(out) };
+    let vars: BTreeMap<&str, _> = env.map(&f.env_variables).iter().collect();
     for (name, value) in vars {
-        match &value.literal_or_ref {
-            // An empty value sets the variable to "" (upstream drops it).
-            Some(LiteralOrRef::Value(v)) => {
-                out.push(EnvVar {
-                    name: name.clone(),
-                    value: Some(v.clone()),
-                    ..EnvVar::default()
-                });
-            }
-            Some(LiteralOrRef::ValueFrom(_)) => {
-                return Err(TransformError::UnresolvedReference {
-                    variable: name.clone(),
-                });
-            }
-            _ => {}
+        let Some(value) = as_message(value) else {
+            continue;
+        };
+        // An empty value sets the variable to "" (upstream drops it).
+        if let Some(v) = value.opt_str(&f.literal_value) {
+            out.push(EnvVar {
+                name: name.to_owned(),
+                value: Some(v.to_owned()),
+                ..EnvVar::default()
+            });
+        } else if value.has(&f.literal_value_from) {
+            return Err(TransformError::UnresolvedReference {
+                variable: name.to_owned(),
+            });
         }
     }
     let secret_ref = |secret: &str, key: &str| {
@@ -462,15 +488,20 @@ fn env(spec: &KubernetesJobSpec, env_secret_name: &str) -> Result<Vec<EnvVar>, T
             ..EnvVarSource::default()
         })
     };
-    let secrets: BTreeMap<&String, _> = env.secrets.iter().collect();
+    let secrets: BTreeMap<&str, _> = env.map(&f.env_secrets).iter().collect();
     for (name, value) in secrets {
-        let value_from = match &value.sensitive_value {
-            Some(SensitiveValue::SecretRef(r)) => secret_ref(&r.name, &r.key),
-            Some(SensitiveValue::Value(_)) => secret_ref(env_secret_name, name),
-            _ => continue,
+        let Some(value) = as_message(value) else {
+            continue;
+        };
+        let value_from = if let Some(r) = value.msg(&f.sensitive_secret_ref) {
+            secret_ref(r.str(&f.secret_ref_name), r.str(&f.secret_ref_key))
+        } else if value.has(&f.sensitive_value) {
+            secret_ref(env_secret_name, name)
+        } else {
+            continue;
         };
         out.push(EnvVar {
-            name: name.clone(),
+            name: name.to_owned(),
             value_from,
             ..EnvVar::default()
         });
@@ -478,20 +509,22 @@ fn env(spec: &KubernetesJobSpec, env_secret_name: &str) -> Result<Vec<EnvVar>, T
     Ok(out)
 }
 
-fn resources(spec: &KubernetesJobSpec) -> ResourceRequirements {
-    let side = |cm: Option<&CpuMemory>| {
-        let cm = cm.cloned().unwrap_or_default();
-        let map: BTreeMap<String, K8sQuantity> = [("cpu", cm.cpu), ("memory", cm.memory)]
+fn resources(f: &Fields, spec: View<'_>) -> ResourceRequirements {
+    let res = spec.msg(&f.spec_resources);
+    let side = |field| {
+        let cm = res.and_then(|r| r.msg(field));
+        let map: BTreeMap<String, K8sQuantity> = [("cpu", &f.cpu), ("memory", &f.memory)]
             .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| (k.to_owned(), K8sQuantity(v)))
+            .filter_map(|(k, field)| {
+                let v = cm.map_or("", |cm| cm.str(field));
+                (!v.is_empty()).then(|| (k.to_owned(), K8sQuantity(v.to_owned())))
+            })
             .collect();
         (!map.is_empty()).then_some(map)
     };
-    let res = spec.resources.clone().unwrap_or_default();
     ResourceRequirements {
-        limits: side(res.limits.as_ref()),
-        requests: side(res.requests.as_ref()),
+        limits: side(&f.resources_limits),
+        requests: side(&f.resources_requests),
         ..ResourceRequirements::default()
     }
 }
@@ -507,49 +540,58 @@ fn key_items(key: &str, path: &str) -> Option<Vec<KeyToPath>> {
     })
 }
 
-fn volumes(specs: &[VolumeMount]) -> (Vec<K8sVolumeMount>, Vec<Volume>) {
-    let mut mounts = Vec::with_capacity(specs.len());
-    let mut volumes = Vec::with_capacity(specs.len());
-    for vm in specs {
+fn volumes(f: &Fields, spec: View<'_>) -> (Vec<K8sVolumeMount>, Vec<Volume>) {
+    let mut mounts = Vec::new();
+    let mut volumes = Vec::new();
+    let text = |v: View<'_>, field| -> Option<String> {
+        let s = v.str(field);
+        (!s.is_empty()).then(|| s.to_owned())
+    };
+    for vm in spec.messages(&f.spec_volume_mounts) {
+        let name = vm.str(&f.mount_name);
         mounts.push(K8sVolumeMount {
-            name: vm.name.clone(),
-            mount_path: vm.mount_path.clone(),
-            read_only: Some(vm.read_only),
-            sub_path: (!vm.sub_path.is_empty()).then(|| vm.sub_path.clone()),
+            name: name.to_owned(),
+            mount_path: vm.str(&f.mount_path).to_owned(),
+            read_only: Some(vm.bool(&f.mount_read_only)),
+            sub_path: text(vm, &f.mount_sub_path),
             ..K8sVolumeMount::default()
         });
         let mut volume = Volume {
-            name: vm.name.clone(),
+            name: name.to_owned(),
             ..Volume::default()
         };
-        if let Some(cm) = &vm.config_map {
+        let mode = |v: View<'_>, field| {
+            let mode = v.i32(field);
+            (mode > 0).then_some(mode)
+        };
+        if let Some(cm) = vm.msg(&f.mount_config_map) {
             volume.config_map = Some(ConfigMapVolumeSource {
-                name: cm.name.clone(),
-                items: key_items(&cm.key, &cm.path),
-                default_mode: (cm.default_mode > 0).then_some(cm.default_mode),
+                name: cm.str(&f.config_map_name).to_owned(),
+                items: key_items(cm.str(&f.config_map_key), cm.str(&f.config_map_path)),
+                default_mode: mode(cm, &f.config_map_default_mode),
                 ..ConfigMapVolumeSource::default()
             });
-        } else if let Some(s) = &vm.secret {
+        } else if let Some(s) = vm.msg(&f.mount_secret) {
             volume.secret = Some(SecretVolumeSource {
-                secret_name: Some(s.name.clone()),
-                items: key_items(&s.key, &s.path),
-                default_mode: (s.default_mode > 0).then_some(s.default_mode),
+                secret_name: Some(s.str(&f.secret_name).to_owned()),
+                items: key_items(s.str(&f.secret_key), s.str(&f.secret_path)),
+                default_mode: mode(s, &f.secret_default_mode),
                 ..SecretVolumeSource::default()
             });
-        } else if let Some(h) = &vm.host_path {
+        } else if let Some(h) = vm.msg(&f.mount_host_path) {
             volume.host_path = Some(HostPathVolumeSource {
-                path: h.path.clone(),
-                type_: (!h.r#type.is_empty()).then(|| h.r#type.clone()),
+                path: h.str(&f.host_path_path).to_owned(),
+                type_: text(h, &f.host_path_type),
             });
-        } else if let Some(e) = &vm.empty_dir {
+        } else if let Some(e) = vm.msg(&f.mount_empty_dir) {
             volume.empty_dir = Some(EmptyDirVolumeSource {
-                medium: (!e.medium.is_empty()).then(|| e.medium.clone()),
-                size_limit: (!e.size_limit.is_empty()).then(|| K8sQuantity(e.size_limit.clone())),
+                medium: text(e, &f.empty_dir_medium),
+                size_limit: text(e, &f.empty_dir_size_limit).map(K8sQuantity),
             });
-        } else if let Some(p) = &vm.pvc {
+        } else if let Some(p) = vm.msg(&f.mount_pvc) {
             volume.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
-                claim_name: p.claim_name.clone(),
-                read_only: Some(p.read_only),
+                claim_name: p.str(&f.pvc_claim_name).to_owned(),
+                read_only: Some(p.bool(&f.pvc_read_only)),
             });
         }
         volumes.push(volume);

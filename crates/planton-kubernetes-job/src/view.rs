@@ -67,6 +67,31 @@ impl<'a> View<'a> {
         }
     }
 
+    /// A `bool` field; false when unset.
+    pub(crate) fn bool(self, field: &FieldDescriptor) -> bool {
+        self.opt_bool(field).unwrap_or(false)
+    }
+
+    /// An `optional bool` field.
+    pub(crate) fn opt_bool(self, field: &FieldDescriptor) -> Option<bool> {
+        match self.get(field) {
+            Some(Value::Bool(v)) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The strings of a `repeated string` field.
+    pub(crate) fn strs(self, field: &FieldDescriptor) -> impl Iterator<Item = &'a str> {
+        let items: &'a [Value] = match self.get(field) {
+            Some(Value::List(items)) => items,
+            _ => &[],
+        };
+        items.iter().filter_map(|v| match v {
+            Value::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+    }
+
     /// An `int32` field; 0 when unset.
     pub(crate) fn i32(self, field: &FieldDescriptor) -> i32 {
         match self.get(field) {
@@ -165,6 +190,21 @@ pub(crate) fn as_message(value: &Value) -> Option<View<'_>> {
     }
 }
 
+/// The fields of the KubernetesJob protos compiled into `planton_api`,
+/// looked up on first use; `None` if one is missing (a broken build, which a
+/// test rules out).
+pub(crate) fn fields() -> Option<&'static Fields> {
+    static FIELDS: std::sync::LazyLock<Option<Fields>> = std::sync::LazyLock::new(|| {
+        use planton_api::prost_reflect::ReflectMessage;
+        Fields::new(
+            planton_api::KubernetesJob::default()
+                .descriptor()
+                .parent_pool(),
+        )
+    });
+    FIELDS.as_ref()
+}
+
 /// Declares [`Fields`]: each entry names a message (full name) and one of its
 /// fields.
 macro_rules! fields {
@@ -210,6 +250,11 @@ fields! {
     spec_ttl_seconds_after_finished = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "ttl_seconds_after_finished";
     spec_active_deadline_seconds = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "active_deadline_seconds";
     spec_completion_mode = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "completion_mode";
+    spec_create_namespace = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "create_namespace";
+    spec_command = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "command";
+    spec_args = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "args";
+    spec_restart_policy = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "restart_policy";
+    spec_suspend = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "suspend";
     literal_value = "org.project_planton.shared.foreignkey.v1.StringValueOrRef" . "value";
     literal_value_from = "org.project_planton.shared.foreignkey.v1.StringValueOrRef" . "value_from";
     image_repo = "org.project_planton.provider.kubernetes.ContainerImage" . "repo";
@@ -229,6 +274,7 @@ fields! {
     mount_name = "org.project_planton.provider.kubernetes.VolumeMount" . "name";
     mount_path = "org.project_planton.provider.kubernetes.VolumeMount" . "mount_path";
     mount_sub_path = "org.project_planton.provider.kubernetes.VolumeMount" . "sub_path";
+    mount_read_only = "org.project_planton.provider.kubernetes.VolumeMount" . "read_only";
     mount_config_map = "org.project_planton.provider.kubernetes.VolumeMount" . "config_map";
     mount_secret = "org.project_planton.provider.kubernetes.VolumeMount" . "secret";
     mount_host_path = "org.project_planton.provider.kubernetes.VolumeMount" . "host_path";
@@ -243,6 +289,9 @@ fields! {
     secret_path = "org.project_planton.provider.kubernetes.SecretVolumeSource" . "path";
     secret_default_mode = "org.project_planton.provider.kubernetes.SecretVolumeSource" . "default_mode";
     host_path_path = "org.project_planton.provider.kubernetes.HostPathVolumeSource" . "path";
+    host_path_type = "org.project_planton.provider.kubernetes.HostPathVolumeSource" . "type";
+    empty_dir_medium = "org.project_planton.provider.kubernetes.EmptyDirVolumeSource" . "medium";
+    pvc_read_only = "org.project_planton.provider.kubernetes.PvcVolumeSource" . "read_only";
     empty_dir_size_limit = "org.project_planton.provider.kubernetes.EmptyDirVolumeSource" . "size_limit";
     pvc_claim_name = "org.project_planton.provider.kubernetes.PvcVolumeSource" . "claim_name";
     input_target = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobStackInput" . "target";
@@ -253,6 +302,11 @@ fields! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_the_rules_and_the_transform_read_exists() {
+        assert!(fields().is_some());
+    }
 
     #[test]
     fn first_seen_answers_alike_short_and_long() {
