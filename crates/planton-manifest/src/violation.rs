@@ -2,9 +2,7 @@
 
 use std::fmt;
 
-use prost::bytes::{Buf, BufMut};
-use prost::encoding::{DecodeContext, WireType};
-use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
+use prost_reflect::DynamicMessage;
 
 use crate::location::{Location, SourceMap};
 
@@ -192,21 +190,6 @@ impl BufValidator {
         self.report(self.get().validate(message))
     }
 
-    /// As [`BufValidator::validate`], for a message the caller no longer
-    /// needs: prost-protovalidate validates a copy of what it is given (for
-    /// a dynamic message, a deep clone), and this hands it the message itself.
-    ///
-    /// # Errors
-    ///
-    /// As [`BufValidator::validate`].
-    pub fn validate_owned(&self, message: DynamicMessage) -> Result<Vec<Violation>, RuleError> {
-        let lent = Lent {
-            descriptor: message.descriptor(),
-            message: std::sync::Mutex::new(Some(message)),
-        };
-        self.report(self.get().validate(&lent))
-    }
-
     fn report(
         &self,
         outcome: Result<(), prost_protovalidate::Error>,
@@ -227,69 +210,5 @@ impl BufValidator {
                 .collect()),
             Err(e) => Err(RuleError(e)),
         }
-    }
-}
-
-/// A dynamic message given away to prost-protovalidate: its
-/// `transcode_to_dynamic` (which the validator calls once, to get the message
-/// it evaluates) hands over the message instead of cloning it. The other
-/// methods act on the message while it is still here.
-struct Lent {
-    descriptor: MessageDescriptor,
-    message: std::sync::Mutex<Option<DynamicMessage>>,
-}
-
-impl Lent {
-    fn with<T>(&self, f: impl FnOnce(&DynamicMessage) -> T) -> Option<T> {
-        let guard = self.message.lock().unwrap_or_else(|p| p.into_inner());
-        guard.as_ref().map(f)
-    }
-}
-
-impl fmt::Debug for Lent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lent").finish_non_exhaustive()
-    }
-}
-
-impl prost::Message for Lent {
-    fn encode_raw(&self, buf: &mut impl BufMut) {
-        self.with(|m| m.encode_raw(buf));
-    }
-
-    fn merge_field(
-        &mut self,
-        tag: u32,
-        wire_type: WireType,
-        buf: &mut impl Buf,
-        ctx: DecodeContext,
-    ) -> Result<(), prost::DecodeError> {
-        let message = self.message.get_mut().unwrap_or_else(|p| p.into_inner());
-        message
-            .get_or_insert_with(|| DynamicMessage::new(self.descriptor.clone()))
-            .merge_field(tag, wire_type, buf, ctx)
-    }
-
-    fn encoded_len(&self) -> usize {
-        self.with(prost::Message::encoded_len).unwrap_or(0)
-    }
-
-    fn clear(&mut self) {
-        if let Some(m) = self.message.get_mut().unwrap_or_else(|p| p.into_inner()) {
-            m.clear();
-        }
-    }
-}
-
-impl ReflectMessage for Lent {
-    fn descriptor(&self) -> MessageDescriptor {
-        self.descriptor.clone()
-    }
-
-    fn transcode_to_dynamic(&self) -> DynamicMessage {
-        let mut guard = self.message.lock().unwrap_or_else(|p| p.into_inner());
-        guard
-            .take()
-            .unwrap_or_else(|| DynamicMessage::new(self.descriptor.clone()))
     }
 }
