@@ -327,13 +327,7 @@ impl JobValidator {
     /// [`CheckError`] when the text does not load or a rule cannot be evaluated;
     /// broken rules are not errors but [`Checked::violations`].
     pub fn check(&self, text: &str) -> Result<Checked, CheckError> {
-        let mut document = self.load(text)?;
-        self.apply_defaults(&mut document);
-        let violations = self.validate(&document)?;
-        Ok(Checked {
-            document,
-            violations,
-        })
+        self.defaulted_and_checked(self.load(text)?)
     }
 
     /// As [`JobValidator::check`], for a whole stack input.
@@ -342,7 +336,10 @@ impl JobValidator {
     ///
     /// As [`JobValidator::check`].
     pub fn check_stack_input(&self, text: &str) -> Result<Checked, CheckError> {
-        let mut document = self.load_stack_input(text)?;
+        self.defaulted_and_checked(self.load_stack_input(text)?)
+    }
+
+    fn defaulted_and_checked(&self, mut document: Document) -> Result<Checked, CheckError> {
         self.apply_defaults(&mut document);
         let violations = self.validate(&document)?;
         Ok(Checked {

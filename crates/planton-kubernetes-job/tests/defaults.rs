@@ -1,7 +1,7 @@
 //! The protos' defaults applied to KubernetesJob manifests and stack inputs.
 
 use planton_api::{CpuMemory, KubernetesJob, KubernetesJobSpec, KubernetesJobStackInput};
-use planton_kubernetes_job::JobValidator;
+use planton_kubernetes_job::{Checked, JobValidator};
 
 fn spec_of(yaml: &str) -> KubernetesJobSpec {
     let validator = JobValidator::new().unwrap();
@@ -103,18 +103,22 @@ fn stack_inputs_get_the_defaults_of_their_target() {
     assert_eq!(spec.resources.unwrap().limits, cm("1000m", "1Gi"));
 }
 
+/// The violations as `line:column path rule`.
+fn found(checked: &Checked) -> Vec<String> {
+    checked
+        .violations
+        .iter()
+        .map(|v| format!("{} {} {}", v.location.unwrap(), v.field_path, v.rule_id))
+        .collect()
+}
+
 #[test]
 fn stack_input_violations_are_prefixed_and_use_the_resolved_namespace() {
     let validator = JobValidator::new().unwrap();
     let text = "target:\n  apiVersion: kubernetes.project-planton.org/v1\n  kind: KubernetesJob\n  metadata: {name: Job}\n  spec:\n    namespace: {value: ns}\n    image: {repo: busybox, tag: latest}\n    env: {secrets: {A: {secretRef: {name: s, key: k, namespace: ns}}}}\nkubernetesNamespace: Resolved_NS\n";
     let checked = validator.check_stack_input(text).unwrap();
-    let found: Vec<String> = checked
-        .violations
-        .iter()
-        .map(|v| format!("{} {} {}", v.location.unwrap(), v.field_path, v.rule_id))
-        .collect();
     assert_eq!(
-        found,
+        found(&checked),
         [
             "4:20 target.metadata.name kubernetes.dns1123_label",
             "8:65 target.spec.env.secrets[\"A\"].secret_ref.namespace kubernetes.secret_ref_namespace",
@@ -131,13 +135,8 @@ fn a_docker_config_that_is_not_a_json_object_is_a_violation() {
             "target:\n  apiVersion: kubernetes.project-planton.org/v1\n  kind: KubernetesJob\n  metadata: {{name: job}}\n  spec:\n    namespace: {{value: ns}}\n    image: {{repo: busybox, tag: latest}}\ndockerConfigJson: {bad}\n"
         );
         let checked = validator.check_stack_input(&text).unwrap();
-        let found: Vec<String> = checked
-            .violations
-            .iter()
-            .map(|v| format!("{} {} {}", v.location.unwrap(), v.field_path, v.rule_id))
-            .collect();
         assert_eq!(
-            found,
+            found(&checked),
             ["8:19 docker_config_json kubernetes.docker_config_json"],
             "{bad}"
         );
