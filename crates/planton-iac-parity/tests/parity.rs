@@ -277,20 +277,20 @@ fn the_module_layout_and_provider() {
     );
 }
 
+/// The Terraform CLI: `scripts/terraform` picks `$TERRAFORM` or a terraform
+/// >= 1.5 on PATH, and otherwise builds one from the Go module proxy (cached
+/// under the home directory), so this test needs no preinstalled Terraform.
 fn terraform() -> PathBuf {
-    let bin =
-        std::env::var_os("TERRAFORM").map_or_else(|| PathBuf::from("terraform"), PathBuf::from);
-    match Command::new(&bin)
-        .arg("version")
-        .env("CHECKPOINT_DISABLE", "1")
+    let script = root().join("scripts/terraform");
+    let out = Command::new(&script)
         .output()
-    {
-        Ok(o) if o.status.success() => bin,
-        _ => panic!(
-            "this test needs the terraform CLI and found none ({}): install Terraform >= 1.5 (it is at /usr/local/bin/terraform on the development machines), or set TERRAFORM to its path",
-            bin.display()
-        ),
-    }
+        .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "no terraform for the iac/tf tests: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
 /// Runs terraform offline (no version check) with an empty CLI
