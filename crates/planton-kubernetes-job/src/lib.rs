@@ -39,6 +39,7 @@ mod image;
 mod names;
 mod quantity;
 mod resolve;
+mod resources;
 mod rules;
 mod transform;
 mod view;
@@ -121,6 +122,7 @@ pub struct JobValidator {
     stack_desc: MessageDescriptor,
     loader: Loader,
     defaults: Defaults,
+    resource_defaults: resources::ResourceDefaults,
     buf: BufValidator,
     fields: &'static view::Fields,
 }
@@ -146,8 +148,11 @@ impl JobValidator {
         let job = KubernetesJob::default().descriptor();
         let fields = view::fields().ok_or(SetupError::MissingField)?;
         let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
+        let resource_defaults =
+            resources::ResourceDefaults::from_option(fields, DEFAULT_RESOURCES_OPTION);
         Ok(JobValidator {
             fields,
+            resource_defaults,
             job_desc: KubernetesJob::default().descriptor(),
             stack_desc: stack_input_descriptor(),
             loader,
@@ -181,8 +186,18 @@ impl JobValidator {
 
     /// Applies the defaults declared in the protos (Planton's `default` and
     /// `default_container_resources` options) where the document leaves fields unset.
+    ///
+    /// Where the user set only one side of a resource (a limit without its
+    /// request, or the reverse), the missing side is first made consistent
+    /// with it the way Kubernetes does, so the default never creates a
+    /// violation the user did not write (see the README).
     pub fn apply_defaults(&self, document: &mut Document) {
-        self.defaults.apply(document.message_mut());
+        self.apply_defaults_to(document.message_mut());
+    }
+
+    fn apply_defaults_to(&self, message: &mut DynamicMessage) {
+        self.resource_defaults.harmonize(self.fields, message);
+        self.defaults.apply(message);
     }
 
     /// Every rule the document breaks (`buf.validate` and Kubernetes), located
@@ -290,7 +305,7 @@ impl JobValidator {
                 format!("expected a {} document", self.stack_desc.name()),
             )]));
         }
-        self.defaults.apply(document.message_mut());
+        self.apply_defaults_to(document.message_mut());
         let violations = self
             .violations(document.message(), document.source_map())
             .map_err(InvalidInput::Rule)?;

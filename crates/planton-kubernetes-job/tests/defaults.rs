@@ -145,3 +145,112 @@ fn a_docker_config_that_is_not_a_json_object_is_a_violation() {
     let ok = "target:\n  apiVersion: kubernetes.project-planton.org/v1\n  kind: KubernetesJob\n  metadata: {name: job}\n  spec:\n    namespace: {value: ns}\n    image: {repo: busybox, tag: latest}\ndockerConfigJson: '{\"auths\": {}}'\n";
     assert!(validator.check_stack_input(ok).unwrap().is_valid());
 }
+
+/// Every combination of set and unset leaves, for cpu and memory at once:
+/// the resulting resources, and the only violations are the ones the user
+/// wrote (a request above a limit, both given).
+///
+/// Per resource, a leaf is unset or set to a value chosen against the
+/// defaults (limits 1000m/1Gi, requests 50m/100Mi): below the default
+/// request, between the defaults, above the default limit.
+#[test]
+fn resource_defaults_never_contradict_what_the_user_wrote() {
+    // (text, cpu value in millicores) for cpu; memory in Mi.
+    let cpu = [None, Some(("10m", 10)), Some(("500m", 500)), Some(("2", 2000))];
+    let mem = [
+        None,
+        Some(("64Mi", 64)),
+        Some(("512Mi", 512)),
+        Some(("2Gi", 2048)),
+    ];
+    let validator = JobValidator::new().unwrap();
+    let mut cases = 0;
+    for (i, &limit) in cpu.iter().enumerate() {
+        for &request in &cpu {
+            // Memory walks the same grid, shifted, so every pair appears for
+            // both resources across the loop.
+            let mem_limit = mem[(i + 1) % mem.len()];
+            let mem_request = mem[cpu.iter().position(|c| *c == request).unwrap()];
+            let leaf = |name: &str, v: Option<(&str, u32)>| {
+                v.map(|(t, _)| format!("{name}: {t}")).unwrap_or_default()
+            };
+            let side = |name: &str, c: Option<(&str, u32)>, m: Option<(&str, u32)>| {
+                let leaves: Vec<String> = [leaf("cpu", c), leaf("memory", m)]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if leaves.is_empty() {
+                    String::new()
+                } else {
+                    format!("{name}: {{{}}}", leaves.join(", "))
+                }
+            };
+            let sides: Vec<String> = [
+                side("limits", limit, mem_limit),
+                side("requests", request, mem_request),
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+            let yaml = format!(
+                "{HEAD}spec: {{namespace: {{value: ns}}, image: {{repo: busybox, tag: '1'}}, resources: {{{}}}}}\n",
+                sides.join(", ")
+            );
+            let checked = validator.check(&yaml).unwrap();
+            let res = checked
+                .document
+                .to_typed::<KubernetesJob>()
+                .unwrap()
+                .spec
+                .unwrap()
+                .resources
+                .unwrap();
+            let (limits, requests) = (res.limits.unwrap(), res.requests.unwrap());
+
+            // Expected, per resource: (limit, request) after defaults.
+            let expect = |limit: Option<(&str, u32)>,
+                          request: Option<(&str, u32)>,
+                          (dl, dl_v): (&str, u32),
+                          (dr, dr_v): (&str, u32)|
+             -> (String, String) {
+                match (limit, request) {
+                    (None, None) => (dl.into(), dr.into()),
+                    (Some((l, _)), Some((r, _))) => (l.into(), r.into()),
+                    (Some((l, lv)), None) => (l.into(), if lv < dr_v { l } else { dr }.into()),
+                    (None, Some((r, rv))) => (if rv > dl_v { r } else { dl }.into(), r.into()),
+                }
+            };
+            let (want_cpu_l, want_cpu_r) = expect(limit, request, ("1000m", 1000), ("50m", 50));
+            let (want_mem_l, want_mem_r) =
+                expect(mem_limit, mem_request, ("1Gi", 1024), ("100Mi", 100));
+            assert_eq!(
+                (&limits.cpu, &requests.cpu, &limits.memory, &requests.memory),
+                (&want_cpu_l, &want_cpu_r, &want_mem_l, &want_mem_r),
+                "{yaml}"
+            );
+
+            // Violations: only where the user wrote both sides, request > limit.
+            let user_broke = |l: Option<(&str, u32)>, r: Option<(&str, u32)>| {
+                matches!((l, r), (Some((_, lv)), Some((_, rv))) if rv > lv)
+            };
+            let mut want: Vec<&str> = Vec::new();
+            if user_broke(limit, request) {
+                want.push("spec.resources.requests.cpu");
+            }
+            if user_broke(mem_limit, mem_request) {
+                want.push("spec.resources.requests.memory");
+            }
+            let got: Vec<&str> = checked
+                .violations
+                .iter()
+                .map(|v| {
+                    assert_eq!(v.rule_id, "kubernetes.requests_within_limits", "{yaml}");
+                    v.field_path.as_str()
+                })
+                .collect();
+            assert_eq!(got, want, "{yaml}");
+            cases += 1;
+        }
+    }
+    assert_eq!(cases, 16);
+}
