@@ -99,7 +99,7 @@ pub(crate) fn prepare_source(
             .load(&source.text)
             .map(|d| validator.wrap_manifest(d))
     }
-    .map_err(|e| anyhow!("{}: {e}", source.name))?;
+    .map_err(|e| report::Shown(report::load_error(&source.name, &e)))?;
     let (mut message, source_map) = doc.into_parts();
     if let Some(ns) = &side.namespace {
         message.set_field_by_name("kubernetes_namespace", Value::String(ns.clone()));
