@@ -626,9 +626,8 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
 
 pub(crate) fn check(validator: &JobValidator, source: &Source) -> report::Outcome {
     match validator.check(&source.text) {
-        Ok(checked) => report::Outcome::Checked {
-            secrets: planton_kubernetes_job::secret_spans(&checked.document),
-            spans: checked
+        Ok(checked) => {
+            let spans = checked
                 .violations
                 .iter()
                 .map(|v| {
@@ -638,9 +637,10 @@ pub(crate) fn check(validator: &JobValidator, source: &Source) -> report::Outcom
                         checked.document.source_map().span(&v.field_path)
                     }
                 })
-                .collect(),
-            violations: checked.violations,
-        },
+                .collect();
+            let secrets = planton_kubernetes_job::secret_spans(&checked.document);
+            report::checked(&source.text, checked.violations, spans, secrets)
+        }
         Err(planton_kubernetes_job::CheckError::Load(e)) => {
             report::Outcome::Error(report::load_error(&source.name, &e))
         }

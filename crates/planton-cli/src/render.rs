@@ -12,7 +12,7 @@ use planton_manifest::Document;
 use crate::Failure;
 use crate::cli::RenderInput;
 use crate::input::{self, Source};
-use crate::report::{self, FileResult, Outcome};
+use crate::report::{self, FileResult};
 
 /// Loads, completes, resolves, validates and renders; on violations prints
 /// the report to standard error and fails with [`Failure::Invalid`].
@@ -170,11 +170,12 @@ fn violation_report(
     let result = FileResult {
         file: source.name.clone(),
         text: Some(source.text.clone()),
-        outcome: Outcome::Checked {
+        outcome: report::checked(
+            &source.text,
             violations,
             spans,
-            secrets: planton_kubernetes_job::secret_spans(doc),
-        },
+            planton_kubernetes_job::secret_spans(doc),
+        ),
     };
     report::human(&[result]).stdout
 }
