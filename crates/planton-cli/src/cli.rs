@@ -48,7 +48,9 @@ enum Command {
         output: Format,
         /// Write one file per manifest into DIR (same relative path, extension
         /// .yaml or .json) instead of standard output; needed for a directory
-        /// of manifests. A manifest that fails writes nothing.
+        /// of manifests. A manifest that fails writes nothing and removes its
+        /// output of an earlier run. A DIR where an output would overwrite an
+        /// input is refused before anything is written.
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },

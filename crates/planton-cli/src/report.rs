@@ -246,6 +246,15 @@ pub(crate) fn load_error(name: &str, e: &LoadError) -> String {
     let LoadError::Fields(errors) = e else {
         return format!("{name}: {}", sanitize::clean(&e.to_string()));
     };
+    // The errors the library kept (it may keep fewer than it found).
+    let kept: &[planton_manifest::FieldError] = errors;
+    // The library's own text starts with the count of all it found, those
+    // it did not keep included.
+    let total = e
+        .to_string()
+        .split_once(" errors:")
+        .and_then(|(n, _)| n.parse::<usize>().ok())
+        .map_or(kept.len(), |n| n.max(kept.len()));
     let one = |e: &planton_manifest::FieldError| {
         let path = if e.path.is_empty() {
             "(top level)"
@@ -259,15 +268,16 @@ pub(crate) fn load_error(name: &str, e: &LoadError) -> String {
             e.location
         )
     };
-    match errors.as_slice() {
-        [e] => format!("{name}: {}", one(e)),
+    match kept {
+        [e] if total == 1 => format!("{name}: {}", one(e)),
         many => {
-            let mut text = format!("{name}: {} errors:", many.len());
+            let mut text = format!("{name}: {total} errors:");
             for e in many.iter().take(MAX_ERROR_LINES) {
                 let _ = write!(text, "\n  {}", one(e));
             }
-            if many.len() > MAX_ERROR_LINES {
-                let _ = write!(text, "\n  … and {} more", many.len() - MAX_ERROR_LINES);
+            let shown = many.len().min(MAX_ERROR_LINES);
+            if total > shown {
+                let _ = write!(text, "\n  … and {} more", total - shown);
             }
             text
         }

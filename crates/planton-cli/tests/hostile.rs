@@ -281,6 +281,14 @@ fn long_keys_and_many_field_errors_are_cut() {
             let printed = r.stdout.len() + r.stderr.len();
             assert!(printed < 16 << 10, "{args:?}: {printed} bytes");
             assert!(r.stderr.lines().count() < 60, "{args:?}: {}", r.stderr);
+            if text == &many && args[1] != "-o" {
+                assert!(
+                    r.stderr.contains(": 1000 errors:\n")
+                        && r.stderr.ends_with("\n  … and 950 more\n"),
+                    "{args:?}: {}",
+                    r.stderr
+                );
+            }
         }
     }
 }
