@@ -212,32 +212,37 @@ fn one_line_json(n: usize, value_len: usize, secrets: usize) -> String {
 #[test]
 fn a_one_line_mebibyte_with_a_thousand_bad_names_prints_little() {
     let dir = temp_dir("one-line");
-    let file = dir.join("big.json");
-    let text = one_line_json(1000, 1100, 0);
-    assert!(text.len() > 1 << 20);
-    std::fs::write(&file, &text).unwrap();
-    let file = file.to_str().unwrap();
-    let limit = Duration::from_secs(30);
-    let r = planton_within(&["validate", file], limit);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stdout.len() < 64 << 10, "{} bytes", r.stdout.len());
-    assert!(
-        r.stdout.contains("… and 950 more violations in"),
-        "{}",
-        &r.stdout[r.stdout.len() - 300..]
-    );
-    assert!(r.stdout.ends_with("big.json: 1000 violations\n\n"));
-    // A window of the line around each column, as rustc shows it.
-    let snippet = r.stdout.lines().find(|l| l.starts_with("1 | ")).unwrap();
-    assert!(snippet.chars().count() < 200, "{snippet}");
-    let r = planton_within(&["validate", "-o", "json", file], limit);
-    assert!(r.stdout.len() < 64 << 10, "{} bytes", r.stdout.len());
-    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(doc["files"][0]["violations"].as_array().unwrap().len(), 50);
-    assert_eq!(doc["files"][0]["violations_omitted"], 950);
-    let r = planton_within(&["render", file], limit);
-    assert_eq!((r.code, r.stdout.as_str()), (1, ""));
-    assert!(r.stderr.len() < 64 << 10, "{} bytes", r.stderr.len());
+    // About 1 MiB, and just under the 4 MiB input limit.
+    for (value_len, name) in [(1100, "big.json"), (4150, "huge.json")] {
+        let file = dir.join(name);
+        let text = one_line_json(1000, value_len, 0);
+        assert!(text.len() > 1 << 20 && text.len() <= 4 << 20);
+        std::fs::write(&file, &text).unwrap();
+        let file = file.to_str().unwrap();
+        // Before: 1.7 GB (1 MiB) and 6 GB (4 MiB) of report, 2.3 and 8 GB
+        // of memory.
+        let limit = Duration::from_secs(30);
+        let r = planton_within(&["validate", file], limit);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stdout.len() < 64 << 10, "{} bytes", r.stdout.len());
+        assert!(
+            r.stdout.contains("… and 950 more violations in"),
+            "{}",
+            &r.stdout[r.stdout.len() - 300..]
+        );
+        assert!(r.stdout.ends_with(&format!("{name}: 1000 violations\n\n")));
+        // A window of the line around each column, as rustc shows it.
+        let snippet = r.stdout.lines().find(|l| l.starts_with("1 | ")).unwrap();
+        assert!(snippet.chars().count() < 200, "{snippet}");
+        let r = planton_within(&["validate", "-o", "json", file], limit);
+        assert!(r.stdout.len() < 64 << 10, "{} bytes", r.stdout.len());
+        let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(doc["files"][0]["violations"].as_array().unwrap().len(), 50);
+        assert_eq!(doc["files"][0]["violations_omitted"], 950);
+        let r = planton_within(&["render", file], limit);
+        assert_eq!((r.code, r.stdout.as_str()), (1, ""));
+        assert!(r.stderr.len() < 64 << 10, "{} bytes", r.stderr.len());
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
