@@ -282,7 +282,7 @@ impl Item {
         match self {
             Item::Special(p, kind) => Some(format!(
                 "note: skipped '{}': {kind}, not a regular file\n",
-                sanitize::clean(&p.display().to_string())
+                sanitize::path(&p.display().to_string())
             )),
             _ => None,
         }
@@ -507,12 +507,12 @@ fn render_to_dir(
                     removed += 1;
                     eprintln!(
                         "note: removed the stale output '{}'",
-                        sanitize::clean(&dest.display().to_string())
+                        sanitize::path(&dest.display().to_string())
                     );
                 }
                 Err(e) => eprintln!(
                     "error: cannot remove the stale output '{}': {e}",
-                    sanitize::clean(&dest.display().to_string())
+                    sanitize::path(&dest.display().to_string())
                 ),
             }
         }
@@ -526,7 +526,7 @@ fn render_to_dir(
                 failed += 1;
                 eprintln!(
                     "error: cannot write '{}': {e}",
-                    sanitize::clean(&dest.display().to_string())
+                    sanitize::path(&dest.display().to_string())
                 );
             }
         },
@@ -546,7 +546,7 @@ fn render_to_dir(
     output::write_stdout(&format!(
         "{files} file{}: {written} rendered into {}, {invalid} invalid, {failed} not rendered{}\n",
         if files == 1 { "" } else { "s" },
-        sanitize::clean(&out_dir.display().to_string()),
+        sanitize::path(&out_dir.display().to_string()),
         if removed > 0 {
             format!(
                 " ({removed} stale output{} removed)",

@@ -196,7 +196,7 @@ const WINDOW_AFTER: usize = 100;
 pub(crate) fn human_one(r: &FileResult) -> Rendered {
     let mut out = String::new();
     let mut err = String::new();
-    let file = sanitize::clean(&r.file);
+    let file = sanitize::path(&r.file);
     match &r.outcome {
         Outcome::Error(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -242,7 +242,7 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
 /// The message of a load error of the file `name`, safe for a terminal: at
 /// most [`MAX_ERROR_LINES`] field errors, each piece cleaned and cut.
 pub(crate) fn load_error(name: &str, e: &LoadError) -> String {
-    let name = sanitize::clean(name);
+    let name = sanitize::path(name);
     let LoadError::Fields(errors) = e else {
         return format!("{name}: {}", sanitize::clean(&e.to_string()));
     };
@@ -595,7 +595,7 @@ pub(crate) const JSON_CLOSE: &str = "\n]}\n";
 /// [`MAX_SHOWN_PER_FILE`] violations (`"violations_omitted"` counts the
 /// others) and every string from the input cleaned by the sanitizer.
 pub(crate) fn json_entry(r: &FileResult, first: bool) -> String {
-    let file = sanitize::clean(&r.file);
+    let file = sanitize::path(&r.file);
     let value = match &r.outcome {
         Outcome::Error(e) => json!({ "file": file, "valid": false, "error": e }),
         Outcome::Checked { violations, .. } => {

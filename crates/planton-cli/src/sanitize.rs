@@ -45,6 +45,15 @@ pub(crate) fn clean(text: &str) -> Cow<'_, str> {
     clean_to(text, MAX_ECHO_CHARS)
 }
 
+/// The most characters of a file name shown (paths are bounded by the
+/// system, but a walk can build long ones).
+pub(crate) const MAX_PATH_CHARS: usize = 4096;
+
+/// A file name made safe for a terminal.
+pub(crate) fn path(name: &str) -> Cow<'_, str> {
+    clean_to(name, MAX_PATH_CHARS)
+}
+
 /// `text` made safe for a terminal, and cut after `max` characters.
 pub(crate) fn clean_to(text: &str, max: usize) -> Cow<'_, str> {
     let cut = text.char_indices().nth(max).map(|(i, _)| i);
