@@ -176,7 +176,7 @@ impl Cli {
                 let rendered = render::render(validator()?, &input)?;
                 let text = match output {
                     Format::Yaml => rendered.to_yaml(),
-                    Format::Json => rendered.to_json(),
+                    Format::Json => sanitize::json(rendered.to_json()),
                 };
                 output::write_stdout(&text)?;
                 Ok(())
@@ -188,7 +188,7 @@ impl Cli {
             Command::Tf(TfCommand::Vars { input }) => {
                 let (validated, _) = render::prepare_rendered(validator()?, &input)?;
                 let vars = planton_kubernetes_job::terraform_vars(&validated);
-                output::write_stdout(&planton_manifest::json_to_string(&vars))?;
+                output::write_stdout(&sanitize::json(planton_manifest::json_to_string(&vars)))?;
                 Ok(())
             }
             Command::Pulumi(PulumiCommand::Program { input }) => {
@@ -199,7 +199,9 @@ impl Cli {
             }
             Command::Outputs { input } => {
                 let rendered = render::render(validator()?, &input)?;
-                output::write_stdout(&planton_manifest::to_json_string(&rendered.outputs))?;
+                output::write_stdout(&sanitize::json(planton_manifest::to_json_string(
+                    &rendered.outputs,
+                )))?;
                 Ok(())
             }
         }
@@ -224,7 +226,7 @@ fn load(file: &std::path::Path, format: Format, no_defaults: bool) -> Result<(),
     }
     let text = match format {
         Format::Yaml => planton_manifest::to_yaml_string(doc.message()),
-        Format::Json => planton_manifest::to_json_string(doc.message()),
+        Format::Json => sanitize::json(planton_manifest::to_json_string(doc.message())),
     };
     output::write_stdout(&text)?;
     Ok(())

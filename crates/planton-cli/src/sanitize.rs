@@ -76,6 +76,25 @@ pub(crate) fn clean_to(text: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A JSON text with every unsafe character that is not a line break
+/// written as a `\uXXXX` escape: the same JSON value, safe to print. (Outside
+/// strings a JSON writer puts only spaces and line breaks, and inside them
+/// any character may be escaped; the unsafe ones are all in the BMP.)
+pub(crate) fn json(text: String) -> String {
+    if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    for c in text.chars() {
+        if c != '\n' && is_unsafe(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +109,17 @@ mod tests {
         assert_eq!(clean("x\u{9b}31m\u{85}"), "x\\u{9b}31m\\u{85}");
         assert_eq!(clean("l\u{202e}r\u{2066}"), "l\\u{202e}r\\u{2066}");
         assert_eq!(clean("a\nb\rc\td\u{2028}"), "a\\nb\\rc\\td\\u{2028}");
+    }
+
+    #[test]
+    fn json_keeps_its_value() {
+        let value = serde_json::json!({"k\u{1b}": "a\u{9b}b\u{202e}c\u{2028}\n\u{7f}"});
+        let text = json(serde_json::to_string_pretty(&value).unwrap());
+        assert!(!text.chars().any(|c| c != '\n' && is_unsafe(c)), "{text}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
     }
 
     #[test]

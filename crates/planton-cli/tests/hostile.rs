@@ -16,6 +16,7 @@ use common::{planton, root};
 const CORPUS: &[&str] = &[
     "cli-cr-only.yaml",
     "cli-escape-sequences-valid-load.yaml",
+    "cli-escape-sequences-valid.yaml",
     "cli-escape-sequences.yaml",
     "cli-surrogate-secret.json",
 ];
@@ -148,6 +149,40 @@ fn terminal_escapes_in_field_names_and_values_are_shown_escaped() {
         lines[at + 1].find('^').unwrap()
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// JSON written to standard output (rendered objects, tfvars, outputs, a
+/// loaded manifest) escapes what would act on a terminal and keeps its value.
+#[test]
+fn json_outputs_escape_terminal_controls_and_keep_their_values() {
+    let file = corpus("cli-escape-sequences-valid.yaml");
+    for args in [
+        &["render", "-o", "json", &file][..],
+        &["tf", "vars", &file],
+        &["outputs", &file],
+        &["load", "-o", "json", &file],
+    ] {
+        let r = planton(args, None);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_terminal_safe(&format!("{args:?}"), &r.stdout);
+        let value: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        if args[0] != "outputs" {
+            let strings = strings(&value);
+            for expected in ["\u{1b}]0;owned\u{7}", "\u{1b}[31mred\u{9b}\u{2066}"] {
+                assert!(strings.contains(&expected), "{args:?}: {strings:?}");
+            }
+        }
+    }
+}
+
+/// Every string in a JSON value.
+fn strings(value: &serde_json::Value) -> Vec<&str> {
+    match value {
+        serde_json::Value::String(s) => vec![s],
+        serde_json::Value::Array(items) => items.iter().flat_map(strings).collect(),
+        serde_json::Value::Object(map) => map.values().flat_map(strings).collect(),
+        _ => Vec::new(),
+    }
 }
 
 #[test]
