@@ -9,9 +9,10 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{IsTerminal, Write};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Whether a path names a manifest: `*.yaml`, `*.yml` or `*.json`.
@@ -21,13 +22,27 @@ pub(crate) fn is_manifest(path: &Path) -> bool {
         .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
+/// What a walk finds.
+#[derive(Debug)]
+pub(crate) enum Found {
+    /// A manifest: a regular file, or a symbolic link to one.
+    File(PathBuf),
+    /// A manifest's name on a special file (a FIFO, a socket, a device):
+    /// skipped, never opened (opening a FIFO blocks until a writer comes).
+    Special(PathBuf, &'static str),
+    /// A directory that could not be read.
+    Unreadable(PathBuf, std::io::Error),
+}
+
 /// The manifests under `root` (recursively), in sorted order, produced lazily:
 /// a stack of sorted directory listings, so only the current path through the
-/// tree is held. Unreadable directories yield an error item.
+/// tree is held.
 pub(crate) struct Walk {
     stack: Vec<std::vec::IntoIter<PathBuf>>,
-    root: PathBuf,
-    exclude: Option<PathBuf>,
+    /// The directory skipped (an output directory inside the input tree),
+    /// by identity (device and inode), so any spelling of it matches.
+    exclude: Option<(u64, u64)>,
+    at_root: bool,
 }
 
 impl Walk {
@@ -36,32 +51,36 @@ impl Walk {
     pub(crate) fn new(root: &Path) -> Self {
         Walk {
             stack: vec![vec![root.to_path_buf()].into_iter()],
-            root: root.to_path_buf(),
             exclude: None,
+            at_root: true,
         }
     }
 
-    /// Skips the directory `dir` (an output directory inside the input tree).
-    pub(crate) fn excluding(mut self, dir: Option<PathBuf>) -> Self {
-        self.exclude = dir.and_then(|d| d.canonicalize().ok());
+    /// Skips the directory `dir` (an output directory inside the input
+    /// tree), if it exists.
+    pub(crate) fn excluding(mut self, dir: Option<&Path>) -> Self {
+        self.exclude = dir
+            .and_then(|d| fs::metadata(d).ok())
+            .map(|m| (m.dev(), m.ino()));
         self
     }
+}
 
-    fn is_walkable_dir(&self, path: &Path) -> bool {
-        if path == self.root {
-            return true;
-        }
-        let is_real_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
-        is_real_dir
-            && !self
-                .exclude
-                .as_ref()
-                .is_some_and(|x| path.canonicalize().is_ok_and(|p| &p == x))
+/// What kind of special file `t` is, if it is one.
+fn special_kind(t: fs::FileType) -> Option<&'static str> {
+    if t.is_fifo() {
+        Some("a FIFO")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else if t.is_block_device() || t.is_char_device() {
+        Some("a device")
+    } else {
+        None
     }
 }
 
 impl Iterator for Walk {
-    type Item = Result<PathBuf, (PathBuf, std::io::Error)>;
+    type Item = Found;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -70,10 +89,29 @@ impl Iterator for Walk {
                 self.stack.pop();
                 continue;
             };
-            if path.is_dir() && !self.is_walkable_dir(&path) {
+            let at_root = std::mem::take(&mut self.at_root);
+            // The entry itself (a link is not followed), then what a link
+            // points to: a link to a directory is followed only at the root.
+            let Ok(own) = fs::symlink_metadata(&path) else {
+                if is_manifest(&path) {
+                    return Some(Found::File(path)); // reading it says why
+                }
                 continue;
-            }
-            if path.is_dir() {
+            };
+            let meta = if own.file_type().is_symlink() {
+                match fs::metadata(&path) {
+                    Ok(m) if m.is_dir() && !at_root => continue,
+                    Ok(m) => m,
+                    Err(_) if is_manifest(&path) => return Some(Found::File(path)),
+                    Err(_) => continue,
+                }
+            } else {
+                own
+            };
+            if meta.is_dir() {
+                if !at_root && self.exclude == Some((meta.dev(), meta.ino())) {
+                    continue;
+                }
                 match fs::read_dir(&path) {
                     Ok(entries) => {
                         let mut children: Vec<PathBuf> =
@@ -81,10 +119,14 @@ impl Iterator for Walk {
                         children.sort();
                         self.stack.push(children.into_iter());
                     }
-                    Err(e) => return Some(Err((path, e))),
+                    Err(e) => return Some(Found::Unreadable(path, e)),
                 }
-            } else if is_manifest(&path) {
-                return Some(Ok(path));
+            } else if !is_manifest(&path) {
+                continue;
+            } else if let Some(kind) = special_kind(meta.file_type()) {
+                return Some(Found::Special(path, kind));
+            } else {
+                return Some(Found::File(path));
             }
         }
     }
@@ -92,11 +134,20 @@ impl Iterator for Walk {
 
 /// Counts the manifests under `root` (for the progress bar).
 pub(crate) fn count(root: &Path) -> usize {
-    Walk::new(root).count()
+    Walk::new(root)
+        .filter(|f| !matches!(f, Found::Special(..)))
+        .count()
 }
 
+/// How many items may be handed out ahead of the oldest one not yet emitted,
+/// per worker: results that finish early wait for their turn, and this caps
+/// them, so one slow file can hold back the batch but not make its memory
+/// grow with the number of files behind it.
+const WINDOW_PER_WORKER: usize = 8;
+
 /// Runs `work` on every item of `items` on all cores and hands the results to
-/// `emit` in the items' order.
+/// `emit` in the items' order. At most `WINDOW_PER_WORKER` items per worker
+/// are in flight or finished-but-waiting at any time.
 pub(crate) fn run<I, T, R>(
     items: I,
     total: usize,
@@ -115,13 +166,23 @@ pub(crate) fn run<I, T, R>(
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .max(1);
+    let window = workers * WINDOW_PER_WORKER;
     let mut progress = Progress::new(total);
+    // How many results have been emitted, for the producer to wait on.
+    let emitted = (Mutex::new(0usize), Condvar::new());
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = sync_channel::<(usize, T)>(workers * 4);
         let (result_tx, result_rx) = sync_channel::<(usize, R)>(workers * 4);
         let job_rx = Arc::new(Mutex::new(job_rx));
+        let emitted_ref = &emitted;
         scope.spawn(move || {
             for (seq, item) in items.enumerate() {
+                let (lock, turn) = emitted_ref;
+                let mut done = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                while seq >= *done + window {
+                    done = turn.wait(done).unwrap_or_else(PoisonError::into_inner);
+                }
+                drop(done);
                 if job_tx.send((seq, item)).is_err() {
                     break;
                 }
@@ -149,6 +210,9 @@ pub(crate) fn run<I, T, R>(
                 emit(result);
                 next += 1;
                 progress.advance();
+                let (lock, turn) = &emitted;
+                *lock.lock().unwrap_or_else(PoisonError::into_inner) = next;
+                turn.notify_all();
             }
         }
     });
@@ -220,23 +284,83 @@ impl Progress {
     }
 }
 
+/// The temporary files of this run that exist right now, removed by the
+/// signal handler; `terminating` stops new ones once it has run.
+struct Live {
+    paths: Vec<PathBuf>,
+    terminating: bool,
+}
+
+static LIVE: Mutex<Live> = Mutex::new(Live {
+    paths: Vec::new(),
+    terminating: false,
+});
+
+fn live() -> std::sync::MutexGuard<'static, Live> {
+    LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: removes the run's temporary files and exits
+/// with 128 + the signal's number, as a shell reports it. Finished outputs
+/// stay (each is complete); no temporary file is left behind.
+pub(crate) fn remove_temporaries_on_signal() -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            // Held until the process ends: no writer creates another one.
+            let mut live = live();
+            live.terminating = true;
+            for path in live.paths.drain(..) {
+                let _ = fs::remove_file(path);
+            }
+            let _ = std::io::stderr().write_all(b"\ninterrupted: temporary files removed\n");
+            std::process::exit(128 + signal);
+        }
+    });
+    Ok(())
+}
+
 /// Writes `contents` to `path` through a temporary file in the same directory
-/// and a rename, so the file is either complete or absent.
+/// and a rename, so the file is either complete or absent. The temporary file
+/// is created exclusively (`O_EXCL`: no existing file is opened, no planted
+/// symbolic link followed) under an unpredictable name, and is registered so
+/// that a signal removes it; it is renamed over `path` only after the whole
+/// text is written.
 pub(crate) fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}-{n}", std::process::id()));
-    let result = fs::write(&tmp, contents).and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir)?;
+    let prefix = format!(
+        ".{}.",
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    );
+    let mut tmp = {
+        let mut live = live();
+        if live.terminating {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".tmp")
+            // As `fs::write` would: the umask decides.
+            .permissions(fs::Permissions::from_mode(0o666))
+            .tempfile_in(dir)?;
+        live.paths.push(tmp.path().to_path_buf());
+        tmp
+    };
+    let tmp_path = tmp.path().to_path_buf();
+    let result = tmp
+        .write_all(contents.as_bytes())
+        .and_then(|()| tmp.flush())
+        .and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error));
+    // On an error the temporary file was dropped, and so removed.
+    live().paths.retain(|p| p != &tmp_path);
     result
 }
 
@@ -261,6 +385,64 @@ mod tests {
     }
 
     #[test]
+    fn a_slow_item_does_not_let_finished_results_pile_up() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let started = AtomicUsize::new(0);
+        let seen_while_slow = AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let mut emitted = 0;
+        run(
+            0..10_000usize,
+            10_000,
+            |i| {
+                started.fetch_add(1, Ordering::SeqCst);
+                if i == 0 {
+                    // The others run meanwhile, up to the window.
+                    std::thread::sleep(Duration::from_millis(300));
+                    seen_while_slow.store(started.load(Ordering::SeqCst), Ordering::SeqCst);
+                }
+                i
+            },
+            |i| {
+                assert_eq!(i, emitted);
+                emitted += 1;
+            },
+        );
+        assert_eq!(emitted, 10_000);
+        let seen = seen_while_slow.load(Ordering::SeqCst);
+        assert!(
+            seen <= workers * WINDOW_PER_WORKER,
+            "{seen} items started while the first was held"
+        );
+        assert!(seen > 1, "the others ran meanwhile");
+    }
+
+    #[test]
+    fn temporary_files_are_exclusive_and_leave_nothing_behind() {
+        let dir = std::env::temp_dir().join(format!("planton-tmp-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("out.yaml");
+        // A planted link at a predictable temporary name is not followed.
+        let victim = dir.join("victim");
+        fs::write(&victim, "keep").unwrap();
+        for n in 0..50 {
+            std::os::unix::fs::symlink(&victim, dir.join(format!(".out.yaml.tmp-{n}"))).unwrap();
+        }
+        write_atomically(&target, "complete\n").unwrap();
+        write_atomically(&target, "second\n").unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "second\n");
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
+        let names = fs::read_dir(&dir).unwrap().count();
+        assert_eq!(names, 1 + 1 + 50, "no temporary file left");
+        assert!(live().paths.is_empty());
+        // A failed write leaves nothing either.
+        assert!(write_atomically(&dir.join("victim/x.yaml"), "x").is_err());
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 52);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn the_walk_is_sorted_recursive_and_filtered() {
         let dir = std::env::temp_dir().join(format!("planton-walk-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
@@ -270,15 +452,37 @@ mod tests {
             fs::write(p, "x").unwrap();
         }
         let found: Vec<String> = Walk::new(&dir)
-            .map(|p| p.unwrap().strip_prefix(&dir).unwrap().display().to_string())
+            .map(|f| match f {
+                Found::File(p) => p.strip_prefix(&dir).unwrap().display().to_string(),
+                other => panic!("{other:?}"),
+            })
             .collect();
         assert_eq!(found, ["a.json", "b/a.yml", "b/c/d.yaml", "b/z.yaml"]);
         // A symbolic link back up the tree is not followed.
         std::os::unix::fs::symlink("..", dir.join("b/up")).unwrap();
         assert_eq!(count(&dir), 4);
         // An excluded directory (an output inside the input) is skipped.
-        let found = Walk::new(&dir).excluding(Some(dir.join("b"))).count();
+        let found = Walk::new(&dir).excluding(Some(&dir.join("b"))).count();
         assert_eq!(found, 1);
+        // Whatever its spelling.
+        let found = Walk::new(&dir)
+            .excluding(Some(&dir.join("b/c/../../b")))
+            .count();
+        assert_eq!(found, 1);
+        assert_eq!(count(&dir), 4);
+        // A FIFO named like a manifest is reported, never opened.
+        let status = std::process::Command::new("mkfifo")
+            .arg(dir.join("b/fifo.yaml"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let specials: Vec<_> = Walk::new(&dir)
+            .filter_map(|f| match f {
+                Found::Special(p, kind) => Some((p.strip_prefix(&dir).unwrap().to_owned(), kind)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(specials, [(PathBuf::from("b/fifo.yaml"), "a FIFO")]);
         assert_eq!(count(&dir), 4);
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use planton_kubernetes_job::JobValidator;
 
 use crate::input::Source;
-use crate::{Failure, batch, input, output, render, report};
+use crate::{Failure, batch, input, output, render, report, sanitize};
 
 /// Load, validate and render Project Planton KubernetesJob manifests.
 #[derive(Debug, Parser)]
@@ -48,7 +48,9 @@ enum Command {
         output: Format,
         /// Write one file per manifest into DIR (same relative path, extension
         /// .yaml or .json) instead of standard output; needed for a directory
-        /// of manifests. A manifest that fails writes nothing.
+        /// of manifests. A manifest that fails writes nothing and removes its
+        /// output of an earlier run. A DIR where an output would overwrite an
+        /// input is refused before anything is written.
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
@@ -174,7 +176,7 @@ impl Cli {
                 let rendered = render::render(validator()?, &input)?;
                 let text = match output {
                     Format::Yaml => rendered.to_yaml(),
-                    Format::Json => rendered.to_json(),
+                    Format::Json => sanitize::json(rendered.to_json()),
                 };
                 output::write_stdout(&text)?;
                 Ok(())
@@ -186,7 +188,7 @@ impl Cli {
             Command::Tf(TfCommand::Vars { input }) => {
                 let (validated, _) = render::prepare_rendered(validator()?, &input)?;
                 let vars = planton_kubernetes_job::terraform_vars(&validated);
-                output::write_stdout(&planton_manifest::json_to_string(&vars))?;
+                output::write_stdout(&sanitize::json(planton_manifest::json_to_string(&vars)))?;
                 Ok(())
             }
             Command::Pulumi(PulumiCommand::Program { input }) => {
@@ -197,7 +199,9 @@ impl Cli {
             }
             Command::Outputs { input } => {
                 let rendered = render::render(validator()?, &input)?;
-                output::write_stdout(&planton_manifest::to_json_string(&rendered.outputs))?;
+                output::write_stdout(&sanitize::json(planton_manifest::to_json_string(
+                    &rendered.outputs,
+                )))?;
                 Ok(())
             }
         }
@@ -216,13 +220,13 @@ fn load(file: &std::path::Path, format: Format, no_defaults: bool) -> Result<(),
     let source = input::read(file)?;
     let mut doc = validator
         .load(&source.text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
+        .map_err(|e| report::Shown(report::load_error(&source.name, &e)))?;
     if !no_defaults {
         validator.apply_defaults(&mut doc);
     }
     let text = match format {
         Format::Yaml => planton_manifest::to_yaml_string(doc.message()),
-        Format::Json => planton_manifest::to_json_string(doc.message()),
+        Format::Json => sanitize::json(planton_manifest::to_json_string(doc.message())),
     };
     output::write_stdout(&text)?;
     Ok(())
@@ -230,36 +234,65 @@ fn load(file: &std::path::Path, format: Format, no_defaults: bool) -> Result<(),
 
 /// One input of a multi-file command.
 pub(crate) enum Item {
-    /// A file given or found in a directory.
+    /// A file given on the command line.
     File(PathBuf),
+    /// A file found in a directory: read only if it is a regular file.
+    Found(PathBuf),
     /// Standard input.
     Stdin,
     /// A directory that could not be read.
     Unreadable(PathBuf, std::io::Error),
+    /// A special file found in a directory, skipped with a note.
+    Special(PathBuf, &'static str),
 }
 
 impl Item {
     pub(crate) fn name(&self) -> String {
         match self {
-            Item::File(p) | Item::Unreadable(p, _) => p.display().to_string(),
+            Item::File(p) | Item::Found(p) | Item::Unreadable(p, _) | Item::Special(p, _) => {
+                p.display().to_string()
+            }
             Item::Stdin => "<stdin>".to_owned(),
+        }
+    }
+
+    fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Item::File(p) | Item::Found(p) => Some(p),
+            _ => None,
         }
     }
 
     pub(crate) fn read(&self) -> anyhow::Result<Source> {
         match self {
             Item::File(p) => input::read(p),
+            Item::Found(p) => input::read_regular(p),
             Item::Stdin => input::read(std::path::Path::new("-")),
             Item::Unreadable(p, e) => Err(anyhow::anyhow!(
                 "cannot read directory '{}': {e}",
                 p.display()
             )),
+            Item::Special(p, kind) => Err(anyhow::anyhow!(
+                "'{}' is {kind}, not a regular file",
+                p.display()
+            )),
+        }
+    }
+
+    /// The note for a skipped special file.
+    fn note(&self) -> Option<String> {
+        match self {
+            Item::Special(p, kind) => Some(format!(
+                "note: skipped '{}': {kind}, not a regular file\n",
+                sanitize::path(&p.display().to_string())
+            )),
+            _ => None,
         }
     }
 }
 
-/// The inputs named on the command line, directories walked recursively,
-/// and how many there are.
+/// The inputs named on the command line, directories walked recursively
+/// (skipping `exclude`), and how many there are.
 pub(crate) fn items<'a>(
     args: &'a [PathBuf],
     exclude: Option<&'a std::path::Path>,
@@ -274,8 +307,16 @@ pub(crate) fn items<'a>(
             }
         })
         .sum();
-    let iter = args
-        .iter()
+    (walk(args, exclude), total)
+}
+
+/// The inputs named on the command line, directories walked recursively
+/// (skipping `exclude`).
+fn walk<'a>(
+    args: &'a [PathBuf],
+    exclude: Option<&'a std::path::Path>,
+) -> impl Iterator<Item = Item> + Send + 'a {
+    args.iter()
         .flat_map(move |arg| -> Box<dyn Iterator<Item = Item> + Send> {
             if arg.as_os_str() == "-" {
                 Box::new(std::iter::once(Item::Stdin))
@@ -284,25 +325,120 @@ pub(crate) fn items<'a>(
                     let none = std::io::Error::other("no manifests (*.yaml, *.yml, *.json) in it");
                     return Box::new(std::iter::once(Item::Unreadable(arg.clone(), none)));
                 }
-                let walk =
-                    batch::Walk::new(arg).excluding(exclude.map(std::path::Path::to_path_buf));
-                Box::new(walk.map(|r| match r {
-                    Ok(p) => Item::File(p),
-                    Err((p, e)) => Item::Unreadable(p, e),
-                }))
+                Box::new(
+                    batch::Walk::new(arg)
+                        .excluding(exclude)
+                        .map(|found| match found {
+                            batch::Found::File(p) => Item::Found(p),
+                            batch::Found::Special(p, kind) => Item::Special(p, kind),
+                            batch::Found::Unreadable(p, e) => Item::Unreadable(p, e),
+                        }),
+                )
             } else {
                 Box::new(std::iter::once(Item::File(arg.clone())))
             }
-        });
-    (iter, total)
+        })
 }
 
 /// What rendering one manifest to a file gave.
 enum RenderOutcome {
     /// Rendered, to be written to the path.
     Rendered(PathBuf, String),
-    Invalid(String),
-    Failed(String),
+    /// Invalid: the report, and the output path to clear of a stale output.
+    Invalid(String, Option<PathBuf>),
+    /// Not rendered: the message (cleaned), and the output path to clear.
+    Failed(String, Option<PathBuf>),
+    /// A special file, skipped.
+    Skipped(String),
+}
+
+/// The device and inode of an existing file (following links).
+fn identity(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// A manifest to render, its output path, and why it cannot be written there.
+type Planned = (Item, PathBuf, Option<String>);
+
+/// The inputs of `render --out-dir` and their output paths, fixed before
+/// anything is written: the walk is complete (so an output directory inside
+/// the input tree, new or not, is never read back), and an output that is an
+/// input file (compared by device and inode, so `in/../in`, a symbolic link
+/// to the input directory, or `-o json` over an `a.json` next to `a.yaml`
+/// all match) refuses the whole run. Two inputs with one output path fail
+/// the later one. Holds a path or two per input (about 200 bytes).
+fn plan(
+    root: &std::path::Path,
+    out_dir: &std::path::Path,
+    extension: &str,
+) -> Result<Vec<Planned>, Failure> {
+    let root_arg = [root.to_path_buf()];
+    let inputs: Vec<Item> = walk(&root_arg, Some(out_dir)).collect();
+    let mut input_ids: std::collections::HashMap<(u64, u64), &std::path::Path> =
+        std::collections::HashMap::new();
+    for item in &inputs {
+        if let Some(path) = item.path()
+            && let Some(id) = identity(path)
+        {
+            input_ids.entry(id).or_insert(path);
+        }
+    }
+    let root_is_dir = root.is_dir();
+    let destination = |path: &std::path::Path| -> PathBuf {
+        let relative = if root_is_dir {
+            path.strip_prefix(root).unwrap_or(path)
+        } else {
+            std::path::Path::new(path.file_name().unwrap_or_default())
+        };
+        out_dir.join(relative).with_extension(extension)
+    };
+    let mut dests = Vec::with_capacity(inputs.len());
+    for item in &inputs {
+        let Some(path) = item.path() else {
+            dests.push(None);
+            continue;
+        };
+        let dest = destination(path);
+        if let Some(id) = identity(&dest)
+            && let Some(input) = input_ids.get(&id)
+        {
+            let whose = if identity(path) == Some(id) {
+                "its own input".to_owned()
+            } else {
+                format!("the input '{}'", input.display())
+            };
+            return Err(report::Shown(sanitize::clean_to(
+                &format!(
+                    "'{}' (the output of '{}') would overwrite {whose}: nothing written; choose another --out-dir",
+                    dest.display(),
+                    path.display()
+                ),
+                2000,
+            ).into_owned())
+            .into());
+        }
+        dests.push(Some(dest));
+    }
+    let mut taken: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    Ok(inputs
+        .into_iter()
+        .zip(dests)
+        .map(|(item, dest)| {
+            let Some(dest) = dest else {
+                return (item, out_dir.to_path_buf(), None);
+            };
+            let absolute = std::path::absolute(&dest).unwrap_or_else(|_| dest.clone());
+            let conflict = (!taken.insert(absolute)).then(|| {
+                format!(
+                    "'{}' is also the output of an earlier input: {} would overwrite it",
+                    dest.display(),
+                    item.name()
+                )
+            });
+            (item, dest, conflict)
+        })
+        .collect())
 }
 
 fn render_to_dir(
@@ -322,63 +458,38 @@ fn render_to_dir(
         );
     }
     let side = render::side_inputs(args)?;
-    let (inputs, total) = items(std::slice::from_ref(&root), Some(out_dir));
     let extension = match format {
         Format::Yaml => "yaml",
         Format::Json => "json",
     };
-    let destination = |item: &Item| -> PathBuf {
-        let Item::File(path) = item else {
-            return out_dir.to_path_buf();
-        };
-        let relative = if root.is_dir() {
-            path.strip_prefix(&root).unwrap_or(path)
-        } else {
-            std::path::Path::new(path.file_name().unwrap_or_default())
-        };
-        out_dir.join(relative).with_extension(extension)
-    };
-    // Destinations are checked in input order (deterministically), before
-    // any work: two inputs that map to one output, or an output that would
-    // overwrite its input, are errors instead of a silent clobber.
-    let mut taken: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    let inputs = inputs.map(move |item| {
-        let dest = destination(&item);
-        let absolute = std::path::absolute(&dest).unwrap_or_else(|_| dest.clone());
-        let conflict = if let Item::File(input) = &item
-            && std::path::absolute(input).is_ok_and(|i| i == absolute)
-        {
-            Some(format!(
-                "'{}' would overwrite its own input: choose another --out-dir",
-                dest.display()
-            ))
-        } else if !taken.insert(absolute) {
-            Some(format!(
-                "'{}' is also the output of an earlier input: {} would overwrite it",
-                dest.display(),
-                item.name()
-            ))
-        } else {
-            None
-        };
-        (item, dest, conflict)
-    });
-    let work = |(item, dest, conflict): (Item, PathBuf, Option<String>)| -> RenderOutcome {
-        if let Some(conflict) = conflict {
-            return RenderOutcome::Failed(conflict);
+    let planned = plan(&root, out_dir, extension)?;
+    let total = planned.len();
+    batch::remove_temporaries_on_signal()?;
+    let work = |(item, dest, conflict): Planned| -> RenderOutcome {
+        if let Some(note) = item.note() {
+            return RenderOutcome::Skipped(note);
         }
+        let clear = item.path().is_some().then(|| dest.clone());
+        if let Some(conflict) = conflict {
+            // The path belongs to the earlier input: leave it.
+            return RenderOutcome::Failed(sanitize::clean(&conflict).into_owned(), None);
+        }
+        let failed =
+            |e: anyhow::Error| RenderOutcome::Failed(report::error_text(&e), clear.clone());
         let source = match item.read() {
             Ok(s) => s,
-            Err(e) => return RenderOutcome::Failed(format!("{e:#}")),
+            Err(e) => return failed(e),
         };
         let validated = match render::prepare_source(validator, &source, stack, &side) {
             Ok(render::Prepared::Valid(v)) => v,
-            Ok(render::Prepared::Invalid(report)) => return RenderOutcome::Invalid(report),
-            Err(e) => return RenderOutcome::Failed(format!("{e:#}")),
+            Ok(render::Prepared::Invalid(report)) => {
+                return RenderOutcome::Invalid(report, clear);
+            }
+            Err(e) => return failed(e),
         };
         let rendered = match planton_kubernetes_job::transform(&validated) {
             Ok(r) => r,
-            Err(e) => return RenderOutcome::Failed(format!("{}: {e}", source.name)),
+            Err(e) => return failed(anyhow::anyhow!("{}: {e}", source.name)),
         };
         let text = match format {
             Format::Yaml => rendered.to_yaml(),
@@ -386,35 +497,66 @@ fn render_to_dir(
         };
         RenderOutcome::Rendered(dest, text)
     };
-    let (mut written, mut invalid, mut failed) = (0usize, 0usize, 0usize);
+    let (mut written, mut invalid, mut failed, mut removed) = (0usize, 0usize, 0usize, 0usize);
+    let mut clear_stale = |dest: Option<PathBuf>| {
+        // The output of an earlier run would be applied as if it were this
+        // manifest's: an invalid manifest leaves no output behind.
+        if let Some(dest) = dest
+            && std::fs::symlink_metadata(&dest).is_ok_and(|m| !m.is_dir())
+        {
+            match std::fs::remove_file(&dest) {
+                Ok(()) => {
+                    removed += 1;
+                    eprintln!(
+                        "note: removed the stale output '{}'",
+                        sanitize::path(&dest.display().to_string())
+                    );
+                }
+                Err(e) => eprintln!(
+                    "error: cannot remove the stale output '{}': {e}",
+                    sanitize::path(&dest.display().to_string())
+                ),
+            }
+        }
+    };
     // Files are written by this one thread, in input order, while the workers
     // render: writers racing for one directory's lock cost more than they gain.
-    batch::run(inputs, total, work, |outcome| match outcome {
+    batch::run(planned.into_iter(), total, work, |outcome| match outcome {
         RenderOutcome::Rendered(dest, text) => match batch::write_atomically(&dest, &text) {
             Ok(()) => written += 1,
             Err(e) => {
                 failed += 1;
-                eprintln!("error: cannot write '{}': {e}", dest.display());
+                eprintln!(
+                    "error: cannot write '{}': {e}",
+                    sanitize::path(&dest.display().to_string())
+                );
             }
         },
-        RenderOutcome::Invalid(report) => {
+        RenderOutcome::Invalid(report, dest) => {
             invalid += 1;
             eprint!("{report}");
+            clear_stale(dest);
         }
-        RenderOutcome::Failed(message) => {
+        RenderOutcome::Failed(message, dest) => {
             failed += 1;
             eprintln!("error: {message}");
+            clear_stale(dest);
         }
+        RenderOutcome::Skipped(note) => eprint!("{note}"),
     });
+    let files = written + invalid + failed;
     output::write_stdout(&format!(
-        "{} file{}: {written} rendered into {}, {invalid} invalid, {failed} not rendered\n",
-        written + invalid + failed,
-        if written + invalid + failed == 1 {
-            ""
+        "{files} file{}: {written} rendered into {}, {invalid} invalid, {failed} not rendered{}\n",
+        if files == 1 { "" } else { "s" },
+        sanitize::path(&out_dir.display().to_string()),
+        if removed > 0 {
+            format!(
+                " ({removed} stale output{} removed)",
+                if removed == 1 { "" } else { "s" }
+            )
         } else {
-            "s"
-        },
-        out_dir.display()
+            String::new()
+        }
     ))?;
     if failed > 0 {
         Err(Failure::Error(None))
@@ -437,18 +579,28 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
         out.write(report::JSON_OPEN);
     }
     let work = |item: Item| {
+        if let Some(note) = item.note() {
+            return Err(note);
+        }
         let name = item.name();
         let (outcome, text) = match item.read() {
-            Err(e) => (report::Outcome::Error(format!("{e:#}")), None),
+            Err(e) => (report::Outcome::Error(report::error_text(&e)), None),
             Ok(source) => (check(validator, &source), Some(source.text)),
         };
-        report::FileResult {
+        Ok(report::FileResult {
             file: name,
             outcome,
             text,
-        }
+        })
     };
     batch::run(inputs, total, work, |result| {
+        let result = match result {
+            Ok(result) => result,
+            Err(note) => {
+                eprint!("{note}");
+                return;
+            }
+        };
         match format {
             ReportFormat::Human => {
                 let one = report::human_one(&result);
@@ -478,9 +630,8 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
 
 pub(crate) fn check(validator: &JobValidator, source: &Source) -> report::Outcome {
     match validator.check(&source.text) {
-        Ok(checked) => report::Outcome::Checked {
-            secrets: planton_kubernetes_job::secret_spans(&checked.document),
-            spans: checked
+        Ok(checked) => {
+            let spans = checked
                 .violations
                 .iter()
                 .map(|v| {
@@ -490,9 +641,15 @@ pub(crate) fn check(validator: &JobValidator, source: &Source) -> report::Outcom
                         checked.document.source_map().span(&v.field_path)
                     }
                 })
-                .collect(),
-            violations: checked.violations,
-        },
-        Err(e) => report::Outcome::Error(format!("{}: {e}", source.name)),
+                .collect();
+            let secrets = planton_kubernetes_job::secret_spans(&checked.document);
+            report::checked(&source.text, checked.violations, spans, secrets)
+        }
+        Err(planton_kubernetes_job::CheckError::Load(e)) => {
+            report::Outcome::Error(report::load_error(&source.name, &e))
+        }
+        Err(e) => report::Outcome::Error(
+            sanitize::clean_to(&format!("{}: {e}", source.name), 1000).into_owned(),
+        ),
     }
 }

@@ -15,6 +15,18 @@ pub(crate) struct Source {
 /// Reads `path` (`-` for standard input), refusing more than the input limit
 /// and text that is not UTF-8.
 pub(crate) fn read(path: &Path) -> anyhow::Result<Source> {
+    read_opened(path, false)
+}
+
+/// As [`read`], for a file found in a directory walk: opened without
+/// blocking and refused unless it is a regular file, so a FIFO put in place
+/// after the walk cannot stall the run.
+pub(crate) fn read_regular(path: &Path) -> anyhow::Result<Source> {
+    read_opened(path, true)
+}
+
+fn read_opened(path: &Path, regular_only: bool) -> anyhow::Result<Source> {
+    use std::os::unix::fs::OpenOptionsExt;
     let limit = DEFAULT_MAX_INPUT_BYTES;
     let (name, bytes) = if path == Path::new("-") {
         let mut bytes = Vec::new();
@@ -26,7 +38,17 @@ pub(crate) fn read(path: &Path) -> anyhow::Result<Source> {
         ("<stdin>".to_owned(), bytes)
     } else {
         let name = path.display().to_string();
-        let file = std::fs::File::open(path).with_context(|| format!("cannot open '{name}'"))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        if regular_only {
+            options.custom_flags(libc::O_NONBLOCK);
+        }
+        let file = options
+            .open(path)
+            .with_context(|| format!("cannot open '{name}'"))?;
+        if regular_only && !file.metadata().is_ok_and(|m| m.is_file()) {
+            bail!("{name}: not a regular file");
+        }
         let mut bytes = Vec::new();
         file.take(limit as u64 + 1)
             .read_to_end(&mut bytes)

@@ -9,6 +9,7 @@ mod input;
 mod output;
 mod render;
 mod report;
+mod sanitize;
 
 use std::process::ExitCode;
 
@@ -53,7 +54,7 @@ fn main() -> ExitCode {
         Err(Failure::Invalid) => ExitCode::from(1),
         Err(Failure::Error(Some(e))) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(Failure::Error(Some(e))) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", report::error_text(&e));
             ExitCode::from(2)
         }
         Err(Failure::Error(None)) => ExitCode::from(2),

@@ -12,7 +12,7 @@ use planton_manifest::Document;
 use crate::Failure;
 use crate::cli::RenderInput;
 use crate::input::{self, Source};
-use crate::report::{self, FileResult, Outcome};
+use crate::report::{self, FileResult};
 
 /// Loads, completes, resolves, validates and renders; on violations prints
 /// the report to standard error and fails with [`Failure::Invalid`].
@@ -99,7 +99,7 @@ pub(crate) fn prepare_source(
             .load(&source.text)
             .map(|d| validator.wrap_manifest(d))
     }
-    .map_err(|e| anyhow!("{}: {e}", source.name))?;
+    .map_err(|e| report::Shown(report::load_error(&source.name, &e)))?;
     let (mut message, source_map) = doc.into_parts();
     if let Some(ns) = &side.namespace {
         message.set_field_by_name("kubernetes_namespace", Value::String(ns.clone()));
@@ -170,11 +170,12 @@ fn violation_report(
     let result = FileResult {
         file: source.name.clone(),
         text: Some(source.text.clone()),
-        outcome: Outcome::Checked {
+        outcome: report::checked(
+            &source.text,
             violations,
             spans,
-            secrets: planton_kubernetes_job::secret_spans(doc),
-        },
+            planton_kubernetes_job::secret_spans(doc),
+        ),
     };
     report::human(&[result]).stdout
 }

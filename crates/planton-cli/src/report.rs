@@ -2,12 +2,15 @@
 
 use std::fmt::Write as _;
 
-use planton_manifest::{Span, Violation};
+use planton_manifest::{LoadError, Location, Span, Violation};
 use serde_json::json;
+
+use crate::sanitize;
 
 /// What checking one file gave.
 pub(crate) enum Outcome {
-    /// The file could not be read or loaded.
+    /// The file could not be read or loaded: the message, already cleaned
+    /// by the sanitizer (see [`load_error`]).
     Error(String),
     /// The file loaded; these are its violations (possibly none).
     Checked {
@@ -17,6 +20,99 @@ pub(crate) enum Outcome {
         /// Spans of secret values, masked in quoted source lines.
         secrets: Vec<Span>,
     },
+}
+
+/// The outcome of a file that loaded, its locations in the original text.
+///
+/// The loader reads a JSON text's UTF-16 surrogate pairs (`\ud83d\ude00`,
+/// 12 characters) through YAML's `\U0001F600` (10 characters), so the
+/// columns it reports after such a pair, on the same line, are short by two
+/// per pair. They are moved back here, once, so that the carets and, above
+/// all, the masks of secret values fall on the characters as written.
+pub(crate) fn checked(
+    text: &str,
+    mut violations: Vec<Violation>,
+    mut spans: Vec<Option<Span>>,
+    mut secrets: Vec<Span>,
+) -> Outcome {
+    let shifts = PairShifts::new(text);
+    if !shifts.0.is_empty() {
+        let span = |s: &mut Span| {
+            s.start = shifts.apply(s.start);
+            s.end = shifts.apply(s.end);
+        };
+        for v in &mut violations {
+            v.location = v.location.map(|l| shifts.apply(l));
+        }
+        spans.iter_mut().flatten().for_each(span);
+        secrets.iter_mut().for_each(span);
+    }
+    Outcome::Checked {
+        violations,
+        spans,
+        secrets,
+    }
+}
+
+/// Where the loader's columns of a JSON text fall short of the written
+/// ones: the `(line, column as the loader counts it)` of each surrogate
+/// pair escape, sorted.
+struct PairShifts(Vec<(usize, usize)>);
+
+impl PairShifts {
+    /// One pass over `text`, if it is JSON (starts with `{` or `[`).
+    fn new(text: &str) -> Self {
+        let mut found = Vec::new();
+        if !text.trim_start().starts_with(['{', '[']) || !text.contains("\\u") {
+            return PairShifts(found);
+        }
+        let b = text.as_bytes();
+        let hex4 = |at: usize| -> Option<u32> {
+            let digits = b.get(at..at.checked_add(4)?)?;
+            digits
+                .iter()
+                .try_fold(0u32, |acc, &d| Some(acc * 16 + char::from(d).to_digit(16)?))
+        };
+        let (mut line, mut column, mut on_line) = (1usize, 1usize, 0usize);
+        // Whether the byte before is an unpaired backslash (so this one is
+        // escaped).
+        let mut escaped = false;
+        let mut i = 0;
+        while let Some(&c) = b.get(i) {
+            if c == b'\\'
+                && !escaped
+                && b.get(i + 1) == Some(&b'u')
+                && b.get(i + 6) == Some(&b'\\')
+                && b.get(i + 7) == Some(&b'u')
+                && let (Some(hi), Some(lo)) = (hex4(i + 2), hex4(i + 8))
+                && (0xD800..0xDC00).contains(&hi)
+                && (0xDC00..0xE000).contains(&lo)
+            {
+                found.push((line, column - 2 * on_line));
+                on_line += 1;
+                column += 12;
+                i += 12;
+                continue;
+            }
+            escaped = c == b'\\' && !escaped;
+            match c {
+                b'\n' => (line, column, on_line) = (line + 1, 1, 0),
+                b'\r' if b.get(i + 1) != Some(&b'\n') => (line, column, on_line) = (line + 1, 1, 0),
+                b'\r' => {}
+                c if c & 0xC0 != 0x80 => column += 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        PairShifts(found)
+    }
+
+    /// `loc` as written: two columns further per pair before it on its line.
+    fn apply(&self, loc: Location) -> Location {
+        let before = self.0.partition_point(|&p| p < (loc.line, loc.column));
+        let first = self.0.partition_point(|&p| p < (loc.line, 0));
+        Location::new(loc.line, loc.column + 2 * (before - first))
+    }
 }
 
 pub(crate) struct FileResult {
@@ -85,31 +181,54 @@ impl Summary {
     }
 }
 
+/// The most violations shown in full per file; the others are counted.
+pub(crate) const MAX_SHOWN_PER_FILE: usize = 50;
+/// The most lines of one error message (one per field error) shown.
+pub(crate) const MAX_ERROR_LINES: usize = 50;
+/// A source line up to this many bytes is shown whole; a longer one (a
+/// one-line JSON document) as a window around the column, as rustc does.
+const MAX_WHOLE_LINE: usize = 160;
+/// Characters shown before and after the column in a window.
+const WINDOW_BEFORE: usize = 60;
+const WINDOW_AFTER: usize = 100;
+
 /// The text report of one file.
 pub(crate) fn human_one(r: &FileResult) -> Rendered {
     let mut out = String::new();
     let mut err = String::new();
+    let file = sanitize::path(&r.file);
     match &r.outcome {
         Outcome::Error(e) => {
             let _ = writeln!(err, "error: {e}");
         }
         Outcome::Checked { violations, .. } if violations.is_empty() => {
-            let _ = writeln!(out, "{}: valid", r.file);
+            let _ = writeln!(out, "{file}: valid");
         }
         Outcome::Checked {
             violations,
             spans,
             secrets,
         } => {
-            let lines: Vec<&str> = r.text.as_deref().unwrap_or("").lines().collect();
-            for (v, span) in violations.iter().zip(spans) {
-                diagnostic(&mut out, &r.file, &lines, v, *span, secrets);
+            let text = SourceText::new(r.text.as_deref().unwrap_or(""));
+            let shown = &violations[..violations.len().min(MAX_SHOWN_PER_FILE)];
+            let locations: Vec<Option<Location>> = shown.iter().map(|v| v.location).collect();
+            let offsets = text.offsets(&locations);
+            let masks = text.ranges(secrets);
+            for ((v, span), offset) in shown.iter().zip(spans).zip(offsets) {
+                diagnostic(&mut out, &file, &text, &masks, v, *span, offset);
             }
             let n = violations.len();
+            if n > shown.len() {
+                let _ = writeln!(
+                    out,
+                    "… and {} more violation{} in {file}\n",
+                    n - shown.len(),
+                    if n - shown.len() == 1 { "" } else { "s" }
+                );
+            }
             let _ = writeln!(
                 out,
-                "{}: {n} violation{}\n",
-                r.file,
+                "{file}: {n} violation{}\n",
                 if n == 1 { "" } else { "s" }
             );
         }
@@ -120,20 +239,195 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
     }
 }
 
+/// The message of a load error of the file `name`, safe for a terminal: at
+/// most [`MAX_ERROR_LINES`] field errors, each piece cleaned and cut.
+pub(crate) fn load_error(name: &str, e: &LoadError) -> String {
+    let name = sanitize::path(name);
+    let LoadError::Fields(errors) = e else {
+        return format!("{name}: {}", sanitize::clean(&e.to_string()));
+    };
+    // The errors the library kept (it may keep fewer than it found).
+    let kept: &[planton_manifest::FieldError] = errors;
+    // The library's own text starts with the count of all it found, those
+    // it did not keep included.
+    let total = e
+        .to_string()
+        .split_once(" errors:")
+        .and_then(|(n, _)| n.parse::<usize>().ok())
+        .map_or(kept.len(), |n| n.max(kept.len()));
+    let one = |e: &planton_manifest::FieldError| {
+        let path = if e.path.is_empty() {
+            "(top level)"
+        } else {
+            &e.path
+        };
+        format!(
+            "{}: {} at {}",
+            sanitize::clean(path),
+            sanitize::clean(&e.message),
+            e.location
+        )
+    };
+    match kept {
+        [e] if total == 1 => format!("{name}: {}", one(e)),
+        many => {
+            let mut text = format!("{name}: {total} errors:");
+            for e in many.iter().take(MAX_ERROR_LINES) {
+                let _ = write!(text, "\n  {}", one(e));
+            }
+            let shown = many.len().min(MAX_ERROR_LINES);
+            if total > shown {
+                let _ = write!(text, "\n  … and {} more", total - shown);
+            }
+            text
+        }
+    }
+}
+
+/// An error message already cleaned by the sanitizer (a load error's text
+/// from [`load_error`]), printed as it is.
+#[derive(Debug)]
+pub(crate) struct Shown(pub String);
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Shown {}
+
+/// The most characters of an error message (with its causes) shown.
+const MAX_ERROR_CHARS: usize = 1000;
+
+/// The text of an error for a terminal: a [`Shown`] as it is, anything else
+/// (an I/O error naming a path, a resolver's message) through the sanitizer.
+pub(crate) fn error_text(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<Shown>() {
+        Some(shown) => shown.0.clone(),
+        None => sanitize::clean_to(&format!("{e:#}"), MAX_ERROR_CHARS).into_owned(),
+    }
+}
+
+/// A text with its lines counted as the YAML parser counts them: a line
+/// ends at LF, CRLF or a lone CR (saphyr-parser's `is_break`; NEL, U+2028
+/// and U+2029 are not breaks in YAML 1.2 and are not here).
+struct SourceText<'a> {
+    text: &'a str,
+    /// The byte offset where each line starts (the input is at most 4 MiB,
+    /// so `u32` holds any offset).
+    starts: Vec<u32>,
+}
+
+impl<'a> SourceText<'a> {
+    fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0u32];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push((i + 1) as u32),
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                    i += 1;
+                    starts.push((i + 1) as u32);
+                }
+                b'\r' => starts.push((i + 1) as u32),
+                _ => {}
+            }
+            i += 1;
+        }
+        SourceText { text, starts }
+    }
+
+    /// The byte range of line `line` (1-based) without its line break.
+    fn line(&self, line: usize) -> Option<(usize, usize)> {
+        let start = *self.starts.get(line.checked_sub(1)?)? as usize;
+        let next = self
+            .starts
+            .get(line)
+            .map_or(self.text.len(), |&s| s as usize);
+        let content = self.text[start..next].trim_end_matches(['\n', '\r']);
+        Some((start, start + content.len()))
+    }
+
+    /// The byte offset of each location (a column past the end of its line
+    /// stops at the line's end), in one pass per line: the locations are
+    /// visited in sorted order, each line walked once from its start.
+    fn offsets(&self, locations: &[Option<Location>]) -> Vec<Option<usize>> {
+        let mut order: Vec<usize> = (0..locations.len())
+            .filter(|&i| locations[i].is_some())
+            .collect();
+        order.sort_by_key(|&i| locations[i]);
+        let mut result = vec![None; locations.len()];
+        // (line, column, byte) of the walk so far.
+        let mut at: Option<(usize, usize, usize)> = None;
+        for i in order {
+            let Some(loc) = locations[i] else { continue };
+            let Some((start, end)) = self.line(loc.line) else {
+                continue;
+            };
+            let (mut column, mut byte) = match at {
+                Some((line, column, byte)) if line == loc.line && column <= loc.column => {
+                    (column, byte)
+                }
+                _ => (1, start),
+            };
+            let rest = self.text[byte..end].char_indices();
+            for (_, c) in rest.take(loc.column.saturating_sub(column)) {
+                byte += c.len_utf8();
+                column += 1;
+            }
+            at = Some((loc.line, column, byte));
+            result[i] = Some(byte);
+        }
+        result
+    }
+
+    /// The byte ranges of `spans`, sorted and merged.
+    fn ranges(&self, spans: &[Span]) -> Vec<(usize, usize)> {
+        let ends: Vec<Option<Location>> = spans
+            .iter()
+            .flat_map(|s| [Some(s.start), Some(s.end)])
+            .collect();
+        let offsets = self.offsets(&ends);
+        let mut ranges: Vec<(usize, usize)> = offsets
+            .chunks(2)
+            .filter_map(|pair| Some((pair[0]?, pair[1]?)))
+            .filter(|(s, e)| s < e)
+            .collect();
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        for (s, e) in ranges {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        merged
+    }
+}
+
 fn diagnostic(
     out: &mut String,
     file: &str,
-    lines: &[&str],
+    text: &SourceText<'_>,
+    masks: &[(usize, usize)],
     v: &Violation,
     span: Option<Span>,
-    secrets: &[Span],
+    offset: Option<usize>,
 ) {
-    let _ = writeln!(out, "error[{}]: {}", v.rule_id, v.message);
+    let _ = writeln!(
+        out,
+        "error[{}]: {}",
+        sanitize::clean(&v.rule_id),
+        sanitize::clean(&v.message)
+    );
+    let path = sanitize::clean(&v.field_path);
     let Some(loc) = v.location else {
         let _ = writeln!(
             out,
-            "  --> {file}\n   = field: {}\n   = source: {}\n",
-            v.field_path, v.source
+            "  --> {file}\n   = field: {path}\n   = source: {}\n",
+            v.source
         );
         return;
     };
@@ -141,66 +435,129 @@ fn diagnostic(
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad}--> {file}:{loc}");
     let _ = writeln!(out, "{pad} |");
-    if let Some(line) = lines.get(loc.line - 1) {
-        // Control characters would act on the terminal, and a tab would
-        // misalign the caret: show each as one visible character.
-        let shown: String = mask(line, loc.line, secrets)
-            .chars()
-            .map(|c| {
-                if c == '\t' {
-                    ' '
-                } else if c.is_control() {
-                    '\u{fffd}'
-                } else {
-                    c
-                }
-            })
-            .collect();
+    if let (Some(at), Some((start, end))) = (offset, text.line(loc.line)) {
         let width = match span {
             Some(s)
                 if s.start == loc && s.end.line == loc.line && s.end.column > s.start.column =>
             {
-                s.end.column - s.start.column
+                Some(s.end.column - s.start.column)
             }
-            _ => token_width(&shown, loc.column),
+            _ => None,
         };
-        let _ = writeln!(out, "{} | {}", loc.line, shown);
+        let snippet = snippet(text.text, start, end, at, width, masks);
+        let _ = writeln!(out, "{} | {}", loc.line, snippet.line);
         let _ = writeln!(
             out,
-            "{pad} | {}{} {}",
-            " ".repeat(loc.column - 1),
-            "^".repeat(width.max(1)),
-            v.field_path
+            "{pad} | {}{} {path}",
+            " ".repeat(snippet.caret_column),
+            "^".repeat(snippet.caret_width.max(1)),
         );
     }
     let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{pad} = rule {} ({})\n", v.rule_id, v.source);
+    let _ = writeln!(
+        out,
+        "{pad} = rule {} ({})\n",
+        sanitize::clean(&v.rule_id),
+        v.source
+    );
 }
 
-/// The line with every character inside a secret span replaced by `*`.
-fn mask(line: &str, number: usize, secrets: &[Span]) -> String {
-    let covering: Vec<&Span> = secrets.iter().filter(|s| s.touches_line(number)).collect();
-    if covering.is_empty() {
-        return line.to_owned();
+/// A source line as shown under a diagnostic.
+struct Snippet {
+    /// The line (or a window of it), masked and sanitized.
+    line: String,
+    /// Characters of `line` before the caret.
+    caret_column: usize,
+    /// Characters of `line` under the caret.
+    caret_width: usize,
+}
+
+/// The line `start..end` of `text` for a caret at byte `at` that is `width`
+/// characters wide (the token's width when `None`): secret values masked
+/// (every character in `masks` but whitespace becomes `*`), each unsafe
+/// character escaped visibly, a tab shown as a space, and a long line cut to
+/// a window around `at`. Costs O(window), whatever the line's length.
+fn snippet(
+    text: &str,
+    start: usize,
+    end: usize,
+    at: usize,
+    width: Option<usize>,
+    masks: &[(usize, usize)],
+) -> Snippet {
+    let at = at.clamp(start, end);
+    let (from, to) = if end - start <= MAX_WHOLE_LINE {
+        (start, end)
+    } else {
+        let from = text[start..at]
+            .char_indices()
+            .rev()
+            .nth(WINDOW_BEFORE - 1)
+            .map_or(start, |(i, _)| start + i);
+        let to = text[at..end]
+            .char_indices()
+            .nth(WINDOW_AFTER)
+            .map_or(end, |(i, _)| at + i);
+        (from, to)
+    };
+    let width = width.unwrap_or_else(|| token_width(&text[at..to]));
+    let mut line = String::new();
+    let mut shown = 0usize;
+    let (mut caret_column, mut caret_width) = (0, 0);
+    if from > start {
+        line.push('…');
+        shown += 1;
     }
-    line.chars()
-        .enumerate()
-        .map(|(i, c)| {
-            let col = i + 1;
-            let hidden = covering.iter().any(|s| {
-                let after_start = number > s.start.line || col >= s.start.column;
-                let before_end = number < s.end.line || col < s.end.column;
-                after_start && before_end
-            });
-            if hidden && !c.is_whitespace() { '*' } else { c }
-        })
-        .collect()
+    // The first mask that ends after the window's start; masks are sorted
+    // and disjoint, so one pointer moves along the window.
+    let mut mask = masks.partition_point(|&(_, e)| e <= from);
+    let mut chars_after_caret = 0usize;
+    for (i, c) in text[from..to].char_indices() {
+        let byte = from + i;
+        while mask < masks.len() && masks[mask].1 <= byte {
+            mask += 1;
+        }
+        let hidden = mask < masks.len() && masks[mask].0 <= byte && !c.is_whitespace();
+        if byte == at {
+            caret_column = shown;
+        }
+        let added = if hidden {
+            line.push('*');
+            1
+        } else if c == '\t' {
+            line.push(' ');
+            1
+        } else if sanitize::is_unsafe(c) {
+            let before = line.len();
+            sanitize::push_escaped(&mut line, c);
+            line.len() - before // escapes are ASCII
+        } else {
+            line.push(c);
+            1
+        };
+        if byte >= at && chars_after_caret < width {
+            caret_width += added;
+            chars_after_caret += 1;
+        }
+        shown += added;
+    }
+    if at >= to {
+        caret_column = shown;
+    }
+    if to < end {
+        line.push('…');
+    }
+    Snippet {
+        line,
+        caret_column,
+        caret_width,
+    }
 }
 
-/// The width of the token starting at `column` (1-based): a quoted string to
-/// its closing quote, else up to a flow indicator, a comment or a `: `.
-fn token_width(line: &str, column: usize) -> usize {
-    let rest: Vec<char> = line.chars().skip(column - 1).collect();
+/// The width of the token that `rest` starts with: a quoted string to its
+/// closing quote, else up to a flow indicator, a comment or a `: `.
+fn token_width(rest: &str) -> usize {
+    let rest: Vec<char> = rest.chars().collect();
     match rest.first() {
         Some(&q @ ('"' | '\'')) => rest
             .iter()
@@ -234,27 +591,37 @@ pub(crate) const JSON_OPEN: &str = "{\"files\": [";
 pub(crate) const JSON_CLOSE: &str = "\n]}\n";
 
 /// One file's entry of the JSON report, on its own line, with the separating
-/// comma unless it is the first.
+/// comma unless it is the first. Like the text report it shows at most
+/// [`MAX_SHOWN_PER_FILE`] violations (`"violations_omitted"` counts the
+/// others) and every string from the input cleaned by the sanitizer.
 pub(crate) fn json_entry(r: &FileResult, first: bool) -> String {
+    let file = sanitize::path(&r.file);
     let value = match &r.outcome {
-        Outcome::Error(e) => json!({ "file": r.file, "valid": false, "error": e }),
-        Outcome::Checked { violations, .. } => json!({
-            "file": r.file,
-            "valid": violations.is_empty(),
-            "violations": violations.iter().map(|v| {
-                let mut o = json!({
-                    "field_path": v.field_path,
-                    "rule_id": v.rule_id,
-                    "message": v.message,
-                    "source": v.source.as_str(),
-                });
-                if let Some(l) = v.location {
-                    o["line"] = json!(l.line);
-                    o["column"] = json!(l.column);
-                }
-                o
-            }).collect::<Vec<_>>(),
-        }),
+        Outcome::Error(e) => json!({ "file": file, "valid": false, "error": e }),
+        Outcome::Checked { violations, .. } => {
+            let shown = &violations[..violations.len().min(MAX_SHOWN_PER_FILE)];
+            let mut entry = json!({
+                "file": file,
+                "valid": violations.is_empty(),
+                "violations": shown.iter().map(|v| {
+                    let mut o = json!({
+                        "field_path": sanitize::clean(&v.field_path),
+                        "rule_id": sanitize::clean(&v.rule_id),
+                        "message": sanitize::clean(&v.message),
+                        "source": v.source.as_str(),
+                    });
+                    if let Some(l) = v.location {
+                        o["line"] = json!(l.line);
+                        o["column"] = json!(l.column);
+                    }
+                    o
+                }).collect::<Vec<_>>(),
+            });
+            if violations.len() > shown.len() {
+                entry["violations_omitted"] = json!(violations.len() - shown.len());
+            }
+            entry
+        }
     };
     format!("{}\n  {}", if first { "" } else { "," }, value)
 }
@@ -262,34 +629,136 @@ pub(crate) fn json_entry(r: &FileResult, first: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use planton_manifest::Location;
+
+    fn token(line: &str, column: usize) -> usize {
+        token_width(&line[line.char_indices().nth(column - 1).unwrap().0..])
+    }
 
     #[test]
     fn tokens_end_at_flow_indicators_and_quotes() {
-        assert_eq!(token_width("  name: Report", 9), 6);
-        assert_eq!(token_width("metadata: {name: Report, x: 1}", 18), 6);
-        assert_eq!(token_width(r#"  tag: "1.10" # c"#, 8), 6);
-        assert_eq!(token_width("  - a: b", 5), 1);
+        assert_eq!(token("  name: Report", 9), 6);
+        assert_eq!(token("metadata: {name: Report, x: 1}", 18), 6);
+        assert_eq!(token(r#"  tag: "1.10" # c"#, 8), 6);
+        assert_eq!(token("  - a: b", 5), 1);
+    }
+
+    #[test]
+    fn lines_end_where_the_yaml_parser_ends_them() {
+        let text = SourceText::new("a\nb\r\nc\rd\u{2028}e\u{85}f\n");
+        let lines: Vec<&str> = (1..=5)
+            .map_while(|n| text.line(n))
+            .map(|(s, e)| &text.text[s..e])
+            .collect();
+        assert_eq!(lines, ["a", "b", "c", "d\u{2028}e\u{85}f", ""]);
+        assert_eq!(text.line(6), None);
+        assert_eq!(text.line(0), None);
+    }
+
+    fn shown(line: &str, column: usize, secrets: &[Span]) -> Snippet {
+        let text = SourceText::new(line);
+        let at = text.offsets(&[Some(Location::new(1, column))])[0].unwrap();
+        let (start, end) = text.line(1).unwrap();
+        snippet(line, start, end, at, None, &text.ranges(secrets))
     }
 
     #[test]
     fn secrets_are_masked_in_quoted_lines() {
         let s = Span {
-            start: Location::new(3, 16),
-            end: Location::new(3, 22),
+            start: Location::new(1, 16),
+            end: Location::new(1, 22),
         };
         assert_eq!(
-            mask("  KEY: {value: hunter}", 3, &[s]),
+            shown("  KEY: {value: hunter}", 3, &[s]).line,
             "  KEY: {value: ******}"
         );
+        let text = SourceText::new("a:\n  b: |\n    line of secret\nc: d\n");
         let block = Span {
-            start: Location::new(2, 10),
+            start: Location::new(2, 6),
             end: Location::new(4, 1),
         };
+        let masks = text.ranges(&[block]);
+        let (start, end) = text.line(3).unwrap();
+        let at = text.offsets(&[Some(Location::new(3, 5))])[0].unwrap();
         assert_eq!(
-            mask("    line of secret", 3, &[block]),
+            snippet(text.text, start, end, at, None, &masks).line,
             "    **** ** ******"
         );
-        assert_eq!(mask("untouched", 5, &[block]), "untouched");
+        let (start, end) = text.line(4).unwrap();
+        assert_eq!(
+            snippet(text.text, start, end, start, None, &masks).line,
+            "c: d"
+        );
+    }
+
+    #[test]
+    fn a_long_line_shows_a_window_around_the_column() {
+        let line = format!("{}\"bad\"{}", "x".repeat(500_000), "y".repeat(500_000));
+        let s = shown(&line, 500_001, &[]);
+        assert_eq!(s.line.chars().count(), 1 + WINDOW_BEFORE + WINDOW_AFTER + 1);
+        assert!(s.line.starts_with('…') && s.line.ends_with('…'));
+        assert_eq!(s.caret_column, 1 + WINDOW_BEFORE);
+        assert_eq!(s.caret_width, 5);
+        assert_eq!(
+            s.line
+                .chars()
+                .skip(s.caret_column)
+                .take(5)
+                .collect::<String>(),
+            "\"bad\""
+        );
+    }
+
+    #[test]
+    fn escapes_in_the_line_keep_the_caret_on_its_token() {
+        let s = shown("k: {\u{1b}[2J: 1, bad: x}", 14, &[]);
+        assert_eq!(s.line, "k: {\\u{1b}[2J: 1, bad: x}");
+        assert_eq!(
+            s.line
+                .chars()
+                .skip(s.caret_column)
+                .take(s.caret_width)
+                .collect::<String>(),
+            "bad"
+        );
+    }
+
+    #[test]
+    fn surrogate_pairs_in_json_do_not_shift_columns() {
+        let text = r#"{"a": "\ud83d\ude00\ud83d\ude00", "b": "\\ud83d\ude00", "c": 1}"#;
+        let shifts = PairShifts::new(text);
+        assert_eq!(shifts.0, [(1, 8), (1, 18)]);
+        // The loader's column of "c" (two pairs before it: 4 short).
+        let written = text.find(r#""c""#).unwrap() + 1;
+        assert_eq!(
+            shifts.apply(Location::new(1, written - 4)),
+            Location::new(1, written)
+        );
+        assert_eq!(shifts.apply(Location::new(1, 8)), Location::new(1, 8));
+        assert_eq!(shifts.apply(Location::new(2, 30)), Location::new(2, 30));
+        assert!(PairShifts::new("a: \"\\ud83d\\ude00\"").0.is_empty());
+    }
+
+    #[test]
+    fn many_secrets_on_one_line_are_masked_in_one_pass() {
+        let n = 1000;
+        let line: String = (0..n)
+            .map(|i| format!("\"S{i:04}\": \"hunter{i:04}\", "))
+            .collect();
+        let secrets: Vec<Span> = (0..n)
+            .map(|i| {
+                let col = i * 23 + 10;
+                Span {
+                    start: Location::new(1, col),
+                    end: Location::new(1, col + 12),
+                }
+            })
+            .collect();
+        let text = SourceText::new(&line);
+        let masks = text.ranges(&secrets);
+        assert_eq!(masks.len(), n);
+        let at = text.offsets(&[Some(Location::new(1, 23 * 500 + 1))])[0].unwrap();
+        let s = snippet(&line, 0, line.len(), at, None, &masks);
+        assert!(!s.line.contains("hunter"), "{}", s.line);
+        assert!(s.line.contains("\"S0500\": ************,"), "{}", s.line);
     }
 }
