@@ -116,7 +116,11 @@ impl ResourceDefaults {
 }
 
 /// The text of `side.leaf` when the user set it (non-empty).
-fn leaf_text(res: &DynamicMessage, side: &FieldDescriptor, leaf: &FieldDescriptor) -> Option<String> {
+fn leaf_text(
+    res: &DynamicMessage,
+    side: &FieldDescriptor,
+    leaf: &FieldDescriptor,
+) -> Option<String> {
     if !res.has_field(side) {
         return None;
     }
@@ -141,7 +145,12 @@ fn above(text: &str, default: &Quantity) -> Option<String> {
         .map(|_| text.to_owned())
 }
 
-fn set_leaf(res: &mut DynamicMessage, side: &FieldDescriptor, leaf: &FieldDescriptor, text: String) {
+fn set_leaf(
+    res: &mut DynamicMessage,
+    side: &FieldDescriptor,
+    leaf: &FieldDescriptor,
+    text: String,
+) {
     if let Some(cm) = res.get_field_mut(side).as_message_mut() {
         cm.set_field(leaf, Value::String(text));
     }

@@ -156,7 +156,12 @@ fn a_docker_config_that_is_not_a_json_object_is_a_violation() {
 #[test]
 fn resource_defaults_never_contradict_what_the_user_wrote() {
     // (text, cpu value in millicores) for cpu; memory in Mi.
-    let cpu = [None, Some(("10m", 10)), Some(("500m", 500)), Some(("2", 2000))];
+    let cpu = [
+        None,
+        Some(("10m", 10)),
+        Some(("500m", 500)),
+        Some(("2", 2000)),
+    ];
     let mem = [
         None,
         Some(("64Mi", 64)),
@@ -230,9 +235,7 @@ fn resource_defaults_never_contradict_what_the_user_wrote() {
             );
 
             // Violations: only where the user wrote both sides, request > limit.
-            let user_broke = |l: Option<(&str, u32)>, r: Option<(&str, u32)>| {
-                matches!((l, r), (Some((_, lv)), Some((_, rv))) if rv > lv)
-            };
+            let user_broke = |l: Option<(&str, u32)>, r: Option<(&str, u32)>| matches!((l, r), (Some((_, lv)), Some((_, rv))) if rv > lv);
             let mut want: Vec<&str> = Vec::new();
             if user_broke(limit, request) {
                 want.push("spec.resources.requests.cpu");
