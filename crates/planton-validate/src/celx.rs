@@ -52,6 +52,7 @@ impl Cel {
         // which they are not on a fresh stdlib.
         let _ = env.add_extension(cel::extensions::strings);
         let _ = env.add_macro(get_field_macro());
+        let _ = env.add_extension(bytes_functions);
         let env = Arc::new(env);
         let mut root = Context::with_env(Arc::clone(&env));
         register(&mut root);
@@ -509,6 +510,27 @@ fn get_field_macro() -> cel::parser::Macro {
 
 type R = Result<cel::Value, ExecutionError>;
 
+fn bytes_contains(this: &CelBytes<'_>, other: &CelBytes<'_>) -> CelBool {
+    let (h, n) = (this.inner(), other.inner());
+    CelBool::from(n.is_empty() || h.windows(n.len()).any(|w| w == n))
+}
+
+fn bytes_starts_with(this: &CelBytes<'_>, other: &CelBytes<'_>) -> CelBool {
+    CelBool::from(this.inner().starts_with(other.inner()))
+}
+
+fn bytes_ends_with(this: &CelBytes<'_>, other: &CelBytes<'_>) -> CelBool {
+    CelBool::from(this.inner().ends_with(other.inner()))
+}
+
+/// `contains`, `startsWith` and `endsWith` on bytes, as protovalidate has them.
+fn bytes_functions(env: &mut Env) -> Result<(), cel::DeclarationError> {
+    cel::add_member_overload!(env, fn bytes_contains: (CelBytes, CelBytes) -> CelBool, name = "contains")?;
+    cel::add_member_overload!(env, fn bytes_starts_with: (CelBytes, CelBytes) -> CelBool, name = "startsWith")?;
+    cel::add_member_overload!(env, fn bytes_ends_with: (CelBytes, CelBytes) -> CelBool, name = "endsWith")?;
+    Ok(())
+}
+
 /// The receiver (`x` of `x.f()`, or the first argument of `f(x)`) and the
 /// other arguments.
 fn split<'x, 'c, 'a>(
@@ -731,6 +753,8 @@ mod tests {
             ("'example.com:8080'.isHostAndPort(true)", true),
             ("'value must be %s'.format([3u]) == 'value must be 3'", true),
             ("getField({'in': 2}, 'in') == 2", true),
+            ("b'candy bars'.contains(b'bar')", true),
+            ("b'buzz'.endsWith(b'zz') && b'buzz'.startsWith(b'bu')", true),
         ] {
             let expr = cel.compile(src).unwrap();
             let got = cel.eval(&expr, None, None, None, &now);

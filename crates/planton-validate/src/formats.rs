@@ -62,7 +62,9 @@ fn is_ipv4(s: &str) -> bool {
 
 fn is_ipv6(s: &str, allow_zone: bool) -> bool {
     match s.split_once('%') {
-        Some((addr, zone)) => allow_zone && !zone.is_empty() && addr.parse::<Ipv6Addr>().is_ok(),
+        Some((addr, zone)) => {
+            allow_zone && !zone.is_empty() && !zone.contains('\0') && addr.parse::<Ipv6Addr>().is_ok()
+        }
         None => s.parse::<Ipv6Addr>().is_ok(),
     }
 }
@@ -112,14 +114,93 @@ pub(crate) fn is_ip_prefix(s: &str, version: i64, strict: bool) -> bool {
     }
 }
 
-/// An absolute URI (RFC 3986 `URI`).
+/// An absolute URI (RFC 3986 `URI`, with RFC 6874 zone identifiers in IPv6
+/// hosts, and a percent-encoded host name that decodes to UTF-8).
 pub(crate) fn is_uri(s: &str) -> bool {
-    fluent_uri::Uri::parse(s).is_ok()
+    let Some(s) = without_zone(s) else {
+        return false;
+    };
+    fluent_uri::Uri::parse(s.as_ref())
+        .is_ok_and(|u| u.authority().is_none_or(|a| host_decodes(a.host())))
 }
 
-/// A URI or a relative reference (RFC 3986 `URI-reference`).
+/// A URI or a relative reference (RFC 3986 `URI-reference`), as [`is_uri`].
 pub(crate) fn is_uri_ref(s: &str) -> bool {
-    fluent_uri::UriRef::parse(s).is_ok()
+    let Some(s) = without_zone(s) else {
+        return false;
+    };
+    fluent_uri::UriRef::parse(s.as_ref())
+        .is_ok_and(|u| u.authority().is_none_or(|a| host_decodes(a.host())))
+}
+
+/// `s` without the zone identifier (`%25` and what follows up to `]`) of a
+/// bracketed IPv6 host, which RFC 3986 parsers do not know; `None` when the
+/// zone is not RFC 6874's `1*( unreserved / pct-encoded )`.
+fn without_zone(s: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let Some(open) = s.find('[') else {
+        return Some(s.into());
+    };
+    let Some(close) = s[open..].find(']').map(|i| open + i) else {
+        return Some(s.into());
+    };
+    let Some(pct) = s[open..close].find("%25").map(|i| open + i) else {
+        return Some(s.into());
+    };
+    let zone = &s[pct + 3..close];
+    if zone.is_empty()
+        || !pct_encoded_ok(zone, |b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        || !host_decodes(zone)
+    {
+        return None;
+    }
+    Some(format!("{}{}", &s[..pct], &s[close..]).into())
+}
+
+/// Whether `s` is made of bytes `allowed` accepts and `%XX` escapes.
+fn pct_encoded_ok(s: &str, allowed: impl Fn(u8) -> bool) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            if i + 2 >= b.len() {
+                return false;
+            }
+            if !(b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit()) {
+                return false;
+            }
+            i += 3;
+        } else if allowed(b[i]) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a registered name's percent escapes decode to UTF-8 (an IP
+/// literal or address has none).
+fn host_decodes(host: &str) -> bool {
+    if host.starts_with('[') || !host.contains('%') {
+        return true;
+    }
+    let b = host.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(v) => out.push(v),
+                None => return false,
+            }
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    std::str::from_utf8(&out).is_ok()
 }
 
 /// `host:port`, the host a hostname, an IPv4 address or a bracketed IPv6
@@ -134,15 +215,14 @@ pub(crate) fn is_host_and_port(s: &str, port_required: bool) -> bool {
             && p.parse::<u32>().is_ok_and(|n| n <= 65535)
     };
     if let Some(rest) = s.strip_prefix('[') {
-        let Some((host, after)) = rest.split_once(']') else {
-            return false;
-        };
-        if !is_ipv6(host, true) {
-            return false;
-        }
-        return match after.strip_prefix(':') {
-            Some(p) => port_ok(p),
-            None => after.is_empty() && !port_required,
+        // A zone may hold any character but NUL, `]` too: the host ends at
+        // the last `]`.
+        return match rest.strip_suffix(']') {
+            Some(host) => !port_required && is_ipv6(host, true),
+            None => match rest.rsplit_once("]:") {
+                Some((host, port)) => is_ipv6(host, true) && port_ok(port),
+                None => false,
+            },
         };
     }
     match s.rsplit_once(':') {
@@ -179,6 +259,21 @@ mod tests {
     }
 
     #[test]
+    fn uris() {
+        assert!(is_uri("https://[::1%25eth0]/a"));
+        assert!(is_uri("https://[::1%25foo%c3%96]"));
+        assert!(!is_uri("https://[::1%25]"));
+        assert!(!is_uri("https://[::1%25foo%c3x%96]"));
+        assert!(!is_uri("https://[::1%25a b]"));
+        assert!(!is_uri("https://foo%c3x%96"));
+        assert!(is_uri("https://foo%c3%96"));
+        assert!(!is_uri("//host/path"));
+        assert!(is_uri_ref("//host/path"));
+        assert!(is_uri_ref("a%20b?q#f"));
+        assert!(!is_uri_ref("a b"));
+    }
+
+    #[test]
     fn host_and_port() {
         assert!(is_host_and_port("example.com:443", true));
         assert!(is_host_and_port("[::1]:80", true));
@@ -186,5 +281,7 @@ mod tests {
         assert!(is_host_and_port("example.com", false));
         assert!(!is_host_and_port("example.com:65536", true));
         assert!(!is_host_and_port("example.com:080", true));
+        assert!(is_host_and_port("[::0%00]]", false));
+        assert!(!is_host_and_port("[::1%\0]:80", true));
     }
 }

@@ -47,6 +47,9 @@ struct ValueRules {
     values: Option<Box<ElemRules>>,
     /// The plan of a message value.
     nested: Option<usize>,
+    /// For a map field, the types of its keys and values, which a path
+    /// element names when it has a key.
+    map_types: Option<(FieldType, FieldType)>,
 }
 
 impl ValueRules {
@@ -158,19 +161,23 @@ fn kind_type(kind: &Kind, group: bool) -> FieldType {
 }
 
 fn element_of(f: &FieldDescriptor) -> PathElement {
-    let mut e = PathElement {
+    let e = PathElement {
         field_number: i32::try_from(f.number()).unwrap_or(i32::MAX),
         field_name: f.name().to_owned(),
         field_type: field_type(f),
         ..PathElement::default()
     };
-    if f.is_map() {
-        if let Kind::Message(entry) = f.kind() {
-            e.key_type = Some(field_type(&entry.map_entry_key_field()));
-            e.value_type = Some(field_type(&entry.map_entry_value_field()));
-        }
-    }
     e
+}
+
+fn map_types(f: &FieldDescriptor) -> Option<(FieldType, FieldType)> {
+    match f.kind() {
+        Kind::Message(entry) if f.is_map() => Some((
+            field_type(&entry.map_entry_key_field()),
+            field_type(&entry.map_entry_value_field()),
+        )),
+        _ => None,
+    }
 }
 
 fn element_of_ext(x: &ExtensionDescriptor) -> PathElement {
@@ -325,14 +332,16 @@ impl Compiler<'_> {
                         let Some(r) = r.as_message() else { continue };
                         let mut e = cel_el.clone();
                         e.subscript = Some(Subscript::Index(i as u64));
-                        plan.cel.push(self.cel_rule(name, r, vec![e], None, None)?);
+                        let _ = e;
+                        plan.cel.push(self.cel_rule(name, r, Vec::new(), None, None)?);
                     }
                     let expr_el = rule_element(&rd, "cel_expression");
                     for (i, r) in get_list(rules, "cel_expression").iter().enumerate() {
                         let src = r.as_str().unwrap_or_default();
                         let mut e = expr_el.clone();
                         e.subscript = Some(Subscript::Index(i as u64));
-                        plan.cel.push(self.cel_expr(name, src, src, "", vec![e], None, None)?);
+                        let _ = e;
+                        plan.cel.push(self.cel_expr(name, src, src, "", Vec::new(), None, None)?);
                     }
                     let oneof_el = rule_element(&rd, "oneof");
                     for (i, r) in get_list(rules, "oneof").iter().enumerate() {
@@ -360,7 +369,7 @@ impl Compiler<'_> {
                         plan.message_oneofs.push(MessageOneofPlan {
                             fields,
                             required: get_bool(r, "required"),
-                            rule_path: vec![e],
+                            rule_path: { let _ = e; Vec::new() },
                         });
                     }
                 }
@@ -389,7 +398,14 @@ impl Compiler<'_> {
         }
 
         for field in desc.fields() {
-            if let Some(fp) = self.field(desc, &field)? {
+            if let Some(mut fp) = self.field(desc, &field)? {
+                // A field named in a message oneof rule is ignored when
+                // zero, unless it says otherwise.
+                if fp.ignore == Ignore::Unspecified
+                    && plan.message_oneofs.iter().any(|o| o.fields.contains(&field))
+                {
+                    fp.ignore = Ignore::IfZero;
+                }
                 plan.fields.push(fp);
             }
         }
@@ -454,6 +470,7 @@ impl Compiler<'_> {
                 values = Some(self.elem(&where_, &vf.kind(), None, &[])?);
             }
             vr.keys = keys.filter(|k| !k.rules.is_empty()).map(Box::new);
+            vr.map_types = map_types(field);
             vr.values = values.filter(|v| !v.rules.is_empty()).map(Box::new);
         } else if field.is_list() {
             let mut items = None;
@@ -853,7 +870,8 @@ impl Plan {
                 }
             }
             let value = msg.get_field(&fp.field);
-            if fp.ignore == Ignore::IfZero && is_zero(&value, &fp.field.kind()) {
+            // A field that tracks presence is "zero" only when unset.
+            if fp.ignore == Ignore::IfZero && !fp.presence && is_zero(&value, &fp.field.kind()) {
                 return Ok(());
             }
             self.eval_value(run, &fp.rules, &value, false)
@@ -912,6 +930,8 @@ impl Plan {
                 for k in keys {
                     if let Some(last) = run.path.last_mut() {
                         last.subscript = Some(subscript(k));
+                        last.key_type = rules.map_types.map(|t| t.0);
+                        last.value_type = rules.map_types.map(|t| t.1);
                     }
                     let r = (|| {
                         if let Some(kr) = &rules.keys {
@@ -925,6 +945,8 @@ impl Plan {
                     })();
                     if let Some(last) = run.path.last_mut() {
                         last.subscript = None;
+                        last.key_type = None;
+                        last.value_type = None;
                     }
                     r?;
                 }
