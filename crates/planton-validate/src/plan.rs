@@ -893,7 +893,7 @@ impl Plan {
         }
         if let (Some((e, path)), Value::EnumNumber(n)) = (&rules.defined_only, value) {
             if e.get_value(*n).is_none() {
-                push(run, path, "enum.defined_only", "must be one of the defined enum values", for_key);
+                push(run, path, "enum.defined_only", "value must be one of the defined enum values", for_key);
             }
         }
         if rules.any_in.is_some() || rules.any_not_in.is_some() {
