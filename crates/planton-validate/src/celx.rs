@@ -472,15 +472,13 @@ fn json_value<'v>(
     m: &'v DynamicMessage,
     tested: &Tested,
 ) -> Result<Box<dyn Val + 'v>, ExecutionError> {
-    for (f, v) in m.fields() {
+    if let Some((f, v)) = m.fields().next() {
         return Ok(match (f.name(), v) {
             ("null_value", _) => Box::new(CelNull),
             ("number_value", Value::F64(d)) => Box::new(CelDouble::from(*d)),
             ("string_value", Value::String(s)) => Box::new(CelString::from(s.as_str())),
             ("bool_value", Value::Bool(b)) => Box::new(CelBool::from(*b)),
-            ("struct_value" | "list_value", Value::Message(inner)) => {
-                message_value(inner, tested)?
-            }
+            ("struct_value" | "list_value", Value::Message(inner)) => message_value(inner, tested)?,
             _ => Box::new(CelNull),
         });
     }
@@ -682,10 +680,9 @@ fn unique(ftx: &FunctionContext) -> R {
             Some([b"i".as_slice(), &i.inner().to_le_bytes()].concat())
         } else if let Some(u) = item.downcast_ref::<CelUInt>() {
             Some([b"u".as_slice(), &u.inner().to_le_bytes()].concat())
-        } else if let Some(b) = item.downcast_ref::<CelBool>() {
-            Some(vec![b'o', u8::from(*b.inner())])
         } else {
-            None
+            item.downcast_ref::<CelBool>()
+                .map(|b| vec![b'o', u8::from(*b.inner())])
         };
         let dup = match key {
             Some(k) => !seen_keys.insert(k),
@@ -723,7 +720,10 @@ mod tests {
     #[test]
     fn presence_tests_are_found() {
         let mut t = BTreeSet::new();
-        collect_tested("!has(this.first_name) || has( rules.lt ) && xhas(this.no)", &mut t);
+        collect_tested(
+            "!has(this.first_name) || has( rules.lt ) && xhas(this.no)",
+            &mut t,
+        );
         assert_eq!(
             t.into_iter().collect::<Vec<_>>(),
             vec!["first_name".to_owned(), "lt".to_owned()]

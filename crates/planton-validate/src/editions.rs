@@ -53,19 +53,18 @@ pub fn downgrade_editions(fdset: &[u8]) -> Result<Vec<u8>, EditionsError> {
     let set_desc = pool
         .get_message_by_name("google.protobuf.FileDescriptorSet")
         .ok_or(EditionsError::NoDescriptorProto)?;
-    let mut set =
-        DynamicMessage::decode(set_desc, fdset).map_err(|e| EditionsError::Decode(e.to_string()))?;
+    let mut set = DynamicMessage::decode(set_desc, fdset)
+        .map_err(|e| EditionsError::Decode(e.to_string()))?;
     if let Some(Value::List(files)) = set.get_field_by_name_mut("file") {
         for file in files.iter_mut() {
-            if let Value::Message(file) = file {
-                if file
+            if let Value::Message(file) = file
+                && file
                     .get_field_by_name("syntax")
                     .is_some_and(|s| s.as_str() == Some("editions"))
-                {
-                    file.set_field_by_name("syntax", Value::String("proto2".into()));
-                    file.clear_field_by_name("edition");
-                    rewrite_fields(file, "message_type", "extension");
-                }
+            {
+                file.set_field_by_name("syntax", Value::String("proto2".into()));
+                file.clear_field_by_name("edition");
+                rewrite_fields(file, "message_type", "extension");
             }
         }
     }
@@ -109,7 +108,10 @@ fn rewrite_field(field: &mut DynamicMessage) {
     let feature = |field: &DynamicMessage, name: &str| -> Option<i32> {
         let options = field.get_field_by_name("options")?;
         let features = options.as_message()?.get_field_by_name("features")?;
-        features.as_message()?.get_field_by_name(name)?.as_enum_number()
+        features
+            .as_message()?
+            .get_field_by_name(name)?
+            .as_enum_number()
     };
     let label = field
         .get_field_by_name("label")

@@ -63,7 +63,10 @@ fn is_ipv4(s: &str) -> bool {
 fn is_ipv6(s: &str, allow_zone: bool) -> bool {
     match s.split_once('%') {
         Some((addr, zone)) => {
-            allow_zone && !zone.is_empty() && !zone.contains('\0') && addr.parse::<Ipv6Addr>().is_ok()
+            allow_zone
+                && !zone.is_empty()
+                && !zone.contains('\0')
+                && addr.parse::<Ipv6Addr>().is_ok()
         }
         None => s.parse::<Ipv6Addr>().is_ok(),
     }

@@ -38,10 +38,10 @@ mod violation;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-pub use editions::{downgrade_editions, EditionsError};
+pub use editions::{EditionsError, downgrade_editions};
 pub use plan::Plan;
 pub use prost_reflect;
-pub use violation::{path_string, FieldType, PathElement, Subscript, Violation};
+pub use violation::{FieldType, PathElement, Subscript, Violation, path_string};
 
 use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
 
@@ -104,7 +104,8 @@ impl Validator {
         }
     }
 
-    /// Stops at the first message field with a violation.
+    /// Stops at the first violation: message rules come first, then oneofs,
+    /// then fields in declaration order.
     pub fn fail_fast(&mut self, yes: bool) -> &mut Self {
         self.fail_fast = yes;
         self
@@ -126,8 +127,9 @@ impl Validator {
         p
     }
 
-    /// Every rule `msg` breaks, in evaluation order (fields in declaration
-    /// order, map entries by key).
+    /// Every rule `msg` breaks, in evaluation order: a message's own rules,
+    /// its oneofs, then its fields in declaration order (list items by index,
+    /// map entries by key), nested messages in place.
     ///
     /// # Errors
     ///
@@ -144,7 +146,11 @@ impl Validator {
     ///
     /// As [`validate`](Self::validate); [`Error::WrongMessage`] when the plan
     /// is for another message type.
-    pub fn validate_with(&self, plan: &Plan, msg: &DynamicMessage) -> Result<Vec<Violation>, Error> {
+    pub fn validate_with(
+        &self,
+        plan: &Plan,
+        msg: &DynamicMessage,
+    ) -> Result<Vec<Violation>, Error> {
         let mut run = plan::Run {
             cel: &self.cel,
             now: chrono::Utc::now().fixed_offset(),

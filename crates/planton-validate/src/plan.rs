@@ -9,9 +9,9 @@ use prost_reflect::{
     MapKey, MessageDescriptor, ReflectMessage, Value,
 };
 
+use crate::Error;
 use crate::celx::{self, Cel, Expr};
 use crate::violation::{FieldType, PathElement, Subscript, Violation};
-use crate::Error;
 
 /// `(buf.validate.field).ignore`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,13 +161,12 @@ fn kind_type(kind: &Kind, group: bool) -> FieldType {
 }
 
 fn element_of(f: &FieldDescriptor) -> PathElement {
-    let e = PathElement {
+    PathElement {
         field_number: i32::try_from(f.number()).unwrap_or(i32::MAX),
         field_name: f.name().to_owned(),
         field_type: field_type(f),
         ..PathElement::default()
-    };
-    e
+    }
 }
 
 fn map_types(f: &FieldDescriptor) -> Option<(FieldType, FieldType)> {
@@ -324,54 +323,59 @@ impl Compiler<'_> {
         // Message rules.
         if let Some(ext) = &self.exts.message {
             let opts = desc.options();
-            if opts.has_extension(ext) {
-                if let Value::Message(rules) = opts.get_extension(ext).as_ref() {
-                    let rd = rules.descriptor();
-                    let cel_el = rule_element(&rd, "cel");
-                    for (i, r) in get_list(rules, "cel").iter().enumerate() {
-                        let Some(r) = r.as_message() else { continue };
-                        let mut e = cel_el.clone();
-                        e.subscript = Some(Subscript::Index(i as u64));
-                        let _ = e;
-                        plan.cel.push(self.cel_rule(name, r, Vec::new(), None, None)?);
+            if opts.has_extension(ext)
+                && let Value::Message(rules) = opts.get_extension(ext).as_ref()
+            {
+                let rd = rules.descriptor();
+                let cel_el = rule_element(&rd, "cel");
+                for (i, r) in get_list(rules, "cel").iter().enumerate() {
+                    let Some(r) = r.as_message() else { continue };
+                    let mut e = cel_el.clone();
+                    e.subscript = Some(Subscript::Index(i as u64));
+                    let _ = e;
+                    plan.cel
+                        .push(self.cel_rule(name, r, Vec::new(), None, None)?);
+                }
+                let expr_el = rule_element(&rd, "cel_expression");
+                for (i, r) in get_list(rules, "cel_expression").iter().enumerate() {
+                    let src = r.as_str().unwrap_or_default();
+                    let mut e = expr_el.clone();
+                    e.subscript = Some(Subscript::Index(i as u64));
+                    let _ = e;
+                    plan.cel
+                        .push(self.cel_expr(name, src, src, "", Vec::new(), None, None)?);
+                }
+                let oneof_el = rule_element(&rd, "oneof");
+                for (i, r) in get_list(rules, "oneof").iter().enumerate() {
+                    let Some(r) = r.as_message() else { continue };
+                    let names = get_list(r, "fields");
+                    if names.is_empty() {
+                        return Err(compile_error(name, "a message oneof rule names no field"));
                     }
-                    let expr_el = rule_element(&rd, "cel_expression");
-                    for (i, r) in get_list(rules, "cel_expression").iter().enumerate() {
-                        let src = r.as_str().unwrap_or_default();
-                        let mut e = expr_el.clone();
-                        e.subscript = Some(Subscript::Index(i as u64));
-                        let _ = e;
-                        plan.cel.push(self.cel_expr(name, src, src, "", Vec::new(), None, None)?);
-                    }
-                    let oneof_el = rule_element(&rd, "oneof");
-                    for (i, r) in get_list(rules, "oneof").iter().enumerate() {
-                        let Some(r) = r.as_message() else { continue };
-                        let names = get_list(r, "fields");
-                        if names.is_empty() {
-                            return Err(compile_error(name, "a message oneof rule names no field"));
+                    let mut fields: Vec<FieldDescriptor> = Vec::new();
+                    for n in &names {
+                        let n = n.as_str().unwrap_or_default();
+                        let f = desc.get_field_by_name(n).ok_or_else(|| {
+                            compile_error(name, format!("message oneof rule names no field '{n}'"))
+                        })?;
+                        if fields.contains(&f) {
+                            return Err(compile_error(
+                                name,
+                                format!("message oneof rule names field '{n}' twice"),
+                            ));
                         }
-                        let mut fields: Vec<FieldDescriptor> = Vec::new();
-                        for n in &names {
-                            let n = n.as_str().unwrap_or_default();
-                            let f = desc.get_field_by_name(n).ok_or_else(|| {
-                                compile_error(name, format!("message oneof rule names no field '{n}'"))
-                            })?;
-                            if fields.contains(&f) {
-                                return Err(compile_error(
-                                    name,
-                                    format!("message oneof rule names field '{n}' twice"),
-                                ));
-                            }
-                            fields.push(f);
-                        }
-                        let mut e = oneof_el.clone();
-                        e.subscript = Some(Subscript::Index(i as u64));
-                        plan.message_oneofs.push(MessageOneofPlan {
-                            fields,
-                            required: get_bool(r, "required"),
-                            rule_path: { let _ = e; Vec::new() },
-                        });
+                        fields.push(f);
                     }
+                    let mut e = oneof_el.clone();
+                    e.subscript = Some(Subscript::Index(i as u64));
+                    plan.message_oneofs.push(MessageOneofPlan {
+                        fields,
+                        required: get_bool(r, "required"),
+                        rule_path: {
+                            let _ = e;
+                            Vec::new()
+                        },
+                    });
                 }
             }
         }
@@ -386,13 +390,13 @@ impl Compiler<'_> {
                 if !opts.has_extension(ext) {
                     continue;
                 }
-                if let Value::Message(rules) = opts.get_extension(ext).as_ref() {
-                    if get_bool(rules, "required") {
-                        plan.oneofs_required.push(OneofPlan {
-                            name: oneof.name().to_owned(),
-                            fields: oneof.fields().collect(),
-                        });
-                    }
+                if let Value::Message(rules) = opts.get_extension(ext).as_ref()
+                    && get_bool(rules, "required")
+                {
+                    plan.oneofs_required.push(OneofPlan {
+                        name: oneof.name().to_owned(),
+                        fields: oneof.fields().collect(),
+                    });
                 }
             }
         }
@@ -402,7 +406,10 @@ impl Compiler<'_> {
                 // A field named in a message oneof rule is ignored when
                 // zero, unless it says otherwise.
                 if fp.ignore == Ignore::Unspecified
-                    && plan.message_oneofs.iter().any(|o| o.fields.contains(&field))
+                    && plan
+                        .message_oneofs
+                        .iter()
+                        .any(|o| o.fields.contains(&field))
                 {
                     fp.ignore = Ignore::IfZero;
                 }
@@ -446,9 +453,12 @@ impl Compiler<'_> {
             match &type_rules {
                 Some((n, m)) if n == "map" => {
                     let rd = rules.as_ref().map(|r| r.descriptor());
-                    let map_el = rd.as_ref().map(|d| rule_element(d, "map")).unwrap_or_default();
+                    let map_el = rd
+                        .as_ref()
+                        .map(|d| rule_element(d, "map"))
+                        .unwrap_or_default();
                     let md = m.descriptor();
-                    self.typed(&where_, m, &[map_el.clone()], &mut vr, None)?;
+                    self.typed(&where_, m, std::slice::from_ref(&map_el), &mut vr, None)?;
                     if let Some(k) = get_msg(m, "keys") {
                         let p = vec![map_el.clone(), rule_element(&md, "keys")];
                         keys = Some(self.elem(&where_, &kf.kind(), Some(&k), &p)?);
@@ -481,7 +491,7 @@ impl Compiler<'_> {
                         .as_ref()
                         .map(|d| rule_element(d, "repeated"))
                         .unwrap_or_default();
-                    self.typed(&where_, m, &[rep_el.clone()], &mut vr, None)?;
+                    self.typed(&where_, m, std::slice::from_ref(&rep_el), &mut vr, None)?;
                     if let Some(i) = get_msg(m, "items") {
                         let p = vec![rep_el.clone(), rule_element(&m.descriptor(), "items")];
                         items = Some(self.elem(&where_, &field.kind(), Some(&i), &p)?);
@@ -500,7 +510,14 @@ impl Compiler<'_> {
             }
             vr.items = items.filter(|i| !i.rules.is_empty()).map(Box::new);
         } else {
-            self.single(&where_, &field.kind(), rules.as_ref(), type_rules, &[], &mut vr)?;
+            self.single(
+                &where_,
+                &field.kind(),
+                rules.as_ref(),
+                type_rules,
+                &[],
+                &mut vr,
+            )?;
         }
         if vr.is_empty() && !required {
             return Ok(None);
@@ -565,11 +582,11 @@ impl Compiler<'_> {
             };
             self.typed(where_, &m, &p, vr, enum_desc)?;
         }
-        if let Kind::Message(m) = kind {
-            if !m.full_name().starts_with("google.protobuf.") {
-                let i = self.message(m)?;
-                vr.nested = Some(i);
-            }
+        if let Kind::Message(m) = kind
+            && !m.full_name().starts_with("google.protobuf.")
+        {
+            let i = self.message(m)?;
+            vr.nested = Some(i);
         }
         Ok(())
     }
@@ -588,14 +605,16 @@ impl Compiler<'_> {
             let Some(r) = r.as_message() else { continue };
             let mut e = cel_el.clone();
             e.subscript = Some(Subscript::Index(i as u64));
-            vr.cel.push(self.cel_rule(where_, r, with(prefix, e), None, None)?);
+            vr.cel
+                .push(self.cel_rule(where_, r, with(prefix, e), None, None)?);
         }
         let expr_el = rule_element(&rd, "cel_expression");
         for (i, r) in get_list(rules, "cel_expression").iter().enumerate() {
             let src = r.as_str().unwrap_or_default();
             let mut e = expr_el.clone();
             e.subscript = Some(Subscript::Index(i as u64));
-            vr.cel.push(self.cel_expr(where_, src, src, "", with(prefix, e), None, None)?);
+            vr.cel
+                .push(self.cel_expr(where_, src, src, "", with(prefix, e), None, None)?);
         }
         Ok(())
     }
@@ -616,10 +635,10 @@ impl Compiler<'_> {
             let el = element_of(&f);
             match (full.as_str(), f.name()) {
                 ("buf.validate.EnumRules", "defined_only") => {
-                    if v.as_bool() == Some(true) {
-                        if let Some(e) = &enum_desc {
-                            vr.defined_only = Some((e.clone(), with(prefix, el)));
-                        }
+                    if v.as_bool() == Some(true)
+                        && let Some(e) = &enum_desc
+                    {
+                        vr.defined_only = Some((e.clone(), with(prefix, el)));
                     }
                     continue;
                 }
@@ -701,7 +720,10 @@ impl Compiler<'_> {
         value: Option<Value>,
     ) -> Result<CelRule, Error> {
         let expr = self.cel.compile(src).map_err(|e| {
-            compile_error(where_, format!("cannot compile the expression of rule '{id}': {e}"))
+            compile_error(
+                where_,
+                format!("cannot compile the expression of rule '{id}': {e}"),
+            )
         })?;
         Ok(CelRule {
             expr,
@@ -716,7 +738,11 @@ impl Compiler<'_> {
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_list()
-        .map(|l| l.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -724,19 +750,18 @@ fn strings(v: &Value) -> Vec<String> {
 /// (`features.field_presence = IMPLICIT`).
 fn implicit_presence(field: &FieldDescriptor) -> bool {
     const IMPLICIT: i32 = 2;
-    field
-        .options()
-        .get_field_by_name("features")
-        .and_then(|f| {
-            f.as_message()
-                .and_then(|f| f.get_field_by_name("field_presence"))
-                .and_then(|p| p.as_enum_number())
-        })
-        == Some(IMPLICIT)
+    field.options().get_field_by_name("features").and_then(|f| {
+        f.as_message()
+            .and_then(|f| f.get_field_by_name("field_presence"))
+            .and_then(|p| p.as_enum_number())
+    }) == Some(IMPLICIT)
 }
 
 fn ignore_of(rules: &DynamicMessage) -> Ignore {
-    match rules.get_field_by_name("ignore").and_then(|v| v.as_enum_number()) {
+    match rules
+        .get_field_by_name("ignore")
+        .and_then(|v| v.as_enum_number())
+    {
         Some(1) => Ignore::IfZero,
         Some(3) => Ignore::Always,
         _ => Ignore::Unspecified,
@@ -748,10 +773,10 @@ fn which_type(rules: &DynamicMessage) -> Option<(String, DynamicMessage)> {
     let desc = rules.descriptor();
     let oneof = desc.oneofs().find(|o| o.name() == "type")?;
     for f in oneof.fields() {
-        if rules.has_field(&f) {
-            if let Value::Message(m) = rules.get_field(&f).as_ref() {
-                return Some((f.name().to_owned(), m.clone()));
-            }
+        if rules.has_field(&f)
+            && let Value::Message(m) = rules.get_field(&f).as_ref()
+        {
+            return Some((f.name().to_owned(), m.clone()));
         }
     }
     None
@@ -781,7 +806,12 @@ impl Plan {
         self.eval_message(run, 0, msg)
     }
 
-    fn eval_message(&self, run: &mut Run<'_>, idx: usize, msg: &DynamicMessage) -> Result<(), Error> {
+    fn eval_message(
+        &self,
+        run: &mut Run<'_>,
+        idx: usize,
+        msg: &DynamicMessage,
+    ) -> Result<(), Error> {
         let Some(plan) = self.messages.get(idx) else {
             return Ok(());
         };
@@ -829,6 +859,9 @@ impl Plan {
                 for_key: false,
             });
         }
+        if run.fail_fast && !run.out.is_empty() {
+            return Ok(());
+        }
         for fp in &plan.fields {
             self.eval_field(run, fp, msg)?;
             if run.fail_fast && !run.out.is_empty() {
@@ -838,7 +871,12 @@ impl Plan {
         Ok(())
     }
 
-    fn eval_field(&self, run: &mut Run<'_>, fp: &FieldPlan, msg: &DynamicMessage) -> Result<(), Error> {
+    fn eval_field(
+        &self,
+        run: &mut Run<'_>,
+        fp: &FieldPlan,
+        msg: &DynamicMessage,
+    ) -> Result<(), Error> {
         if fp.ignore == Ignore::Always {
             return Ok(());
         }
@@ -891,24 +929,42 @@ impl Plan {
             let this = celx::field_value(value, &r.expr.tested).map_err(runtime)?;
             eval_cel(run, r, this, for_key)?;
         }
-        if let (Some((e, path)), Value::EnumNumber(n)) = (&rules.defined_only, value) {
-            if e.get_value(*n).is_none() {
-                push(run, path, "enum.defined_only", "value must be one of the defined enum values", for_key);
-            }
+        if let (Some((e, path)), Value::EnumNumber(n)) = (&rules.defined_only, value)
+            && e.get_value(*n).is_none()
+        {
+            push(
+                run,
+                path,
+                "enum.defined_only",
+                "value must be one of the defined enum values",
+                for_key,
+            );
         }
-        if rules.any_in.is_some() || rules.any_not_in.is_some() {
-            if let Value::Message(m) = value {
-                let url = get_str(m, "type_url");
-                if let Some((list, path)) = &rules.any_in {
-                    if !list.contains(&url) {
-                        push(run, path, "any.in", "type URL must be in the allow list", for_key);
-                    }
-                }
-                if let Some((list, path)) = &rules.any_not_in {
-                    if list.contains(&url) {
-                        push(run, path, "any.not_in", "type URL must not be in the block list", for_key);
-                    }
-                }
+        if (rules.any_in.is_some() || rules.any_not_in.is_some())
+            && let Value::Message(m) = value
+        {
+            let url = get_str(m, "type_url");
+            if let Some((list, path)) = &rules.any_in
+                && !list.contains(&url)
+            {
+                push(
+                    run,
+                    path,
+                    "any.in",
+                    "type URL must be in the allow list",
+                    for_key,
+                );
+            }
+            if let Some((list, path)) = &rules.any_not_in
+                && list.contains(&url)
+            {
+                push(
+                    run,
+                    path,
+                    "any.not_in",
+                    "type URL must not be in the block list",
+                    for_key,
+                );
             }
         }
         if let (Some(items), Value::List(list)) = (&rules.items, value) {
@@ -923,33 +979,33 @@ impl Plan {
                 r?;
             }
         }
-        if rules.keys.is_some() || rules.values.is_some() {
-            if let Value::Map(map) = value {
-                let mut keys: Vec<&MapKey> = map.keys().collect();
-                keys.sort();
-                for k in keys {
-                    if let Some(last) = run.path.last_mut() {
-                        last.subscript = Some(subscript(k));
-                        last.key_type = rules.map_types.map(|t| t.0);
-                        last.value_type = rules.map_types.map(|t| t.1);
-                    }
-                    let r = (|| {
-                        if let Some(kr) = &rules.keys {
-                            let kv = key_value(k);
-                            self.eval_elem(run, kr, &kv, true)?;
-                        }
-                        if let (Some(vr), Some(v)) = (&rules.values, map.get(k)) {
-                            self.eval_elem(run, vr, v, false)?;
-                        }
-                        Ok(())
-                    })();
-                    if let Some(last) = run.path.last_mut() {
-                        last.subscript = None;
-                        last.key_type = None;
-                        last.value_type = None;
-                    }
-                    r?;
+        if (rules.keys.is_some() || rules.values.is_some())
+            && let Value::Map(map) = value
+        {
+            let mut keys: Vec<&MapKey> = map.keys().collect();
+            keys.sort();
+            for k in keys {
+                if let Some(last) = run.path.last_mut() {
+                    last.subscript = Some(subscript(k));
+                    last.key_type = rules.map_types.map(|t| t.0);
+                    last.value_type = rules.map_types.map(|t| t.1);
                 }
+                let r = (|| {
+                    if let Some(kr) = &rules.keys {
+                        let kv = key_value(k);
+                        self.eval_elem(run, kr, &kv, true)?;
+                    }
+                    if let (Some(vr), Some(v)) = (&rules.values, map.get(k)) {
+                        self.eval_elem(run, vr, v, false)?;
+                    }
+                    Ok(())
+                })();
+                if let Some(last) = run.path.last_mut() {
+                    last.subscript = None;
+                    last.key_type = None;
+                    last.value_type = None;
+                }
+                r?;
             }
         }
         if let (Some(i), Value::Message(m)) = (rules.nested, value) {
@@ -958,7 +1014,13 @@ impl Plan {
         Ok(())
     }
 
-    fn eval_elem(&self, run: &mut Run<'_>, elem: &ElemRules, value: &Value, for_key: bool) -> Result<(), Error> {
+    fn eval_elem(
+        &self,
+        run: &mut Run<'_>,
+        elem: &ElemRules,
+        value: &Value,
+        for_key: bool,
+    ) -> Result<(), Error> {
         match elem.ignore {
             Ignore::Always => Ok(()),
             Ignore::IfZero if is_zero(value, &elem.kind) => Ok(()),
@@ -1032,10 +1094,21 @@ fn describe(e: &cel::ExecutionError) -> String {
     }
 }
 
-fn eval_cel(run: &mut Run<'_>, r: &CelRule, this: Box<dyn cel::common::value::Val + '_>, for_key: bool) -> Result<(), Error> {
+fn eval_cel(
+    run: &mut Run<'_>,
+    r: &CelRule,
+    this: Box<dyn cel::common::value::Val + '_>,
+    for_key: bool,
+) -> Result<(), Error> {
     let result = run
         .cel
-        .eval(&r.expr, Some(this), r.rules.as_deref(), r.rule.as_ref(), &run.now)
+        .eval(
+            &r.expr,
+            Some(this),
+            r.rules.as_deref(),
+            r.rule.as_ref(),
+            &run.now,
+        )
         .map_err(|e| Error::Runtime(format!("rule '{}': {}", r.id, describe(&e))))?;
     let message = match result {
         cel::Value::Bool(true) => return Ok(()),

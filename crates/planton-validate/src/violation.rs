@@ -74,7 +74,13 @@ impl Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} [{}]", self.field_path(), self.message, self.rule_id)
+        write!(
+            f,
+            "{}: {} [{}]",
+            self.field_path(),
+            self.message,
+            self.rule_id
+        )
     }
 }
 

@@ -203,7 +203,12 @@ fn main() -> ExitCode {
         .into_iter()
         .map(|name| {
             let outcome = run_case(&validator, &pool, &request.cases[name]);
-            (name.clone(), TestResult { result: Some(outcome) })
+            (
+                name.clone(),
+                TestResult {
+                    result: Some(outcome),
+                },
+            )
         })
         .collect();
     let out = TestConformanceResponse { results }.encode_to_vec();
