@@ -32,6 +32,7 @@
 mod celx;
 mod editions;
 mod formats;
+mod native;
 mod plan;
 mod violation;
 

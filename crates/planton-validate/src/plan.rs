@@ -11,6 +11,7 @@ use prost_reflect::{
 
 use crate::Error;
 use crate::celx::{self, Cel, Expr};
+use crate::native::Native;
 use crate::violation::{FieldType, PathElement, Subscript, Violation};
 
 /// `(buf.validate.field).ignore`.
@@ -33,6 +34,8 @@ struct CelRule {
     rules: Option<Arc<DynamicMessage>>,
     /// The rule's own value, bound to `rule`.
     rule: Option<Value>,
+    /// The same rule evaluated natively, when it is a common standard one.
+    native: Option<Native>,
 }
 
 /// Rules on one value: a field's, or an element's of a list or map.
@@ -725,6 +728,10 @@ impl Compiler<'_> {
                 format!("cannot compile the expression of rule '{id}': {e}"),
             )
         })?;
+        let native = match (&rules, &value) {
+            (Some(_), Some(v)) => Native::recognize(src, v),
+            _ => None,
+        };
         Ok(CelRule {
             expr,
             id: id.to_owned(),
@@ -732,6 +739,7 @@ impl Compiler<'_> {
             rule_path: path,
             rules,
             rule: value,
+            native,
         })
     }
 }
@@ -785,18 +793,78 @@ fn which_type(rules: &DynamicMessage) -> Option<(String, DynamicMessage)> {
 // ---------------------------------------------------------------------------
 // evaluation
 
+/// One step of the field path being evaluated, borrowed from the plan:
+/// nothing is allocated unless a violation is reported.
+#[derive(Clone)]
+pub(crate) struct Step<'p> {
+    element: &'p PathElement,
+    subscript: Option<Subscript>,
+    map_types: Option<(FieldType, FieldType)>,
+}
+
 /// State of one evaluation.
-pub(crate) struct Run<'a> {
-    pub(crate) cel: &'a Cel,
+pub(crate) struct Run<'p> {
+    pub(crate) cel: &'p Cel,
     pub(crate) now: chrono::DateTime<chrono::FixedOffset>,
-    pub(crate) path: Vec<PathElement>,
+    pub(crate) path: Vec<Step<'p>>,
     pub(crate) out: Vec<Violation>,
     pub(crate) fail_fast: bool,
 }
 
+impl Run<'_> {
+    /// The current field path, materialized for a violation.
+    fn field_path(&self) -> Vec<PathElement> {
+        self.path
+            .iter()
+            .map(|s| {
+                let mut e = s.element.clone();
+                if s.subscript.is_some() {
+                    e.subscript = s.subscript.clone();
+                    if let Some((k, v)) = s.map_types {
+                        e.key_type = Some(k);
+                        e.value_type = Some(v);
+                    }
+                }
+                e
+            })
+            .collect()
+    }
+
+    fn report(&mut self, rule: &[PathElement], id: &str, message: &str, for_key: bool) {
+        let field = self.field_path();
+        self.out.push(Violation {
+            field,
+            rule: rule.to_vec(),
+            rule_id: id.to_owned(),
+            message: message.to_owned(),
+            for_key,
+        });
+    }
+
+    fn set_subscript(
+        &mut self,
+        subscript: Option<Subscript>,
+        map_types: Option<(FieldType, FieldType)>,
+    ) {
+        if let Some(last) = self.path.last_mut() {
+            last.subscript = subscript;
+            last.map_types = map_types;
+        }
+    }
+}
+
+static REQUIRED_RULE: std::sync::LazyLock<Vec<PathElement>> = std::sync::LazyLock::new(|| {
+    vec![PathElement {
+        field_number: 25,
+        field_name: "required".into(),
+        field_type: 8,
+        ..PathElement::default()
+    }]
+});
+
 impl Plan {
     /// Evaluates the plan on `msg`, adding violations to `run.out`.
-    pub(crate) fn eval(&self, run: &mut Run<'_>, msg: &DynamicMessage) -> Result<(), Error> {
+    pub(crate) fn eval<'p>(&'p self, run: &mut Run<'p>, msg: &DynamicMessage) -> Result<(), Error> {
         if msg.descriptor().full_name() != self.root {
             return Err(Error::WrongMessage {
                 expected: self.root.clone(),
@@ -806,9 +874,9 @@ impl Plan {
         self.eval_message(run, 0, msg)
     }
 
-    fn eval_message(
-        &self,
-        run: &mut Run<'_>,
+    fn eval_message<'p>(
+        &'p self,
+        run: &mut Run<'p>,
         idx: usize,
         msg: &DynamicMessage,
     ) -> Result<(), Error> {
@@ -821,7 +889,7 @@ impl Plan {
         }
         for o in &plan.oneofs_required {
             if !o.fields.iter().any(|f| msg.has_field(f)) {
-                let mut field = run.path.clone();
+                let mut field = run.field_path();
                 field.push(PathElement {
                     field_name: o.name.clone(),
                     ..PathElement::default()
@@ -851,13 +919,7 @@ impl Plan {
             } else {
                 continue;
             };
-            run.out.push(Violation {
-                field: run.path.clone(),
-                rule: o.rule_path.clone(),
-                rule_id: "message.oneof".into(),
-                message,
-                for_key: false,
-            });
+            run.report(&o.rule_path, "message.oneof", &message, false);
         }
         if run.fail_fast && !run.out.is_empty() {
             return Ok(());
@@ -871,10 +933,10 @@ impl Plan {
         Ok(())
     }
 
-    fn eval_field(
-        &self,
-        run: &mut Run<'_>,
-        fp: &FieldPlan,
+    fn eval_field<'p>(
+        &'p self,
+        run: &mut Run<'p>,
+        fp: &'p FieldPlan,
         msg: &DynamicMessage,
     ) -> Result<(), Error> {
         if fp.ignore == Ignore::Always {
@@ -885,55 +947,57 @@ impl Plan {
         } else {
             !is_zero(&msg.get_field(&fp.field), &fp.field.kind())
         };
-        run.path.push(fp.element.clone());
-        let result = (|| {
-            if !set {
-                if fp.required {
-                    run.out.push(Violation {
-                        field: run.path.clone(),
-                        rule: vec![PathElement {
-                            field_number: 25,
-                            field_name: "required".into(),
-                            field_type: 8,
-                            ..PathElement::default()
-                        }],
-                        rule_id: "required".into(),
-                        message: "value is required".into(),
-                        for_key: false,
-                    });
-                    return Ok(());
-                }
-                if fp.presence || fp.ignore == Ignore::IfZero {
-                    return Ok(());
-                }
-            }
-            let value = msg.get_field(&fp.field);
-            // A field that tracks presence is "zero" only when unset.
-            if fp.ignore == Ignore::IfZero && !fp.presence && is_zero(&value, &fp.field.kind()) {
+        if !set {
+            if fp.required {
+                run.path.push(Step {
+                    element: &fp.element,
+                    subscript: None,
+                    map_types: None,
+                });
+                run.report(&REQUIRED_RULE, "required", "value is required", false);
+                run.path.pop();
                 return Ok(());
             }
-            self.eval_value(run, &fp.rules, &value, false)
-        })();
+            if fp.presence || fp.ignore == Ignore::IfZero {
+                return Ok(());
+            }
+        }
+        let value = msg.get_field(&fp.field);
+        // A field that tracks presence is "zero" only when unset.
+        if fp.ignore == Ignore::IfZero && !fp.presence && is_zero(&value, &fp.field.kind()) {
+            return Ok(());
+        }
+        run.path.push(Step {
+            element: &fp.element,
+            subscript: None,
+            map_types: None,
+        });
+        let result = self.eval_value(run, &fp.rules, &value, false);
         run.path.pop();
         result
     }
 
-    fn eval_value(
-        &self,
-        run: &mut Run<'_>,
-        rules: &ValueRules,
+    fn eval_value<'p>(
+        &'p self,
+        run: &mut Run<'p>,
+        rules: &'p ValueRules,
         value: &Value,
         for_key: bool,
     ) -> Result<(), Error> {
         for r in &rules.cel {
+            if let Some(verdict) = r.native.as_ref().and_then(|n| n.check(value)) {
+                if let Some(message) = verdict {
+                    run.report(&r.rule_path, &r.id, message, for_key);
+                }
+                continue;
+            }
             let this = celx::field_value(value, &r.expr.tested).map_err(runtime)?;
             eval_cel(run, r, this, for_key)?;
         }
         if let (Some((e, path)), Value::EnumNumber(n)) = (&rules.defined_only, value)
             && e.get_value(*n).is_none()
         {
-            push(
-                run,
+            run.report(
                 path,
                 "enum.defined_only",
                 "value must be one of the defined enum values",
@@ -947,8 +1011,7 @@ impl Plan {
             if let Some((list, path)) = &rules.any_in
                 && !list.contains(&url)
             {
-                push(
-                    run,
+                run.report(
                     path,
                     "any.in",
                     "type URL must be in the allow list",
@@ -958,8 +1021,7 @@ impl Plan {
             if let Some((list, path)) = &rules.any_not_in
                 && list.contains(&url)
             {
-                push(
-                    run,
+                run.report(
                     path,
                     "any.not_in",
                     "type URL must not be in the block list",
@@ -969,13 +1031,9 @@ impl Plan {
         }
         if let (Some(items), Value::List(list)) = (&rules.items, value) {
             for (i, item) in list.iter().enumerate() {
-                if let Some(last) = run.path.last_mut() {
-                    last.subscript = Some(Subscript::Index(i as u64));
-                }
+                run.set_subscript(Some(Subscript::Index(i as u64)), None);
                 let r = self.eval_elem(run, items, item, false);
-                if let Some(last) = run.path.last_mut() {
-                    last.subscript = None;
-                }
+                run.set_subscript(None, None);
                 r?;
             }
         }
@@ -985,11 +1043,7 @@ impl Plan {
             let mut keys: Vec<&MapKey> = map.keys().collect();
             keys.sort();
             for k in keys {
-                if let Some(last) = run.path.last_mut() {
-                    last.subscript = Some(subscript(k));
-                    last.key_type = rules.map_types.map(|t| t.0);
-                    last.value_type = rules.map_types.map(|t| t.1);
-                }
+                run.set_subscript(Some(subscript(k)), rules.map_types);
                 let r = (|| {
                     if let Some(kr) = &rules.keys {
                         let kv = key_value(k);
@@ -1000,11 +1054,7 @@ impl Plan {
                     }
                     Ok(())
                 })();
-                if let Some(last) = run.path.last_mut() {
-                    last.subscript = None;
-                    last.key_type = None;
-                    last.value_type = None;
-                }
+                run.set_subscript(None, None);
                 r?;
             }
         }
@@ -1014,10 +1064,10 @@ impl Plan {
         Ok(())
     }
 
-    fn eval_elem(
-        &self,
-        run: &mut Run<'_>,
-        elem: &ElemRules,
+    fn eval_elem<'p>(
+        &'p self,
+        run: &mut Run<'p>,
+        elem: &'p ElemRules,
         value: &Value,
         for_key: bool,
     ) -> Result<(), Error> {
@@ -1058,16 +1108,6 @@ fn is_zero(value: &Value, kind: &Kind) -> bool {
         Value::Message(m) => *m == DynamicMessage::new(m.descriptor()),
         v => *v == Value::default_value(kind),
     }
-}
-
-fn push(run: &mut Run<'_>, rule: &[PathElement], id: &str, message: &str, for_key: bool) {
-    run.out.push(Violation {
-        field: run.path.clone(),
-        rule: rule.to_vec(),
-        rule_id: id.to_owned(),
-        message: message.to_owned(),
-        for_key,
-    });
 }
 
 fn runtime(e: cel::ExecutionError) -> Error {
@@ -1128,12 +1168,6 @@ fn eval_cel(
             )));
         }
     };
-    run.out.push(Violation {
-        field: run.path.clone(),
-        rule: r.rule_path.clone(),
-        rule_id: r.id.clone(),
-        message,
-        for_key,
-    });
+    run.report(&r.rule_path, &r.id, &message, for_key);
     Ok(())
 }
