@@ -293,15 +293,91 @@ impl Plan {
             messages: Vec::new(),
         };
         c.message(desc)?;
+        let mut messages = c.messages;
+        prune(&mut messages);
         Ok(Plan {
             root: desc.full_name().to_owned(),
-            messages: c.messages,
+            messages,
         })
     }
 
     /// The full name of the message type this plan validates.
     pub fn message_name(&self) -> &str {
         &self.root
+    }
+}
+
+impl ValueRules {
+    /// Whether evaluating these rules can find anything, given which
+    /// message plans can (`live`).
+    fn has_rules(&self, live: &[bool]) -> bool {
+        !self.cel.is_empty()
+            || self.defined_only.is_some()
+            || self.any_in.is_some()
+            || self.any_not_in.is_some()
+            || [&self.items, &self.keys, &self.values]
+                .into_iter()
+                .flatten()
+                .any(|e| e.rules.has_rules(live))
+            || self
+                .nested
+                .is_some_and(|i| live.get(i).copied().unwrap_or(false))
+    }
+
+    /// Drops what cannot find anything.
+    fn prune(&mut self, live: &[bool]) {
+        if self
+            .nested
+            .is_some_and(|i| !live.get(i).copied().unwrap_or(false))
+        {
+            self.nested = None;
+        }
+        for slot in [&mut self.items, &mut self.keys, &mut self.values] {
+            if let Some(e) = slot {
+                e.rules.prune(live);
+                if e.rules.is_empty() {
+                    *slot = None;
+                }
+            }
+        }
+    }
+}
+
+impl MessagePlan {
+    fn has_rules(&self, live: &[bool]) -> bool {
+        !self.cel.is_empty()
+            || !self.oneofs_required.is_empty()
+            || !self.message_oneofs.is_empty()
+            || self
+                .fields
+                .iter()
+                .any(|f| f.required || f.rules.has_rules(live))
+    }
+}
+
+/// Leaves out the messages (and so the fields) where no rule can apply,
+/// however deep: evaluation then only walks where a rule is. A fixpoint
+/// over the message graph, which may be recursive.
+fn prune(messages: &mut [MessagePlan]) {
+    let mut live = vec![false; messages.len()];
+    loop {
+        let mut changed = false;
+        for (i, m) in messages.iter().enumerate() {
+            if !live[i] && m.has_rules(&live) {
+                live[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for m in messages.iter_mut() {
+        for f in &mut m.fields {
+            f.rules.prune(&live);
+        }
+        m.fields
+            .retain(|f| f.ignore != Ignore::Always && (f.required || !f.rules.is_empty()));
     }
 }
 

@@ -145,6 +145,25 @@ fn recursion_into_nested_messages_extends_the_path() {
 }
 
 #[test]
+fn rules_deep_down_are_reached_and_rule_free_subtrees_skipped() {
+    let pool = pool();
+    let outer = message(
+        &pool,
+        "Outer",
+        r#"{"middle": {"leaf": {"s": ""}, "free": "", "leaves": {"k": {"s": ""}, "j": {"s": "ok"}}},
+            "plain": {"x": "", "next": {"next": {}}}}"#,
+    );
+    let v = Validator::new().validate(&outer).unwrap();
+    assert_eq!(
+        summary(&v),
+        vec![
+            "middle.leaf.s string.min_len string.min_len",
+            "middle.leaves[\"k\"].s string.min_len string.min_len",
+        ]
+    );
+}
+
+#[test]
 fn broken_rules_are_compile_errors() {
     let pool = pool();
     let validator = Validator::new();
