@@ -63,6 +63,13 @@ pub enum Error {
     /// A rule failed to evaluate (a CEL error, such as a division by zero).
     #[error("cannot evaluate a rule: {0}")]
     Runtime(String),
+    /// The message nests deeper than the engine follows (it keeps its stack
+    /// bounded).
+    #[error("the message nests more than {limit} levels deep")]
+    TooDeep {
+        /// The deepest nesting followed.
+        limit: usize,
+    },
     /// A plan was given a message of another type.
     #[error("the plan is for '{expected}', not '{found}'")]
     WrongMessage {
@@ -158,6 +165,7 @@ impl Validator {
             path: Vec::new(),
             out: Vec::new(),
             fail_fast: self.fail_fast,
+            depth: 0,
         };
         plan.eval(&mut run, msg)?;
         Ok(run.out)

@@ -885,7 +885,13 @@ pub(crate) struct Run<'p> {
     pub(crate) path: Vec<Step<'p>>,
     pub(crate) out: Vec<Violation>,
     pub(crate) fail_fast: bool,
+    /// Messages entered and not yet left, bounded by [`MAX_DEPTH`].
+    pub(crate) depth: usize,
 }
+
+/// How deep messages may nest: more than protobuf decoders accept (100), so
+/// only a message built in memory can reach it, and the stack stays bounded.
+pub(crate) const MAX_DEPTH: usize = 256;
 
 impl Run<'_> {
     /// The current field path, materialized for a violation.
@@ -959,6 +965,21 @@ impl Plan {
         let Some(plan) = self.messages.get(idx) else {
             return Ok(());
         };
+        if run.depth >= MAX_DEPTH {
+            return Err(Error::TooDeep { limit: MAX_DEPTH });
+        }
+        run.depth += 1;
+        let result = self.eval_message_in(run, plan, msg);
+        run.depth -= 1;
+        result
+    }
+
+    fn eval_message_in<'p>(
+        &'p self,
+        run: &mut Run<'p>,
+        plan: &'p MessagePlan,
+        msg: &DynamicMessage,
+    ) -> Result<(), Error> {
         for r in &plan.cel {
             let this = celx::message_value(msg, &r.expr.tested).map_err(runtime)?;
             eval_cel(run, r, this, false)?;

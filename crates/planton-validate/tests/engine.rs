@@ -164,6 +164,31 @@ fn rules_deep_down_are_reached_and_rule_free_subtrees_skipped() {
 }
 
 #[test]
+fn nesting_is_bounded_with_an_error_not_a_stack_overflow() {
+    let pool = pool();
+    // Built in memory: decoders (JSON's, protobuf's) stop at 128 or 100.
+    let nested = |depth: usize| {
+        let mut tree = message(&pool, "Tree", r#"{"name": "leaf"}"#);
+        for _ in 0..depth {
+            let mut parent = message(&pool, "Tree", r#"{"name": "n"}"#);
+            parent.set_field_by_name(
+                "children",
+                prost_reflect::Value::List(vec![prost_reflect::Value::Message(tree)]),
+            );
+            tree = parent;
+        }
+        tree
+    };
+    let validator = Validator::new();
+    assert!(validator.validate(&nested(200)).unwrap().is_empty());
+    let deep = nested(300);
+    assert_eq!(
+        validator.validate(&deep),
+        Err(Error::TooDeep { limit: 256 })
+    );
+}
+
+#[test]
 fn broken_rules_are_compile_errors() {
     let pool = pool();
     let validator = Validator::new();

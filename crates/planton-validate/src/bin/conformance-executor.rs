@@ -163,7 +163,9 @@ fn run_case(validator: &Validator, pool: &DescriptorPool, any: &prost_types::Any
             violations: v.iter().map(violation).collect(),
         }),
         Err(e @ Error::Compile { .. }) => Outcome::CompilationError(e.to_string()),
-        Err(e @ Error::Runtime(_)) => Outcome::RuntimeError(e.to_string()),
+        Err(e @ (Error::Runtime(_) | Error::TooDeep { .. })) => {
+            Outcome::RuntimeError(e.to_string())
+        }
         Err(e) => Outcome::UnexpectedError(e.to_string()),
     }
 }
