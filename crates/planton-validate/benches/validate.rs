@@ -48,6 +48,9 @@ fn validate(c: &mut Criterion) {
         group.finish();
     }
     let mut group = c.benchmark_group("setup");
+    group.bench_function("planton-validate/new", |b| {
+        b.iter(planton_validate::Validator::new)
+    });
     group.bench_function("planton-validate/new+plan", |b| {
         b.iter(|| planton_validate::Validator::new().plan(&desc).unwrap())
     });

@@ -26,7 +26,10 @@ enum Ignore {
 /// standard or predefined rule's expression.
 #[derive(Debug)]
 struct CelRule {
-    expr: Expr,
+    /// The compiled expression; for a rule with a native form, compiled on
+    /// first need only (compiling is most of a plan's cost).
+    expr: std::sync::OnceLock<Result<Expr, String>>,
+    src: String,
     id: String,
     message: String,
     rule_path: Vec<PathElement>,
@@ -798,18 +801,24 @@ impl Compiler<'_> {
         rules: Option<Arc<DynamicMessage>>,
         value: Option<Value>,
     ) -> Result<CelRule, Error> {
-        let expr = self.cel.compile(src).map_err(|e| {
-            compile_error(
-                where_,
-                format!("cannot compile the expression of rule '{id}': {e}"),
-            )
-        })?;
         let native = match (&rules, &value) {
             (Some(_), Some(v)) => Native::recognize(src, v),
             _ => None,
         };
+        let expr = std::sync::OnceLock::new();
+        // A natively evaluated expression is one of a known few, which parse.
+        if native.is_none() {
+            let compiled = self.cel.compile(src).map_err(|e| {
+                compile_error(
+                    where_,
+                    format!("cannot compile the expression of rule '{id}': {e}"),
+                )
+            })?;
+            let _ = expr.set(Ok(compiled));
+        }
         Ok(CelRule {
             expr,
+            src: src.to_owned(),
             id: id.to_owned(),
             message: message.to_owned(),
             rule_path: path,
@@ -817,6 +826,15 @@ impl Compiler<'_> {
             rule: value,
             native,
         })
+    }
+}
+
+impl CelRule {
+    fn expr(&self, cel: &Cel) -> Result<&Expr, Error> {
+        self.expr
+            .get_or_init(|| cel.compile(&self.src))
+            .as_ref()
+            .map_err(|e| Error::Runtime(format!("rule '{}': {e}", self.id)))
     }
 }
 
@@ -889,9 +907,10 @@ pub(crate) struct Run<'p> {
     pub(crate) depth: usize,
 }
 
-/// How deep messages may nest: more than protobuf decoders accept (100), so
-/// only a message built in memory can reach it, and the stack stays bounded.
-pub(crate) const MAX_DEPTH: usize = 256;
+/// How deep messages may nest: as deep as protobuf decoders accept (100),
+/// so that only a message built in memory can go deeper, and the stack stays
+/// bounded (well within a 2 MiB thread stack in a debug build).
+pub(crate) const MAX_DEPTH: usize = 100;
 
 impl Run<'_> {
     /// The current field path, materialized for a violation.
@@ -981,7 +1000,7 @@ impl Plan {
         msg: &DynamicMessage,
     ) -> Result<(), Error> {
         for r in &plan.cel {
-            let this = celx::message_value(msg, &r.expr.tested).map_err(runtime)?;
+            let this = celx::message_value(msg, &r.expr(run.cel)?.tested).map_err(runtime)?;
             eval_cel(run, r, this, false)?;
         }
         for o in &plan.oneofs_required {
@@ -1088,7 +1107,7 @@ impl Plan {
                 }
                 continue;
             }
-            let this = celx::field_value(value, &r.expr.tested).map_err(runtime)?;
+            let this = celx::field_value(value, &r.expr(run.cel)?.tested).map_err(runtime)?;
             eval_cel(run, r, this, for_key)?;
         }
         if let (Some((e, path)), Value::EnumNumber(n)) = (&rules.defined_only, value)
@@ -1240,7 +1259,7 @@ fn eval_cel(
     let result = run
         .cel
         .eval(
-            &r.expr,
+            r.expr(run.cel)?,
             Some(this),
             r.rules.as_deref(),
             r.rule.as_ref(),
