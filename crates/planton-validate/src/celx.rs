@@ -660,8 +660,53 @@ fn is_inf(ftx: &FunctionContext) -> R {
     .into())
 }
 
-/// Whether the list's elements are all distinct. Quadratic in the worst
-/// case for values that cannot be hashed, so bounded by the caller's list.
+/// A key equal for equal values (CEL equality) of the keyed kinds; `None`
+/// for the others. A NaN gets a key of its own: it equals nothing.
+fn unique_key(item: &dyn Val, nan_count: &mut u64) -> Option<Vec<u8>> {
+    if let Some(s) = item.downcast_ref::<CelString>() {
+        Some([b"s".as_slice(), s.inner().as_bytes()].concat())
+    } else if let Some(b) = item.downcast_ref::<CelBytes>() {
+        Some([b"b".as_slice(), b.inner()].concat())
+    } else if let Some(i) = item.downcast_ref::<CelInt>() {
+        Some([b"i".as_slice(), &i.inner().to_le_bytes()].concat())
+    } else if let Some(u) = item.downcast_ref::<CelUInt>() {
+        Some([b"u".as_slice(), &u.inner().to_le_bytes()].concat())
+    } else if let Some(d) = item.downcast_ref::<CelDouble>() {
+        let d = *d.inner();
+        if d.is_nan() {
+            *nan_count += 1;
+            return Some([b"n".as_slice(), &nan_count.to_le_bytes()].concat());
+        }
+        let d = if d == 0.0 { 0.0f64 } else { d };
+        Some([b"d".as_slice(), &d.to_bits().to_le_bytes()].concat())
+    } else if let Some(t) = item.downcast_ref::<CelTimestamp>() {
+        let t = t.inner();
+        Some(
+            [
+                b"t".as_slice(),
+                &t.timestamp().to_le_bytes(),
+                &t.timestamp_subsec_nanos().to_le_bytes(),
+            ]
+            .concat(),
+        )
+    } else if let Some(d) = item.downcast_ref::<CelDuration>() {
+        let d = d.inner();
+        Some(
+            [
+                b"D".as_slice(),
+                &d.num_seconds().to_le_bytes(),
+                &d.subsec_nanos().to_le_bytes(),
+            ]
+            .concat(),
+        )
+    } else {
+        item.downcast_ref::<CelBool>()
+            .map(|b| vec![b'o', u8::from(*b.inner())])
+    }
+}
+
+/// Whether the list's elements are all distinct: linear for scalars,
+/// timestamps and durations, which are keyed.
 fn unique(ftx: &FunctionContext) -> R {
     let (this, args) = split(ftx)?;
     no_args(args)?;
@@ -669,21 +714,13 @@ fn unique(ftx: &FunctionContext) -> R {
         .as_iterable()
         .ok_or_else(|| ExecutionError::function_error("unique", "expected a list"))?;
     let mut seen_keys = std::collections::HashSet::new();
+    // Values that cannot be keyed (messages, lists): compared pairwise, so
+    // quadratic; protovalidate allows `unique` on scalars only.
     let mut seen_other: Vec<&dyn Val> = Vec::new();
+    let mut nan_count: u64 = 0;
     let mut it = list.iter();
     while let Some(item) = it.next() {
-        let key: Option<Vec<u8>> = if let Some(s) = item.downcast_ref::<CelString>() {
-            Some([b"s".as_slice(), s.inner().as_bytes()].concat())
-        } else if let Some(b) = item.downcast_ref::<CelBytes>() {
-            Some([b"b".as_slice(), b.inner()].concat())
-        } else if let Some(i) = item.downcast_ref::<CelInt>() {
-            Some([b"i".as_slice(), &i.inner().to_le_bytes()].concat())
-        } else if let Some(u) = item.downcast_ref::<CelUInt>() {
-            Some([b"u".as_slice(), &u.inner().to_le_bytes()].concat())
-        } else {
-            item.downcast_ref::<CelBool>()
-                .map(|b| vec![b'o', u8::from(*b.inner())])
-        };
+        let key = unique_key(item, &mut nan_count);
         let dup = match key {
             Some(k) => !seen_keys.insert(k),
             None => {
@@ -748,6 +785,13 @@ mod tests {
             ("'/relative'.isUri()", false),
             ("[1, 2, 3].unique()", true),
             ("['a', 'a'].unique()", false),
+            ("[1.0, 2.0, 0.0, -0.0].unique()", false),
+            ("[0.0/0.0, 0.0/0.0].unique()", true),
+            ("[duration('1s'), duration('2s')].unique()", true),
+            (
+                "[timestamp('2024-01-01T00:00:00Z'), timestamp('2024-01-01T00:00:00Z')].unique()",
+                false,
+            ),
             ("(0.0/0.0).isNan()", true),
             ("(1.0/0.0).isInf(1)", true),
             ("'example.com:8080'.isHostAndPort(true)", true),

@@ -38,8 +38,10 @@ enum Cmp {
     Exact,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Check {
+    /// A regular expression, compiled once (RE2 syntax, as CEL's).
+    Pattern(regex::Regex),
     Const(Scalar),
     In(Vec<Scalar>),
     NotIn(Vec<Scalar>),
@@ -51,7 +53,7 @@ enum Check {
 }
 
 /// A standard rule evaluated natively, with its violation message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Native {
     check: Check,
     message: String,
@@ -109,6 +111,11 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "uint(bytes(this).size()) > rules.max_bytes ? 'must be at most %s bytes'.format([rules.max_bytes]) : ''",
         "bytes<",
         "must be at most {} bytes",
+    ),
+    (
+        "!this.matches(rules.pattern) ? 'does not match regex pattern `%s`'.format([rules.pattern]) : ''",
+        "pattern",
+        "does not match regex pattern `{}`",
     ),
     (
         "!this.startsWith(rules.prefix) ? 'does not have prefix `%s`'.format([rules.prefix]) : ''",
@@ -206,6 +213,14 @@ impl Native {
                     Check::NotIn(list)
                 }
             }
+            "pattern" => {
+                let p = value.as_str()?;
+                // A pattern the regex crate refuses is left to CEL, which
+                // reports it when evaluating.
+                let re = regex::Regex::new(p).ok()?;
+                formatted.push_str(p);
+                Check::Pattern(re)
+            }
             "prefix" | "suffix" | "contains" | "not_contains" => {
                 let s = value.as_str()?.to_owned();
                 formatted.push_str(&s);
@@ -269,6 +284,7 @@ impl Native {
                     Cmp::Exact => size == *n,
                 }
             }
+            Check::Pattern(re) => re.is_match(value.as_str()?),
             Check::Prefix(p) => value.as_str()?.starts_with(p.as_str()),
             Check::Suffix(p) => value.as_str()?.ends_with(p.as_str()),
             Check::Contains(p) => value.as_str()?.contains(p.as_str()),
@@ -336,7 +352,16 @@ mod tests {
         assert_eq!(n.check(&Value::EnumNumber(5)), Some(None));
         assert_eq!(n.check(&Value::I64(4)), Some(Some("must equal 5")));
 
-        assert_eq!(Native::recognize("this > 3", &Value::I32(5)), None);
-        assert_eq!(Native::recognize(KNOWN[0].0, &Value::F32(5.0)), None);
+        let pattern = KNOWN.iter().find(|k| k.1 == "pattern").unwrap().0;
+        let n = Native::recognize(pattern, &Value::String("^[a-z]+$".into())).unwrap();
+        assert_eq!(n.check(&Value::String("abc".into())), Some(None));
+        assert_eq!(
+            n.check(&Value::String("a1".into())),
+            Some(Some("does not match regex pattern `^[a-z]+$`"))
+        );
+        assert!(Native::recognize(pattern, &Value::String("(".into())).is_none());
+
+        assert!(Native::recognize("this > 3", &Value::I32(5)).is_none());
+        assert!(Native::recognize(KNOWN[0].0, &Value::F32(5.0)).is_none());
     }
 }
