@@ -171,3 +171,15 @@ impl Validator {
         Ok(run.out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A validator is built once and shared, across threads too.
+    #[test]
+    fn validators_and_plans_are_send_and_sync() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<super::Validator>();
+        shareable::<super::Plan>();
+        shareable::<super::Error>();
+    }
+}
