@@ -70,7 +70,8 @@ pub enum Error {
         /// The deepest nesting followed.
         limit: usize,
     },
-    /// A plan was given a message of another type.
+    /// A plan was given a message of another type (or of the same name from
+    /// another descriptor pool).
     #[error("the plan is for '{expected}', not '{found}'")]
     WrongMessage {
         /// The plan's message type.
@@ -80,11 +81,15 @@ pub enum Error {
     },
 }
 
+type Cached = (MessageDescriptor, Result<Arc<Plan>, Error>);
+
 /// Validates messages of any type, compiling the rules of each type once, on
 /// first use, and caching the plan.
 pub struct Validator {
     cel: celx::Cel,
-    plans: Mutex<HashMap<String, Result<Arc<Plan>, Error>>>,
+    /// Plans by message name, then by descriptor: two pools may define the
+    /// same name with different rules.
+    plans: Mutex<HashMap<String, Vec<Cached>>>,
     fail_fast: bool,
 }
 
@@ -127,11 +132,12 @@ impl Validator {
     /// reaches, are broken.
     pub fn plan(&self, desc: &MessageDescriptor) -> Result<Arc<Plan>, Error> {
         let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(p) = plans.get(desc.full_name()) {
+        let same_name = plans.entry(desc.full_name().to_owned()).or_default();
+        if let Some((_, p)) = same_name.iter().find(|(d, _)| d == desc) {
             return p.clone();
         }
         let p = Plan::compile(&self.cel, desc).map(Arc::new);
-        plans.insert(desc.full_name().to_owned(), p.clone());
+        same_name.push((desc.clone(), p.clone()));
         p
     }
 

@@ -115,7 +115,7 @@ struct MessagePlan {
 /// reaches, ready to evaluate.
 #[derive(Debug)]
 pub struct Plan {
-    root: String,
+    root: MessageDescriptor,
     messages: Vec<MessagePlan>,
 }
 
@@ -285,7 +285,7 @@ impl Plan {
     pub(crate) fn compile(cel: &Cel, desc: &MessageDescriptor) -> Result<Plan, Error> {
         let Some(exts) = Exts::of(desc.parent_pool()) else {
             return Ok(Plan {
-                root: desc.full_name().to_owned(),
+                root: desc.clone(),
                 messages: vec![MessagePlan::default()],
             });
         };
@@ -299,14 +299,14 @@ impl Plan {
         let mut messages = c.messages;
         prune(&mut messages);
         Ok(Plan {
-            root: desc.full_name().to_owned(),
+            root: desc.clone(),
             messages,
         })
     }
 
     /// The full name of the message type this plan validates.
     pub fn message_name(&self) -> &str {
-        &self.root
+        self.root.full_name()
     }
 }
 
@@ -966,9 +966,11 @@ static REQUIRED_RULE: std::sync::LazyLock<Vec<PathElement>> = std::sync::LazyLoc
 impl Plan {
     /// Evaluates the plan on `msg`, adding violations to `run.out`.
     pub(crate) fn eval<'p>(&'p self, run: &mut Run<'p>, msg: &DynamicMessage) -> Result<(), Error> {
-        if msg.descriptor().full_name() != self.root {
+        // The same descriptor, from the same pool: field numbers and kinds
+        // then agree with the plan's.
+        if msg.descriptor() != self.root {
             return Err(Error::WrongMessage {
-                expected: self.root.clone(),
+                expected: self.root.full_name().to_owned(),
                 found: msg.descriptor().full_name().to_owned(),
             });
         }

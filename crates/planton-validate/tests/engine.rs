@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use planton_validate::{Error, Validator, Violation};
-use prost_reflect::{DescriptorPool, DynamicMessage};
+use prost_reflect::{DescriptorPool, DynamicMessage, ReflectMessage};
 
 fn pool() -> DescriptorPool {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/proto");
@@ -241,6 +241,23 @@ fn a_plan_is_compiled_once_and_checks_the_message_type() {
     let tree = message(&pool, "Tree", r#"{"name": "x"}"#);
     assert!(matches!(
         validator.validate_with(&plan, &tree),
+        Err(Error::WrongMessage { .. })
+    ));
+}
+
+#[test]
+fn the_same_message_name_in_two_pools_gets_two_plans() {
+    let (a, b) = (pool(), pool());
+    let validator = Validator::new();
+    let from_a = message(&a, "Job", VALID_JOB);
+    let from_b = message(&b, "Job", r#"{"name": "ab"}"#);
+    assert!(validator.validate(&from_a).unwrap().is_empty());
+    assert!(!validator.validate(&from_b).unwrap().is_empty());
+    let plan_a = validator.plan(&from_a.descriptor()).unwrap();
+    let plan_b = validator.plan(&from_b.descriptor()).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&plan_a, &plan_b));
+    assert!(matches!(
+        validator.validate_with(&plan_a, &from_b),
         Err(Error::WrongMessage { .. })
     ));
 }
