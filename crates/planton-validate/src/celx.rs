@@ -5,6 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
+use cel::IdedExpr;
+use cel::common::ast::{EntryExpr, Expr as Ast};
 use cel::common::traits::Indexer;
 use cel::common::types::{
     CelBool, CelBytes, CelDouble, CelDuration, CelInt, CelList, CelMap, CelMapKey, CelNull,
@@ -12,7 +14,9 @@ use cel::common::types::{
 };
 use cel::common::value::{CowVal, Val};
 use cel::{Context, Env, ExecutionError, FunctionContext, Program};
-use prost_reflect::{DynamicMessage, FieldDescriptor, MapKey, ReflectMessage, Value};
+use prost_reflect::{
+    DynamicMessage, FieldDescriptor, MapKey, MessageDescriptor, ReflectMessage, Value,
+};
 
 use crate::formats;
 
@@ -59,11 +63,34 @@ impl Cel {
         Cel { env, root }
     }
 
-    /// Parses `source`.
-    pub(crate) fn compile(&self, source: &str) -> Result<Expr, String> {
+    /// Parses `source`. When `this` is known to be a message of type
+    /// `this`, a field it names that the type lacks is an error here rather
+    /// than at evaluation.
+    pub(crate) fn compile(
+        &self,
+        source: &str,
+        this: Option<&MessageDescriptor>,
+    ) -> Result<Expr, String> {
         let program = self.env.compile(source).map_err(|e| e.to_string())?;
         let mut tested = BTreeSet::new();
-        collect_tested(source, &mut tested);
+        let mut stack = vec![program.expression()];
+        while let Some(e) = stack.pop() {
+            if let Ast::Select(sel) = &e.expr {
+                if sel.test {
+                    tested.insert(sel.field.clone());
+                }
+                if let Some(d) = static_message(&sel.operand, this)
+                    && d.get_field_by_name(&sel.field).is_none()
+                {
+                    return Err(format!(
+                        "expression references a non-existent field '{}' of '{}'",
+                        sel.field,
+                        d.full_name()
+                    ));
+                }
+            }
+            children(e, &mut stack);
+        }
         Ok(Expr {
             program,
             tested: Arc::new(tested),
@@ -94,27 +121,64 @@ impl Cel {
     }
 }
 
-/// The names `has(x.name)` tests in `source`, found lexically: a name tested
-/// anywhere reads as absent when unset, everywhere in the expression.
-fn collect_tested(source: &str, out: &mut BTreeSet<String>) {
-    let mut rest = source;
-    while let Some(i) = rest.find("has(") {
-        let before_ok = rest[..i]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'));
-        let after = &rest[i + 4..];
-        if before_ok {
-            let end = after.find(')').unwrap_or(after.len());
-            let inner = after[..end].trim();
-            if let Some(name) = inner.rsplit('.').next() {
-                let name = name.trim();
-                if !name.is_empty() {
-                    out.insert(name.to_owned());
+/// The message type `e` statically has: `this` (when a message), and fields
+/// of it that are singular messages. Well-known types are CEL values, not
+/// messages.
+fn static_message(e: &IdedExpr, this: Option<&MessageDescriptor>) -> Option<MessageDescriptor> {
+    let plain =
+        |d: MessageDescriptor| (!d.full_name().starts_with("google.protobuf.")).then_some(d);
+    match &e.expr {
+        Ast::Ident(name) if name == "this" => this.cloned().and_then(plain),
+        Ast::Select(sel) if !sel.test => {
+            let d = static_message(&sel.operand, this)?;
+            let f = d.get_field_by_name(&sel.field)?;
+            if f.is_list() || f.is_map() {
+                return None;
+            }
+            f.kind().as_message().cloned().and_then(plain)
+        }
+        _ => None,
+    }
+}
+
+/// The direct subexpressions of `e`.
+fn children<'e>(e: &'e IdedExpr, out: &mut Vec<&'e IdedExpr>) {
+    match &e.expr {
+        Ast::Call(c) => {
+            out.extend(c.target.as_deref());
+            out.extend(c.args.iter());
+        }
+        Ast::Select(s) => out.push(&s.operand),
+        Ast::List(l) => out.extend(l.elements.iter()),
+        Ast::Map(m) => {
+            for entry in &m.entries {
+                if let EntryExpr::MapEntry(me) = &entry.expr {
+                    out.push(&me.key);
+                    out.push(&me.value);
                 }
             }
         }
-        rest = after;
+        Ast::Struct(st) => {
+            for entry in &st.entries {
+                match &entry.expr {
+                    EntryExpr::MapEntry(me) => {
+                        out.push(&me.key);
+                        out.push(&me.value);
+                    }
+                    EntryExpr::StructField(sf) => out.push(&sf.value),
+                }
+            }
+        }
+        Ast::Comprehension(c) => {
+            out.extend([
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ]);
+        }
+        _ => {}
     }
 }
 
@@ -756,14 +820,16 @@ mod tests {
 
     #[test]
     fn presence_tests_are_found() {
-        let mut t = BTreeSet::new();
-        collect_tested(
-            "!has(this.first_name) || has( rules.lt ) && xhas(this.no)",
-            &mut t,
-        );
+        let cel = Cel::new();
+        let expr = cel
+            .compile(
+                "!has(this.first_name) || has( rules.lt ) && [1].all(x, has(x.deep.inner))",
+                None,
+            )
+            .unwrap();
         assert_eq!(
-            t.into_iter().collect::<Vec<_>>(),
-            vec!["first_name".to_owned(), "lt".to_owned()]
+            expr.tested.iter().cloned().collect::<Vec<_>>(),
+            vec!["first_name".to_owned(), "inner".to_owned(), "lt".to_owned()]
         );
     }
 
@@ -800,7 +866,7 @@ mod tests {
             ("b'candy bars'.contains(b'bar')", true),
             ("b'buzz'.endsWith(b'zz') && b'buzz'.startsWith(b'bu')", true),
         ] {
-            let expr = cel.compile(src).unwrap();
+            let expr = cel.compile(src, None).unwrap();
             let got = cel.eval(&expr, None, None, None, &now);
             assert_eq!(got, Ok(cel::Value::Bool(want)), "{src}");
         }

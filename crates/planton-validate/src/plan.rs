@@ -408,27 +408,24 @@ impl Compiler<'_> {
             if opts.has_extension(ext)
                 && let Value::Message(rules) = opts.get_extension(ext).as_ref()
             {
-                let rd = rules.descriptor();
-                let cel_el = rule_element(&rd, "cel");
-                for (i, r) in get_list(rules, "cel").iter().enumerate() {
+                // Message rules have no rule path.
+                for r in get_list(rules, "cel") {
                     let Some(r) = r.as_message() else { continue };
-                    let mut e = cel_el.clone();
-                    e.subscript = Some(Subscript::Index(i as u64));
-                    let _ = e;
                     plan.cel
-                        .push(self.cel_rule(name, r, Vec::new(), None, None)?);
+                        .push(self.cel_rule(name, r, Vec::new(), Some(desc))?);
                 }
-                let expr_el = rule_element(&rd, "cel_expression");
-                for (i, r) in get_list(rules, "cel_expression").iter().enumerate() {
+                for r in get_list(rules, "cel_expression") {
                     let src = r.as_str().unwrap_or_default();
-                    let mut e = expr_el.clone();
-                    e.subscript = Some(Subscript::Index(i as u64));
-                    let _ = e;
-                    plan.cel
-                        .push(self.cel_expr(name, src, src, "", Vec::new(), None, None)?);
+                    plan.cel.push(self.cel_expr(
+                        name,
+                        (src, src, ""),
+                        Vec::new(),
+                        None,
+                        None,
+                        Some(desc),
+                    )?);
                 }
-                let oneof_el = rule_element(&rd, "oneof");
-                for (i, r) in get_list(rules, "oneof").iter().enumerate() {
+                for r in get_list(rules, "oneof").iter() {
                     let Some(r) = r.as_message() else { continue };
                     let names = get_list(r, "fields");
                     if names.is_empty() {
@@ -448,15 +445,10 @@ impl Compiler<'_> {
                         }
                         fields.push(f);
                     }
-                    let mut e = oneof_el.clone();
-                    e.subscript = Some(Subscript::Index(i as u64));
                     plan.message_oneofs.push(MessageOneofPlan {
                         fields,
                         required: get_bool(r, "required"),
-                        rule_path: {
-                            let _ = e;
-                            Vec::new()
-                        },
+                        rule_path: Vec::new(),
                     });
                 }
             }
@@ -523,7 +515,11 @@ impl Compiler<'_> {
         };
         let mut vr = ValueRules::default();
         if let Some(r) = &rules {
-            self.field_cel(&where_, r, &[], &mut vr)?;
+            let this = match field.kind() {
+                Kind::Message(m) if !field.is_list() && !field.is_map() => Some(m),
+                _ => None,
+            };
+            self.field_cel(&where_, r, &[], this.as_ref(), &mut vr)?;
         }
         let type_rules = rules.as_ref().and_then(which_type);
         if field.is_map() {
@@ -626,7 +622,7 @@ impl Compiler<'_> {
         let mut ignore = Ignore::Unspecified;
         if let Some(r) = rules {
             ignore = ignore_of(r);
-            self.field_cel(where_, r, prefix, &mut vr)?;
+            self.field_cel(where_, r, prefix, kind.as_message(), &mut vr)?;
         }
         let type_rules = rules.and_then(which_type);
         self.single(where_, kind, rules, type_rules, prefix, &mut vr)?;
@@ -679,6 +675,7 @@ impl Compiler<'_> {
         where_: &str,
         rules: &DynamicMessage,
         prefix: &[PathElement],
+        this: Option<&MessageDescriptor>,
         vr: &mut ValueRules,
     ) -> Result<(), Error> {
         let rd = rules.descriptor();
@@ -688,15 +685,21 @@ impl Compiler<'_> {
             let mut e = cel_el.clone();
             e.subscript = Some(Subscript::Index(i as u64));
             vr.cel
-                .push(self.cel_rule(where_, r, with(prefix, e), None, None)?);
+                .push(self.cel_rule(where_, r, with(prefix, e), this)?);
         }
         let expr_el = rule_element(&rd, "cel_expression");
         for (i, r) in get_list(rules, "cel_expression").iter().enumerate() {
             let src = r.as_str().unwrap_or_default();
             let mut e = expr_el.clone();
             e.subscript = Some(Subscript::Index(i as u64));
-            vr.cel
-                .push(self.cel_expr(where_, src, src, "", with(prefix, e), None, None)?);
+            vr.cel.push(self.cel_expr(
+                where_,
+                (src, src, ""),
+                with(prefix, e),
+                None,
+                None,
+                this,
+            )?);
         }
         Ok(())
     }
@@ -765,41 +768,48 @@ impl Compiler<'_> {
         };
         for r in get_list(&pre, "cel") {
             let Some(r) = r.as_message() else { continue };
-            vr.cel.push(self.cel_rule(
+            let (src, id, message) = (
+                get_str(r, "expression"),
+                get_str(r, "id"),
+                get_str(r, "message"),
+            );
+            vr.cel.push(self.cel_expr(
                 where_,
-                r,
+                (&src, &id, &message),
                 path.clone(),
                 Some(Arc::clone(rules)),
                 Some(value.clone()),
+                None,
             )?);
         }
         Ok(())
     }
 
+    /// A `cel` rule of a field or message; `this` is the message type of
+    /// the value, when it is one.
     fn cel_rule(
         &self,
         where_: &str,
         rule: &DynamicMessage,
         path: Vec<PathElement>,
-        rules: Option<Arc<DynamicMessage>>,
-        value: Option<Value>,
+        this: Option<&MessageDescriptor>,
     ) -> Result<CelRule, Error> {
         let src = get_str(rule, "expression");
         let id = get_str(rule, "id");
         let message = get_str(rule, "message");
-        self.cel_expr(where_, &src, &id, &message, path, rules, value)
+        self.cel_expr(where_, (&src, &id, &message), path, None, None, this)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A rule from its `(expression, id, message)`; `rules` and `value` for
+    /// a standard or predefined rule.
     fn cel_expr(
         &self,
         where_: &str,
-        src: &str,
-        id: &str,
-        message: &str,
+        (src, id, message): (&str, &str, &str),
         path: Vec<PathElement>,
         rules: Option<Arc<DynamicMessage>>,
         value: Option<Value>,
+        this: Option<&MessageDescriptor>,
     ) -> Result<CelRule, Error> {
         let native = match (&rules, &value) {
             (Some(_), Some(v)) => Native::recognize(src, v),
@@ -808,7 +818,7 @@ impl Compiler<'_> {
         let expr = std::sync::OnceLock::new();
         // A natively evaluated expression is one of a known few, which parse.
         if native.is_none() {
-            let compiled = self.cel.compile(src).map_err(|e| {
+            let compiled = self.cel.compile(src, this).map_err(|e| {
                 compile_error(
                     where_,
                     format!("cannot compile the expression of rule '{id}': {e}"),
@@ -832,7 +842,7 @@ impl Compiler<'_> {
 impl CelRule {
     fn expr(&self, cel: &Cel) -> Result<&Expr, Error> {
         self.expr
-            .get_or_init(|| cel.compile(&self.src))
+            .get_or_init(|| cel.compile(&self.src, None))
             .as_ref()
             .map_err(|e| Error::Runtime(format!("rule '{}': {e}", self.id)))
     }

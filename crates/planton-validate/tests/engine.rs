@@ -196,6 +196,7 @@ fn broken_rules_are_compile_errors() {
     for (name, needle) in [
         ("WrongType", "'string' rules do not apply"),
         ("BadExpression", "rule 'bad'"),
+        ("UnknownField", "non-existent field 'nmae'"),
     ] {
         let err = validator.validate(&message(&pool, name, "{}")).unwrap_err();
         assert!(matches!(err, Error::Compile { .. }), "{name}: {err:?}");
