@@ -14,9 +14,7 @@ use cel::common::types::{
 };
 use cel::common::value::{CowVal, Val};
 use cel::{Context, Env, ExecutionError, FunctionContext, Program};
-use prost_reflect::{
-    DynamicMessage, FieldDescriptor, MapKey, MessageDescriptor, ReflectMessage, Value,
-};
+use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MapKey, ReflectMessage, Value};
 
 use crate::formats;
 
@@ -63,14 +61,11 @@ impl Cel {
         Cel { env, root }
     }
 
-    /// Parses `source`. When `this` is known to be a message of type
-    /// `this`, a field it names that the type lacks is an error here rather
-    /// than at evaluation.
-    pub(crate) fn compile(
-        &self,
-        source: &str,
-        this: Option<&MessageDescriptor>,
-    ) -> Result<Expr, String> {
+    /// Parses `source`. When the kind of `this` is known, two mistakes a
+    /// type checker would catch are errors here rather than at evaluation: a
+    /// field that a message type lacks, and a string function called on a
+    /// field that is not a string.
+    pub(crate) fn compile(&self, source: &str, this: Option<&Kind>) -> Result<Expr, String> {
         let program = self.env.compile(source).map_err(|e| e.to_string())?;
         let mut tested = BTreeSet::new();
         let mut stack = vec![program.expression()];
@@ -79,13 +74,42 @@ impl Cel {
                 if sel.test {
                     tested.insert(sel.field.clone());
                 }
-                if let Some(d) = static_message(&sel.operand, this)
+                if let Some(Kind::Message(d)) = static_kind(&sel.operand, this)
                     && d.get_field_by_name(&sel.field).is_none()
                 {
                     return Err(format!(
                         "expression references a non-existent field '{}' of '{}'",
                         sel.field,
                         d.full_name()
+                    ));
+                }
+            }
+            if let Ast::Call(call) = &e.expr
+                && let Some(target) = &call.target
+                && let Some(kind) = static_kind(target, this)
+            {
+                let bytes_too = matches!(
+                    call.func_name.as_str(),
+                    "startsWith" | "endsWith" | "contains"
+                );
+                let string_only = matches!(
+                    call.func_name.as_str(),
+                    "matches"
+                        | "isEmail"
+                        | "isHostname"
+                        | "isIp"
+                        | "isIpPrefix"
+                        | "isUri"
+                        | "isUriRef"
+                        | "isHostAndPort"
+                );
+                let fits =
+                    matches!(kind, Kind::String) || (bytes_too && matches!(kind, Kind::Bytes));
+                if (bytes_too || string_only) && !fits {
+                    return Err(format!(
+                        "function '{}' applies to strings, not to a value of type '{}'",
+                        call.func_name,
+                        kind_name(&kind)
                     ));
                 }
             }
@@ -121,23 +145,34 @@ impl Cel {
     }
 }
 
-/// The message type `e` statically has: `this` (when a message), and fields
-/// of it that are singular messages. Well-known types are CEL values, not
-/// messages.
-fn static_message(e: &IdedExpr, this: Option<&MessageDescriptor>) -> Option<MessageDescriptor> {
-    let plain =
-        |d: MessageDescriptor| (!d.full_name().starts_with("google.protobuf.")).then_some(d);
+/// The protobuf kind `e` statically has: `this`, and fields of singular
+/// messages under it. Well-known types are CEL values, not messages: `None`.
+fn static_kind(e: &IdedExpr, this: Option<&Kind>) -> Option<Kind> {
+    let plain = |k: Kind| match &k {
+        Kind::Message(d) if d.full_name().starts_with("google.protobuf.") => None,
+        _ => Some(k),
+    };
     match &e.expr {
         Ast::Ident(name) if name == "this" => this.cloned().and_then(plain),
         Ast::Select(sel) if !sel.test => {
-            let d = static_message(&sel.operand, this)?;
+            let Kind::Message(d) = static_kind(&sel.operand, this)? else {
+                return None;
+            };
             let f = d.get_field_by_name(&sel.field)?;
             if f.is_list() || f.is_map() {
                 return None;
             }
-            f.kind().as_message().cloned().and_then(plain)
+            plain(f.kind())
         }
         _ => None,
+    }
+}
+
+fn kind_name(kind: &Kind) -> String {
+    match kind {
+        Kind::Message(m) => m.full_name().to_owned(),
+        Kind::Enum(e) => e.full_name().to_owned(),
+        k => format!("{k:?}").to_lowercase(),
     }
 }
 
@@ -831,6 +866,25 @@ mod tests {
             expr.tested.iter().cloned().collect::<Vec<_>>(),
             vec!["first_name".to_owned(), "inner".to_owned(), "lt".to_owned()]
         );
+    }
+
+    #[test]
+    fn string_functions_on_other_kinds_are_compile_errors() {
+        let cel = Cel::new();
+        assert!(
+            cel.compile("this.startsWith('a')", Some(&Kind::Int32))
+                .is_err()
+        );
+        assert!(cel.compile("this.isEmail()", Some(&Kind::Bytes)).is_err());
+        assert!(
+            cel.compile("this.startsWith(b'a')", Some(&Kind::Bytes))
+                .is_ok()
+        );
+        assert!(
+            cel.compile("this.matches('a')", Some(&Kind::String))
+                .is_ok()
+        );
+        assert!(cel.compile("this.startsWith('a')", None).is_ok());
     }
 
     #[test]

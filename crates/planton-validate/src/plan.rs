@@ -411,8 +411,12 @@ impl Compiler<'_> {
                 // Message rules have no rule path.
                 for r in get_list(rules, "cel") {
                     let Some(r) = r.as_message() else { continue };
-                    plan.cel
-                        .push(self.cel_rule(name, r, Vec::new(), Some(desc))?);
+                    plan.cel.push(self.cel_rule(
+                        name,
+                        r,
+                        Vec::new(),
+                        Some(&Kind::Message(desc.clone())),
+                    )?);
                 }
                 for r in get_list(rules, "cel_expression") {
                     let src = r.as_str().unwrap_or_default();
@@ -422,7 +426,7 @@ impl Compiler<'_> {
                         Vec::new(),
                         None,
                         None,
-                        Some(desc),
+                        Some(&Kind::Message(desc.clone())),
                     )?);
                 }
                 for r in get_list(rules, "oneof").iter() {
@@ -515,10 +519,7 @@ impl Compiler<'_> {
         };
         let mut vr = ValueRules::default();
         if let Some(r) = &rules {
-            let this = match field.kind() {
-                Kind::Message(m) if !field.is_list() && !field.is_map() => Some(m),
-                _ => None,
-            };
+            let this = (!field.is_list() && !field.is_map()).then(|| field.kind());
             self.field_cel(&where_, r, &[], this.as_ref(), &mut vr)?;
         }
         let type_rules = rules.as_ref().and_then(which_type);
@@ -622,7 +623,7 @@ impl Compiler<'_> {
         let mut ignore = Ignore::Unspecified;
         if let Some(r) = rules {
             ignore = ignore_of(r);
-            self.field_cel(where_, r, prefix, kind.as_message(), &mut vr)?;
+            self.field_cel(where_, r, prefix, Some(kind), &mut vr)?;
         }
         let type_rules = rules.and_then(which_type);
         self.single(where_, kind, rules, type_rules, prefix, &mut vr)?;
@@ -675,7 +676,7 @@ impl Compiler<'_> {
         where_: &str,
         rules: &DynamicMessage,
         prefix: &[PathElement],
-        this: Option<&MessageDescriptor>,
+        this: Option<&Kind>,
         vr: &mut ValueRules,
     ) -> Result<(), Error> {
         let rd = rules.descriptor();
@@ -785,14 +786,14 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    /// A `cel` rule of a field or message; `this` is the message type of
-    /// the value, when it is one.
+    /// A `cel` rule of a field or message; `this` is the kind of the value,
+    /// when it is a single one (not a list or map).
     fn cel_rule(
         &self,
         where_: &str,
         rule: &DynamicMessage,
         path: Vec<PathElement>,
-        this: Option<&MessageDescriptor>,
+        this: Option<&Kind>,
     ) -> Result<CelRule, Error> {
         let src = get_str(rule, "expression");
         let id = get_str(rule, "id");
@@ -809,7 +810,7 @@ impl Compiler<'_> {
         path: Vec<PathElement>,
         rules: Option<Arc<DynamicMessage>>,
         value: Option<Value>,
-        this: Option<&MessageDescriptor>,
+        this: Option<&Kind>,
     ) -> Result<CelRule, Error> {
         let native = match (&rules, &value) {
             (Some(_), Some(v)) => Native::recognize(src, v),
