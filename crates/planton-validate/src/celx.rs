@@ -26,6 +26,9 @@ pub(crate) type Tested = Arc<BTreeSet<String>>;
 pub(crate) struct Expr {
     pub(crate) program: Program,
     pub(crate) tested: Tested,
+    /// Whether the expression names `rules`, `rule`, `now`: only those are
+    /// bound when evaluating it.
+    uses: [bool; 3],
 }
 
 impl fmt::Debug for Expr {
@@ -68,8 +71,17 @@ impl Cel {
     pub(crate) fn compile(&self, source: &str, this: Option<&Kind>) -> Result<Expr, String> {
         let program = self.env.compile(source).map_err(|e| e.to_string())?;
         let mut tested = BTreeSet::new();
+        let mut uses = [false; 3];
         let mut stack = vec![program.expression()];
         while let Some(e) = stack.pop() {
+            if let Ast::Ident(name) = &e.expr {
+                match name.as_str() {
+                    "rules" => uses[0] = true,
+                    "rule" => uses[1] = true,
+                    "now" => uses[2] = true,
+                    _ => {}
+                }
+            }
             if let Ast::Select(sel) = &e.expr {
                 if sel.test {
                     tested.insert(sel.field.clone());
@@ -118,6 +130,7 @@ impl Cel {
         Ok(Expr {
             program,
             tested: Arc::new(tested),
+            uses,
         })
     }
 
@@ -134,13 +147,15 @@ impl Cel {
         if let Some(this) = this {
             ctx.add_variable_as_val("this", this);
         }
-        if let Some(rules) = rules {
+        if let Some(rules) = rules.filter(|_| expr.uses[0]) {
             ctx.add_variable_as_val("rules", Box::new(MsgVal::borrowed(rules, &expr.tested)));
         }
-        if let Some(rule) = rule {
+        if let Some(rule) = rule.filter(|_| expr.uses[1]) {
             ctx.add_variable_as_val("rule", field_value(rule, &expr.tested)?);
         }
-        ctx.add_variable_as_val("now", Box::new(CelTimestamp::from(*now)));
+        if expr.uses[2] {
+            ctx.add_variable_as_val("now", Box::new(CelTimestamp::from(*now)));
+        }
         expr.program.execute(&ctx)
     }
 }
