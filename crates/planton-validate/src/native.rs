@@ -1,0 +1,367 @@
+//! Native evaluation of the common standard rules.
+//!
+//! A standard rule is the CEL expression `validate.proto` declares for it.
+//! When that expression is, character for character, one of the few below
+//! (the `const`, `in`, `not_in`, length, prefix and item-count rules of
+//! protovalidate 1.x), it is evaluated here instead, with the same verdict and
+//! message; any other expression, or a value of an unexpected type, goes to
+//! the CEL interpreter. The conformance suite runs both paths.
+
+use std::fmt::Write as _;
+
+use prost_reflect::{DynamicMessage, ReflectMessage, Value};
+
+/// A comparable scalar: what `this` and the rule values reduce to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scalar {
+    Int(i64),
+    Uint(u64),
+    Bool(bool),
+    Str(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Size {
+    Chars,
+    Bytes,
+    Items,
+    Pairs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cmp {
+    /// Violated when the size is below the rule.
+    Min,
+    /// Violated when the size is above the rule.
+    Max,
+    /// Violated when the size differs from the rule.
+    Exact,
+}
+
+#[derive(Debug, Clone)]
+enum Check {
+    /// A regular expression, compiled once (RE2 syntax, as CEL's).
+    Pattern(regex::Regex),
+    Const(Scalar),
+    In(Vec<Scalar>),
+    NotIn(Vec<Scalar>),
+    Size(Size, Cmp, u64),
+    Prefix(String),
+    Suffix(String),
+    Contains(String),
+    NotContains(String),
+}
+
+/// A standard rule evaluated natively, with its violation message.
+#[derive(Debug, Clone)]
+pub(crate) struct Native {
+    check: Check,
+    message: String,
+}
+
+/// The expressions recognized, the check they make and their message
+/// template (`{}` for the formatted rule value).
+const KNOWN: &[(&str, &str, &str)] = &[
+    (
+        "this != getField(rules, 'const') ? 'must equal %s'.format([getField(rules, 'const')]) : ''",
+        "const",
+        "must equal {}",
+    ),
+    (
+        "this != getField(rules, 'const') ? 'must equal `%s`'.format([getField(rules, 'const')]) : ''",
+        "const",
+        "must equal `{}`",
+    ),
+    (
+        "!(this in getField(rules, 'in')) ? 'must be in list %s'.format([getField(rules, 'in')]) : ''",
+        "in",
+        "must be in list {}",
+    ),
+    (
+        "this in rules.not_in ? 'must not be in list %s'.format([rules.not_in]) : ''",
+        "not_in",
+        "must not be in list {}",
+    ),
+    (
+        "uint(this.size()) != rules.len ? 'must be %s characters'.format([rules.len]) : ''",
+        "chars=",
+        "must be {} characters",
+    ),
+    (
+        "uint(this.size()) < rules.min_len ? 'must be at least %s characters'.format([rules.min_len]) : ''",
+        "chars>",
+        "must be at least {} characters",
+    ),
+    (
+        "uint(this.size()) > rules.max_len ? 'must be at most %s characters'.format([rules.max_len]) : ''",
+        "chars<",
+        "must be at most {} characters",
+    ),
+    (
+        "uint(bytes(this).size()) != rules.len_bytes ? 'must be %s bytes'.format([rules.len_bytes]) : ''",
+        "bytes=",
+        "must be {} bytes",
+    ),
+    (
+        "uint(bytes(this).size()) < rules.min_bytes ? 'must be at least %s bytes'.format([rules.min_bytes]) : ''",
+        "bytes>",
+        "must be at least {} bytes",
+    ),
+    (
+        "uint(bytes(this).size()) > rules.max_bytes ? 'must be at most %s bytes'.format([rules.max_bytes]) : ''",
+        "bytes<",
+        "must be at most {} bytes",
+    ),
+    (
+        "!this.matches(rules.pattern) ? 'does not match regex pattern `%s`'.format([rules.pattern]) : ''",
+        "pattern",
+        "does not match regex pattern `{}`",
+    ),
+    (
+        "!this.startsWith(rules.prefix) ? 'does not have prefix `%s`'.format([rules.prefix]) : ''",
+        "prefix",
+        "does not have prefix `{}`",
+    ),
+    (
+        "!this.endsWith(rules.suffix) ? 'does not have suffix `%s`'.format([rules.suffix]) : ''",
+        "suffix",
+        "does not have suffix `{}`",
+    ),
+    (
+        "!this.contains(rules.contains) ? 'does not contain substring `%s`'.format([rules.contains]) : ''",
+        "contains",
+        "does not contain substring `{}`",
+    ),
+    (
+        "this.contains(rules.not_contains) ? 'contains substring `%s`'.format([rules.not_contains]) : ''",
+        "not_contains",
+        "contains substring `{}`",
+    ),
+    (
+        "uint(this.size()) < rules.min_items ? 'must contain at least %d item(s)'.format([rules.min_items]) : ''",
+        "items>",
+        "must contain at least {} item(s)",
+    ),
+    (
+        "uint(this.size()) > rules.max_items ? 'must contain no more than %s item(s)'.format([rules.max_items]) : ''",
+        "items<",
+        "must contain no more than {} item(s)",
+    ),
+    (
+        "uint(this.size()) < rules.min_pairs ? 'map must be at least %d entries'.format([rules.min_pairs]) : ''",
+        "pairs>",
+        "map must be at least {} entries",
+    ),
+    (
+        "uint(this.size()) > rules.max_pairs ? 'map must be at most %d entries'.format([rules.max_pairs]) : ''",
+        "pairs<",
+        "map must be at most {} entries",
+    ),
+];
+
+fn scalar(v: &Value) -> Option<Scalar> {
+    Some(match v {
+        Value::Bool(b) => Scalar::Bool(*b),
+        Value::I32(i) | Value::EnumNumber(i) => Scalar::Int(i64::from(*i)),
+        Value::I64(i) => Scalar::Int(*i),
+        Value::U32(u) => Scalar::Uint(u64::from(*u)),
+        Value::U64(u) => Scalar::Uint(*u),
+        Value::String(s) => Scalar::Str(s.clone()),
+        // Floats and bytes format differently: left to CEL.
+        _ => return None,
+    })
+}
+
+fn write_scalar(out: &mut String, s: &Scalar) {
+    let _ = match s {
+        Scalar::Int(i) => write!(out, "{i}"),
+        Scalar::Uint(u) => write!(out, "{u}"),
+        Scalar::Bool(b) => write!(out, "{b}"),
+        Scalar::Str(s) => write!(out, "{s}"),
+    };
+}
+
+impl Native {
+    /// The native form of a predefined rule with expression `expr`, whose
+    /// rule field holds `value`; `None` when it must stay CEL.
+    pub(crate) fn recognize(expr: &str, value: &Value) -> Option<Native> {
+        let &(_, kind, template) = KNOWN.iter().find(|(e, _, _)| *e == expr)?;
+        let mut formatted = String::new();
+        let check = match kind {
+            "const" => {
+                let s = scalar(value)?;
+                write_scalar(&mut formatted, &s);
+                Check::Const(s)
+            }
+            "in" | "not_in" => {
+                let list = value
+                    .as_list()?
+                    .iter()
+                    .map(scalar)
+                    .collect::<Option<Vec<_>>>()?;
+                formatted.push('[');
+                for (i, s) in list.iter().enumerate() {
+                    if i > 0 {
+                        formatted.push_str(", ");
+                    }
+                    write_scalar(&mut formatted, s);
+                }
+                formatted.push(']');
+                if kind == "in" {
+                    Check::In(list)
+                } else {
+                    Check::NotIn(list)
+                }
+            }
+            "pattern" => {
+                let p = value.as_str()?;
+                // A pattern the regex crate refuses is left to CEL, which
+                // reports it when evaluating.
+                let re = regex::Regex::new(p).ok()?;
+                formatted.push_str(p);
+                Check::Pattern(re)
+            }
+            "prefix" | "suffix" | "contains" | "not_contains" => {
+                let s = value.as_str()?.to_owned();
+                formatted.push_str(&s);
+                match kind {
+                    "prefix" => Check::Prefix(s),
+                    "suffix" => Check::Suffix(s),
+                    "contains" => Check::Contains(s),
+                    _ => Check::NotContains(s),
+                }
+            }
+            size => {
+                let n = value.as_u64()?;
+                let _ = write!(formatted, "{n}");
+                let (what, cmp) = size.split_at(size.len() - 1);
+                let what = match what {
+                    "chars" => Size::Chars,
+                    "bytes" => Size::Bytes,
+                    "items" => Size::Items,
+                    _ => Size::Pairs,
+                };
+                let cmp = match cmp {
+                    ">" => Cmp::Min,
+                    "<" => Cmp::Max,
+                    _ => Cmp::Exact,
+                };
+                Check::Size(what, cmp, n)
+            }
+        };
+        Some(Native {
+            check,
+            message: template.replace("{}", &formatted),
+        })
+    }
+
+    /// `Some(None)` when `value` passes, `Some(Some(message))` when it
+    /// breaks the rule, `None` when the value is not of a type handled here
+    /// (the caller then runs the CEL expression).
+    pub(crate) fn check(&self, value: &Value) -> Option<Option<&str>> {
+        let value = unwrap(value)?;
+        let ok = match &self.check {
+            Check::Const(c) => scalar_eq(value, c)?,
+            Check::In(list) => {
+                let v = scalar(value)?;
+                list.contains(&v)
+            }
+            Check::NotIn(list) => {
+                let v = scalar(value)?;
+                !list.contains(&v)
+            }
+            Check::Size(what, cmp, n) => {
+                let size = match (what, value) {
+                    (Size::Chars, Value::String(s)) => s.chars().count() as u64,
+                    (Size::Bytes, Value::String(s)) => s.len() as u64,
+                    (Size::Items, Value::List(l)) => l.len() as u64,
+                    (Size::Pairs, Value::Map(m)) => m.len() as u64,
+                    _ => return None,
+                };
+                match cmp {
+                    Cmp::Min => size >= *n,
+                    Cmp::Max => size <= *n,
+                    Cmp::Exact => size == *n,
+                }
+            }
+            Check::Pattern(re) => re.is_match(value.as_str()?),
+            Check::Prefix(p) => value.as_str()?.starts_with(p.as_str()),
+            Check::Suffix(p) => value.as_str()?.ends_with(p.as_str()),
+            Check::Contains(p) => value.as_str()?.contains(p.as_str()),
+            Check::NotContains(p) => !value.as_str()?.contains(p.as_str()),
+        };
+        Some((!ok).then_some(self.message.as_str()))
+    }
+}
+
+/// Compares without cloning strings.
+fn scalar_eq(v: &Value, c: &Scalar) -> Option<bool> {
+    Some(match (v, c) {
+        (Value::String(s), Scalar::Str(c)) => s == c,
+        (v, c) => scalar(v)? == *c,
+    })
+}
+
+/// A wrapper message (`google.protobuf.StringValue`, ...) as its value, as
+/// CEL sees it; any other value as it is.
+fn unwrap(value: &Value) -> Option<&Value> {
+    match value {
+        Value::Message(m) => wrapped(m),
+        v => Some(v),
+    }
+}
+
+fn wrapped(m: &DynamicMessage) -> Option<&Value> {
+    let desc = m.descriptor();
+    let name = desc.full_name().strip_prefix("google.protobuf.")?;
+    if !name.ends_with("Value") || matches!(name, "Value" | "ListValue") {
+        return None;
+    }
+    let f = desc.get_field_by_name("value")?;
+    // An unset wrapper value is the default: hand it to CEL.
+    m.fields().find(|(g, _)| *g == f).map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_expressions_become_native_checks_with_protovalidate_messages() {
+        let n = Native::recognize(
+            KNOWN[2].0,
+            &Value::List(vec![Value::String("a".into()), Value::String("b".into())]),
+        )
+        .unwrap();
+        assert_eq!(n.check(&Value::String("a".into())), Some(None));
+        assert_eq!(
+            n.check(&Value::String("c".into())),
+            Some(Some("must be in list [a, b]"))
+        );
+        // A float is not handled here.
+        assert_eq!(n.check(&Value::F64(1.0)), None);
+
+        let n = Native::recognize(KNOWN[5].0, &Value::U64(3)).unwrap();
+        assert_eq!(n.check(&Value::String("héé".into())), Some(None));
+        assert_eq!(
+            n.check(&Value::String("hé".into())),
+            Some(Some("must be at least 3 characters"))
+        );
+
+        let n = Native::recognize(KNOWN[0].0, &Value::I32(5)).unwrap();
+        assert_eq!(n.check(&Value::EnumNumber(5)), Some(None));
+        assert_eq!(n.check(&Value::I64(4)), Some(Some("must equal 5")));
+
+        let pattern = KNOWN.iter().find(|k| k.1 == "pattern").unwrap().0;
+        let n = Native::recognize(pattern, &Value::String("^[a-z]+$".into())).unwrap();
+        assert_eq!(n.check(&Value::String("abc".into())), Some(None));
+        assert_eq!(
+            n.check(&Value::String("a1".into())),
+            Some(Some("does not match regex pattern `^[a-z]+$`"))
+        );
+        assert!(Native::recognize(pattern, &Value::String("(".into())).is_none());
+
+        assert!(Native::recognize("this > 3", &Value::I32(5)).is_none());
+        assert!(Native::recognize(KNOWN[0].0, &Value::F32(5.0)).is_none());
+    }
+}
