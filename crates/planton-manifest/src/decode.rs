@@ -503,7 +503,10 @@ impl Decoder {
                 // Beyond 64 bits, or written with a fraction or exponent
                 // (`1e3`, `5.0`): the exact value of the text, not the
                 // float's rounding of it.
-                Plain::Float(f) if f.is_finite() && f.fract() == 0.0 => {
+                Plain::Float(f)
+                    if (f.is_finite() && f.fract() == 0.0)
+                        || (f.is_infinite() && text.bytes().any(|b| b.is_ascii_digit())) =>
+                {
                     Some(scalar::exact_integer(text))
                 }
                 _ => None,
@@ -674,16 +677,19 @@ fn span(node: &Node) -> Span {
 /// cut to an excerpt first.
 pub(crate) fn shown_subscript(key: &MapKey) -> String {
     match key {
-        MapKey::String(s) => {
-            let (shown, cut) = Excerpt(s).split();
-            let quoted = serde_json::to_string(shown).unwrap_or_default();
-            if cut > 0 {
-                format!("{quoted}…[+{cut} bytes]")
-            } else {
-                quoted
-            }
-        }
+        MapKey::String(s) => shown_str_subscript(s),
         _ => key_subscript(key),
+    }
+}
+
+/// A string map key as an error's path shows it.
+pub(crate) fn shown_str_subscript(key: &str) -> String {
+    let (shown, cut) = Excerpt(key).split();
+    let quoted = serde_json::to_string(shown).unwrap_or_default();
+    if cut > 0 {
+        format!("{quoted}…[+{cut} bytes]")
+    } else {
+        quoted
     }
 }
 

@@ -366,9 +366,7 @@ fn duplicate_keys(node: &yaml::Node, path: &mut String, errors: &mut FieldErrors
                     continue;
                 };
                 path.push('[');
-                path.push_str(&decode::shown_subscript(&prost_reflect::MapKey::String(
-                    text.clone(),
-                )));
+                path.push_str(&decode::shown_str_subscript(text));
                 path.push(']');
                 if let Some(first) = seen.insert(text, k.loc) {
                     errors.push(FieldError {
@@ -398,6 +396,13 @@ fn duplicate_keys(node: &yaml::Node, path: &mut String, errors: &mut FieldErrors
 /// `spec.env.secrets["API_KEY"]`.
 pub fn map_key_subscript(key: &str) -> String {
     decode::key_subscript(&prost_reflect::MapKey::String(key.to_owned()))
+}
+
+/// A string map key as an error message shows it in a path: as
+/// [`map_key_subscript`], with the key cut to an [`Excerpt`] first (so a
+/// message stays short whatever the key).
+pub fn shown_key_subscript(key: &str) -> String {
+    decode::shown_str_subscript(key)
 }
 
 /// The proto3-JSON form of a message as a JSON value: JSON (camelCase) field

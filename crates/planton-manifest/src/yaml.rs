@@ -556,8 +556,14 @@ fn core_tag(tag: &Tag) -> Option<&str> {
 }
 
 fn unsupported_tag(tag: &Tag, span: &Span) -> LoadError {
+    let shown = if tag.handle.is_empty() {
+        // A verbatim tag, as written.
+        format!("!<{}>", tag.suffix)
+    } else {
+        tag.to_string()
+    };
     LoadError::Syntax {
-        message: format!("unsupported tag '{}'", Excerpt(&tag.to_string())),
+        message: format!("unsupported tag '{}'", Excerpt(&shown)),
         location: loc(span),
     }
 }
