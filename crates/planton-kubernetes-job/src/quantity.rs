@@ -1,7 +1,5 @@
 //! Kubernetes resource quantities (`500m`, `1Gi`, `1e3`), parsed exactly.
 
-use std::fmt;
-
 /// A parsed quantity, as a whole number of nano-units (the finest precision
 /// Kubernetes keeps; finer fractions round up, as Kubernetes rounds them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -10,23 +8,17 @@ pub struct Quantity {
 }
 
 /// Why a text is not a quantity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum QuantityError {
     /// The text does not follow the quantity syntax.
+    #[error(
+        "must be a Kubernetes quantity: a number with an optional suffix (Ki, Mi, Gi, Ti, Pi, Ei, n, u, m, k, M, G, T, P, E, or an exponent such as e3)"
+    )]
     Syntax,
     /// The value is too large to represent.
+    #[error("is too large for a Kubernetes quantity")]
     TooLarge,
-}
-
-impl fmt::Display for QuantityError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            QuantityError::Syntax => {
-                "must be a Kubernetes quantity: a number with an optional suffix (Ki, Mi, Gi, Ti, Pi, Ei, n, u, m, k, M, G, T, P, E, or an exponent such as e3)"
-            }
-            QuantityError::TooLarge => "is too large for a Kubernetes quantity",
-        })
-    }
 }
 
 impl Quantity {
