@@ -99,6 +99,11 @@ impl Decoder {
                 self.path.push_str("[\"");
                 self.path.push_str(s);
                 self.path.push_str("\"]");
+                if s.len() <= planton_text::EXCERPT_CHARS {
+                    // Short: shown whole.
+                    self.shown.push_str(&self.path[mark.0..]);
+                    return mark;
+                }
             }
             _ => {
                 self.path.push('[');
@@ -156,6 +161,11 @@ impl Decoder {
                 .get_field_by_json_name(name)
                 .or_else(|| desc.get_field_by_name(name));
             let Some(field) = field else {
+                if self.errors.is_full() {
+                    // Only counted: skip the suggestion.
+                    self.errors.omit();
+                    continue;
+                }
                 let known = desc
                     .fields()
                     .map(|f| f.json_name().to_owned())
@@ -557,6 +567,11 @@ impl Decoder {
             && let Ok(n) = i32::try_from(i)
         {
             return Some(PValue::EnumNumber(n));
+        }
+        if self.errors.is_full() {
+            // Only counted: skip the suggestion.
+            self.errors.omit();
+            return None;
         }
         let names: Vec<String> = desc.values().map(|v| v.name().to_owned()).collect();
         let hint = if names.len() <= 8 {

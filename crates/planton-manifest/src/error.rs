@@ -161,6 +161,17 @@ impl FieldErrors {
         }
     }
 
+    /// Whether [`MAX_FIELD_ERRORS`] are kept: a new one would only be
+    /// counted (so the caller may skip composing it).
+    pub fn is_full(&self) -> bool {
+        self.errors.len() >= MAX_FIELD_ERRORS
+    }
+
+    /// Counts an error that is not kept.
+    pub(crate) fn omit(&mut self) {
+        self.omitted = self.omitted.saturating_add(1);
+    }
+
     /// How many errors were found beyond the ones kept.
     pub fn omitted(&self) -> usize {
         self.omitted
