@@ -16,7 +16,8 @@ fn hostile(c: &mut Criterion) {
     let mut group = c.benchmark_group("hostile");
     group.sample_size(10);
     for size in [256 << 10, 1 << 20] {
-        for (class, text) in inputs::cases(size) {
+        for &class in inputs::CLASSES {
+            let text = inputs::case(class, size).unwrap_or_default();
             group.throughput(Throughput::Bytes(text.len() as u64));
             group.bench_with_input(BenchmarkId::new(class, size), &text, |b, text| {
                 b.iter(|| loader.load_str(text).is_ok())

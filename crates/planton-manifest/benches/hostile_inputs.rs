@@ -1,23 +1,39 @@
 //! Generators of the hostile inputs (and benign baselines of the same size)
 //! shared by the `hostile` bench and the `hostile_load` example.
 
-/// Every class at about `size` bytes: `(name, text)`; names starting with
-/// `benign-` are the baselines.
-pub fn cases(size: usize) -> Vec<(&'static str, String)> {
-    vec![
-        ("benign-yaml", benign_yaml(size)),
-        ("benign-json", benign_json(size)),
-        ("alias-bytes", alias_bytes(size)),
-        ("alias-depth", alias_depth(size)),
-        ("backslash-json", backslash_json(size)),
-        ("backslash-yaml", backslash_yaml(size)),
-        ("long-field-name", long_field_name(size)),
-        ("long-enum-value", long_enum_value(size)),
-        ("repeated-long-key", repeated_long_key(size)),
-        ("many-errors", many_errors(size)),
-        ("many-enum-errors", many_enum_errors(size)),
-        ("huge-integer", huge_integer(size)),
-    ]
+/// Every class; names starting with `benign-` are the baselines.
+pub const CLASSES: &[&str] = &[
+    "benign-yaml",
+    "benign-json",
+    "alias-bytes",
+    "alias-depth",
+    "backslash-json",
+    "backslash-yaml",
+    "long-field-name",
+    "long-enum-value",
+    "repeated-long-key",
+    "many-errors",
+    "many-enum-errors",
+    "huge-integer",
+];
+
+/// The input of `class` at about `size` bytes.
+pub fn case(class: &str, size: usize) -> Option<String> {
+    Some(match class {
+        "benign-yaml" => benign_yaml(size),
+        "benign-json" => benign_json(size),
+        "alias-bytes" => alias_bytes(size),
+        "alias-depth" => alias_depth(size),
+        "backslash-json" => backslash_json(size),
+        "backslash-yaml" => backslash_yaml(size),
+        "long-field-name" => long_field_name(size),
+        "long-enum-value" => long_enum_value(size),
+        "repeated-long-key" => repeated_long_key(size),
+        "many-errors" => many_errors(size),
+        "many-enum-errors" => many_enum_errors(size),
+        "huge-integer" => huge_integer(size),
+        _ => return None,
+    })
 }
 
 const HEAD: &str = "kind: KubernetesJob\nmetadata: {name: bench}\n";

@@ -21,8 +21,11 @@ fn main() {
         std::process::exit(2);
     };
     let size: usize = size.parse().expect("SIZE is a number of bytes");
-    let Some((_, text)) = inputs::cases(size).into_iter().find(|(n, _)| *n == class) else {
-        eprintln!("unknown class {class}");
+    let Some(text) = inputs::case(&class, size) else {
+        eprintln!(
+            "unknown class {class}; one of {}",
+            inputs::CLASSES.join(", ")
+        );
         std::process::exit(2);
     };
     let loader = Loader::for_kinds(
