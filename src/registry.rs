@@ -107,7 +107,8 @@ impl UnknownKind {
         &self.name
     }
 
-    /// The closest known name, when one is close.
+    /// The closest known name, when one is close (names longer than 64 bytes
+    /// get no suggestion).
     pub fn suggestion(&self) -> Option<&str> {
         self.suggestion.as_deref()
     }
@@ -115,7 +116,7 @@ impl UnknownKind {
 
 impl fmt::Display for UnknownKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown kind '{}'", self.name)?;
+        write!(f, "unknown kind '{}'", planton_text::Excerpt(&self.name))?;
         if let Some(s) = &self.suggestion {
             write!(f, " (did you mean '{s}'?)")?;
         }
@@ -238,7 +239,8 @@ pub fn parse_kind(name: &str) -> Result<CloudResourceKind, UnknownKind> {
         .map(KindInfo::kind)
         .ok_or_else(|| UnknownKind {
             name: name.to_owned(),
-            suggestion: closest(name, all_kinds().iter().map(KindInfo::name)).map(str::to_owned),
+            suggestion: planton_text::closest(name, all_kinds().iter().map(KindInfo::name))
+                .map(str::to_owned),
         })
 }
 
@@ -248,15 +250,4 @@ pub fn supported_kinds() -> impl Iterator<Item = &'static KindInfo> {
     all_kinds()
         .iter()
         .filter(|k| k.manifest_message().is_some())
-}
-
-/// The candidate nearest to `name` by edit distance (case-insensitive), if it
-/// is within a third of the name's length.
-fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = name.to_ascii_lowercase();
-    candidates
-        .map(|c| (strsim::levenshtein(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|&(d, _)| d <= (name.len() / 3).max(1))
-        .min_by_key(|&(d, c)| (d, c))
-        .map(|(_, c)| c)
 }

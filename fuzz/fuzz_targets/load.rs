@@ -1,6 +1,7 @@
 //! Manifest loading (YAML and JSON text, both through the same reader): any
 //! input gives a document or an error, never a panic; a loaded document
-//! writes back to YAML and JSON that load again to the same message.
+//! writes back to YAML and JSON that load again to the same message; an
+//! error keeps at most 100 field errors, each message short.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,7 +15,17 @@ static LOADER: LazyLock<Loader> = LazyLock::new(|| {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(doc) = LOADER.load_str(text) else { return };
+    let doc = match LOADER.load_str(text) {
+        Ok(doc) => doc,
+        Err(planton_manifest::LoadError::Fields(errors)) => {
+            assert!(errors.len() <= planton_manifest::MAX_FIELD_ERRORS);
+            for e in errors.iter() {
+                assert!(e.message.len() < 1024, "{} bytes of message", e.message.len());
+            }
+            return;
+        }
+        Err(_) => return,
+    };
     let json = to_json_string(doc.message());
     let again = LOADER.load_str(&json).expect("written JSON loads");
     assert_eq!(again.message(), doc.message(), "JSON round trip");

@@ -45,7 +45,10 @@ pub fn repository(repo: &str) -> Option<String> {
     {
         let domain = parts.remove(0);
         if !DOMAIN.is_match(domain) {
-            return Some(format!("has an invalid registry host '{domain}'"));
+            return Some(format!(
+                "has an invalid registry host '{}'",
+                planton_text::Excerpt(domain)
+            ));
         }
     }
     if let Some(last) = parts.last()

@@ -1,7 +1,5 @@
 //! Kubernetes resource quantities (`500m`, `1Gi`, `1e3`), parsed exactly.
 
-use std::fmt;
-
 /// A parsed quantity, as a whole number of nano-units (the finest precision
 /// Kubernetes keeps; finer fractions round up, as Kubernetes rounds them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -10,23 +8,17 @@ pub struct Quantity {
 }
 
 /// Why a text is not a quantity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum QuantityError {
     /// The text does not follow the quantity syntax.
+    #[error(
+        "must be a Kubernetes quantity: a number with an optional suffix (Ki, Mi, Gi, Ti, Pi, Ei, n, u, m, k, M, G, T, P, E, or an exponent such as e3)"
+    )]
     Syntax,
     /// The value is too large to represent.
+    #[error("is too large for a Kubernetes quantity")]
     TooLarge,
-}
-
-impl fmt::Display for QuantityError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            QuantityError::Syntax => {
-                "must be a Kubernetes quantity: a number with an optional suffix (Ki, Mi, Gi, Ti, Pi, Ei, n, u, m, k, M, G, T, P, E, or an exponent such as e3)"
-            }
-            QuantityError::TooLarge => "is too large for a Kubernetes quantity",
-        })
-    }
 }
 
 impl Quantity {
@@ -51,7 +43,7 @@ impl Quantity {
         if (int.is_empty() && frac.is_empty()) || frac.contains('.') {
             return Err(QuantityError::Syntax);
         }
-        let (exp10, exp2): (i32, u32) = match suffix {
+        let (exp10, exp2): (i64, u32) = match suffix {
             "" => (0, 0),
             "n" => (-9, 0),
             "u" => (-6, 0),
@@ -74,8 +66,10 @@ impl Quantity {
                 if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(QuantityError::Syntax);
                 }
+                // Beyond i64 the value is out of any range anyway (or
+                // rounds to zero, which Kubernetes also refuses to keep).
                 (
-                    digits.parse::<i32>().map_err(|_| QuantityError::TooLarge)?,
+                    digits.parse::<i64>().map_err(|_| QuantityError::TooLarge)?,
                     0,
                 )
             }
@@ -95,25 +89,34 @@ impl Quantity {
             .bytes()
             .chain(frac.bytes())
             .fold(0i128, |m, b| m * 10 + i128::from(b - b'0'));
-        let scale = exp10 - frac.len() as i32 + 9;
+        // Checked throughout: exponents and fraction lengths come from the
+        // input.
+        let frac_len = i64::try_from(frac.len()).map_err(|_| QuantityError::TooLarge)?;
+        let scale = match exp10.checked_sub(frac_len).and_then(|s| s.checked_add(9)) {
+            Some(scale) => scale,
+            // Below i64: finer than any nano-unit.
+            None if exp10 < 0 => i64::MIN,
+            None => return Err(QuantityError::TooLarge),
+        };
         let mut nanos = mantissa
             .checked_mul(1i128.checked_shl(exp2).ok_or(QuantityError::TooLarge)?)
             .ok_or(QuantityError::TooLarge)?;
-        if scale >= 0 {
-            let factor = 10i128
-                .checked_pow(scale as u32)
+        if nanos == 0 {
+            // Zero at any scale.
+        } else if scale >= 0 {
+            let factor = u32::try_from(scale)
+                .ok()
+                .and_then(|s| 10i128.checked_pow(s))
                 .ok_or(QuantityError::TooLarge)?;
-            nanos = if nanos == 0 {
-                0
-            } else {
-                nanos.checked_mul(factor).ok_or(QuantityError::TooLarge)?
-            };
+            nanos = nanos.checked_mul(factor).ok_or(QuantityError::TooLarge)?;
         } else {
             // Finer than a nano-unit: round up, as Kubernetes does.
-            let divisor = 10i128.checked_pow((-scale) as u32);
+            let divisor = u32::try_from(scale.unsigned_abs())
+                .ok()
+                .and_then(|s| 10i128.checked_pow(s));
             nanos = match divisor {
-                Some(d) => (nanos + d - 1) / d,
-                None => i128::from(nanos > 0),
+                Some(d) => nanos / d + i128::from(nanos % d != 0),
+                None => 1,
             };
         }
         Ok(Quantity {
@@ -170,6 +173,25 @@ mod tests {
             assert_eq!(Quantity::parse(bad), Err(QuantityError::Syntax), "{bad}");
         }
         assert_eq!(Quantity::parse("1e40"), Err(QuantityError::TooLarge));
+        // Exponents at and beyond the integer limits: errors, never an
+        // overflow (a panic in debug builds).
+        for big in [
+            "1e2147483647",
+            "1e+2147483648",
+            "1e9223372036854775807",
+            "1e99999999999999999999",
+            "-1e2147483647",
+            "1.5e9223372036854775807",
+        ] {
+            assert_eq!(Quantity::parse(big), Err(QuantityError::TooLarge), "{big}");
+        }
+        // Tiny values round up to one nano-unit, whatever the exponent.
+        assert_eq!(q("1e-2147483648"), q("1n"));
+        assert_eq!(q("1e-9223372036854775808"), q("1n"));
+        assert_eq!(q("0e2147483647"), q("0"));
+        assert_eq!(q("1.5e-9223372036854775808"), q("1n"));
+        // The largest mantissa at the finest scale: no overflow in rounding.
+        assert!(Quantity::parse(&format!("{}e-40", "9".repeat(36))).is_ok());
         assert_eq!(
             Quantity::parse("99999999999999999999999999999999999999999"),
             Err(QuantityError::TooLarge)

@@ -1,6 +1,7 @@
 //! `valueFrom` references: resolved to literal values by a caller-supplied
 //! [`ReferenceResolver`] before the transform.
 
+use planton_text::Excerpt;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -89,9 +90,9 @@ impl ReferenceResolver for MapResolver {
 
 /// A reference that could not be resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field_path}: cannot resolve the reference to {reference}: {message}")]
+#[error("{field_path}: cannot resolve the reference to {}: {}", Excerpt(.reference), Excerpt(.message))]
 pub struct ResolveError {
-    /// The field holding the reference.
+    /// The field holding the reference (its map key cut to an excerpt).
     pub field_path: String,
     /// The reference, as `KIND/[ENV/]NAME FIELD_PATH`.
     pub reference: String,
@@ -132,7 +133,7 @@ pub fn resolve_references(
     if let Some(ns) = spec.namespace.as_mut() {
         resolve_one(
             ns,
-            "spec.namespace",
+            ("spec.namespace", "spec.namespace"),
             Some((NAMESPACE_DEFAULT_KIND, NAMESPACE_DEFAULT_FIELD)),
             resolver,
             &mut outcome,
@@ -147,8 +148,12 @@ pub fn resolve_references(
                 "spec.env.variables[{}]",
                 planton_manifest::map_key_subscript(&name)
             );
+            let shown = format!(
+                "spec.env.variables[{}]",
+                planton_manifest::shown_key_subscript(&name)
+            );
             if let Some(v) = env.variables.get_mut(&name) {
-                resolve_one(v, &path, None, resolver, &mut outcome)?;
+                resolve_one(v, (&path, &shown), None, resolver, &mut outcome)?;
             }
         }
     }
@@ -157,7 +162,7 @@ pub fn resolve_references(
 
 fn resolve_one(
     value: &mut StringValueOrRef,
-    path: &str,
+    (path, shown_path): (&str, &str),
     defaults: Option<(CloudResourceKind, &str)>,
     resolver: &dyn ReferenceResolver,
     outcome: &mut Resolution,
@@ -189,7 +194,7 @@ fn resolve_one(
         Ok(None) => outcome.unresolved.push(path.to_owned()),
         Err(message) => {
             return Err(ResolveError {
-                field_path: path.to_owned(),
+                field_path: shown_path.to_owned(),
                 reference: reference.to_string(),
                 message,
             });

@@ -5,6 +5,7 @@
 //! with proto field names. Messages never include a secret value.
 
 use planton_manifest::Violation;
+use planton_text::Excerpt;
 
 use crate::quantity::Quantity;
 use planton_api::prost_reflect::FieldDescriptor;
@@ -486,7 +487,7 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
             r.add(
                 format!("{}.namespace", base()),
                 Rule::SecretRefNamespace,
-                format!("the Secret must be in the Job's namespace '{ns}': a pod can only read Secrets of its own namespace"),
+                format!("the Secret must be in the Job's namespace '{}': a pod can only read Secrets of its own namespace", Excerpt(ns)),
             );
         }
     }
@@ -669,7 +670,10 @@ fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: MountPath) {
             r.add(
                 format!("{base}.config_map.key"),
                 Rule::ConfigMapKeyMissing,
-                format!("ConfigMap '{name}' from spec.config_maps has the single key '{name}'"),
+                format!(
+                    "ConfigMap '{0}' from spec.config_maps has the single key '{0}'",
+                    Excerpt(name)
+                ),
             );
         }
     }

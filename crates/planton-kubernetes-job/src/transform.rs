@@ -41,7 +41,7 @@ pub enum TransformError {
     NoNamespace,
     /// An environment variable still holds a `valueFrom` reference (upstream
     /// silently drops such variables).
-    #[error("spec.env.variables[{}]: the valueFrom reference was not resolved; resolve it first (a ReferenceResolver; with the CLI, --resolve FILE), or the variable would be missing from the Job", planton_manifest::map_key_subscript(.variable))]
+    #[error("spec.env.variables[{}]: the valueFrom reference was not resolved; resolve it first (a ReferenceResolver; with the CLI, --resolve FILE), or the variable would be missing from the Job", planton_manifest::shown_key_subscript(.variable))]
     UnresolvedReference {
         /// The variable's name.
         variable: String,

@@ -13,26 +13,36 @@ use prost_reflect::{
     OneofDescriptor, Value as PValue,
 };
 
-use crate::error::FieldError;
+use planton_text::{Excerpt, closest};
+
+use crate::error::{FieldError, FieldErrors};
 use crate::location::{Location, SourceMap, Span};
 use crate::scalar::{self, Plain};
 use crate::yaml::{CoreTag, Node, Style, Value};
 
 pub(crate) struct Decoder {
-    pub errors: Vec<FieldError>,
+    pub errors: FieldErrors,
     pub spans: SourceMap,
     /// The field path of the node being decoded: grown on the way down and
     /// cut back on the way up, so decoding allocates no path per field.
     path: String,
+    /// The same path as errors show it: map keys cut to an excerpt, so an
+    /// error's path stays short whatever the keys above it.
+    shown: String,
 }
+
+/// Where to cut both paths back to when leaving a field.
+#[derive(Clone, Copy)]
+pub(crate) struct Mark(usize, usize);
 
 impl Decoder {
     /// A decoder whose source map has room for a tree of `nodes` nodes.
     pub fn with_capacity(nodes: usize) -> Self {
         Decoder {
-            errors: Vec::new(),
+            errors: FieldErrors::new(),
             spans: SourceMap::with_capacity(nodes),
             path: String::with_capacity(128),
+            shown: String::with_capacity(128),
         }
     }
 
@@ -44,51 +54,86 @@ impl Decoder {
     /// Records a problem at the current path.
     fn error(&mut self, location: Location, message: impl Into<String>) {
         self.errors.push(FieldError {
-            path: self.path.clone(),
+            path: self.shown.clone(),
             location,
             message: message.into(),
         });
     }
 
-    /// Appends `.name` (or `name` at the root) to the path; returns the
-    /// length to cut back to.
-    fn enter_field(&mut self, name: &str) -> usize {
-        let len = self.path.len();
-        if len > 0 {
-            self.path.push('.');
-        }
-        self.path.push_str(name);
-        len
+    /// Where both paths are now.
+    fn mark(&self) -> Mark {
+        Mark(self.path.len(), self.shown.len())
     }
 
-    /// Appends a subscript (`[3]`, `["KEY"]`) to the path; returns the length
-    /// to cut back to.
-    fn enter_subscript(&mut self, subscript: impl std::fmt::Display) -> usize {
+    /// Appends `.name` (or `name` at the root) to the path; returns the
+    /// mark to cut back to.
+    fn enter_field(&mut self, name: &str) -> Mark {
+        let mark = self.mark();
+        if mark.0 > 0 {
+            self.path.push('.');
+            self.shown.push('.');
+        }
+        self.path.push_str(name);
+        self.shown.push_str(name);
+        mark
+    }
+
+    /// Appends a list index (`[3]`) to the path; returns the mark to cut
+    /// back to.
+    fn enter_index(&mut self, index: usize) -> Mark {
         use std::fmt::Write;
-        let len = self.path.len();
+        let mark = self.mark();
         // Writing to a String cannot fail.
-        let _ = write!(self.path, "[{subscript}]");
-        len
+        let _ = write!(self.path, "[{index}]");
+        let _ = write!(self.shown, "[{index}]");
+        mark
     }
 
     /// Appends a map key's subscript (`["KEY"]`) to the path; returns the
-    /// length to cut back to.
-    fn enter_key(&mut self, key: &MapKey) -> usize {
+    /// mark to cut back to.
+    fn enter_key(&mut self, key: &MapKey) -> Mark {
+        let mark = self.mark();
         match key {
             // The common case, with nothing to escape, written in place.
             MapKey::String(s) if !s.chars().any(|c| c == '"' || c == '\\' || c < ' ') => {
-                let len = self.path.len();
                 self.path.push_str("[\"");
                 self.path.push_str(s);
                 self.path.push_str("\"]");
-                len
+                if s.len() <= planton_text::EXCERPT_CHARS {
+                    // Short: shown whole.
+                    self.shown.push_str(&self.path[mark.0..]);
+                    return mark;
+                }
             }
-            _ => self.enter_subscript(key_subscript(key)),
+            _ => {
+                self.path.push('[');
+                self.path.push_str(&key_subscript(key));
+                self.path.push(']');
+            }
         }
+        self.shown.push('[');
+        self.shown.push_str(&shown_subscript(key));
+        self.shown.push(']');
+        mark
     }
 
-    fn leave(&mut self, len: usize) {
-        self.path.truncate(len);
+    /// Appends a name from the input (an unknown field's) to the path,
+    /// cut to an excerpt.
+    fn enter_unknown(&mut self, name: &str) -> Mark {
+        let mark = self.mark();
+        if mark.0 > 0 {
+            self.path.push('.');
+            self.shown.push('.');
+        }
+        let shown = Excerpt(name).to_string();
+        self.path.push_str(&shown);
+        self.shown.push_str(&shown);
+        mark
+    }
+
+    fn leave(&mut self, mark: Mark) {
+        self.path.truncate(mark.0);
+        self.shown.truncate(mark.1);
     }
 
     /// Decodes a mapping node into a message of type `desc`. String values
@@ -116,6 +161,11 @@ impl Decoder {
                 .get_field_by_json_name(name)
                 .or_else(|| desc.get_field_by_name(name));
             let Some(field) = field else {
+                if self.errors.is_full() {
+                    // Only counted: skip the suggestion.
+                    self.errors.omit();
+                    continue;
+                }
                 let known = desc
                     .fields()
                     .map(|f| f.json_name().to_owned())
@@ -123,12 +173,12 @@ impl Decoder {
                 let hint = closest(name, known.iter().map(String::as_str))
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
-                let len = self.enter_field(name);
+                let mark = self.enter_unknown(name);
                 self.error(
                     key.loc,
-                    format!("unknown field '{name}' in {}{hint}", desc.name()),
+                    format!("unknown field '{}' in {}{hint}", Excerpt(name), desc.name()),
                 );
-                self.leave(len);
+                self.leave(mark);
                 continue;
             };
             let len = self.enter_field(field.name());
@@ -208,7 +258,7 @@ impl Decoder {
             let mut out = Vec::with_capacity(items.len());
             let kind = field.kind();
             for (i, item) in items.iter_mut().enumerate() {
-                let len = self.enter_subscript(i);
+                let len = self.enter_index(i);
                 self.spans.record(&self.path, None, span(item));
                 if item.is_null() {
                     self.error(item.loc, "null is not allowed in a list");
@@ -274,17 +324,29 @@ impl Decoder {
 
     fn map_key(&mut self, node: &mut Node, kind: &Kind) -> Option<MapKey> {
         let loc = node.loc;
-        let Value::Scalar { text, style, tag } = &mut node.value else {
+        let Value::Scalar { style, tag, .. } = &node.value else {
             return None;
         };
         let quoted = *style == Style::Quoted || *tag == Some(CoreTag::Str);
+        if !quoted && node.is_null() {
+            // `null:`, `~:` or an empty key: YAML reads no key at all, and
+            // kubectl would turn it into the text "null".
+            self.error(
+                loc,
+                "a null map key (null, ~ or nothing); quote it to mean the text",
+            );
+            return None;
+        }
+        let Value::Scalar { text, .. } = &mut node.value else {
+            return None;
+        };
         match kind {
             Kind::String => {
                 if !quoted && let Some(msg) = ambiguous_string(text) {
                     // Keys are names, not secrets: the path may show them.
-                    let len = self.enter_subscript(key_subscript(&MapKey::String(text.clone())));
+                    let mark = self.enter_key(&MapKey::String(text.clone()));
                     self.error(loc, format!("key: {msg}"));
-                    self.leave(len);
+                    self.leave(mark);
                     return None;
                 }
                 Some(MapKey::String(std::mem::take(text)))
@@ -416,7 +478,10 @@ impl Decoder {
         };
         if matches!(kind, Kind::Float) {
             if value.is_finite() && value.abs() > f64::from(f32::MAX) {
-                self.error(node.loc, format!("{text} is out of range for float"));
+                self.error(
+                    node.loc,
+                    format!("{} is out of range for float", Excerpt(text)),
+                );
                 return None;
             }
             return Some(PValue::F32(value as f32));
@@ -435,17 +500,24 @@ impl Decoder {
             "an integer"
         };
         let (text, quoted) = self.scalar(node, expected)?;
-        let value: Option<i128> = if quoted {
+        // `Some(None)`: an integer, too large for any field.
+        let value: Option<Option<i128>> = if quoted {
             // proto3 JSON: integers may be written as decimal strings.
             let t = text.trim();
-            (!t.is_empty() && t == text)
+            let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+            (!digits.is_empty() && t == text && digits.bytes().all(|b| b.is_ascii_digit()))
                 .then(|| t.parse::<i128>().ok())
-                .flatten()
         } else {
             match scalar::resolve(text) {
-                Plain::Int(i) => Some(i),
-                Plain::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e20 => {
-                    Some(f as i128)
+                Plain::Int(i) => Some(Some(i)),
+                // Beyond 64 bits, or written with a fraction or exponent
+                // (`1e3`, `5.0`): the exact value of the text, not the
+                // float's rounding of it.
+                Plain::Float(f)
+                    if (f.is_finite() && f.fract() == 0.0)
+                        || (f.is_infinite() && text.bytes().any(|b| b.is_ascii_digit())) =>
+                {
+                    Some(scalar::exact_integer(text))
                 }
                 _ => None,
             }
@@ -457,16 +529,25 @@ impl Decoder {
             );
             return None;
         };
-        let (name, fits) = match kind {
-            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => ("int32", i32::try_from(value).is_ok()),
-            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => ("int64", i64::try_from(value).is_ok()),
-            Kind::Uint32 | Kind::Fixed32 => ("uint32", u32::try_from(value).is_ok()),
-            _ => ("uint64", u64::try_from(value).is_ok()),
+        let (name, fits) = match (kind, value) {
+            (_, None) => (integer_kind_name(kind), false),
+            (Kind::Int32 | Kind::Sint32 | Kind::Sfixed32, Some(v)) => {
+                ("int32", i32::try_from(v).is_ok())
+            }
+            (Kind::Int64 | Kind::Sint64 | Kind::Sfixed64, Some(v)) => {
+                ("int64", i64::try_from(v).is_ok())
+            }
+            (Kind::Uint32 | Kind::Fixed32, Some(v)) => ("uint32", u32::try_from(v).is_ok()),
+            (_, Some(v)) => ("uint64", u64::try_from(v).is_ok()),
         };
-        if !fits {
-            self.error(node.loc, format!("{value} is out of range for {name}"));
+        let Some(value) = value.filter(|_| fits) else {
+            // The text as written, not a reading of it.
+            self.error(
+                node.loc,
+                format!("{} is out of range for {name}", Excerpt(text)),
+            );
             return None;
-        }
+        };
         // The range was checked just above, so the conversions cannot fail.
         Some(match kind {
             Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => PValue::I32(value as i32),
@@ -486,6 +567,11 @@ impl Decoder {
             && let Ok(n) = i32::try_from(i)
         {
             return Some(PValue::EnumNumber(n));
+        }
+        if self.errors.is_full() {
+            // Only counted: skip the suggestion.
+            self.errors.omit();
+            return None;
         }
         let names: Vec<String> = desc.values().map(|v| v.name().to_owned()).collect();
         let hint = if names.len() <= 8 {
@@ -513,10 +599,23 @@ impl Decoder {
         match DynamicMessage::deserialize(desc.clone(), json) {
             Ok(m) => Some(m),
             Err(e) => {
-                self.error(node.loc, format!("invalid {}: {e}", desc.full_name()));
+                self.error(
+                    node.loc,
+                    format!("invalid {}: {}", desc.full_name(), Excerpt(&e.to_string())),
+                );
                 None
             }
         }
+    }
+}
+
+/// The protobuf name of an integer kind.
+fn integer_kind_name(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => "int32",
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => "int64",
+        Kind::Uint32 | Kind::Fixed32 => "uint32",
+        _ => "uint64",
     }
 }
 
@@ -567,16 +666,9 @@ fn ambiguous_string(text: &str) -> Option<String> {
 }
 
 /// Shows a scalar from a non-string field in an error: its text, quoted, cut
-/// to a readable length.
+/// to an excerpt.
 fn show(text: &str) -> String {
-    const MAX: usize = 40;
-    let cut: String = text.chars().take(MAX).collect();
-    let ellipsis = if text.chars().count() > MAX {
-        "..."
-    } else {
-        ""
-    };
-    format!("{cut:?}{ellipsis}")
+    format!("{:?}", Excerpt(text))
 }
 
 fn show_scalar(text: &str, quoted: bool) -> String {
@@ -596,6 +688,26 @@ fn span(node: &Node) -> Span {
     }
 }
 
+/// A map key as an error's path shows it: as [`key_subscript`], a string
+/// cut to an excerpt first.
+pub(crate) fn shown_subscript(key: &MapKey) -> String {
+    match key {
+        MapKey::String(s) => shown_str_subscript(s),
+        _ => key_subscript(key),
+    }
+}
+
+/// A string map key as an error's path shows it.
+pub(crate) fn shown_str_subscript(key: &str) -> String {
+    let (shown, cut) = Excerpt(key).split();
+    let quoted = serde_json::to_string(shown).unwrap_or_default();
+    if cut > 0 {
+        format!("{quoted}…[+{cut} bytes]")
+    } else {
+        quoted
+    }
+}
+
 /// A map key as protovalidate writes it in a field path.
 pub(crate) fn key_subscript(key: &MapKey) -> String {
     match key {
@@ -607,18 +719,6 @@ pub(crate) fn key_subscript(key: &MapKey) -> String {
         MapKey::U32(v) => v.to_string(),
         MapKey::U64(v) => v.to_string(),
     }
-}
-
-pub(crate) fn closest<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let lower = name.to_ascii_lowercase();
-    candidates
-        .map(|c| (strsim::levenshtein(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|&(d, _)| d <= (name.chars().count() / 3).max(1))
-        .min_by_key(|&(d, c)| (d, c))
-        .map(|(_, c)| c)
 }
 
 /// The JSON reading of a node (plain scalars by YAML 1.1, as sigs.k8s.io/yaml does).

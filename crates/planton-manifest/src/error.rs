@@ -52,6 +52,15 @@ pub enum LoadError {
         /// Where the limit was crossed.
         location: Location,
     },
+    /// More scalar text than the limit copied for anchors and aliases (an
+    /// alias of a long text, many times over).
+    #[error("anchors and aliases copy more than {limit} bytes of text at {location}")]
+    TooManyAliasBytes {
+        /// The limit in bytes.
+        limit: usize,
+        /// The anchor or alias whose copy crossed the limit.
+        location: Location,
+    },
     /// The top level is not a mapping.
     #[error("expected a mapping at the top level, found {found} at {location}")]
     NotAMapping {
@@ -66,7 +75,8 @@ pub enum LoadError {
         /// The kinds this loader knows.
         supported: Vec<String>,
     },
-    /// The manifest's `kind` is not one this loader knows.
+    /// The manifest's `kind` is not one this loader knows (the kind is cut
+    /// to an excerpt).
     #[error("unsupported kind '{kind}' at {location}; supported kinds: {}", .supported.join(", "))]
     UnsupportedKind {
         /// The kind written in the manifest.
@@ -76,9 +86,10 @@ pub enum LoadError {
         /// The kinds this loader knows.
         supported: Vec<String>,
     },
-    /// One or more fields do not fit the message schema.
-    #[error("{}", FieldErrors(.0))]
-    Fields(Vec<FieldError>),
+    /// One or more fields do not fit the message schema (the first
+    /// [`MAX_FIELD_ERRORS`] found, and how many more there were).
+    #[error("{0}")]
+    Fields(FieldErrors),
 }
 
 impl LoadError {
@@ -89,6 +100,7 @@ impl LoadError {
             | LoadError::MultipleDocuments { location }
             | LoadError::TooDeep { location, .. }
             | LoadError::TooManyNodes { location, .. }
+            | LoadError::TooManyAliasBytes { location, .. }
             | LoadError::NotAMapping { location, .. }
             | LoadError::UnsupportedKind { location, .. } => Some(*location),
             LoadError::Fields(errors) => errors.first().map(|e| e.location),
@@ -120,16 +132,100 @@ impl fmt::Display for FieldError {
     }
 }
 
-struct FieldErrors<'a>(&'a [FieldError]);
+/// The most field errors kept for one document; the rest are counted.
+pub const MAX_FIELD_ERRORS: usize = 100;
 
-impl fmt::Display for FieldErrors<'_> {
+/// The field errors of one document, sorted by position: at most
+/// [`MAX_FIELD_ERRORS`] of them, and the number of those left out.
+///
+/// It dereferences to the slice of the errors kept.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldErrors {
+    errors: Vec<FieldError>,
+    omitted: usize,
+}
+
+impl FieldErrors {
+    /// Collects errors, keeping the first [`MAX_FIELD_ERRORS`] and counting
+    /// the rest.
+    pub fn new() -> Self {
+        FieldErrors::default()
+    }
+
+    /// Adds an error, or counts it when [`MAX_FIELD_ERRORS`] are kept already.
+    pub fn push(&mut self, error: FieldError) {
+        if self.errors.len() < MAX_FIELD_ERRORS {
+            self.errors.push(error);
+        } else {
+            self.omitted = self.omitted.saturating_add(1);
+        }
+    }
+
+    /// Whether [`MAX_FIELD_ERRORS`] are kept: a new one would only be
+    /// counted (so the caller may skip composing it).
+    pub fn is_full(&self) -> bool {
+        self.errors.len() >= MAX_FIELD_ERRORS
+    }
+
+    /// Counts an error that is not kept.
+    pub(crate) fn omit(&mut self) {
+        self.omitted = self.omitted.saturating_add(1);
+    }
+
+    /// How many errors were found beyond the ones kept.
+    pub fn omitted(&self) -> usize {
+        self.omitted
+    }
+
+    /// Whether there is no error.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The errors kept, in order.
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.errors
+    }
+
+    /// Sorts the errors kept by position, then path.
+    pub(crate) fn sort(&mut self) {
+        self.errors.sort_by(|a, b| {
+            a.location
+                .cmp(&b.location)
+                .then_with(|| a.path.cmp(&b.path))
+        });
+    }
+}
+
+impl From<Vec<FieldError>> for FieldErrors {
+    fn from(errors: Vec<FieldError>) -> Self {
+        let mut out = FieldErrors::new();
+        for e in errors {
+            out.push(e);
+        }
+        out
+    }
+}
+
+impl std::ops::Deref for FieldErrors {
+    type Target = [FieldError];
+
+    fn deref(&self) -> &[FieldError] {
+        &self.errors
+    }
+}
+
+impl fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            [one] => write!(f, "{one}"),
-            many => {
-                write!(f, "{} errors:", many.len())?;
+        match (&self.errors[..], self.omitted) {
+            ([one], 0) => write!(f, "{one}"),
+            (many, omitted) => {
+                write!(f, "{} errors:", many.len().saturating_add(omitted))?;
                 for e in many {
                     write!(f, "\n  {e}")?;
+                }
+                if omitted > 0 {
+                    write!(f, "\n  ... and {omitted} more")?;
                 }
                 Ok(())
             }

@@ -55,8 +55,9 @@ use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Serialize
 
 pub use defaults::{DefaultOptions, Defaults, DefaultsError};
 pub use encode::{encode as encode_dynamic, transcode};
-pub use error::{FieldError, LoadError};
+pub use error::{FieldError, FieldErrors, LoadError, MAX_FIELD_ERRORS};
 pub use location::{Location, SourceMap, Span};
+pub use planton_text::{EXCERPT_CHARS, Excerpt, excerpt};
 pub use violation::{BufValidator, RuleError, Source, Violation, locate, sort};
 pub use yaml_ser::{Error as YamlWriteError, YamlWriter, to_yaml as serialize_to_yaml};
 
@@ -66,6 +67,8 @@ pub const DEFAULT_MAX_INPUT_BYTES: usize = 4 << 20;
 pub const DEFAULT_MAX_DEPTH: usize = 100;
 /// Default limit on the number of nodes of a document, alias expansions included.
 pub const DEFAULT_MAX_NODES: usize = 100_000;
+/// Default limit on the scalar text copied for anchors and aliases: 16 MiB.
+pub const DEFAULT_MAX_ALIAS_BYTES: usize = 16 << 20;
 
 /// Loads manifests: picks the message type from the `kind` field and decodes
 /// the text into it.
@@ -75,6 +78,7 @@ pub struct Loader {
     max_input_bytes: usize,
     max_depth: usize,
     max_nodes: usize,
+    max_alias_bytes: usize,
 }
 
 impl Default for Loader {
@@ -91,6 +95,7 @@ impl Loader {
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             max_depth: DEFAULT_MAX_DEPTH,
             max_nodes: DEFAULT_MAX_NODES,
+            max_alias_bytes: DEFAULT_MAX_ALIAS_BYTES,
         }
     }
 
@@ -130,6 +135,13 @@ impl Loader {
         self
     }
 
+    /// Sets the most bytes of scalar text that anchors and aliases may copy
+    /// (each alias copies its anchor's text; so does each anchor).
+    pub fn max_alias_bytes(&mut self, limit: usize) -> &mut Self {
+        self.max_alias_bytes = limit;
+        self
+    }
+
     /// The kind names this loader accepts, sorted.
     pub fn kinds(&self) -> impl Iterator<Item = &str> {
         self.kinds.iter().map(|(n, _)| n.as_str())
@@ -157,15 +169,18 @@ impl Loader {
             });
         };
         let yaml::Value::Scalar { text: kind, .. } = &kind_node.value else {
-            return Err(LoadError::Fields(vec![FieldError {
-                path: "kind".into(),
-                location: kind_node.loc,
-                message: format!("expected a string, found {}", kind_node.describe()),
-            }]));
+            return Err(LoadError::Fields(
+                vec![FieldError {
+                    path: "kind".into(),
+                    location: kind_node.loc,
+                    message: format!("expected a string, found {}", kind_node.describe()),
+                }]
+                .into(),
+            ));
         };
         let Some((_, desc)) = self.kinds.iter().find(|(n, _)| n == kind) else {
             return Err(LoadError::UnsupportedKind {
-                kind: kind.clone(),
+                kind: excerpt(kind),
                 location: kind_node.loc,
                 supported: supported(),
             });
@@ -201,6 +216,7 @@ impl Loader {
             yaml::Limits {
                 max_depth: self.max_depth,
                 max_nodes: self.max_nodes,
+                max_alias_bytes: self.max_alias_bytes,
             },
         )?;
         if !matches!(root.value, yaml::Value::Map(_)) {
@@ -221,11 +237,7 @@ fn decode_root(root: &mut yaml::Node, desc: &MessageDescriptor) -> Result<Docume
     let message = decoder.message(root, desc);
     if !decoder.errors.is_empty() {
         let mut errors = decoder.errors;
-        errors.sort_by(|a, b| {
-            a.location
-                .cmp(&b.location)
-                .then_with(|| a.path.cmp(&b.path))
-        });
+        errors.sort();
         return Err(LoadError::Fields(errors));
     }
     Ok(Document {
@@ -328,18 +340,23 @@ pub fn yaml_to_json(text: &str) -> Result<serde_json::Value, LoadError> {
         yaml::Limits {
             max_depth: DEFAULT_MAX_DEPTH,
             max_nodes: DEFAULT_MAX_NODES,
+            max_alias_bytes: DEFAULT_MAX_ALIAS_BYTES,
         },
     )?;
-    let mut errors = Vec::new();
-    duplicate_keys(&root, "", &mut errors);
+    let mut errors = FieldErrors::new();
+    duplicate_keys(&root, &mut String::new(), &mut errors);
     if !errors.is_empty() {
+        errors.sort();
         return Err(LoadError::Fields(errors));
     }
     Ok(decode::to_json(&root))
 }
 
-/// Duplicate keys anywhere in a tree (a JSON object keeps only one).
-fn duplicate_keys(node: &yaml::Node, path: &str, errors: &mut Vec<FieldError>) {
+/// Duplicate keys anywhere in a tree (a JSON object keeps only one). `path`
+/// is grown and cut back on the way, keys in it cut to an excerpt.
+fn duplicate_keys(node: &yaml::Node, path: &mut String, errors: &mut FieldErrors) {
+    use std::fmt::Write;
+    let len = path.len();
     match &node.value {
         yaml::Value::Map(entries) => {
             let mut seen: std::collections::HashMap<&str, Location> =
@@ -348,20 +365,26 @@ fn duplicate_keys(node: &yaml::Node, path: &str, errors: &mut Vec<FieldError>) {
                 let yaml::Value::Scalar { text, .. } = &k.value else {
                     continue;
                 };
-                let child = format!("{path}[{}]", map_key_subscript(text));
+                path.push('[');
+                path.push_str(&decode::shown_str_subscript(text));
+                path.push(']');
                 if let Some(first) = seen.insert(text, k.loc) {
                     errors.push(FieldError {
-                        path: child.clone(),
+                        path: path.clone(),
                         location: k.loc,
                         message: format!("duplicate key (first at {first})"),
                     });
                 }
-                duplicate_keys(v, &child, errors);
+                duplicate_keys(v, path, errors);
+                path.truncate(len);
             }
         }
         yaml::Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
-                duplicate_keys(item, &format!("{path}[{i}]"), errors);
+                // Writing to a String cannot fail.
+                let _ = write!(path, "[{i}]");
+                duplicate_keys(item, path, errors);
+                path.truncate(len);
             }
         }
         yaml::Value::Scalar { .. } => {}
@@ -373,6 +396,13 @@ fn duplicate_keys(node: &yaml::Node, path: &str, errors: &mut Vec<FieldError>) {
 /// `spec.env.secrets["API_KEY"]`.
 pub fn map_key_subscript(key: &str) -> String {
     decode::key_subscript(&prost_reflect::MapKey::String(key.to_owned()))
+}
+
+/// A string map key as an error message shows it in a path: as
+/// [`map_key_subscript`], with the key cut to an [`Excerpt`] first (so a
+/// message stays short whatever the key).
+pub fn shown_key_subscript(key: &str) -> String {
+    decode::shown_str_subscript(key)
 }
 
 /// The proto3-JSON form of a message as a JSON value: JSON (camelCase) field

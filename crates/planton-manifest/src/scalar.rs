@@ -87,6 +87,56 @@ fn parse_go_int(s: &str) -> Option<i128> {
     (value >= i128::from(i64::MIN)).then_some(value)
 }
 
+/// The exact integer a plain scalar in go-yaml's float syntax (`1e3`,
+/// `5.0`, `-9223372036854775809`) writes, or `None` when it is beyond
+/// `i128` or not an integer. Linear in the text, with no float rounding.
+pub(crate) fn exact_integer(text: &str) -> Option<i128> {
+    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    if !is_yaml_float(&plain) {
+        return None;
+    }
+    let (negative, body) = match plain.as_bytes().first()? {
+        b'-' => (true, &plain[1..]),
+        b'+' => (false, &plain[1..]),
+        _ => (false, &plain[..]),
+    };
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], &body[i + 1..]),
+        None => (body, "0"),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // Digits past the last non-zero one only scale the value.
+    let digits = int.bytes().chain(frac.bytes());
+    let significant: Vec<u8> = digits.skip_while(|&b| b == b'0').collect();
+    let trailing_zeros = significant.iter().rev().take_while(|&&b| b == b'0').count();
+    let kept = &significant[..significant.len() - trailing_zeros];
+    if kept.is_empty() {
+        return Some(0);
+    }
+    if kept.len() > 38 {
+        return None;
+    }
+    let exponent: i64 = match exponent.parse() {
+        Ok(e) => e,
+        // An exponent beyond i64, with a non-zero mantissa: huge or tiny.
+        Err(_) => return None,
+    };
+    // value = kept × 10^(exponent − len(frac) + trailing_zeros)
+    let frac_len = i64::try_from(frac.len()).ok()?;
+    let zeros = i64::try_from(trailing_zeros).ok()?;
+    let scale = exponent.checked_sub(frac_len)?.checked_add(zeros)?;
+    if scale < 0 {
+        // A fraction remains.
+        return None;
+    }
+    let magnitude = kept.iter().try_fold(0i128, |m, &b| {
+        m.checked_mul(10)?.checked_add(i128::from(b - b'0'))
+    })?;
+    let factor = 10i128.checked_pow(u32::try_from(scale).ok()?)?;
+    let value = magnitude.checked_mul(factor)?;
+    Some(if negative { -value } else { value })
+}
+
 /// go-yaml's float syntax: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
 fn is_yaml_float(s: &str) -> bool {
     let s = s.strip_prefix(['-', '+']).unwrap_or(s);
@@ -205,6 +255,24 @@ mod tests {
         ] {
             assert_eq!(resolve(t), Plain::Str, "{t}");
         }
+    }
+
+    #[test]
+    fn exact_integers_of_float_syntax() {
+        assert_eq!(exact_integer("1e3"), Some(1000));
+        assert_eq!(exact_integer("5.0"), Some(5));
+        assert_eq!(exact_integer("-1_000.000e-3"), Some(-1));
+        assert_eq!(exact_integer("0.0e99999999999999999999"), Some(0));
+        assert_eq!(
+            exact_integer("-9223372036854775809"),
+            Some(-9_223_372_036_854_775_809)
+        );
+        assert_eq!(exact_integer("18446744073709551616"), Some(1 << 64));
+        assert_eq!(exact_integer("1.5"), None);
+        assert_eq!(exact_integer("1e40"), None);
+        assert_eq!(exact_integer("1e2147483647"), None);
+        assert_eq!(exact_integer("1e-2147483648"), None);
+        assert_eq!(exact_integer("abc"), None);
     }
 
     #[test]

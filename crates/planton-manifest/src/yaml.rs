@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use planton_text::Excerpt;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::error::LoadError;
@@ -17,8 +18,12 @@ use crate::location::Location;
 /// Limits applied while parsing.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
+    /// Deepest nesting of collections, aliases expanded.
     pub max_depth: usize,
+    /// Most nodes, counting every copy made for an anchor or an alias.
     pub max_nodes: usize,
+    /// Most bytes of scalar text copied for anchors and aliases.
+    pub max_alias_bytes: usize,
 }
 
 /// How a scalar was written.
@@ -59,6 +64,12 @@ pub(crate) struct Node {
     pub end: Location,
     /// Nodes in this subtree, itself included (for the alias budget).
     size: usize,
+    /// Bytes of scalar text (keys included) in this subtree (for the alias
+    /// byte budget).
+    bytes: usize,
+    /// Levels of collections in this subtree: 0 for a scalar (for the depth
+    /// limit after alias expansion).
+    height: usize,
 }
 
 impl Node {
@@ -103,45 +114,86 @@ fn end(span: &Span) -> Location {
     Location::new(span.end.line(), span.end.col() + 1)
 }
 
+/// What a collection being built has counted so far.
+struct Counts {
+    size: usize,
+    bytes: usize,
+    height: usize,
+}
+
+impl Counts {
+    fn new() -> Self {
+        Counts {
+            size: 1,
+            bytes: 0,
+            height: 1,
+        }
+    }
+
+    fn add(&mut self, node: &Node) {
+        self.size = self.size.saturating_add(node.size);
+        self.bytes = self.bytes.saturating_add(node.bytes);
+        self.height = self.height.max(node.height.saturating_add(1));
+    }
+}
+
 enum Frame {
     Seq {
         items: Vec<Node>,
         loc: Location,
         anchor: usize,
-        size: usize,
+        counts: Counts,
     },
     Map {
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
         loc: Location,
         anchor: usize,
-        size: usize,
+        counts: Counts,
     },
+}
+
+/// The copies made for anchors and aliases, against their budgets.
+struct Budget {
+    limits: Limits,
+    /// Nodes, input and copies.
+    nodes: usize,
+    /// Bytes of scalar text copied.
+    alias_bytes: usize,
+}
+
+impl Budget {
+    /// Charges a copy of `node`'s subtree, made at `at`.
+    fn copy(&mut self, node: &Node, at: Location) -> Result<(), LoadError> {
+        self.nodes = self.nodes.saturating_add(node.size);
+        self.alias_bytes = self.alias_bytes.saturating_add(node.bytes);
+        if self.nodes > self.limits.max_nodes {
+            return Err(LoadError::TooManyNodes {
+                limit: self.limits.max_nodes,
+                location: at,
+            });
+        }
+        if self.alias_bytes > self.limits.max_alias_bytes {
+            return Err(LoadError::TooManyAliasBytes {
+                limit: self.limits.max_alias_bytes,
+                location: at,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Parses `text` into the tree of its single document.
 pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
-    // JSON documents may be indented with tabs, which YAML forbids as
-    // indentation. Tabs outside strings are insignificant in JSON, and raw tabs
-    // inside JSON strings are invalid, so a tab-free copy parses the same and
-    // keeps every character (hence column) in place.
-    let text: Cow<'_, str> = if text.trim_start().starts_with(['{', '[']) && text.contains('\t') {
-        Cow::Owned(text.replace('\t', " "))
-    } else {
-        Cow::Borrowed(text)
-    };
-    // JSON writes characters outside the BMP as surrogate pairs
-    // (`\ud83d\ude00`), which YAML does not accept; YAML's own escape for
-    // them is `\U0001f600`.
-    let text: Cow<'_, str> = if text.contains("\\u") {
-        rewrite_surrogate_pairs(&text)
-    } else {
-        text
-    };
+    let text = json_as_yaml(text)?;
     let mut parser = Parser::new_from_str(&text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut total = 0usize;
+    let mut budget = Budget {
+        limits,
+        nodes: 0,
+        alias_bytes: 0,
+    };
     let mut root: Option<Node> = None;
     let mut documents = 0usize;
 
@@ -176,12 +228,12 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                         location: loc(&span),
                     });
                 }
-                total += 1;
+                budget.nodes += 1;
                 stack.push(Frame::Seq {
                     items: Vec::with_capacity(4),
                     loc: loc(&span),
                     anchor,
-                    size: 1,
+                    counts: Counts::new(),
                 });
                 continue;
             }
@@ -193,13 +245,13 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                         location: loc(&span),
                     });
                 }
-                total += 1;
+                budget.nodes += 1;
                 stack.push(Frame::Map {
                     entries: Vec::with_capacity(4),
                     key: None,
                     loc: loc(&span),
                     anchor,
-                    size: 1,
+                    counts: Counts::new(),
                 });
                 continue;
             }
@@ -208,15 +260,17 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                     items,
                     loc,
                     anchor,
-                    size,
+                    counts,
                 }) => {
                     let node = Node {
                         value: Value::Seq(items),
                         loc,
                         end: end(&span),
-                        size,
+                        size: counts.size,
+                        bytes: counts.bytes,
+                        height: counts.height,
                     };
-                    remember(&mut anchors, anchor, &node);
+                    remember(&mut anchors, &mut budget, anchor, &node)?;
                     node
                 }
                 _ => unreachable!("the parser balances sequence events"),
@@ -226,16 +280,18 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                     entries,
                     loc,
                     anchor,
-                    size,
+                    counts,
                     ..
                 }) => {
                     let node = Node {
                         value: Value::Map(merge_keys(entries)?),
                         loc,
                         end: end(&span),
-                        size,
+                        size: counts.size,
+                        bytes: counts.bytes,
+                        height: counts.height,
                     };
-                    remember(&mut anchors, anchor, &node);
+                    remember(&mut anchors, &mut budget, anchor, &node)?;
                     node
                 }
                 _ => unreachable!("the parser balances mapping events"),
@@ -246,8 +302,9 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                     ScalarStyle::Plain => Style::Plain,
                     _ => Style::Quoted,
                 };
-                total += 1;
+                budget.nodes += 1;
                 let node = Node {
+                    bytes: text.len(),
                     value: Value::Scalar {
                         text: text.into_owned(),
                         style,
@@ -256,8 +313,9 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                     loc: loc(&span),
                     end: end(&span),
                     size: 1,
+                    height: 0,
                 };
-                remember(&mut anchors, anchor, &node);
+                remember(&mut anchors, &mut budget, anchor, &node)?;
                 node
             }
             Event::Alias(anchor) => {
@@ -267,21 +325,23 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                         location: loc(&span),
                     });
                 };
-                // The aliased subtree is copied: charge all of its nodes.
-                total = total.saturating_add(target.size);
-                if total > limits.max_nodes {
-                    return Err(LoadError::TooManyNodes {
-                        limit: limits.max_nodes,
+                // The aliased subtree is copied where the alias is: its
+                // depth counts from there, and all of its nodes and text
+                // are charged.
+                if stack.len().saturating_add(target.height) > limits.max_depth {
+                    return Err(LoadError::TooDeep {
+                        limit: limits.max_depth,
                         location: loc(&span),
                     });
                 }
+                budget.copy(target, loc(&span))?;
                 let mut node = target.clone();
                 node.loc = loc(&span);
                 node.end = end(&span);
                 node
             }
         };
-        if total > limits.max_nodes {
+        if budget.nodes > limits.max_nodes {
             return Err(LoadError::TooManyNodes {
                 limit: limits.max_nodes,
                 location: node.loc,
@@ -297,14 +357,17 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
                     root = Some(node);
                 }
             }
-            Some(Frame::Seq { items, size, .. }) => {
-                *size += node.size;
+            Some(Frame::Seq { items, counts, .. }) => {
+                counts.add(&node);
                 items.push(node);
             }
             Some(Frame::Map {
-                entries, key, size, ..
+                entries,
+                key,
+                counts,
+                ..
             }) => {
-                *size += node.size;
+                counts.add(&node);
                 match key.take() {
                     None => {
                         if !matches!(node.value, Value::Scalar { .. }) {
@@ -329,67 +392,187 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
     }
 }
 
-/// Rewrites every escaped UTF-16 surrogate pair into a `\U` escape; other
-/// text (lone surrogates included, which stay errors) is left as it is.
-fn rewrite_surrogate_pairs(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
+/// A JSON document prepared for the YAML reader; any other text as it is.
+///
+/// Valid JSON is valid YAML but for two things, both fixed here in one linear
+/// pass: tabs outside strings (JSON allows tab indentation, YAML does not;
+/// they become spaces, so every column stays in place) and characters outside
+/// the BMP, which JSON escapes as a UTF-16 surrogate pair (`\ud83d\ude00`)
+/// and YAML as `\U0001F600`. Nothing else is touched: a YAML text, a block
+/// scalar holding `\ud83d` included, is read exactly as written.
+///
+/// A text that is JSON but for a raw control character inside a string (a
+/// tab, say) is refused at that character: JSON does not allow them, and
+/// reading the text as YAML would change the string.
+fn json_as_yaml(text: &str) -> Result<Cow<'_, str>, LoadError> {
+    if !text.trim_start().starts_with(['{', '[']) {
+        return Ok(Cow::Borrowed(text));
+    }
+    let scan = scan_json(text);
+    if matches!(scan.text, Cow::Borrowed(_)) && scan.control.is_none() {
+        return Ok(Cow::Borrowed(text));
+    }
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => Ok(scan.text),
+        Err(e) => match scan.control {
+            Some(at) if e.to_string().starts_with("control character") => {
+                Err(LoadError::Syntax {
+                    message: "a raw control character (tab, line break, ...) inside a JSON string; write it as an escape (\\t, \\n, \\u0000)".into(),
+                    location: location_at(text, at),
+                })
+            }
+            // Not JSON: a YAML flow collection, read as written.
+            _ => Ok(Cow::Borrowed(text)),
+        },
+    }
+}
+
+/// The result of [`scan_json`].
+struct JsonScan<'a> {
+    /// The text with tabs outside strings turned into spaces and surrogate
+    /// pairs into `\U` escapes.
+    text: Cow<'a, str>,
+    /// The byte offset of the first raw control character inside a string.
+    control: Option<usize>,
+}
+
+/// One pass over a text lexed as JSON (strings and the rest), linear in its
+/// length.
+fn scan_json(text: &str) -> JsonScan<'_> {
+    let b = text.as_bytes();
     let hex4 = |at: usize| -> Option<u32> {
-        let digits = text.get(at..at + 4)?;
-        if digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            u32::from_str_radix(digits, 16).ok()
-        } else {
-            None
-        }
+        let digits = b.get(at..at.checked_add(4)?)?;
+        digits.iter().try_fold(0u32, |acc, &d| {
+            let v = char::from(d).to_digit(16)?;
+            Some(acc * 16 + v)
+        })
     };
     let mut out = String::new();
     let mut copied = 0;
+    let mut control = None;
+    let mut in_string = false;
     let mut i = 0;
-    while i + 12 <= bytes.len() {
-        // A backslash that is not itself escaped, starting `\uD8xx\uDCxx`.
-        let escaped = bytes[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
-        if bytes[i] == b'\\'
-            && !escaped
-            && bytes[i + 1] == b'u'
-            && bytes[i + 6] == b'\\'
-            && bytes[i + 7] == b'u'
-            && let (Some(hi), Some(lo)) = (hex4(i + 2), hex4(i + 8))
-            && (0xD800..0xDC00).contains(&hi)
-            && (0xDC00..0xE000).contains(&lo)
-        {
-            let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-            out.push_str(&text[copied..i]);
-            out.push_str(&format!("\\U{code:08X}"));
-            i += 12;
-            copied = i;
+    // Every position cut at below holds an ASCII byte, so a char boundary.
+    while let Some(&c) = b.get(i) {
+        if !in_string {
+            match c {
+                b'"' => in_string = true,
+                b'\t' => {
+                    out.push_str(&text[copied..i]);
+                    out.push(' ');
+                    copied = i + 1;
+                }
+                _ => {}
+            }
+            i += 1;
             continue;
         }
-        i += 1;
+        match c {
+            b'"' => {
+                in_string = false;
+                i += 1;
+            }
+            b'\\' => {
+                if b.get(i + 1) == Some(&b'u')
+                    && b.get(i + 6) == Some(&b'\\')
+                    && b.get(i + 7) == Some(&b'u')
+                    && let (Some(hi), Some(lo)) = (hex4(i + 2), hex4(i + 8))
+                    && (0xD800..0xDC00).contains(&hi)
+                    && (0xDC00..0xE000).contains(&lo)
+                {
+                    let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    out.push_str(&text[copied..i]);
+                    {
+                        use std::fmt::Write;
+                        // Writing to a String cannot fail.
+                        let _ = write!(out, "\\U{code:08X}");
+                    }
+                    i += 12;
+                    copied = i;
+                } else {
+                    // The escaped character, whatever it is, is not special.
+                    i += 2;
+                }
+            }
+            c if c < 0x20 => {
+                control.get_or_insert(i);
+                i += 1;
+            }
+            _ => i += 1,
+        }
     }
-    if copied == 0 {
-        return Cow::Borrowed(text);
-    }
-    out.push_str(&text[copied..]);
-    Cow::Owned(out)
+    let text = if copied == 0 {
+        Cow::Borrowed(text)
+    } else {
+        out.push_str(&text[copied.min(text.len())..]);
+        Cow::Owned(out)
+    };
+    JsonScan { text, control }
 }
 
-fn remember(anchors: &mut HashMap<usize, Node>, anchor: usize, node: &Node) {
+/// The line and column (in characters, both from 1) of a byte offset, lines
+/// broken by LF, CRLF or a lone CR as the YAML reader breaks them.
+fn location_at(text: &str, offset: usize) -> Location {
+    let before = text.get(..offset).unwrap_or(text);
+    let mut line = 1;
+    let mut line_start = 0;
+    let bytes = before.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
+        let breaks = c == b'\n' || (c == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        if breaks {
+            line += 1;
+            line_start = i + 1;
+        }
+    }
+    let column = before[line_start..].chars().count() + 1;
+    Location::new(line, column)
+}
+
+/// Keeps a copy of an anchored node for its aliases, charged to the budget.
+fn remember(
+    anchors: &mut HashMap<usize, Node>,
+    budget: &mut Budget,
+    anchor: usize,
+    node: &Node,
+) -> Result<(), LoadError> {
     if anchor != 0 {
+        budget.copy(node, node.loc)?;
         anchors.insert(anchor, node.clone());
     }
+    Ok(())
 }
 
+/// The core-schema type a tag names (`str` for `!!str` or the verbatim
+/// `!<tag:yaml.org,2002:str>`), if it names one.
 fn core_tag(tag: &Tag) -> Option<&str> {
-    (tag.is_yaml_core_schema() || tag.handle == "!!").then_some(tag.suffix.as_str())
+    const CORE: &str = "tag:yaml.org,2002:";
+    if tag.is_yaml_core_schema() || tag.handle == "!!" {
+        Some(tag.suffix.as_str())
+    } else if tag.handle.is_empty() {
+        tag.suffix.strip_prefix(CORE)
+    } else {
+        None
+    }
+}
+
+fn unsupported_tag(tag: &Tag, span: &Span) -> LoadError {
+    let shown = if tag.handle.is_empty() {
+        // A verbatim tag, as written.
+        format!("!<{}>", tag.suffix)
+    } else {
+        tag.to_string()
+    };
+    LoadError::Syntax {
+        message: format!("unsupported tag '{}'", Excerpt(&shown)),
+        location: loc(span),
+    }
 }
 
 fn check_collection_tag(tag: Option<&Tag>, expected: &str, span: &Span) -> Result<(), LoadError> {
     match tag {
         None => Ok(()),
         Some(t) if core_tag(t) == Some(expected) => Ok(()),
-        Some(t) => Err(LoadError::Syntax {
-            message: format!("unsupported tag '{t}'"),
-            location: loc(span),
-        }),
+        Some(t) => Err(unsupported_tag(t, span)),
     }
 }
 
@@ -405,10 +588,7 @@ fn scalar_tag(tag: Option<&Tag>, span: &Span) -> Result<Option<CoreTag>, LoadErr
         Some("float") => Ok(Some(CoreTag::Float)),
         Some("bool") => Ok(Some(CoreTag::Bool)),
         Some("null") => Ok(Some(CoreTag::Null)),
-        _ => Err(LoadError::Syntax {
-            message: format!("unsupported tag '{tag}'"),
-            location: loc(span),
-        }),
+        _ => Err(unsupported_tag(tag, span)),
     }
 }
 
@@ -479,6 +659,7 @@ mod tests {
     const LIMITS: Limits = Limits {
         max_depth: 100,
         max_nodes: 10_000,
+        max_alias_bytes: 1 << 20,
     };
 
     fn map_keys(node: &Node) -> Vec<String> {
