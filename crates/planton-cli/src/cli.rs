@@ -75,6 +75,10 @@ enum Command {
         /// Output format: a rustc-like report, or one JSON document.
         #[arg(short, long, value_enum, default_value_t = ReportFormat::Human)]
         output: ReportFormat,
+        /// Treat warnings (what the API server accepts with a warning, such as
+        /// a variable defined twice) as violations.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -124,6 +128,10 @@ pub(crate) struct RenderInput {
     /// 'KIND/ENV/NAME') to a map from field path to value.
     #[arg(long, value_name = "FILE")]
     pub(crate) resolve: Option<PathBuf>,
+    /// Treat warnings (what the API server accepts with a warning, such as a
+    /// variable defined twice) as violations: report them and render nothing.
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 /// An output format for manifests.
@@ -152,7 +160,11 @@ impl Cli {
                 output,
                 no_defaults,
             } => load(&file, output, no_defaults),
-            Command::Validate { files, output } => validate(&files, output),
+            Command::Validate {
+                files,
+                output,
+                strict,
+            } => validate(&files, output, strict),
             Command::Render {
                 input,
                 output,
@@ -299,8 +311,8 @@ pub(crate) fn items<'a>(
 
 /// What rendering one manifest to a file gave.
 enum RenderOutcome {
-    /// Rendered, to be written to the path.
-    Rendered(PathBuf, String),
+    /// Rendered, to be written to the path; the warnings report.
+    Rendered(PathBuf, String, String),
     Invalid(String),
     Failed(String),
 }
@@ -371,8 +383,8 @@ fn render_to_dir(
             Ok(s) => s,
             Err(e) => return RenderOutcome::Failed(format!("{e:#}")),
         };
-        let validated = match render::prepare_source(validator, &source, stack, &side) {
-            Ok(render::Prepared::Valid(v)) => v,
+        let (validated, warnings) = match render::prepare_source(validator, &source, stack, &side) {
+            Ok(render::Prepared::Valid(v, warnings)) => (v, warnings),
             Ok(render::Prepared::Invalid(report)) => return RenderOutcome::Invalid(report),
             Err(e) => return RenderOutcome::Failed(format!("{e:#}")),
         };
@@ -384,19 +396,22 @@ fn render_to_dir(
             Format::Yaml => rendered.to_yaml(),
             Format::Json => rendered.to_json(),
         };
-        RenderOutcome::Rendered(dest, text)
+        RenderOutcome::Rendered(dest, text, warnings)
     };
     let (mut written, mut invalid, mut failed) = (0usize, 0usize, 0usize);
     // Files are written by this one thread, in input order, while the workers
     // render: writers racing for one directory's lock cost more than they gain.
     batch::run(inputs, total, work, |outcome| match outcome {
-        RenderOutcome::Rendered(dest, text) => match batch::write_atomically(&dest, &text) {
-            Ok(()) => written += 1,
-            Err(e) => {
-                failed += 1;
-                eprintln!("error: cannot write '{}': {e}", dest.display());
+        RenderOutcome::Rendered(dest, text, warnings) => {
+            eprint!("{warnings}");
+            match batch::write_atomically(&dest, &text) {
+                Ok(()) => written += 1,
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("error: cannot write '{}': {e}", dest.display());
+                }
             }
-        },
+        }
         RenderOutcome::Invalid(report) => {
             invalid += 1;
             eprint!("{report}");
@@ -425,7 +440,7 @@ fn render_to_dir(
     }
 }
 
-fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
+fn validate(files: &[PathBuf], format: ReportFormat, strict: bool) -> Result<(), Failure> {
     if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
         return Err(anyhow::anyhow!("standard input ('-') can be given only once").into());
     }
@@ -440,7 +455,7 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
         let name = item.name();
         let (outcome, text) = match item.read() {
             Err(e) => (report::Outcome::Error(format!("{e:#}")), None),
-            Ok(source) => (check(validator, &source), Some(source.text)),
+            Ok(source) => (check(validator, &source, strict), Some(source.text)),
         };
         report::FileResult {
             file: name,
@@ -476,23 +491,29 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
     }
 }
 
-pub(crate) fn check(validator: &JobValidator, source: &Source) -> report::Outcome {
+/// Checks one manifest; with `strict`, warnings become errors.
+pub(crate) fn check(validator: &JobValidator, source: &Source, strict: bool) -> report::Outcome {
     match validator.check(&source.text) {
-        Ok(checked) => report::Outcome::Checked {
-            secrets: planton_kubernetes_job::secret_spans(&checked.document),
-            spans: checked
-                .violations
-                .iter()
-                .map(|v| {
-                    if v.for_key {
-                        None
-                    } else {
-                        checked.document.source_map().span(&v.field_path)
-                    }
-                })
-                .collect(),
-            violations: checked.violations,
-        },
+        Ok(mut checked) => {
+            if strict {
+                render::promote_warnings(&mut checked.violations);
+            }
+            report::Outcome::Checked {
+                secrets: planton_kubernetes_job::secret_spans(&checked.document),
+                spans: checked
+                    .violations
+                    .iter()
+                    .map(|v| {
+                        if v.for_key {
+                            None
+                        } else {
+                            checked.document.source_map().span(&v.field_path)
+                        }
+                    })
+                    .collect(),
+                violations: checked.violations,
+            }
+        }
         Err(e) => report::Outcome::Error(format!("{}: {e}", source.name)),
     }
 }

@@ -57,6 +57,7 @@ pub(crate) struct Summary {
     pub invalid: usize,
     pub errors: usize,
     pub violations: usize,
+    pub warnings: usize,
 }
 
 impl Summary {
@@ -64,18 +65,24 @@ impl Summary {
         self.files += 1;
         match &r.outcome {
             Outcome::Error(_) => self.errors += 1,
-            Outcome::Checked { violations, .. } if !violations.is_empty() => {
-                self.invalid += 1;
-                self.violations += violations.len();
+            Outcome::Checked { violations, .. } => {
+                let errors = violations.iter().filter(|v| v.is_error()).count();
+                self.invalid += usize::from(errors > 0);
+                self.violations += errors;
+                self.warnings += violations.len() - errors;
             }
-            Outcome::Checked { .. } => {}
         }
     }
 
     /// The closing line of a multi-file report.
     pub(crate) fn line(&self) -> String {
+        let warnings = match self.warnings {
+            0 => String::new(),
+            1 => ", 1 warning".to_owned(),
+            n => format!(", {n} warnings"),
+        };
         format!(
-            "{} files: {} valid, {} invalid ({} violations), {} not loaded\n",
+            "{} files: {} valid, {} invalid ({} violations){warnings}, {} not loaded\n",
             self.files,
             self.files - self.invalid - self.errors,
             self.invalid,
@@ -105,13 +112,17 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
             for (v, span) in violations.iter().zip(spans) {
                 diagnostic(&mut out, &r.file, &lines, v, *span, secrets);
             }
-            let n = violations.len();
-            let _ = writeln!(
-                out,
-                "{}: {n} violation{}\n",
-                r.file,
-                if n == 1 { "" } else { "s" }
-            );
+            let n = violations.iter().filter(|v| v.is_error()).count();
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            let warnings = match violations.len() - n {
+                0 => String::new(),
+                w => format!(", {w} warning{}", plural(w)),
+            };
+            if n == 0 {
+                let _ = writeln!(out, "{}: valid{warnings}\n", r.file);
+            } else {
+                let _ = writeln!(out, "{}: {n} violation{}{warnings}\n", r.file, plural(n));
+            }
         }
     }
     Rendered {
@@ -128,7 +139,7 @@ fn diagnostic(
     span: Option<Span>,
     secrets: &[Span],
 ) {
-    let _ = writeln!(out, "error[{}]: {}", v.rule_id, v.message);
+    let _ = writeln!(out, "{}[{}]: {}", v.severity, v.rule_id, v.message);
     let Some(loc) = v.location else {
         let _ = writeln!(
             out,
@@ -240,13 +251,14 @@ pub(crate) fn json_entry(r: &FileResult, first: bool) -> String {
         Outcome::Error(e) => json!({ "file": r.file, "valid": false, "error": e }),
         Outcome::Checked { violations, .. } => json!({
             "file": r.file,
-            "valid": violations.is_empty(),
+            "valid": violations.iter().all(|v| !v.is_error()),
             "violations": violations.iter().map(|v| {
                 let mut o = json!({
                     "field_path": v.field_path,
                     "rule_id": v.rule_id,
                     "message": v.message,
                     "source": v.source.as_str(),
+                    "severity": v.severity.as_str(),
                 });
                 if let Some(l) = v.location {
                     o["line"] = json!(l.line);

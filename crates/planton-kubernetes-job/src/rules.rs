@@ -4,7 +4,7 @@
 //! Paths are relative to the `KubernetesJob` message, in protovalidate's form
 //! with proto field names. Messages never include a secret value.
 
-use planton_manifest::Violation;
+use planton_manifest::{Severity, Violation};
 
 use crate::quantity::Quantity;
 use planton_api::prost_reflect::FieldDescriptor;
@@ -35,13 +35,13 @@ pub enum Rule {
     NameLength,
     /// `kubernetes.label_value`: metadata id, org and env become label values: at most 63 characters, alphanumeric at both ends.
     LabelValue,
-    /// `kubernetes.env_var_name`: environment variable names match `[-._a-zA-Z][-._a-zA-Z0-9]*`.
+    /// `kubernetes.env_var_name`: environment variable names are printable ASCII without '='; a secret with a literal value also names a key of the env Secret (letters, digits, '-', '_', '.').
     EnvVarName,
-    /// `kubernetes.env_var_duplicate`: an environment variable is defined once across variables and secrets.
+    /// `kubernetes.env_var_duplicate` (warning): an environment variable is defined once across variables and secrets; Kubernetes takes the last definition.
     EnvVarDuplicate,
     /// `kubernetes.env_var_value`: every environment variable has a value or a reference.
     EnvVarValue,
-    /// `kubernetes.env_var_reserved`: HOSTNAME and K8S_POD_ID are set by the Job and cannot be redefined.
+    /// `kubernetes.env_var_reserved` (warning): HOSTNAME and K8S_POD_ID are set by the Job; a definition of the same name overrides it.
     EnvVarReserved,
     /// `kubernetes.secret_key`: Secret keys consist of alphanumerics, '-', '_' and '.'.
     SecretKey,
@@ -53,7 +53,7 @@ pub enum Rule {
     MountPathAbsolute,
     /// `kubernetes.mount_path_duplicate`: mount paths are unique.
     MountPathDuplicate,
-    /// `kubernetes.volume_source`: a volume mount has exactly one source.
+    /// `kubernetes.volume_source`: a volume mount has at most one source (none is an `emptyDir`, as Kubernetes defaults it).
     VolumeSource,
     /// `kubernetes.default_mode`: file modes are within 0..=0777.
     DefaultMode,
@@ -155,20 +155,24 @@ impl Rule {
             Rule::LabelValue => {
                 "metadata id, org and env become label values: at most 63 characters, alphanumeric at both ends"
             }
-            Rule::EnvVarName => "environment variable names match `[-._a-zA-Z][-._a-zA-Z0-9]*`",
+            Rule::EnvVarName => {
+                "environment variable names are printable ASCII without '='; a secret with a literal value also names a key of the env Secret (letters, digits, '-', '_', '.')"
+            }
             Rule::EnvVarDuplicate => {
-                "an environment variable is defined once across variables and secrets"
+                "an environment variable is defined once across variables and secrets; Kubernetes takes the last definition"
             }
             Rule::EnvVarValue => "every environment variable has a value or a reference",
             Rule::EnvVarReserved => {
-                "HOSTNAME and K8S_POD_ID are set by the Job and cannot be redefined"
+                "HOSTNAME and K8S_POD_ID are set by the Job; a definition of the same name overrides it"
             }
             Rule::SecretKey => "Secret keys consist of alphanumerics, '-', '_' and '.'",
             Rule::SecretRefNamespace => "a referenced Secret lives in the Job's namespace",
             Rule::VolumeNameDuplicate => "volume names are unique",
             Rule::MountPathAbsolute => "mount paths are absolute",
             Rule::MountPathDuplicate => "mount paths are unique",
-            Rule::VolumeSource => "a volume mount has exactly one source",
+            Rule::VolumeSource => {
+                "a volume mount has at most one source (none is an `emptyDir`, as Kubernetes defaults it)"
+            }
             Rule::DefaultMode => "file modes are within 0..=0777",
             Rule::ConfigMapKey => "ConfigMap keys consist of alphanumerics, '-', '_' and '.'",
             Rule::ConfigMapKeyMissing => {
@@ -190,6 +194,16 @@ impl Rule {
             Rule::ImageReference => "the image has a valid repository and a tag or digest",
         }
     }
+
+    /// Whether breaking the rule refuses the input or only warns: warnings
+    /// are the cases the API server accepts with a warning (a variable
+    /// defined twice).
+    pub fn severity(self) -> Severity {
+        match self {
+            Rule::EnvVarDuplicate | Rule::EnvVarReserved => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
 }
 
 struct Rules<'f> {
@@ -199,13 +213,19 @@ struct Rules<'f> {
 
 impl Rules<'_> {
     fn add(&mut self, path: impl Into<String>, rule: Rule, message: impl Into<String>) {
-        self.out
-            .push(Violation::kubernetes(path, rule.id(), message));
+        self.out.push(violation(path, rule, message));
     }
 
     fn add_key(&mut self, path: impl Into<String>, rule: Rule, message: impl Into<String>) {
-        self.out
-            .push(Violation::kubernetes(path, rule.id(), message).on_key());
+        self.out.push(violation(path, rule, message).on_key());
+    }
+}
+
+fn violation(path: impl Into<String>, rule: Rule, message: impl Into<String>) -> Violation {
+    let v = Violation::kubernetes(path, rule.id(), message);
+    match rule.severity() {
+        Severity::Warning => v.warning(),
+        _ => v,
     }
 }
 
@@ -411,14 +431,14 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
             r.add_key(
                 path(map, name),
                 Rule::EnvVarName,
-                "must be a valid environment variable name: letters, digits, '_', '-' and '.', not starting with a digit",
+                "must be a valid environment variable name: printable ASCII characters other than '='",
             );
         }
         if RESERVED_ENV.contains(&name) {
             r.add_key(
                 path(map, name),
                 Rule::EnvVarReserved,
-                format!("'{name}' is set by the Job itself and cannot be overridden"),
+                format!("'{name}' is set by the Job itself; this definition comes later and overrides it"),
             );
         }
     };
@@ -442,10 +462,21 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
             r.add_key(
                 path("secrets", name),
                 Rule::EnvVarDuplicate,
-                "also defined in 'variables': each environment variable is set once",
+                "also defined in 'variables': the container gets both definitions and the secret, which comes later, wins",
             );
         }
         let value = as_message(value);
+        // A literal value is stored in the env Secret under the variable's name.
+        if value.is_some_and(|v| v.has(&f.sensitive_value))
+            && names::env_var_name(name)
+            && let Some(why) = names::data_key(name)
+        {
+            r.add_key(
+                path("secrets", name),
+                Rule::EnvVarName,
+                format!("a secret with a literal value is stored under its name in the Secret '<name>{ENV_SECRETS_SUFFIX}', whose key {why}"),
+            );
+        }
         // Neither member of the `sensitive_value` oneof.
         if value.is_none_or(|v| !v.has(&f.sensitive_value) && !v.has(&f.sensitive_secret_ref)) {
             r.add(
@@ -638,10 +669,11 @@ fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: MountPath) {
     .into_iter()
     .filter(|&set| set)
     .count();
-    if count != 1 {
+    // None is an emptyDir: the API server defaults a volume without a source so.
+    if count > 1 {
         r.add(
             base.to_string(), Rule::VolumeSource,
-            format!("exactly one of 'configMap', 'secret', 'hostPath', 'emptyDir' or 'pvc' must be set ({count} are)"),
+            format!("at most one of 'configMap', 'secret', 'hostPath', 'emptyDir' or 'pvc' may be set ({count} are)"),
         );
     }
     if let Some(cm) = config_map {
