@@ -57,7 +57,9 @@ pub use quantity::{Quantity, QuantityError};
 pub use resolve::{
     MapResolver, Reference, ReferenceResolver, Resolution, ResolveError, resolve_references,
 };
-pub use rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX, INDEXED_MAX, RESERVED_ENV, Rule};
+pub use rules::{
+    DATA_MAX, ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX, INDEXED_MAX, RESERVED_ENV, Rule,
+};
 pub use transform::{
     CONTAINER_NAME, DOCKER_CONFIG_KEY, Object, Rendered, TransformError, transform,
 };
@@ -233,6 +235,17 @@ impl JobValidator {
                     "docker_config_json",
                     "kubernetes.docker_config_json",
                     "must be a JSON object (the content of a docker config.json)",
+                ));
+            }
+            if docker_config_json.len() > rules::DATA_MAX {
+                violations.push(Violation::kubernetes(
+                    "docker_config_json",
+                    Rule::DataSize.id(),
+                    format!(
+                        "the image-pull Secret's data must be at most {} bytes (it has {})",
+                        rules::DATA_MAX,
+                        docker_config_json.len()
+                    ),
                 ));
             }
             if let Some(job) = view.msg(&f.input_target) {

@@ -100,7 +100,11 @@ pub fn data_key(s: &str) -> Option<String> {
     let ok = !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
-    (!ok).then(|| "must consist of letters, digits, '-', '_' or '.'".to_owned())
+    if !ok {
+        return Some("must consist of letters, digits, '-', '_' or '.'".to_owned());
+    }
+    // It is also a file name in a mounted volume.
+    (s == "." || s.starts_with("..")).then(|| "must not be '.' or start with '..'".to_owned())
 }
 
 /// Why `s` is not a relative path without `..` elements, if it is not one.

@@ -18,6 +18,9 @@ pub const RESERVED_ENV: [&str; 2] = ["HOSTNAME", "K8S_POD_ID"];
 /// Kubernetes' limit on Indexed Jobs' completions and parallelism.
 pub const INDEXED_MAX: u32 = 100_000;
 
+/// The largest data of a ConfigMap or Secret, in bytes.
+pub const DATA_MAX: usize = 1024 * 1024;
+
 /// Suffix of the derived env Secret's name.
 pub const ENV_SECRETS_SUFFIX: &str = "-env-secrets";
 /// Suffix of the derived image-pull Secret's name.
@@ -69,7 +72,7 @@ pub enum Rule {
     RequestsWithinLimits,
     /// `kubernetes.indexed_completions`: an Indexed Job sets completions.
     IndexedCompletions,
-    /// `kubernetes.indexed_limit`: an Indexed Job has at most 100000 completions and parallelism.
+    /// `kubernetes.indexed_limit`: an Indexed Job has a parallelism of at most 100000.
     IndexedLimit,
     /// `kubernetes.int32_range`: parallelism, completions, backoffLimit and ttlSecondsAfterFinished fit Kubernetes' int32.
     Int32Range,
@@ -77,11 +80,15 @@ pub enum Rule {
     Int64Range,
     /// `kubernetes.image_reference`: the image has a valid repository and a tag or digest.
     ImageReference,
+    /// `kubernetes.memory_bytes` (warning): memory quantities are whole bytes (the API server warns about fractional ones).
+    MemoryBytes,
+    /// `kubernetes.data_size`: a ConfigMap's or Secret's data is at most 1 MiB (1048576 bytes).
+    DataSize,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 25] = [
+    pub const ALL: [Rule; 27] = [
         Rule::Dns1123Label,
         Rule::Dns1123Subdomain,
         Rule::NameLength,
@@ -107,6 +114,8 @@ impl Rule {
         Rule::Int32Range,
         Rule::Int64Range,
         Rule::ImageReference,
+        Rule::MemoryBytes,
+        Rule::DataSize,
     ];
 
     /// The rule id reported in violations, e.g. `kubernetes.dns1123_label`.
@@ -137,6 +146,8 @@ impl Rule {
             Rule::Int32Range => "kubernetes.int32_range",
             Rule::Int64Range => "kubernetes.int64_range",
             Rule::ImageReference => "kubernetes.image_reference",
+            Rule::MemoryBytes => "kubernetes.memory_bytes",
+            Rule::DataSize => "kubernetes.data_size",
         }
     }
 
@@ -186,12 +197,16 @@ impl Rule {
             }
             Rule::RequestsWithinLimits => "each resource request is at most its limit",
             Rule::IndexedCompletions => "an Indexed Job sets completions",
-            Rule::IndexedLimit => "an Indexed Job has at most 100000 completions and parallelism",
+            Rule::IndexedLimit => "an Indexed Job has a parallelism of at most 100000",
             Rule::Int32Range => {
                 "parallelism, completions, backoffLimit and ttlSecondsAfterFinished fit Kubernetes' int32"
             }
             Rule::Int64Range => "activeDeadlineSeconds fits Kubernetes' int64",
             Rule::ImageReference => "the image has a valid repository and a tag or digest",
+            Rule::MemoryBytes => {
+                "memory quantities are whole bytes (the API server warns about fractional ones)"
+            }
+            Rule::DataSize => "a ConfigMap's or Secret's data is at most 1 MiB (1048576 bytes)",
         }
     }
 
@@ -200,7 +215,7 @@ impl Rule {
     /// defined twice).
     pub fn severity(self) -> Severity {
         match self {
-            Rule::EnvVarDuplicate | Rule::EnvVarReserved => Severity::Warning,
+            Rule::EnvVarDuplicate | Rule::EnvVarReserved | Rule::MemoryBytes => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -241,8 +256,10 @@ pub(crate) fn check(
         out: Vec::new(),
         f: fields,
     };
-    metadata(&mut r, job);
-    if let Some(spec) = job.msg(&fields.job_spec) {
+    let spec = job.msg(&fields.job_spec);
+    let indexed = spec.is_some_and(|s| s.opt_str(&fields.spec_completion_mode) == Some("Indexed"));
+    metadata(&mut r, job, indexed);
+    if let Some(spec) = spec {
         let namespace = namespace(&mut r, spec, resolved_namespace);
         image_rules(&mut r, spec);
         if let Some(res) = spec.msg(&fields.spec_resources) {
@@ -256,7 +273,15 @@ pub(crate) fn check(
     r.out
 }
 
-fn metadata(r: &mut Rules, job: View<'_>) {
+/// Whether `name` is a dotted DNS-1123 subdomain that fits a label value: a
+/// Job name the API server accepts with a warning.
+fn dotted_job_name(name: &str) -> bool {
+    name.contains('.')
+        && names::dns1123_subdomain(name).is_none()
+        && names::label_value(name).is_none()
+}
+
+fn metadata(r: &mut Rules, job: View<'_>, indexed: bool) {
     let f = r.f;
     let Some(meta) = job.msg(&f.job_metadata) else {
         return;
@@ -268,11 +293,28 @@ fn metadata(r: &mut Rules, job: View<'_>) {
             Rule::Dns1123Label,
             "a name is required: it names the Job and its objects",
         );
+    } else if dotted_job_name(name) && !indexed {
+        // Kubernetes warns: pods get names (and so hostnames) from the Job's.
+        r.out.push(
+            violation(
+                "metadata.name",
+                Rule::Dns1123Label,
+                "should be a DNS-1123 label: the Job's pods are named after it, and a dot makes their hostnames surprising",
+            )
+            .warning(),
+        );
     } else if let Some(why) = names::dns1123_label(name) {
         r.add(
             "metadata.name",
             Rule::Dns1123Label,
-            format!("{why}; it names the Job and is the value of its 'job-name' label"),
+            format!(
+                "{why}; it names the Job and is the value of its 'job-name' label{}",
+                if indexed && dotted_job_name(name) {
+                    ", and an Indexed Job's pods get the hostname '<name>-<index>'"
+                } else {
+                    ""
+                }
+            ),
         );
     }
     for suffix in [ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX] {
@@ -402,6 +444,15 @@ fn resources(r: &mut Rules, res: View<'_>) {
     };
     let (limit_cpu, limit_mem) = side(r, "limits", &f.resources_limits);
     let (req_cpu, req_mem) = side(r, "requests", &f.resources_requests);
+    for (name, q) in [("limits", limit_mem), ("requests", req_mem)] {
+        if q.is_some_and(|q| !q.is_whole_and_milli_fits()) {
+            r.add(
+                format!("spec.resources.{name}.memory"),
+                Rule::MemoryBytes,
+                "should be a whole number of bytes (no 'm' suffix or fraction; at most about 8 PiB): the API server warns",
+            );
+        }
+    }
     for (what, req, limit) in [("cpu", req_cpu, limit_cpu), ("memory", req_mem, limit_mem)] {
         if let (Some(req), Some(limit)) = (req, limit)
             && req > limit
@@ -455,6 +506,19 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
                 "set 'value' (possibly \"\") or 'valueFrom': without either the variable would be left out of the Job",
             );
         }
+    }
+    let literal_bytes: usize = env
+        .map(&f.env_secrets)
+        .iter()
+        .filter_map(|(_, v)| as_message(v))
+        .map(|v| v.str(&f.sensitive_value).len())
+        .sum();
+    if literal_bytes > DATA_MAX {
+        r.add(
+            "spec.env.secrets",
+            Rule::DataSize,
+            format!("the literal values fill the Secret '<name>{ENV_SECRETS_SUFFIX}', whose data must be at most {DATA_MAX} bytes (they have {literal_bytes})"),
+        );
     }
     for (name, value) in env.map(&f.env_secrets).iter() {
         name_rules(r, "secrets", name);
@@ -524,7 +588,22 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
 }
 
 fn config_maps(r: &mut Rules, spec: View<'_>) {
-    for name in spec.map(&r.f.spec_config_maps).keys() {
+    for (name, value) in spec.map(&r.f.spec_config_maps).iter() {
+        if let planton_api::prost_reflect::Value::String(data) = value
+            && data.len() > DATA_MAX
+        {
+            r.add(
+                format!(
+                    "spec.config_maps[{}]",
+                    planton_manifest::map_key_subscript(name)
+                ),
+                Rule::DataSize,
+                format!(
+                    "the ConfigMap's data must be at most {DATA_MAX} bytes (it has {})",
+                    data.len()
+                ),
+            );
+        }
         if let Some(why) = names::dns1123_subdomain(name) {
             let path = format!(
                 "spec.config_maps[{}]",
@@ -787,11 +866,8 @@ fn job_numbers(r: &mut Rules, spec: View<'_>) {
                 Rule::IndexedCompletions,
                 "an Indexed Job needs 'completions' (the number of indexes)",
             ),
-            Some(c) if c > INDEXED_MAX => r.add(
-                "spec.completions",
-                Rule::IndexedLimit,
-                format!("an Indexed Job may have at most {INDEXED_MAX} completions"),
-            ),
+            // More completions are allowed (the limit applies only with a
+            // backoff limit per index, which is not rendered).
             _ => {}
         }
         if spec

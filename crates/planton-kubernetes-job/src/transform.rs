@@ -577,7 +577,8 @@ fn volumes(f: &Fields, spec: View<'_>) -> (Vec<K8sVolumeMount>, Vec<Volume>) {
         };
         let mode = |v: View<'_>, field| {
             let mode = v.i32(field);
-            (mode > 0).then_some(mode)
+            // Zero is unset; a negative mode is sent for the server to refuse.
+            (mode != 0).then_some(mode)
         };
         if let Some(cm) = vm.msg(&f.mount_config_map) {
             volume.config_map = Some(ConfigMapVolumeSource {
