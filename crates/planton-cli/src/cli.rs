@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use planton_kubernetes_job::JobValidator;
 
 use crate::input::Source;
-use crate::{Failure, batch, input, output, render, report};
+use crate::{Failure, apply, batch, input, output, render, report};
 
 /// Load, validate and render Project Planton KubernetesJob manifests.
 #[derive(Debug, Parser)]
@@ -51,6 +51,37 @@ enum Command {
         /// of manifests. A manifest that fails writes nothing.
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+    },
+    /// Apply the rendered objects to a cluster by server-side apply (field
+    /// manager 'planton'), in apply order, with a line per object (created,
+    /// configured or unchanged).
+    ///
+    /// Every manifest is validated and rendered before anything is sent.
+    /// Exit status: 0 applied (and, with --wait, the Job completed), 1 the
+    /// server refused an object or the Job failed, 2 usage, I/O or
+    /// connection errors.
+    Apply {
+        #[command(flatten)]
+        input: RenderInput,
+        #[command(flatten)]
+        target: apply::Target,
+        /// Delete and create again a Job whose pod template changed (a Job's
+        /// template cannot be changed in place).
+        #[arg(long)]
+        replace: bool,
+        /// Wait until the Job completes (exit 0) or fails (exit 1).
+        #[arg(long)]
+        wait: bool,
+        /// How long --wait waits, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 600, requires = "wait")]
+        timeout: u64,
+    },
+    /// Delete the rendered objects from a cluster, the Job first.
+    Delete {
+        #[command(flatten)]
+        input: RenderInput,
+        #[command(flatten)]
+        target: apply::Target,
     },
     /// Print the stack outputs (namespace, job_name) of a manifest as proto3 JSON.
     Outputs {
@@ -207,6 +238,24 @@ impl Cli {
                 output::write_stdout(&planton_manifest::json_to_yaml(&program))?;
                 Ok(())
             }
+            Command::Apply {
+                input,
+                target,
+                replace,
+                wait,
+                timeout,
+            } => {
+                let objects = rendered_objects(validator()?, &input)?;
+                let options = apply::ApplyOptions {
+                    replace,
+                    wait: wait.then(|| std::time::Duration::from_secs(timeout)),
+                };
+                apply::apply(&target, &objects, options)
+            }
+            Command::Delete { input, target } => {
+                let objects = rendered_objects(validator()?, &input)?;
+                apply::delete(&target, &objects)
+            }
             Command::Outputs { input } => {
                 let rendered = render::render(validator()?, &input)?;
                 output::write_stdout(&planton_manifest::to_json_string(&rendered.outputs))?;
@@ -214,6 +263,43 @@ impl Cli {
             }
         }
     }
+}
+
+/// The objects of every manifest the input names (a directory is walked),
+/// in apply order; all are rendered before any is used. On violations the
+/// report goes to standard error.
+fn rendered_objects(
+    validator: &JobValidator,
+    args: &RenderInput,
+) -> Result<Vec<serde_json::Value>, Failure> {
+    let dir = args.file.as_ref().filter(|p| p.is_dir());
+    let Some(dir) = dir else {
+        let rendered = render::render(validator, args)?;
+        return Ok(rendered.objects().map(|o| o.to_json()).collect());
+    };
+    let side = render::side_inputs(args)?;
+    let (inputs, _) = items(std::slice::from_ref(dir), None);
+    let mut objects = Vec::new();
+    let mut invalid = false;
+    for item in inputs {
+        let source = item.read()?;
+        match render::prepare_source(validator, &source, false, &side)? {
+            render::Prepared::Valid(validated, warnings) => {
+                eprint!("{warnings}");
+                let rendered = planton_kubernetes_job::transform(&validated)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
+                objects.extend(rendered.objects().map(|o| o.to_json()));
+            }
+            render::Prepared::Invalid(report) => {
+                eprint!("{report}");
+                invalid = true;
+            }
+        }
+    }
+    if invalid {
+        return Err(Failure::Invalid);
+    }
+    Ok(objects)
 }
 
 /// The validator, for the life of the process: it is never dropped, since

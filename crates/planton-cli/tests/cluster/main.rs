@@ -6,6 +6,7 @@
 //! this test process exits. If a server cannot start, the tests fail and say
 //! why.
 
+mod apply;
 mod corpus;
 mod harness;
 
