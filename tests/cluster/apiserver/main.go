@@ -2,7 +2,7 @@
 // 127.0.0.1 for the planton tests (the envtest approach: Kubernetes and etcd
 // are imported as Go modules at pinned versions, nothing of theirs is
 // committed). It is started by tests/cluster/up, which owns the state
-// directory and its lock; see tests/cluster/README.md.
+// directory and its lock; see "Judged by a real API server" in the README.
 //
 // Usage: planton-test-apiserver -state DIR [-exit-when-unused]
 //
