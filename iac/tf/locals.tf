@@ -49,29 +49,41 @@ locals {
     if local.env_secrets[name].value != null
   }
 
+  # The variables with a value and the secrets with a source, by name.
+  rendered_variables = [for name in sort(keys(local.env_variables)) : name if local.env_variables[name].value != null]
+  rendered_secrets = [
+    for name in sort(keys(local.env_secrets)) : name
+    if local.env_secrets[name].secret_ref != null || contains(keys(local.literal_secrets), name)
+  ]
+
   # HOSTNAME, K8S_POD_ID, the variables sorted by name (literals, empty ones too),
   # then the secrets sorted by name (a secretRef reads that Secret, a literal
-  # reads the env Secret).
+  # reads the env Secret). A name defined again later keeps only its last
+  # definition, the one Kubernetes uses (server-side apply refuses duplicates):
+  # a user's HOSTNAME replaces the pod IP, a secret replaces a variable.
   container_env = concat(
     [
-      {
-        name      = "HOSTNAME"
-        valueFrom = { fieldRef = { fieldPath = "status.podIP" } }
-      },
-      {
-        name      = "K8S_POD_ID"
-        valueFrom = { fieldRef = { apiVersion = "v1", fieldPath = "metadata.name" } }
-      },
+      for entry in [
+        {
+          name      = "HOSTNAME"
+          valueFrom = { fieldRef = { fieldPath = "status.podIP" } }
+        },
+        {
+          name      = "K8S_POD_ID"
+          valueFrom = { fieldRef = { apiVersion = "v1", fieldPath = "metadata.name" } }
+        },
+      ] : entry
+      if !contains(concat(local.rendered_variables, local.rendered_secrets), entry.name)
     ],
     [
-      for name in sort(keys(local.env_variables)) : {
+      for name in local.rendered_variables : {
         name  = name
         value = local.env_variables[name].value
       }
-      if local.env_variables[name].value != null
+      if !contains(local.rendered_secrets, name)
     ],
     [
-      for name in sort(keys(local.env_secrets)) : {
+      for name in local.rendered_secrets : {
         name = name
         valueFrom = {
           secretKeyRef = local.env_secrets[name].secret_ref != null ? {
@@ -83,7 +95,6 @@ locals {
           }
         }
       }
-      if local.env_secrets[name].secret_ref != null || contains(keys(local.literal_secrets), name)
     ],
   )
 

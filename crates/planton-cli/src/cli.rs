@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use planton_kubernetes_job::JobValidator;
 
 use crate::input::Source;
-use crate::{Failure, batch, input, output, render, report, sanitize};
+use crate::{Failure, apply, batch, input, output, render, report, sanitize};
 
 /// Load, validate and render Project Planton KubernetesJob manifests.
 #[derive(Debug, Parser)]
@@ -54,6 +54,37 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
+    /// Apply the rendered objects to a cluster by server-side apply (field
+    /// manager 'planton'), in apply order, with a line per object (created,
+    /// configured or unchanged).
+    ///
+    /// Every manifest is validated and rendered before anything is sent.
+    /// Exit status: 0 applied (and, with --wait, the Job completed), 1 the
+    /// server refused an object or the Job failed, 2 usage, I/O or
+    /// connection errors.
+    Apply {
+        #[command(flatten)]
+        input: RenderInput,
+        #[command(flatten)]
+        target: apply::Target,
+        /// Delete and create again a Job whose pod template changed (a Job's
+        /// template cannot be changed in place).
+        #[arg(long)]
+        replace: bool,
+        /// Wait until the Job completes (exit 0) or fails (exit 1).
+        #[arg(long)]
+        wait: bool,
+        /// How long --wait waits, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 600, requires = "wait")]
+        timeout: u64,
+    },
+    /// Delete the rendered objects from a cluster, the Job first.
+    Delete {
+        #[command(flatten)]
+        input: RenderInput,
+        #[command(flatten)]
+        target: apply::Target,
+    },
     /// Print the stack outputs (namespace, job_name) of a manifest as proto3 JSON.
     Outputs {
         #[command(flatten)]
@@ -77,6 +108,10 @@ enum Command {
         /// Output format: a rustc-like report, or one JSON document.
         #[arg(short, long, value_enum, default_value_t = ReportFormat::Human)]
         output: ReportFormat,
+        /// Treat warnings (what the API server accepts with a warning, such as
+        /// a variable defined twice) as violations.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -126,6 +161,10 @@ pub(crate) struct RenderInput {
     /// 'KIND/ENV/NAME') to a map from field path to value.
     #[arg(long, value_name = "FILE")]
     pub(crate) resolve: Option<PathBuf>,
+    /// Treat warnings (what the API server accepts with a warning, such as a
+    /// variable defined twice) as violations: report them and render nothing.
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 /// An output format for manifests.
@@ -154,7 +193,11 @@ impl Cli {
                 output,
                 no_defaults,
             } => load(&file, output, no_defaults),
-            Command::Validate { files, output } => validate(&files, output),
+            Command::Validate {
+                files,
+                output,
+                strict,
+            } => validate(&files, output, strict),
             Command::Render {
                 input,
                 output,
@@ -197,6 +240,24 @@ impl Cli {
                 output::write_stdout(&planton_manifest::json_to_yaml(&program))?;
                 Ok(())
             }
+            Command::Apply {
+                input,
+                target,
+                replace,
+                wait,
+                timeout,
+            } => {
+                let objects = rendered_objects(validator()?, &input)?;
+                let options = apply::ApplyOptions {
+                    replace,
+                    wait: wait.then(|| std::time::Duration::from_secs(timeout)),
+                };
+                apply::apply(&target, &objects, options)
+            }
+            Command::Delete { input, target } => {
+                let objects = rendered_objects(validator()?, &input)?;
+                apply::delete(&target, &objects)
+            }
             Command::Outputs { input } => {
                 let rendered = render::render(validator()?, &input)?;
                 output::write_stdout(&sanitize::json(planton_manifest::to_json_string(
@@ -206,6 +267,43 @@ impl Cli {
             }
         }
     }
+}
+
+/// The objects of every manifest the input names (a directory is walked),
+/// in apply order; all are rendered before any is used. On violations the
+/// report goes to standard error.
+fn rendered_objects(
+    validator: &JobValidator,
+    args: &RenderInput,
+) -> Result<Vec<serde_json::Value>, Failure> {
+    let dir = args.file.as_ref().filter(|p| p.is_dir());
+    let Some(dir) = dir else {
+        let rendered = render::render(validator, args)?;
+        return Ok(rendered.objects().map(|o| o.to_json()).collect());
+    };
+    let side = render::side_inputs(args)?;
+    let (inputs, _) = items(std::slice::from_ref(dir), None);
+    let mut objects = Vec::new();
+    let mut invalid = false;
+    for item in inputs {
+        let source = item.read()?;
+        match render::prepare_source(validator, &source, false, &side)? {
+            render::Prepared::Valid(validated, warnings) => {
+                eprint!("{warnings}");
+                let rendered = planton_kubernetes_job::transform(&validated)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
+                objects.extend(rendered.objects().map(|o| o.to_json()));
+            }
+            render::Prepared::Invalid(report) => {
+                eprint!("{report}");
+                invalid = true;
+            }
+        }
+    }
+    if invalid {
+        return Err(Failure::Invalid);
+    }
+    Ok(objects)
 }
 
 /// The validator, for the life of the process: it is never dropped, since
@@ -342,8 +440,8 @@ fn walk<'a>(
 
 /// What rendering one manifest to a file gave.
 enum RenderOutcome {
-    /// Rendered, to be written to the path.
-    Rendered(PathBuf, String),
+    /// Rendered, to be written to the path; the warnings report.
+    Rendered(PathBuf, String, String),
     /// Invalid: the report, and the output path to clear of a stale output.
     Invalid(String, Option<PathBuf>),
     /// Not rendered: the message (cleaned), and the output path to clear.
@@ -480,8 +578,8 @@ fn render_to_dir(
             Ok(s) => s,
             Err(e) => return failed(e),
         };
-        let validated = match render::prepare_source(validator, &source, stack, &side) {
-            Ok(render::Prepared::Valid(v)) => v,
+        let (validated, warnings) = match render::prepare_source(validator, &source, stack, &side) {
+            Ok(render::Prepared::Valid(v, warnings)) => (v, warnings),
             Ok(render::Prepared::Invalid(report)) => {
                 return RenderOutcome::Invalid(report, clear);
             }
@@ -495,7 +593,7 @@ fn render_to_dir(
             Format::Yaml => rendered.to_yaml(),
             Format::Json => rendered.to_json(),
         };
-        RenderOutcome::Rendered(dest, text)
+        RenderOutcome::Rendered(dest, text, warnings)
     };
     let (mut written, mut invalid, mut failed, mut removed) = (0usize, 0usize, 0usize, 0usize);
     let mut clear_stale = |dest: Option<PathBuf>| {
@@ -522,16 +620,19 @@ fn render_to_dir(
     // Files are written by this one thread, in input order, while the workers
     // render: writers racing for one directory's lock cost more than they gain.
     batch::run(planned.into_iter(), total, work, |outcome| match outcome {
-        RenderOutcome::Rendered(dest, text) => match batch::write_atomically(&dest, &text) {
-            Ok(()) => written += 1,
-            Err(e) => {
-                failed += 1;
-                eprintln!(
-                    "error: cannot write '{}': {e}",
-                    sanitize::path(&dest.display().to_string())
-                );
+        RenderOutcome::Rendered(dest, text, warnings) => {
+            eprint!("{warnings}");
+            match batch::write_atomically(&dest, &text) {
+                Ok(()) => written += 1,
+                Err(e) => {
+                    failed += 1;
+                    eprintln!(
+                        "error: cannot write '{}': {e}",
+                        sanitize::path(&dest.display().to_string())
+                    );
+                }
             }
-        },
+        }
         RenderOutcome::Invalid(report, dest) => {
             invalid += 1;
             eprint!("{report}");
@@ -567,7 +668,7 @@ fn render_to_dir(
     }
 }
 
-fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
+fn validate(files: &[PathBuf], format: ReportFormat, strict: bool) -> Result<(), Failure> {
     if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
         return Err(anyhow::anyhow!("standard input ('-') can be given only once").into());
     }
@@ -585,7 +686,7 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
         let name = item.name();
         let (outcome, text) = match item.read() {
             Err(e) => (report::Outcome::Error(report::error_text(&e)), None),
-            Ok(source) => (check(validator, &source), Some(source.text)),
+            Ok(source) => (check(validator, &source, strict), Some(source.text)),
         };
         Ok(report::FileResult {
             file: name,
@@ -628,9 +729,13 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
     }
 }
 
-pub(crate) fn check(validator: &JobValidator, source: &Source) -> report::Outcome {
+/// Checks one manifest; with `strict`, warnings become errors.
+pub(crate) fn check(validator: &JobValidator, source: &Source, strict: bool) -> report::Outcome {
     match validator.check(&source.text) {
-        Ok(checked) => {
+        Ok(mut checked) => {
+            if strict {
+                render::promote_warnings(&mut checked.violations);
+            }
             let spans = checked
                 .violations
                 .iter()

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 invalid input found (violations), 2 usage, I/O or
 //! parse errors. A closed output pipe (`planton load x | head`) is not an error.
 
+mod apply;
 mod batch;
 mod cli;
 mod input;

@@ -37,6 +37,14 @@ pub(crate) struct Side {
     namespace: Option<String>,
     docker_config_json: Option<String>,
     resolver: Option<MapResolver>,
+    strict: bool,
+}
+
+/// Makes every warning an error (`--strict`).
+pub(crate) fn promote_warnings(violations: &mut [planton_manifest::Violation]) {
+    for v in violations {
+        v.severity = planton_manifest::Severity::Error;
+    }
 }
 
 /// Reads the side inputs named on the command line.
@@ -58,6 +66,7 @@ pub(crate) fn side_inputs(args: &RenderInput) -> Result<Side, Failure> {
     }
     let mut side = Side {
         namespace: args.namespace.clone(),
+        strict: args.strict,
         ..Side::default()
     };
     if let Some(path) = &args.docker_config_json {
@@ -79,8 +88,9 @@ pub(crate) fn side_inputs(args: &RenderInput) -> Result<Side, Failure> {
 
 /// A manifest prepared for rendering, or the report of its violations.
 pub(crate) enum Prepared {
-    /// Validated: ready for the transform.
-    Valid(Box<Validated>),
+    /// Validated: ready for the transform; the report of its warnings (empty
+    /// when there are none), for standard error.
+    Valid(Box<Validated>, String),
     /// The rendered violation report (rustc-like text).
     Invalid(String),
 }
@@ -115,7 +125,18 @@ pub(crate) fn prepare_source(
     }
     let mut doc = Document::from_parts("KubernetesJobStackInput", message, source_map);
     match validator.validate_document(&mut doc) {
-        Ok(v) => Ok(Prepared::Valid(Box::new(v))),
+        Ok(v) if v.warnings().is_empty() => Ok(Prepared::Valid(Box::new(v), String::new())),
+        Ok(v) => {
+            let mut warnings = v.warnings().to_vec();
+            if side.strict {
+                promote_warnings(&mut warnings);
+                return Ok(Prepared::Invalid(violation_report(
+                    &doc, source, stack, warnings,
+                )));
+            }
+            let report = violation_report(&doc, source, stack, warnings);
+            Ok(Prepared::Valid(Box::new(v), report))
+        }
         Err(InvalidInput::Violations(violations)) => Ok(Prepared::Invalid(violation_report(
             &doc, source, stack, violations,
         ))),
@@ -133,7 +154,10 @@ fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, S
         _ => return Err(anyhow!("give a manifest FILE or --stack-input FILE").into()),
     };
     match prepare_source(validator, &source, stack, &side)? {
-        Prepared::Valid(v) => Ok((*v, source.name)),
+        Prepared::Valid(v, warnings) => {
+            eprint!("{warnings}");
+            Ok((*v, source.name))
+        }
         Prepared::Invalid(report) => {
             eprint!("{report}");
             Err(Failure::Invalid)

@@ -153,6 +153,7 @@ pub(crate) struct Summary {
     pub invalid: usize,
     pub errors: usize,
     pub violations: usize,
+    pub warnings: usize,
 }
 
 impl Summary {
@@ -160,18 +161,24 @@ impl Summary {
         self.files += 1;
         match &r.outcome {
             Outcome::Error(_) => self.errors += 1,
-            Outcome::Checked { violations, .. } if !violations.is_empty() => {
-                self.invalid += 1;
-                self.violations += violations.len();
+            Outcome::Checked { violations, .. } => {
+                let errors = violations.iter().filter(|v| v.is_error()).count();
+                self.invalid += usize::from(errors > 0);
+                self.violations += errors;
+                self.warnings += violations.len() - errors;
             }
-            Outcome::Checked { .. } => {}
         }
     }
 
     /// The closing line of a multi-file report.
     pub(crate) fn line(&self) -> String {
+        let warnings = match self.warnings {
+            0 => String::new(),
+            1 => ", 1 warning".to_owned(),
+            n => format!(", {n} warnings"),
+        };
         format!(
-            "{} files: {} valid, {} invalid ({} violations), {} not loaded\n",
+            "{} files: {} valid, {} invalid ({} violations){warnings}, {} not loaded\n",
             self.files,
             self.files - self.invalid - self.errors,
             self.invalid,
@@ -217,20 +224,25 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
             for ((v, span), offset) in shown.iter().zip(spans).zip(offsets) {
                 diagnostic(&mut out, &file, &text, &masks, v, *span, offset);
             }
-            let n = violations.len();
-            if n > shown.len() {
+            let n = violations.iter().filter(|v| v.is_error()).count();
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            let omitted = violations.len() - shown.len();
+            if omitted > 0 {
                 let _ = writeln!(
                     out,
-                    "… and {} more violation{} in {file}\n",
-                    n - shown.len(),
-                    if n - shown.len() == 1 { "" } else { "s" }
+                    "… and {omitted} more finding{} in {file}\n",
+                    plural(omitted)
                 );
             }
-            let _ = writeln!(
-                out,
-                "{file}: {n} violation{}\n",
-                if n == 1 { "" } else { "s" }
-            );
+            let warnings = match violations.len() - n {
+                0 => String::new(),
+                w => format!(", {w} warning{}", plural(w)),
+            };
+            if n == 0 {
+                let _ = writeln!(out, "{file}: valid{warnings}\n");
+            } else {
+                let _ = writeln!(out, "{file}: {n} violation{}{warnings}\n", plural(n));
+            }
         }
     }
     Rendered {
@@ -418,7 +430,8 @@ fn diagnostic(
 ) {
     let _ = writeln!(
         out,
-        "error[{}]: {}",
+        "{}[{}]: {}",
+        v.severity,
         sanitize::clean(&v.rule_id),
         sanitize::clean(&v.message)
     );
@@ -602,13 +615,14 @@ pub(crate) fn json_entry(r: &FileResult, first: bool) -> String {
             let shown = &violations[..violations.len().min(MAX_SHOWN_PER_FILE)];
             let mut entry = json!({
                 "file": file,
-                "valid": violations.is_empty(),
+                "valid": violations.iter().all(|v| !v.is_error()),
                 "violations": shown.iter().map(|v| {
                     let mut o = json!({
                         "field_path": sanitize::clean(&v.field_path),
                         "rule_id": sanitize::clean(&v.rule_id),
                         "message": sanitize::clean(&v.message),
                         "source": v.source.as_str(),
+                        "severity": v.severity.as_str(),
                     });
                     if let Some(l) = v.location {
                         o["line"] = json!(l.line);

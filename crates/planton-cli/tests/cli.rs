@@ -350,7 +350,9 @@ fn render_refuses_invalid_input_with_the_report_on_stderr_only() {
     assert_eq!(r.code, 1);
     assert_eq!(r.stdout, "");
     assert!(
-        r.stderr.contains("error[string.in]") && r.stderr.contains("10 violations"),
+        r.stderr.contains("error[string.in]")
+            && r.stderr.contains("warning[kubernetes.env_var_reserved]")
+            && r.stderr.contains("9 violations, 1 warning"),
         "{}",
         r.stderr
     );
@@ -811,4 +813,58 @@ fn resolve_values_are_strings_and_keys_unique() {
         r.stderr
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn warnings_are_reported_and_fail_only_with_strict() {
+    let path = "tests/data/tf/env-overrides.yaml";
+    let r = planton(&["validate", path], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("warning[kubernetes.env_var_duplicate]")
+            && r.stdout.contains("warning[kubernetes.env_var_reserved]")
+            && r.stdout.contains(&format!("{path}: valid, 3 warnings")),
+        "{}",
+        r.stdout
+    );
+    let r = planton(&["validate", "-o", "json", path], None);
+    assert_eq!(r.code, 0);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["files"][0]["valid"], true);
+    assert_eq!(report["files"][0]["violations"][0]["severity"], "warning");
+    let r = planton(&["validate", "--strict", path], None);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("3 violations"), "{}", r.stdout);
+
+    // render prints the warnings on standard error and renders each name once,
+    // with its last definition.
+    let r = planton(&["render", "-o", "json", path], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("warning[kubernetes.env_var_duplicate]"),
+        "{}",
+        r.stderr
+    );
+    let list: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let job = list["items"].as_array().unwrap().last().unwrap().clone();
+    let env = &job["spec"]["template"]["spec"]["containers"][0]["env"];
+    let names: Vec<&str> = env
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["HOSTNAME", "MODE", "K8S_POD_ID", "LOG_LEVEL"]);
+    assert_eq!(env[0]["value"], "worker-1");
+    assert_eq!(
+        env[3]["valueFrom"]["secretKeyRef"]["name"],
+        "env-overrides-env-secrets"
+    );
+    let r = planton(&["render", "--strict", path], None);
+    assert_eq!((r.code, r.stdout.as_str()), (1, ""), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[kubernetes.env_var_reserved]"),
+        "{}",
+        r.stderr
+    );
 }

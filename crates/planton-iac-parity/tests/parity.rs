@@ -441,14 +441,8 @@ fn mutations_of_the_module_are_caught() {
             .unwrap_or_else(|| panic!("no case {name}"))
     };
     let locals = &sources.iter().find(|(n, _)| n == "locals.tf").unwrap().1;
-    let variables_list = section(
-        locals,
-        "    [\n      for name in sort(keys(local.env_variables))",
-    );
-    let secrets_list = section(
-        locals,
-        "    [\n      for name in sort(keys(local.env_secrets))",
-    );
+    let variables_list = section(locals, "    [\n      for name in local.rendered_variables");
+    let secrets_list = section(locals, "    [\n      for name in local.rendered_secrets");
     let swapped_env = locals
         .replacen(&variables_list, "@@VARIABLES@@", 1)
         .replacen(&secrets_list, &variables_list, 1)

@@ -53,12 +53,14 @@ use planton_manifest::{BufValidator, DefaultOptions, Defaults, Document, Loader,
 pub use iac::{pulumi_program, terraform_variables, terraform_vars};
 pub use planton_api;
 pub use planton_manifest;
-pub use planton_manifest::{LoadError, RuleError, Source, Violation};
+pub use planton_manifest::{LoadError, RuleError, Severity, Source, Violation};
 pub use quantity::{Quantity, QuantityError};
 pub use resolve::{
     MapResolver, Reference, ReferenceResolver, Resolution, ResolveError, resolve_references,
 };
-pub use rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX, INDEXED_MAX, RESERVED_ENV, Rule};
+pub use rules::{
+    DATA_MAX, ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX, INDEXED_MAX, RESERVED_ENV, Rule,
+};
 pub use transform::{
     CONTAINER_NAME, DOCKER_CONFIG_KEY, Object, Rendered, TransformError, transform,
 };
@@ -101,14 +103,15 @@ pub enum CheckError {
 pub struct Checked {
     /// The manifest, with defaults applied.
     pub document: Document,
-    /// Every violation, located in the input text, sorted by position.
+    /// Every violation, warnings included, located in the input text, sorted
+    /// by position.
     pub violations: Vec<Violation>,
 }
 
 impl Checked {
-    /// Whether no rule is broken.
+    /// Whether no rule is broken, warnings aside.
     pub fn is_valid(&self) -> bool {
-        self.violations.is_empty()
+        self.violations.iter().all(|v| !v.is_error())
     }
 }
 
@@ -201,7 +204,8 @@ impl JobValidator {
     }
 
     /// Every rule the document breaks (`buf.validate` and Kubernetes), located
-    /// and sorted by position. Works on manifests and stack inputs.
+    /// and sorted by position, warnings included. Works on manifests and stack
+    /// inputs.
     ///
     /// # Errors
     ///
@@ -248,6 +252,17 @@ impl JobValidator {
                     "must be a JSON object (the content of a docker config.json)",
                 ));
             }
+            if docker_config_json.len() > rules::DATA_MAX {
+                violations.push(Violation::kubernetes(
+                    "docker_config_json",
+                    Rule::DataSize.id(),
+                    format!(
+                        "the image-pull Secret's data must be at most {} bytes (it has {})",
+                        rules::DATA_MAX,
+                        docker_config_json.len()
+                    ),
+                ));
+            }
             if let Some(job) = view.msg(&f.input_target) {
                 let ns = Some(view.str(&f.input_kubernetes_namespace)).filter(|s| !s.is_empty());
                 for mut v in rules::check(f, job, ns) {
@@ -270,8 +285,10 @@ impl JobValidator {
     ///
     /// # Errors
     ///
-    /// [`InvalidInput::Violations`] with every violation, located and sorted;
-    /// [`InvalidInput::Rule`] when a rule cannot be evaluated.
+    /// [`InvalidInput::Violations`] with every violation (warnings included),
+    /// located and sorted, when any is an error; [`InvalidInput::Rule`] when a
+    /// rule cannot be evaluated. Warnings alone do not refuse the input: they
+    /// are in [`Validated::warnings`].
     pub fn validate_input(
         &self,
         input: KubernetesJobStackInput,
@@ -309,17 +326,59 @@ impl JobValidator {
         let violations = self
             .violations(document.message(), document.source_map())
             .map_err(InvalidInput::Rule)?;
-        if !violations.is_empty() {
+        if violations.iter().any(Violation::is_error) {
             return Err(InvalidInput::Violations(violations));
         }
+        Ok(self.take_validated(document, violations))
+    }
+
+    /// As [`JobValidator::validate_document`], except that the Kubernetes
+    /// rules refuse nothing: only `buf.validate` violations are errors, and
+    /// the Kubernetes violations come back beside the input.
+    ///
+    /// For judging our Kubernetes rules by a real API server (the cluster
+    /// tests render what the rules reject and let the server decide); the
+    /// transform may then fail or produce objects the server rejects.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput::Violations`] with the `buf.validate` violations;
+    /// [`InvalidInput::Rule`] when a rule cannot be evaluated.
+    pub fn validate_document_without_kubernetes_rules(
+        &self,
+        document: &mut Document,
+    ) -> Result<(Validated, Vec<Violation>), InvalidInput> {
+        if document.message().descriptor() != self.stack_desc {
+            return Err(InvalidInput::Violations(vec![Violation::kubernetes(
+                "",
+                "planton.message_type",
+                format!("expected a {} document", self.stack_desc.name()),
+            )]));
+        }
+        self.defaults.apply(document.message_mut());
+        let mut buf = self
+            .buf
+            .validate(document.message())
+            .map_err(InvalidInput::Rule)?;
+        if !buf.is_empty() {
+            planton_manifest::locate(&mut buf, document.source_map());
+            return Err(InvalidInput::Violations(buf));
+        }
+        let mut kubernetes = self.kubernetes_violations(document.message());
+        planton_manifest::locate(&mut kubernetes, document.source_map());
+        Ok((self.take_validated(document, Vec::new()), kubernetes))
+    }
+
+    fn take_validated(&self, document: &mut Document, warnings: Vec<Violation>) -> Validated {
         let message = std::mem::replace(
             document.message_mut(),
             DynamicMessage::new(self.stack_desc.clone()),
         );
-        Ok(Validated {
+        Validated {
             message,
             typed: std::sync::OnceLock::new(),
-        })
+            warnings,
+        }
     }
 
     /// A stack input document whose target is the loaded KubernetesJob
@@ -374,9 +433,17 @@ impl JobValidator {
 pub struct Validated {
     message: DynamicMessage,
     typed: std::sync::OnceLock<KubernetesJobStackInput>,
+    warnings: Vec<Violation>,
 }
 
 impl Validated {
+    /// The warnings validation found (rules the API server only warns about,
+    /// such as a variable defined twice), located and sorted; they did not
+    /// refuse the input.
+    pub fn warnings(&self) -> &[Violation] {
+        &self.warnings
+    }
+
     /// The defaulted, validated stack input (converted on first use).
     pub fn input(&self) -> &KubernetesJobStackInput {
         self.typed.get_or_init(|| self.to_typed())

@@ -81,13 +81,12 @@ pub fn label_value(s: &str) -> Option<String> {
     })
 }
 
-/// Whether `s` is a valid environment variable name.
+/// Whether `s` is a valid environment variable name: printable ASCII
+/// characters other than '=', as Kubernetes accepts since 1.32 (relaxed
+/// validation, on by default in 1.32 and 1.33, always since 1.34, the oldest
+/// release we claim).
 pub fn env_var_name(s: &str) -> bool {
-    let ok = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
-    s.as_bytes()
-        .first()
-        .is_some_and(|b| !b.is_ascii_digit() && ok(b))
-        && s.as_bytes().iter().all(ok)
+    !s.is_empty() && s.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'=')
 }
 
 /// Why `s` is not a ConfigMap or Secret data key, if it is not one.
@@ -101,7 +100,11 @@ pub fn data_key(s: &str) -> Option<String> {
     let ok = !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
-    (!ok).then(|| "must consist of letters, digits, '-', '_' or '.'".to_owned())
+    if !ok {
+        return Some("must consist of letters, digits, '-', '_' or '.'".to_owned());
+    }
+    // It is also a file name in a mounted volume.
+    (s == "." || s.starts_with("..")).then(|| "must not be '.' or start with '..'".to_owned())
 }
 
 /// Why `s` is not a relative path without `..` elements, if it is not one.
@@ -142,8 +145,10 @@ mod tests {
         assert!(label_value("").is_none());
         assert!(label_value("Prod_1.x").is_none());
         assert!(label_value("-x").is_some());
-        assert!(env_var_name("_A.b-1") && env_var_name("a"));
-        assert!(!env_var_name("1A") && !env_var_name("A B") && !env_var_name(""));
+        assert!(env_var_name("_A.b-1") && env_var_name("a") && env_var_name("1A"));
+        assert!(env_var_name("A B") && env_var_name("~!@#$%^&*()"));
+        assert!(!env_var_name("A=B") && !env_var_name("") && !env_var_name("Ä"));
+        assert!(!env_var_name("A\tB") && !env_var_name("A\u{7f}"));
         assert!(data_key("run.sh").is_none());
         assert!(data_key("a/b").is_some());
         assert!(relative_path("a/b").is_none());

@@ -128,6 +128,12 @@ impl Quantity {
     pub fn is_negative(&self) -> bool {
         self.nanos < 0
     }
+
+    /// Whether the quantity is a whole number of units whose value in
+    /// milli-units fits an int64, as Kubernetes wants byte counts.
+    pub fn is_whole_and_milli_fits(&self) -> bool {
+        self.nanos % 1_000_000_000 == 0 && self.nanos / 1_000_000 <= i128::from(i64::MAX)
+    }
 }
 
 #[cfg(test)]

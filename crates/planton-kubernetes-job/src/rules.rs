@@ -4,7 +4,7 @@
 //! Paths are relative to the `KubernetesJob` message, in protovalidate's form
 //! with proto field names. Messages never include a secret value.
 
-use planton_manifest::Violation;
+use planton_manifest::{Severity, Violation};
 use planton_text::Excerpt;
 
 use crate::quantity::Quantity;
@@ -18,6 +18,9 @@ pub const RESERVED_ENV: [&str; 2] = ["HOSTNAME", "K8S_POD_ID"];
 
 /// Kubernetes' limit on Indexed Jobs' completions and parallelism.
 pub const INDEXED_MAX: u32 = 100_000;
+
+/// The largest data of a ConfigMap or Secret, in bytes.
+pub const DATA_MAX: usize = 1024 * 1024;
 
 /// Suffix of the derived env Secret's name.
 pub const ENV_SECRETS_SUFFIX: &str = "-env-secrets";
@@ -36,13 +39,13 @@ pub enum Rule {
     NameLength,
     /// `kubernetes.label_value`: metadata id, org and env become label values: at most 63 characters, alphanumeric at both ends.
     LabelValue,
-    /// `kubernetes.env_var_name`: environment variable names match `[-._a-zA-Z][-._a-zA-Z0-9]*`.
+    /// `kubernetes.env_var_name`: environment variable names are printable ASCII without '='; a secret with a literal value also names a key of the env Secret (letters, digits, '-', '_', '.').
     EnvVarName,
-    /// `kubernetes.env_var_duplicate`: an environment variable is defined once across variables and secrets.
+    /// `kubernetes.env_var_duplicate` (warning): an environment variable is defined once across variables and secrets; Kubernetes takes the last definition.
     EnvVarDuplicate,
     /// `kubernetes.env_var_value`: every environment variable has a value or a reference.
     EnvVarValue,
-    /// `kubernetes.env_var_reserved`: HOSTNAME and K8S_POD_ID are set by the Job and cannot be redefined.
+    /// `kubernetes.env_var_reserved` (warning): HOSTNAME and K8S_POD_ID are set by the Job; a definition of the same name overrides it.
     EnvVarReserved,
     /// `kubernetes.secret_key`: Secret keys consist of alphanumerics, '-', '_' and '.'.
     SecretKey,
@@ -54,7 +57,7 @@ pub enum Rule {
     MountPathAbsolute,
     /// `kubernetes.mount_path_duplicate`: mount paths are unique.
     MountPathDuplicate,
-    /// `kubernetes.volume_source`: a volume mount has exactly one source.
+    /// `kubernetes.volume_source`: a volume mount has at most one source (none is an `emptyDir`, as Kubernetes defaults it).
     VolumeSource,
     /// `kubernetes.default_mode`: file modes are within 0..=0777.
     DefaultMode,
@@ -70,7 +73,7 @@ pub enum Rule {
     RequestsWithinLimits,
     /// `kubernetes.indexed_completions`: an Indexed Job sets completions.
     IndexedCompletions,
-    /// `kubernetes.indexed_limit`: an Indexed Job has at most 100000 completions and parallelism.
+    /// `kubernetes.indexed_limit`: an Indexed Job has a parallelism of at most 100000.
     IndexedLimit,
     /// `kubernetes.int32_range`: parallelism, completions, backoffLimit and ttlSecondsAfterFinished fit Kubernetes' int32.
     Int32Range,
@@ -78,11 +81,15 @@ pub enum Rule {
     Int64Range,
     /// `kubernetes.image_reference`: the image has a valid repository and a tag or digest.
     ImageReference,
+    /// `kubernetes.memory_bytes` (warning): memory quantities are whole bytes (the API server warns about fractional ones).
+    MemoryBytes,
+    /// `kubernetes.data_size`: a ConfigMap's or Secret's data is at most 1 MiB (1048576 bytes).
+    DataSize,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 25] = [
+    pub const ALL: [Rule; 27] = [
         Rule::Dns1123Label,
         Rule::Dns1123Subdomain,
         Rule::NameLength,
@@ -108,6 +115,8 @@ impl Rule {
         Rule::Int32Range,
         Rule::Int64Range,
         Rule::ImageReference,
+        Rule::MemoryBytes,
+        Rule::DataSize,
     ];
 
     /// The rule id reported in violations, e.g. `kubernetes.dns1123_label`.
@@ -138,6 +147,8 @@ impl Rule {
             Rule::Int32Range => "kubernetes.int32_range",
             Rule::Int64Range => "kubernetes.int64_range",
             Rule::ImageReference => "kubernetes.image_reference",
+            Rule::MemoryBytes => "kubernetes.memory_bytes",
+            Rule::DataSize => "kubernetes.data_size",
         }
     }
 
@@ -156,20 +167,24 @@ impl Rule {
             Rule::LabelValue => {
                 "metadata id, org and env become label values: at most 63 characters, alphanumeric at both ends"
             }
-            Rule::EnvVarName => "environment variable names match `[-._a-zA-Z][-._a-zA-Z0-9]*`",
+            Rule::EnvVarName => {
+                "environment variable names are printable ASCII without '='; a secret with a literal value also names a key of the env Secret (letters, digits, '-', '_', '.')"
+            }
             Rule::EnvVarDuplicate => {
-                "an environment variable is defined once across variables and secrets"
+                "an environment variable is defined once across variables and secrets; Kubernetes takes the last definition"
             }
             Rule::EnvVarValue => "every environment variable has a value or a reference",
             Rule::EnvVarReserved => {
-                "HOSTNAME and K8S_POD_ID are set by the Job and cannot be redefined"
+                "HOSTNAME and K8S_POD_ID are set by the Job; a definition of the same name overrides it"
             }
             Rule::SecretKey => "Secret keys consist of alphanumerics, '-', '_' and '.'",
             Rule::SecretRefNamespace => "a referenced Secret lives in the Job's namespace",
             Rule::VolumeNameDuplicate => "volume names are unique",
             Rule::MountPathAbsolute => "mount paths are absolute",
             Rule::MountPathDuplicate => "mount paths are unique",
-            Rule::VolumeSource => "a volume mount has exactly one source",
+            Rule::VolumeSource => {
+                "a volume mount has at most one source (none is an `emptyDir`, as Kubernetes defaults it)"
+            }
             Rule::DefaultMode => "file modes are within 0..=0777",
             Rule::ConfigMapKey => "ConfigMap keys consist of alphanumerics, '-', '_' and '.'",
             Rule::ConfigMapKeyMissing => {
@@ -183,12 +198,26 @@ impl Rule {
             }
             Rule::RequestsWithinLimits => "each resource request is at most its limit",
             Rule::IndexedCompletions => "an Indexed Job sets completions",
-            Rule::IndexedLimit => "an Indexed Job has at most 100000 completions and parallelism",
+            Rule::IndexedLimit => "an Indexed Job has a parallelism of at most 100000",
             Rule::Int32Range => {
                 "parallelism, completions, backoffLimit and ttlSecondsAfterFinished fit Kubernetes' int32"
             }
             Rule::Int64Range => "activeDeadlineSeconds fits Kubernetes' int64",
             Rule::ImageReference => "the image has a valid repository and a tag or digest",
+            Rule::MemoryBytes => {
+                "memory quantities are whole bytes (the API server warns about fractional ones)"
+            }
+            Rule::DataSize => "a ConfigMap's or Secret's data is at most 1 MiB (1048576 bytes)",
+        }
+    }
+
+    /// Whether breaking the rule refuses the input or only warns: warnings
+    /// are the cases the API server accepts with a warning (a variable
+    /// defined twice).
+    pub fn severity(self) -> Severity {
+        match self {
+            Rule::EnvVarDuplicate | Rule::EnvVarReserved | Rule::MemoryBytes => Severity::Warning,
+            _ => Severity::Error,
         }
     }
 }
@@ -200,13 +229,19 @@ struct Rules<'f> {
 
 impl Rules<'_> {
     fn add(&mut self, path: impl Into<String>, rule: Rule, message: impl Into<String>) {
-        self.out
-            .push(Violation::kubernetes(path, rule.id(), message));
+        self.out.push(violation(path, rule, message));
     }
 
     fn add_key(&mut self, path: impl Into<String>, rule: Rule, message: impl Into<String>) {
-        self.out
-            .push(Violation::kubernetes(path, rule.id(), message).on_key());
+        self.out.push(violation(path, rule, message).on_key());
+    }
+}
+
+fn violation(path: impl Into<String>, rule: Rule, message: impl Into<String>) -> Violation {
+    let v = Violation::kubernetes(path, rule.id(), message);
+    match rule.severity() {
+        Severity::Warning => v.warning(),
+        _ => v,
     }
 }
 
@@ -222,8 +257,10 @@ pub(crate) fn check(
         out: Vec::new(),
         f: fields,
     };
-    metadata(&mut r, job);
-    if let Some(spec) = job.msg(&fields.job_spec) {
+    let spec = job.msg(&fields.job_spec);
+    let indexed = spec.is_some_and(|s| s.opt_str(&fields.spec_completion_mode) == Some("Indexed"));
+    metadata(&mut r, job, indexed);
+    if let Some(spec) = spec {
         let namespace = namespace(&mut r, spec, resolved_namespace);
         image_rules(&mut r, spec);
         if let Some(res) = spec.msg(&fields.spec_resources) {
@@ -237,7 +274,15 @@ pub(crate) fn check(
     r.out
 }
 
-fn metadata(r: &mut Rules, job: View<'_>) {
+/// Whether `name` is a dotted DNS-1123 subdomain that fits a label value: a
+/// Job name the API server accepts with a warning.
+fn dotted_job_name(name: &str) -> bool {
+    name.contains('.')
+        && names::dns1123_subdomain(name).is_none()
+        && names::label_value(name).is_none()
+}
+
+fn metadata(r: &mut Rules, job: View<'_>, indexed: bool) {
     let f = r.f;
     let Some(meta) = job.msg(&f.job_metadata) else {
         return;
@@ -249,11 +294,28 @@ fn metadata(r: &mut Rules, job: View<'_>) {
             Rule::Dns1123Label,
             "a name is required: it names the Job and its objects",
         );
+    } else if dotted_job_name(name) && !indexed {
+        // Kubernetes warns: pods get names (and so hostnames) from the Job's.
+        r.out.push(
+            violation(
+                "metadata.name",
+                Rule::Dns1123Label,
+                "should be a DNS-1123 label: the Job's pods are named after it, and a dot makes their hostnames surprising",
+            )
+            .warning(),
+        );
     } else if let Some(why) = names::dns1123_label(name) {
         r.add(
             "metadata.name",
             Rule::Dns1123Label,
-            format!("{why}; it names the Job and is the value of its 'job-name' label"),
+            format!(
+                "{why}; it names the Job and is the value of its 'job-name' label{}",
+                if indexed && dotted_job_name(name) {
+                    ", and an Indexed Job's pods get the hostname '<name>-<index>'"
+                } else {
+                    ""
+                }
+            ),
         );
     }
     for suffix in [ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX] {
@@ -383,6 +445,15 @@ fn resources(r: &mut Rules, res: View<'_>) {
     };
     let (limit_cpu, limit_mem) = side(r, "limits", &f.resources_limits);
     let (req_cpu, req_mem) = side(r, "requests", &f.resources_requests);
+    for (name, q) in [("limits", limit_mem), ("requests", req_mem)] {
+        if q.is_some_and(|q| !q.is_whole_and_milli_fits()) {
+            r.add(
+                format!("spec.resources.{name}.memory"),
+                Rule::MemoryBytes,
+                "should be a whole number of bytes (no 'm' suffix or fraction; at most about 8 PiB): the API server warns",
+            );
+        }
+    }
     for (what, req, limit) in [("cpu", req_cpu, limit_cpu), ("memory", req_mem, limit_mem)] {
         if let (Some(req), Some(limit)) = (req, limit)
             && req > limit
@@ -412,14 +483,14 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
             r.add_key(
                 path(map, name),
                 Rule::EnvVarName,
-                "must be a valid environment variable name: letters, digits, '_', '-' and '.', not starting with a digit",
+                "must be a valid environment variable name: printable ASCII characters other than '='",
             );
         }
         if RESERVED_ENV.contains(&name) {
             r.add_key(
                 path(map, name),
                 Rule::EnvVarReserved,
-                format!("'{name}' is set by the Job itself and cannot be overridden"),
+                format!("'{name}' is set by the Job itself; this definition comes later and overrides it"),
             );
         }
     };
@@ -437,16 +508,40 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
             );
         }
     }
+    let literal_bytes: usize = env
+        .map(&f.env_secrets)
+        .iter()
+        .filter_map(|(_, v)| as_message(v))
+        .map(|v| v.str(&f.sensitive_value).len())
+        .sum();
+    if literal_bytes > DATA_MAX {
+        r.add(
+            "spec.env.secrets",
+            Rule::DataSize,
+            format!("the literal values fill the Secret '<name>{ENV_SECRETS_SUFFIX}', whose data must be at most {DATA_MAX} bytes (they have {literal_bytes})"),
+        );
+    }
     for (name, value) in env.map(&f.env_secrets).iter() {
         name_rules(r, "secrets", name);
         if variables.contains_key(name) {
             r.add_key(
                 path("secrets", name),
                 Rule::EnvVarDuplicate,
-                "also defined in 'variables': each environment variable is set once",
+                "also defined in 'variables': the container gets both definitions and the secret, which comes later, wins",
             );
         }
         let value = as_message(value);
+        // A literal value is stored in the env Secret under the variable's name.
+        if value.is_some_and(|v| v.has(&f.sensitive_value))
+            && names::env_var_name(name)
+            && let Some(why) = names::data_key(name)
+        {
+            r.add_key(
+                path("secrets", name),
+                Rule::EnvVarName,
+                format!("a secret with a literal value is stored under its name in the Secret '<name>{ENV_SECRETS_SUFFIX}', whose key {why}"),
+            );
+        }
         // Neither member of the `sensitive_value` oneof.
         if value.is_none_or(|v| !v.has(&f.sensitive_value) && !v.has(&f.sensitive_secret_ref)) {
             r.add(
@@ -494,7 +589,22 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
 }
 
 fn config_maps(r: &mut Rules, spec: View<'_>) {
-    for name in spec.map(&r.f.spec_config_maps).keys() {
+    for (name, value) in spec.map(&r.f.spec_config_maps).iter() {
+        if let planton_api::prost_reflect::Value::String(data) = value
+            && data.len() > DATA_MAX
+        {
+            r.add(
+                format!(
+                    "spec.config_maps[{}]",
+                    planton_manifest::map_key_subscript(name)
+                ),
+                Rule::DataSize,
+                format!(
+                    "the ConfigMap's data must be at most {DATA_MAX} bytes (it has {})",
+                    data.len()
+                ),
+            );
+        }
         if let Some(why) = names::dns1123_subdomain(name) {
             let path = format!(
                 "spec.config_maps[{}]",
@@ -639,10 +749,11 @@ fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: MountPath) {
     .into_iter()
     .filter(|&set| set)
     .count();
-    if count != 1 {
+    // None is an emptyDir: the API server defaults a volume without a source so.
+    if count > 1 {
         r.add(
             base.to_string(), Rule::VolumeSource,
-            format!("exactly one of 'configMap', 'secret', 'hostPath', 'emptyDir' or 'pvc' must be set ({count} are)"),
+            format!("at most one of 'configMap', 'secret', 'hostPath', 'emptyDir' or 'pvc' may be set ({count} are)"),
         );
     }
     if let Some(cm) = config_map {
@@ -759,11 +870,8 @@ fn job_numbers(r: &mut Rules, spec: View<'_>) {
                 Rule::IndexedCompletions,
                 "an Indexed Job needs 'completions' (the number of indexes)",
             ),
-            Some(c) if c > INDEXED_MAX => r.add(
-                "spec.completions",
-                Rule::IndexedLimit,
-                format!("an Indexed Job may have at most {INDEXED_MAX} completions"),
-            ),
+            // More completions are allowed (the limit applies only with a
+            // backoff limit per index, which is not rendered).
             _ => {}
         }
         if spec

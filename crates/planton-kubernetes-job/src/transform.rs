@@ -432,7 +432,10 @@ fn image(f: &Fields, spec: View<'_>) -> Result<String, TransformError> {
     })
 }
 
-/// `HOSTNAME`, `K8S_POD_ID`, then the variables, then the secrets, each sorted by name.
+/// `HOSTNAME`, `K8S_POD_ID`, then the variables, then the secrets, each sorted
+/// by name; a name defined again later (a secret named like a variable, a
+/// user's `HOSTNAME`) keeps only its last definition, the one Kubernetes
+/// would use (server-side apply refuses a list with a name twice).
 fn env_vars(
     f: &Fields,
     env: Option<View<'_>>,
@@ -506,7 +509,19 @@ fn env_vars(
             ..EnvVar::default()
         });
     }
-    Ok(out)
+    Ok(last_definitions(out))
+}
+
+/// `env` without the entries whose name comes again later.
+fn last_definitions(env: Vec<EnvVar>) -> Vec<EnvVar> {
+    let mut seen = std::collections::HashSet::with_capacity(env.len());
+    let mut kept: Vec<EnvVar> = env
+        .into_iter()
+        .rev()
+        .filter(|e| seen.insert(e.name.clone()))
+        .collect();
+    kept.reverse();
+    kept
 }
 
 fn resources(f: &Fields, spec: View<'_>) -> ResourceRequirements {
@@ -562,7 +577,8 @@ fn volumes(f: &Fields, spec: View<'_>) -> (Vec<K8sVolumeMount>, Vec<Volume>) {
         };
         let mode = |v: View<'_>, field| {
             let mode = v.i32(field);
-            (mode > 0).then_some(mode)
+            // Zero is unset; a negative mode is sent for the server to refuse.
+            (mode != 0).then_some(mode)
         };
         if let Some(cm) = vm.msg(&f.mount_config_map) {
             volume.config_map = Some(ConfigMapVolumeSource {

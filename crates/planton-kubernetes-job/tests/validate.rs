@@ -1,13 +1,14 @@
 //! Data-driven validation cases: each file under `tests/data/validate/` is a
 //! manifest whose header states the expected violations (`# expect: RULE PATH`
-//! lines, or `# expect: valid`). The test checks exactly those, and the whole
-//! report (positions and messages too) is reviewed as a snapshot.
+//! lines, or `# expect: valid`; warnings are expected the same way). The test
+//! checks exactly those, and the whole report (positions and messages too) is
+//! reviewed as a snapshot.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use planton_kubernetes_job::JobValidator;
+use planton_kubernetes_job::{JobValidator, Severity};
 
 static VALIDATOR: LazyLock<JobValidator> = LazyLock::new(|| JobValidator::new().unwrap());
 
@@ -40,15 +41,24 @@ fn run_case(path: &Path) -> String {
         "{name}: violations (rule path) differ from the '# expect:' lines"
     );
 
-    if checked.is_valid() {
+    assert_eq!(
+        checked.is_valid(),
+        checked
+            .violations
+            .iter()
+            .all(|v| v.severity == Severity::Warning),
+        "{name}: valid exactly when every finding is a warning"
+    );
+    if checked.violations.is_empty() {
         return "valid\n".into();
     }
     let mut out = String::new();
     for v in &checked.violations {
         let at = v.location.map_or("-".into(), |l| l.to_string());
+        let warning = if v.is_error() { "" } else { ", warning" };
         let _ = writeln!(
             out,
-            "{at} {} [{}] ({}) {}",
+            "{at} {} [{}] ({}{warning}) {}",
             v.field_path, v.rule_id, v.source, v.message
         );
     }

@@ -58,7 +58,7 @@ pub use encode::{encode as encode_dynamic, transcode};
 pub use error::{FieldError, FieldErrors, LoadError, MAX_FIELD_ERRORS};
 pub use location::{Location, SourceMap, Span};
 pub use planton_text::{EXCERPT_CHARS, Excerpt, excerpt};
-pub use violation::{BufValidator, RuleError, Source, Violation, locate, sort};
+pub use violation::{BufValidator, RuleError, Severity, Source, Violation, locate, sort};
 pub use yaml_ser::{Error as YamlWriteError, YamlWriter, to_yaml as serialize_to_yaml};
 
 /// Default limit on the size of an input text: 4 MiB.

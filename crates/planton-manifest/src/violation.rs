@@ -31,6 +31,35 @@ impl fmt::Display for Source {
     }
 }
 
+/// How serious a [`Violation`] is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Severity {
+    /// The input is refused: the API server would reject it, or it would not
+    /// work as written.
+    #[default]
+    Error,
+    /// The input is accepted, as the API server accepts it with a warning;
+    /// reported, and refused only in strict mode.
+    Warning,
+}
+
+impl Severity {
+    /// The name used in reports: `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A rule broken by a message.
 ///
 /// Messages never quote the value of the field: it may be a secret.
@@ -50,6 +79,8 @@ pub struct Violation {
     pub location: Option<Location>,
     /// Whether the violation is about a map key rather than its value.
     pub for_key: bool,
+    /// Whether it refuses the input or only warns.
+    pub severity: Severity,
 }
 
 impl Violation {
@@ -66,7 +97,19 @@ impl Violation {
             source: Source::Kubernetes,
             location: None,
             for_key: false,
+            severity: Severity::Error,
         }
+    }
+
+    /// The same violation, as a warning.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// Whether it refuses the input (not a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 
     /// The same violation, about the map key at `field_path`.
@@ -78,6 +121,9 @@ impl Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.severity == Severity::Warning {
+            f.write_str("warning: ")?;
+        }
         write!(
             f,
             "{}: {} [{}]",
@@ -206,6 +252,7 @@ impl BufValidator {
                     source: Source::BufValidate,
                     location: None,
                     for_key: v.for_key().unwrap_or(false),
+                    severity: Severity::Error,
                 })
                 .collect()),
             Err(e) => Err(RuleError(e)),
