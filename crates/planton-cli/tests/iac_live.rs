@@ -652,11 +652,6 @@ fn pulumi_creates_what_render_applies() {
     let reference = reference();
     let cluster = Cluster::up("pulumi");
     let base = scratch("pulumi");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let mut report = String::new();
     for (i, (case, rendered, expected)) in reference.cases.iter().enumerate() {
         let dir = base.join(format!("case-{i}"));
@@ -673,22 +668,7 @@ fn pulumi_creates_what_render_applies() {
         if !rendered.objects.iter().any(|o| o["kind"] == "Namespace") {
             cluster.ensure_namespace(&rendered.namespace);
         }
-        let pulumi = |args: &[&str]| {
-            let mut cmd = Command::new(bin.join("pulumi"));
-            cmd.args(args)
-                .args(["--non-interactive", "--color", "never"])
-                .current_dir(&dir)
-                .env("PATH", &path)
-                .env("PULUMI_HOME", base.join("home"))
-                .env("PULUMI_BACKEND_URL", format!("file://{}", state.display()))
-                .env("PULUMI_SKIP_UPDATE_CHECK", "1")
-                .env("PULUMI_CONFIG_PASSPHRASE", "planton-test")
-                .env("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
-                .env("KUBECONFIG", &cluster.kubeconfig)
-                .env_remove("PULUMI_IGNORE_AMBIENT_PLUGINS")
-                .env_remove("PULUMI_ACCESS_TOKEN");
-            cmd
-        };
+        let pulumi = |args: &[&str]| pulumi_cmd(&bin, &base, i, &cluster, args);
         let ok = |args: &[&str]| {
             run_ok(
                 &mut pulumi(args),
@@ -699,7 +679,7 @@ fn pulumi_creates_what_render_applies() {
         ok(&["stack", "init", "test"]);
         ok(&["up", "--yes", "--skip-preview"]);
         let preview = run(
-            &mut pulumi(&["preview", "--expect-no-changes", "--diff"]),
+            &mut pulumi(&["preview", "--refresh", "--expect-no-changes", "--diff"]),
             &format!("{}: pulumi preview", case.name),
             5 * MINUTE,
         );
@@ -747,4 +727,66 @@ fn pulumi_creates_what_render_applies() {
         report.is_empty(),
         "the program of `planton pulumi program` applied by pulumi differs from `planton render` applied server-side:{report}"
     );
+    // The preview can fail: a label changed behind Pulumi's back is seen.
+    let (i, (_, rendered, _)) = reference
+        .cases
+        .iter()
+        .enumerate()
+        .find(|(_, (c, _, _))| c.name.ends_with("minimal.yaml"))
+        .unwrap();
+    let (code, body) = cluster.request(
+        "PATCH",
+        &format!(
+            "/apis/batch/v1/namespaces/{}/jobs/{}",
+            rendered.namespace, rendered.job_name
+        ),
+        "application/merge-patch+json",
+        r#"{"metadata":{"labels":{"planton.ai/kind":"Changed"}}}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    let preview = run(
+        &mut pulumi_cmd(
+            &bin,
+            &base,
+            i,
+            &cluster,
+            &["preview", "--refresh", "--expect-no-changes", "--diff"],
+        ),
+        "pulumi preview (after a change)",
+        5 * MINUTE,
+    );
+    assert!(
+        !preview.status.success()
+            && String::from_utf8_lossy(&preview.stdout)
+                .contains("\"KubernetesJob\" => \"Changed\""),
+        "pulumi preview does not see the changed label:\n{}",
+        String::from_utf8_lossy(&preview.stdout)
+    );
+}
+
+/// `pulumi ARGS` for case `i` under `base` (its program in `case-i`, its
+/// local backend in `state-i`), offline: the plugins from `bin` on PATH.
+fn pulumi_cmd(bin: &Path, base: &Path, i: usize, cluster: &Cluster, args: &[&str]) -> Command {
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new(bin.join("pulumi"));
+    cmd.args(args)
+        .args(["--non-interactive", "--color", "never"])
+        .current_dir(base.join(format!("case-{i}")))
+        .env("PATH", path)
+        .env("PULUMI_HOME", base.join("home"))
+        .env(
+            "PULUMI_BACKEND_URL",
+            format!("file://{}", base.join(format!("state-{i}")).display()),
+        )
+        .env("PULUMI_SKIP_UPDATE_CHECK", "1")
+        .env("PULUMI_CONFIG_PASSPHRASE", "planton-test")
+        .env("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
+        .env("KUBECONFIG", &cluster.kubeconfig)
+        .env_remove("PULUMI_IGNORE_AMBIENT_PLUGINS")
+        .env_remove("PULUMI_ACCESS_TOKEN");
+    cmd
 }
