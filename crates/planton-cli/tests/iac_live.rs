@@ -189,7 +189,7 @@ fn tool(script: &str) -> PathBuf {
     let out = run_ok(
         Command::new(root().join(script)).current_dir(root()),
         &format!("{script} (builds the tool from the Go module proxy on first use)"),
-        Duration::from_secs(3600),
+        Duration::from_secs(3 * 3600),
     );
     PathBuf::from(out.trim())
 }
@@ -214,7 +214,7 @@ impl Cluster {
                     .args(["--hold", &std::process::id().to_string()])
                     .env("PLANTON_CLUSTER_STATE", &state),
                 &format!("tests/cluster/up (cluster '{name}')"),
-                Duration::from_secs(3600),
+                Duration::from_secs(3 * 3600),
             )
             .trim(),
         );
