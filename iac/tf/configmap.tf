@@ -1,15 +1,20 @@
 # One ConfigMap per spec.config_maps entry; its data key is its own name.
-resource "kubernetes_config_map_v1" "this" {
+# A kubernetes_manifest, not kubernetes_config_map_v1: that resource always
+# writes `immutable: false`, which `planton render` does not.
+resource "kubernetes_manifest" "config_map" {
   for_each = var.spec.config_maps
 
-  metadata {
-    name      = each.key
-    namespace = local.namespace
-    labels    = local.labels
-  }
-
-  data = {
-    (each.key) = each.value
+  manifest = {
+    apiVersion = "v1"
+    kind       = "ConfigMap"
+    metadata = {
+      name      = each.key
+      namespace = local.namespace
+      labels    = local.labels
+    }
+    data = {
+      (each.key) = each.value
+    }
   }
 
   depends_on = [kubernetes_namespace_v1.this]

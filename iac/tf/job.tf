@@ -7,13 +7,18 @@ resource "kubernetes_manifest" "job" {
   manifest = local.job_manifest
 
   # The API server adds labels (controller-uid, job-name, ...) to the pod
-  # template: let them differ from the configuration.
-  computed_fields = ["metadata.labels", "metadata.annotations", "spec.template.metadata.labels"]
+  # template, and writes quantities in canonical form (`1000m` as `1`): let
+  # them differ from the configuration. The Job's own labels and annotations
+  # are not listed (unlike the provider's default): a change to them is drift.
+  computed_fields = [
+    "spec.template.metadata.labels",
+    "spec.template.spec.containers[0].resources",
+  ]
 
   depends_on = [
     kubernetes_namespace_v1.this,
     kubernetes_secret_v1.env_secrets,
     kubernetes_secret_v1.image_pull_secret,
-    kubernetes_config_map_v1.this,
+    kubernetes_manifest.config_map,
   ]
 }

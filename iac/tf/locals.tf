@@ -1,11 +1,15 @@
 # Everything the resources need, computed once. Each value mirrors a rule of
-# `planton render` (crates/planton-kubernetes-job/src/transform.rs); the parity
-# test (crates/planton-iac-parity) evaluates these expressions and compares the
-# resulting objects with the rendered ones for every example.
+# `planton render` (crates/planton-kubernetes-job/src/transform.rs); the test
+# crates/planton-cli/tests/iac_live.rs applies this module with Terraform to a
+# test cluster and compares the objects with the rendered ones for every
+# example.
 #
-# Fields that Kubernetes should not see are set to null: kubernetes_manifest
-# drops null attributes, so null means "omitted" (the parity test drops nulls
-# recursively before comparing).
+# Fields that Kubernetes should not see are left out of the Job manifest:
+# each object below is written with null for them and passed through
+# `{ for k, v in {...} : k => v if v != null }`. Nulls must not reach
+# kubernetes_manifest: in a list of objects (the volumes), Terraform unifies
+# the element types and the provider sends a null object attribute as an
+# empty object (`configMap: {}`), which the API server rejects.
 locals {
   name = var.metadata.name
 
@@ -76,9 +80,12 @@ locals {
       if !contains(concat(local.rendered_variables, local.rendered_secrets), entry.name)
     ],
     [
+      # An empty value is not stored by the API server (it reads as unset).
       for name in local.rendered_variables : {
-        name  = name
-        value = local.env_variables[name].value
+        for k, v in {
+          name  = name
+          value = local.env_variables[name].value != "" ? local.env_variables[name].value : null
+        } : k => v if v != null
       }
       if !contains(local.rendered_secrets, name)
     ],
@@ -116,45 +123,60 @@ locals {
 
   volume_mounts = [
     for mount in var.spec.volume_mounts : {
-      name      = mount.name
-      mountPath = mount.mount_path
-      readOnly  = mount.read_only
-      subPath   = mount.sub_path != "" ? mount.sub_path : null
+      for k, v in {
+        name      = mount.name
+        mountPath = mount.mount_path
+        # false is the API's default, which it does not store: only true is sent.
+        readOnly = mount.read_only ? true : null
+        subPath  = mount.sub_path != "" ? mount.sub_path : null
+      } : k => v if v != null
     }
   ]
 
   # One volume per mount, from its single source (validation allows exactly one).
   volumes = [
     for mount in var.spec.volume_mounts : {
-      name = mount.name
-      configMap = mount.config_map == null ? null : {
-        name = mount.config_map.name
-        items = mount.config_map.key == "" ? null : [{
-          key  = mount.config_map.key
-          path = mount.config_map.path != "" ? mount.config_map.path : mount.config_map.key
-        }]
-        defaultMode = mount.config_map.default_mode > 0 ? mount.config_map.default_mode : null
-      }
-      secret = mount.secret == null ? null : {
-        secretName = mount.secret.name
-        items = mount.secret.key == "" ? null : [{
-          key  = mount.secret.key
-          path = mount.secret.path != "" ? mount.secret.path : mount.secret.key
-        }]
-        defaultMode = mount.secret.default_mode > 0 ? mount.secret.default_mode : null
-      }
-      hostPath = mount.host_path == null ? null : {
-        path = mount.host_path.path
-        type = mount.host_path.type != "" ? mount.host_path.type : null
-      }
-      emptyDir = mount.empty_dir == null ? null : {
-        medium    = mount.empty_dir.medium != "" ? mount.empty_dir.medium : null
-        sizeLimit = mount.empty_dir.size_limit != "" ? mount.empty_dir.size_limit : null
-      }
-      persistentVolumeClaim = mount.pvc == null ? null : {
-        claimName = mount.pvc.claim_name
-        readOnly  = mount.pvc.read_only
-      }
+      for k, v in {
+        name = mount.name
+        configMap = mount.config_map == null ? null : {
+          for k, v in {
+            name = mount.config_map.name
+            items = mount.config_map.key == "" ? null : [{
+              key  = mount.config_map.key
+              path = mount.config_map.path != "" ? mount.config_map.path : mount.config_map.key
+            }]
+            defaultMode = mount.config_map.default_mode > 0 ? mount.config_map.default_mode : null
+          } : k => v if v != null
+        }
+        secret = mount.secret == null ? null : {
+          for k, v in {
+            secretName = mount.secret.name
+            items = mount.secret.key == "" ? null : [{
+              key  = mount.secret.key
+              path = mount.secret.path != "" ? mount.secret.path : mount.secret.key
+            }]
+            defaultMode = mount.secret.default_mode > 0 ? mount.secret.default_mode : null
+          } : k => v if v != null
+        }
+        hostPath = mount.host_path == null ? null : {
+          for k, v in {
+            path = mount.host_path.path
+            type = mount.host_path.type != "" ? mount.host_path.type : null
+          } : k => v if v != null
+        }
+        emptyDir = mount.empty_dir == null ? null : {
+          for k, v in {
+            medium    = mount.empty_dir.medium != "" ? mount.empty_dir.medium : null
+            sizeLimit = mount.empty_dir.size_limit != "" ? mount.empty_dir.size_limit : null
+          } : k => v if v != null
+        }
+        persistentVolumeClaim = mount.pvc == null ? null : {
+          for k, v in {
+            claimName = mount.pvc.claim_name
+            readOnly  = mount.pvc.read_only ? true : null
+          } : k => v if v != null
+        }
+      } : k => v if v != null
     }
   ]
 
@@ -175,36 +197,42 @@ locals {
       labels    = local.labels
     }
     spec = {
-      # Rendered only when > 0.
-      parallelism             = var.spec.parallelism != null ? (var.spec.parallelism > 0 ? var.spec.parallelism : null) : null
-      completions             = var.spec.completions != null ? (var.spec.completions > 0 ? var.spec.completions : null) : null
-      activeDeadlineSeconds   = var.spec.active_deadline_seconds != null ? (var.spec.active_deadline_seconds > 0 ? var.spec.active_deadline_seconds : null) : null
-      ttlSecondsAfterFinished = var.spec.ttl_seconds_after_finished != null ? (var.spec.ttl_seconds_after_finished > 0 ? var.spec.ttl_seconds_after_finished : null) : null
-      # Whenever set: 0 means "never retry".
-      backoffLimit   = var.spec.backoff_limit
-      completionMode = var.spec.completion_mode != "" ? var.spec.completion_mode : null
-      suspend        = var.spec.suspend
-      template = {
-        metadata = {
-          labels = local.labels
+      for k, v in {
+        # Rendered only when > 0.
+        parallelism             = var.spec.parallelism != null ? (var.spec.parallelism > 0 ? var.spec.parallelism : null) : null
+        completions             = var.spec.completions != null ? (var.spec.completions > 0 ? var.spec.completions : null) : null
+        activeDeadlineSeconds   = var.spec.active_deadline_seconds != null ? (var.spec.active_deadline_seconds > 0 ? var.spec.active_deadline_seconds : null) : null
+        ttlSecondsAfterFinished = var.spec.ttl_seconds_after_finished != null ? (var.spec.ttl_seconds_after_finished > 0 ? var.spec.ttl_seconds_after_finished : null) : null
+        # Whenever set: 0 means "never retry".
+        backoffLimit   = var.spec.backoff_limit
+        completionMode = var.spec.completion_mode != "" ? var.spec.completion_mode : null
+        suspend        = var.spec.suspend
+        template = {
+          metadata = {
+            labels = local.labels
+          }
+          spec = {
+            for k, v in {
+              restartPolicy = var.spec.restart_policy != "" ? var.spec.restart_policy : null
+              containers = [
+                {
+                  for k, v in {
+                    name         = "job-container"
+                    image        = local.image
+                    env          = local.container_env
+                    resources    = local.container_resources
+                    command      = length(var.spec.command) > 0 ? var.spec.command : null
+                    args         = length(var.spec.args) > 0 ? var.spec.args : null
+                    volumeMounts = length(local.volume_mounts) > 0 ? local.volume_mounts : null
+                  } : k => v if v != null
+                },
+              ]
+              volumes          = length(local.volumes) > 0 ? local.volumes : null
+              imagePullSecrets = length(local.image_pull_secret_names) > 0 ? [for name in local.image_pull_secret_names : { name = name }] : null
+            } : k => v if v != null
+          }
         }
-        spec = {
-          restartPolicy = var.spec.restart_policy != "" ? var.spec.restart_policy : null
-          containers = [
-            {
-              name         = "job-container"
-              image        = local.image
-              env          = local.container_env
-              resources    = local.container_resources
-              command      = length(var.spec.command) > 0 ? var.spec.command : null
-              args         = length(var.spec.args) > 0 ? var.spec.args : null
-              volumeMounts = length(local.volume_mounts) > 0 ? local.volume_mounts : null
-            },
-          ]
-          volumes          = length(local.volumes) > 0 ? local.volumes : null
-          imagePullSecrets = length(local.image_pull_secret_names) > 0 ? [for name in local.image_pull_secret_names : { name = name }] : null
-        }
-      }
+      } : k => v if v != null
     }
   }
 }
