@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use planton_kubernetes_job::JobValidator;
 
 use crate::input::Source;
-use crate::{Failure, batch, input, output, render, report, sanitize};
+use crate::{Failure, batch, github, input, junit, output, render, report, sanitize, sarif};
 
 /// Load, validate and render Project Planton KubernetesJob manifests.
 #[derive(Debug, Parser)]
@@ -74,7 +74,8 @@ enum Command {
         /// Manifest files (YAML or JSON), or '-' for standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Output format: a rustc-like report, or one JSON document.
+        /// Output format: a rustc-like report, one JSON document, or a CI
+        /// format (SARIF 2.1.0, JUnit XML, GitHub Actions annotations).
         #[arg(short, long, value_enum, default_value_t = ReportFormat::Human)]
         output: ReportFormat,
     },
@@ -144,6 +145,12 @@ pub(crate) enum ReportFormat {
     Human,
     /// One JSON document for all files.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning (upload-sarif).
+    Sarif,
+    /// JUnit XML: a test case per file, a failure per violation.
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`).
+    Github,
 }
 
 impl Cli {
@@ -575,8 +582,12 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
     let (inputs, total) = items(files, None);
     let mut summary = report::Summary::default();
     let mut out = output::Stream::stdout();
-    if format == ReportFormat::Json {
-        out.write(report::JSON_OPEN);
+    let mut sarif = sarif::Sarif::default();
+    match format {
+        ReportFormat::Json => out.write(report::JSON_OPEN),
+        ReportFormat::Sarif => out.write(sarif::OPEN),
+        ReportFormat::Junit => out.write(junit::OPEN),
+        ReportFormat::Human | ReportFormat::Github => {}
     }
     let work = |item: Item| {
         if let Some(note) = item.note() {
@@ -584,7 +595,13 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
         }
         let name = item.name();
         let (outcome, text) = match item.read() {
-            Err(e) => (report::Outcome::Error(report::error_text(&e)), None),
+            Err(e) => (
+                report::Outcome::Error {
+                    message: report::error_text(&e),
+                    location: None,
+                },
+                None,
+            ),
             Ok(source) => (check(validator, &source), Some(source.text)),
         };
         Ok(report::FileResult {
@@ -610,13 +627,18 @@ fn validate(files: &[PathBuf], format: ReportFormat) -> Result<(), Failure> {
                 }
             }
             ReportFormat::Json => out.write(&report::json_entry(&result, summary.files == 0)),
+            ReportFormat::Sarif => out.write(&sarif.entry(&result)),
+            ReportFormat::Junit => out.write(&junit::entry(&result)),
+            ReportFormat::Github => out.write(&github::entry(&result)),
         }
         summary.add(&result);
     });
     match format {
         ReportFormat::Json => out.write(report::JSON_CLOSE),
+        ReportFormat::Sarif => out.write(&sarif.close()),
+        ReportFormat::Junit => out.write(junit::CLOSE),
         ReportFormat::Human if summary.files > 1 => out.write(&summary.line()),
-        ReportFormat::Human => {}
+        ReportFormat::Human | ReportFormat::Github => {}
     }
     out.finish()?;
     if summary.errors > 0 {
@@ -646,10 +668,11 @@ pub(crate) fn check(validator: &JobValidator, source: &Source) -> report::Outcom
             report::checked(&source.text, checked.violations, spans, secrets)
         }
         Err(planton_kubernetes_job::CheckError::Load(e)) => {
-            report::Outcome::Error(report::load_error(&source.name, &e))
+            report::load_failure(&source.name, &source.text, &e)
         }
-        Err(e) => report::Outcome::Error(
-            sanitize::clean_to(&format!("{}: {e}", source.name), 1000).into_owned(),
-        ),
+        Err(e) => report::Outcome::Error {
+            message: sanitize::clean_to(&format!("{}: {e}", source.name), 1000).into_owned(),
+            location: None,
+        },
     }
 }

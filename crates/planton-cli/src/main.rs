@@ -5,11 +5,14 @@
 
 mod batch;
 mod cli;
+mod github;
 mod input;
+mod junit;
 mod output;
 mod render;
 mod report;
 mod sanitize;
+mod sarif;
 
 use std::process::ExitCode;
 
