@@ -56,11 +56,12 @@ impl Sarif {
     pub(crate) fn entry(&mut self, r: &FileResult) -> String {
         let file = sanitize::path(&r.file);
         let uri = uri(&file);
+        let text = r.text.as_deref().unwrap_or("");
         let mut results = Vec::new();
         match &r.outcome {
             Outcome::Error { message, location } => {
                 let region =
-                    location.map(|l| report::load_region(r.text.as_deref().unwrap_or(""), l));
+                    location.map_or_else(|| whole(text), |l| report::load_region(text, l).into());
                 let index = self.rule(LOAD_RULE, Origin::Load);
                 results.push(result(
                     LOAD_RULE, index, "error", message, &uri, region, None,
@@ -70,8 +71,9 @@ impl Sarif {
                 violations, spans, ..
             } => {
                 let (shown, omitted) = report::shown(violations);
-                let regions = report::regions(r.text.as_deref().unwrap_or(""), shown, spans);
+                let regions = report::regions(text, shown, spans);
                 for (v, region) in shown.iter().zip(regions) {
+                    let region = region.map_or_else(|| whole(text), Region::from);
                     let rule_id = sanitize::clean(&v.rule_id);
                     let path = sanitize::clean(&v.field_path);
                     let index = self.rule(&rule_id, Origin::Checker(v.source));
@@ -95,13 +97,21 @@ impl Sarif {
                         if omitted == 1 { "" } else { "s" },
                         report::MAX_SHOWN_PER_FILE
                     );
+                    // At the first violation not shown, when it has a place.
+                    let next = shown.len();
+                    let region = report::regions(
+                        text,
+                        &violations[next..=next],
+                        spans.get(next..).unwrap_or_default(),
+                    )[0]
+                    .map_or_else(|| whole(text), Region::from);
                     results.push(result(
                         OMITTED_RULE,
                         index,
                         "note",
                         &message,
                         &uri,
-                        None,
+                        region,
                         None,
                     ));
                 }
@@ -146,6 +156,26 @@ impl Sarif {
     }
 }
 
+/// Where a result is in its file.
+enum Region {
+    /// From a place to another.
+    Text(Location, Location),
+    /// The whole file, of so many lines: a finding without a place (the
+    /// file cannot be read, or is empty, or the violation has no location).
+    Lines(usize),
+}
+
+impl From<(Location, Location)> for Region {
+    fn from((start, end): (Location, Location)) -> Self {
+        Region::Text(start, end)
+    }
+}
+
+/// The whole of `text` as a region.
+fn whole(text: &str) -> Region {
+    Region::Lines(text.lines().count().max(1))
+}
+
 /// One result object.
 fn result(
     rule_id: &str,
@@ -153,18 +183,19 @@ fn result(
     level: &str,
     message: &str,
     uri: &str,
-    region: Option<(Location, Location)>,
+    region: Region,
     field_path: Option<&str>,
 ) -> Value {
-    let mut physical = json!({ "artifactLocation": { "uri": uri } });
-    if let Some((start, end)) = region {
-        physical["region"] = json!({
+    let region = match region {
+        Region::Text(start, end) => json!({
             "startLine": start.line,
             "startColumn": start.column,
             "endLine": end.line,
             "endColumn": end.column,
-        });
-    }
+        }),
+        Region::Lines(end) => json!({ "startLine": 1, "endLine": end }),
+    };
+    let physical = json!({ "artifactLocation": { "uri": uri }, "region": region });
     let mut location = json!({ "physicalLocation": physical });
     if let Some(path) = field_path {
         location["logicalLocations"] = json!([{ "fullyQualifiedName": path, "kind": "member" }]);
