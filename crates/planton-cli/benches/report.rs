@@ -24,15 +24,15 @@ mod sanitize;
 #[path = "../src/report.rs"]
 mod report;
 
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../src/sarif.rs"]
 mod sarif;
 
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../src/junit.rs"]
 mod junit;
 
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../src/github.rs"]
 mod github;
 
