@@ -491,6 +491,15 @@ fn github_annotations_are_escaped_as_the_runner_reads_them() {
         );
     }
     assert!(stdout.contains("::error file=we%2Cird%3Aname %25.yaml,line=9,"));
+    // A load error of several lines is one command, its breaks escaped.
+    let multi = dir.join("multi.yaml");
+    std::fs::write(&multi, format!("{NOT_LOADING}  completions: x\n")).unwrap();
+    let (code, stdout, _) = validate(&dir, "github", &[multi]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stdout,
+        "::error file=multi.yaml,line=3,col=16,endColumn=21,title=load::multi.yaml: 2 errors:%0A  spec.parallelism: expected an unsigned integer, found \"three\" at 3:16%0A  spec.completions: expected an unsigned integer, found \"x\" at 4:16\n"
+    );
 }
 
 fn git(dir: &Path, args: &[&str]) -> Output {
