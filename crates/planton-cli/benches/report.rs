@@ -8,6 +8,9 @@
 //!   snippet a window of the line), against the same manifest written one
 //!   entry per line.
 //!
+//! - `ci/FORMAT/...`: the SARIF, JUnit and GitHub entries of the two
+//!   `snippet` manifests (their regions walk the text once).
+//!
 //! The manifests are checked once, outside the measurement: only the report
 //! is timed.
 
@@ -20,6 +23,18 @@ mod sanitize;
 #[allow(dead_code, unused_imports)]
 #[path = "../src/report.rs"]
 mod report;
+
+#[allow(dead_code, unused_imports)]
+#[path = "../src/sarif.rs"]
+mod sarif;
+
+#[allow(dead_code, unused_imports)]
+#[path = "../src/junit.rs"]
+mod junit;
+
+#[allow(dead_code, unused_imports)]
+#[path = "../src/github.rs"]
+mod github;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use planton_kubernetes_job::JobValidator;
@@ -86,6 +101,17 @@ fn bench(c: &mut Criterion) {
                     .len()
             })
         });
+        if let Some(shape) = name.strip_prefix("snippet/") {
+            group.bench_function(format!("ci/sarif/{shape}"), |b| {
+                b.iter(|| std::hint::black_box(sarif::Sarif::default().entry(&result)).len())
+            });
+            group.bench_function(format!("ci/junit/{shape}"), |b| {
+                b.iter(|| std::hint::black_box(junit::entry(&result)).len())
+            });
+            group.bench_function(format!("ci/github/{shape}"), |b| {
+                b.iter(|| std::hint::black_box(github::entry(&result)).len())
+            });
+        }
     }
     group.finish();
 }

@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use planton_kubernetes_job::JobValidator;
 
 use crate::input::Source;
-use crate::{Failure, apply, batch, input, output, render, report, sanitize};
+use crate::{Failure, apply, batch, github, input, junit, output, render, report, sanitize, sarif};
 
 /// Load, validate and render Project Planton KubernetesJob manifests.
 #[derive(Debug, Parser)]
@@ -105,7 +105,8 @@ enum Command {
         /// Manifest files (YAML or JSON), or '-' for standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Output format: a rustc-like report, or one JSON document.
+        /// Output format: a rustc-like report, one JSON document, or a CI
+        /// format (SARIF 2.1.0, JUnit XML, GitHub Actions annotations).
         #[arg(short, long, value_enum, default_value_t = ReportFormat::Human)]
         output: ReportFormat,
         /// Treat warnings (what the API server accepts with a warning, such as
@@ -183,6 +184,12 @@ pub(crate) enum ReportFormat {
     Human,
     /// One JSON document for all files.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning (upload-sarif).
+    Sarif,
+    /// JUnit XML: a test case per file, a failure per violation.
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`).
+    Github,
 }
 
 impl Cli {
@@ -676,8 +683,12 @@ fn validate(files: &[PathBuf], format: ReportFormat, strict: bool) -> Result<(),
     let (inputs, total) = items(files, None);
     let mut summary = report::Summary::default();
     let mut out = output::Stream::stdout();
-    if format == ReportFormat::Json {
-        out.write(report::JSON_OPEN);
+    let mut sarif = sarif::Sarif::default();
+    match format {
+        ReportFormat::Json => out.write(report::JSON_OPEN),
+        ReportFormat::Sarif => out.write(sarif::OPEN),
+        ReportFormat::Junit => out.write(junit::OPEN),
+        ReportFormat::Human | ReportFormat::Github => {}
     }
     let work = |item: Item| {
         if let Some(note) = item.note() {
@@ -685,7 +696,13 @@ fn validate(files: &[PathBuf], format: ReportFormat, strict: bool) -> Result<(),
         }
         let name = item.name();
         let (outcome, text) = match item.read() {
-            Err(e) => (report::Outcome::Error(report::error_text(&e)), None),
+            Err(e) => (
+                report::Outcome::Error {
+                    message: report::error_text(&e),
+                    location: None,
+                },
+                None,
+            ),
             Ok(source) => (check(validator, &source, strict), Some(source.text)),
         };
         Ok(report::FileResult {
@@ -711,13 +728,18 @@ fn validate(files: &[PathBuf], format: ReportFormat, strict: bool) -> Result<(),
                 }
             }
             ReportFormat::Json => out.write(&report::json_entry(&result, summary.files == 0)),
+            ReportFormat::Sarif => out.write(&sarif.entry(&result)),
+            ReportFormat::Junit => out.write(&junit::entry(&result)),
+            ReportFormat::Github => out.write(&github::entry(&result)),
         }
         summary.add(&result);
     });
     match format {
         ReportFormat::Json => out.write(report::JSON_CLOSE),
+        ReportFormat::Sarif => out.write(&sarif.close()),
+        ReportFormat::Junit => out.write(junit::CLOSE),
         ReportFormat::Human if summary.files > 1 => out.write(&summary.line()),
-        ReportFormat::Human => {}
+        ReportFormat::Human | ReportFormat::Github => {}
     }
     out.finish()?;
     if summary.errors > 0 {
@@ -751,10 +773,11 @@ pub(crate) fn check(validator: &JobValidator, source: &Source, strict: bool) -> 
             report::checked(&source.text, checked.violations, spans, secrets)
         }
         Err(planton_kubernetes_job::CheckError::Load(e)) => {
-            report::Outcome::Error(report::load_error(&source.name, &e))
+            report::load_failure(&source.name, &source.text, &e)
         }
-        Err(e) => report::Outcome::Error(
-            sanitize::clean_to(&format!("{}: {e}", source.name), 1000).into_owned(),
-        ),
+        Err(e) => report::Outcome::Error {
+            message: sanitize::clean_to(&format!("{}: {e}", source.name), 1000).into_owned(),
+            location: None,
+        },
     }
 }

@@ -6,11 +6,14 @@
 mod apply;
 mod batch;
 mod cli;
+mod github;
 mod input;
+mod junit;
 mod output;
 mod render;
 mod report;
 mod sanitize;
+mod sarif;
 
 use std::process::ExitCode;
 

@@ -1,4 +1,5 @@
-//! Violation reports: rustc-like text for people, one JSON document for tools.
+//! Violation reports: rustc-like text for people, one JSON document for tools,
+//! and the CI formats (SARIF, JUnit XML, GitHub Actions annotations).
 
 use std::fmt::Write as _;
 
@@ -9,9 +10,13 @@ use crate::sanitize;
 
 /// What checking one file gave.
 pub(crate) enum Outcome {
-    /// The file could not be read or loaded: the message, already cleaned
-    /// by the sanitizer (see [`load_error`]).
-    Error(String),
+    /// The file could not be read or loaded.
+    Error {
+        /// The message, already cleaned by the sanitizer (see [`load_error`]).
+        message: String,
+        /// Where in the file, when the error points at a place.
+        location: Option<Location>,
+    },
     /// The file loaded; these are its violations (possibly none).
     Checked {
         violations: Vec<Violation>,
@@ -160,7 +165,7 @@ impl Summary {
     pub(crate) fn add(&mut self, r: &FileResult) {
         self.files += 1;
         match &r.outcome {
-            Outcome::Error(_) => self.errors += 1,
+            Outcome::Error { .. } => self.errors += 1,
             Outcome::Checked { violations, .. } => {
                 let errors = violations.iter().filter(|v| v.is_error()).count();
                 self.invalid += usize::from(errors > 0);
@@ -205,8 +210,8 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
     let mut err = String::new();
     let file = sanitize::path(&r.file);
     match &r.outcome {
-        Outcome::Error(e) => {
-            let _ = writeln!(err, "error: {e}");
+        Outcome::Error { message, .. } => {
+            let _ = writeln!(err, "error: {message}");
         }
         Outcome::Checked { violations, .. } if violations.is_empty() => {
             let _ = writeln!(out, "{file}: valid");
@@ -248,6 +253,16 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
     Rendered {
         stdout: out,
         stderr: err,
+    }
+}
+
+/// The outcome of a file `name` whose text `text` does not load: the
+/// message of [`load_error`] and the place the error points at, in the
+/// columns as written (see [`checked`]).
+pub(crate) fn load_failure(name: &str, text: &str, e: &LoadError) -> Outcome {
+    Outcome::Error {
+        message: load_error(name, e),
+        location: e.location().map(|l| PairShifts::new(text).apply(l)),
     }
 }
 
@@ -598,6 +613,76 @@ fn token_width(rest: &str) -> usize {
     }
 }
 
+/// The violations of a file that a report shows in full (at most
+/// [`MAX_SHOWN_PER_FILE`]), and how many more there are.
+pub(crate) fn shown(violations: &[Violation]) -> (&[Violation], usize) {
+    let n = violations.len().min(MAX_SHOWN_PER_FILE);
+    (&violations[..n], violations.len() - n)
+}
+
+/// The most characters a region computed from the text (a violation
+/// without a span) covers: the token at the location, cut there.
+const MAX_REGION_CHARS: usize = 1000;
+
+/// The region of each violation of `shown`, for the CI formats: from its
+/// location to the end of its value's span when the span starts there, else
+/// to the end of the token written at the location (as the caret of the
+/// text report). `None` for a violation without a location. Linear in the
+/// text plus [`MAX_REGION_CHARS`] per violation.
+pub(crate) fn regions(
+    text: &str,
+    shown: &[Violation],
+    spans: &[Option<Span>],
+) -> Vec<Option<(Location, Location)>> {
+    let source = SourceText::new(text);
+    let locations: Vec<Option<Location>> = shown.iter().map(|v| v.location).collect();
+    let offsets = source.offsets(&locations);
+    shown
+        .iter()
+        .zip(offsets)
+        .enumerate()
+        .map(|(i, (v, offset))| {
+            let loc = v.location?;
+            if let Some(Some(s)) = spans.get(i)
+                && s.start == loc
+                && s.end > s.start
+            {
+                return Some((loc, s.end));
+            }
+            Some(token_region(&source, loc, offset))
+        })
+        .collect()
+}
+
+/// The region of a load error's location in `text`: the token written
+/// there (see [`regions`]).
+pub(crate) fn load_region(text: &str, loc: Location) -> (Location, Location) {
+    let source = SourceText::new(text);
+    let offset = source.offsets(&[Some(loc)])[0];
+    token_region(&source, loc, offset)
+}
+
+/// From `loc` (at byte `offset`) to the end of the token written there, at
+/// most [`MAX_REGION_CHARS`] on.
+fn token_region(
+    source: &SourceText<'_>,
+    loc: Location,
+    offset: Option<usize>,
+) -> (Location, Location) {
+    let width = match (offset, source.line(loc.line)) {
+        (Some(at), Some((_, end))) => {
+            let rest = &source.text[at.min(end)..end];
+            let cut = rest
+                .char_indices()
+                .nth(MAX_REGION_CHARS)
+                .map_or(rest.len(), |(i, _)| i);
+            token_width(&rest[..cut])
+        }
+        _ => 1,
+    };
+    (loc, Location::new(loc.line, loc.column + width.max(1)))
+}
+
 /// The start of the JSON report, before the first entry.
 pub(crate) const JSON_OPEN: &str = "{\"files\": [";
 /// The end of the JSON report, after the last entry.
@@ -610,7 +695,9 @@ pub(crate) const JSON_CLOSE: &str = "\n]}\n";
 pub(crate) fn json_entry(r: &FileResult, first: bool) -> String {
     let file = sanitize::path(&r.file);
     let value = match &r.outcome {
-        Outcome::Error(e) => json!({ "file": file, "valid": false, "error": e }),
+        Outcome::Error { message, .. } => {
+            json!({ "file": file, "valid": false, "error": message })
+        }
         Outcome::Checked { violations, .. } => {
             let shown = &violations[..violations.len().min(MAX_SHOWN_PER_FILE)];
             let mut entry = json!({
@@ -643,6 +730,36 @@ pub(crate) fn json_entry(r: &FileResult, first: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_cover_the_span_or_the_token() {
+        let text = "a: 1\nname: Bad Name # c\nx: {y: \"q\"}\n";
+        let v = |line, column| {
+            let mut v = Violation::kubernetes("p", "r", "m");
+            v.location = Some(Location::new(line, column));
+            v
+        };
+        let shown = [
+            v(2, 7),
+            v(3, 8),
+            v(9, 1),
+            Violation::kubernetes("p", "r", "m"),
+        ];
+        let span = Span {
+            start: Location::new(3, 8),
+            end: Location::new(3, 11),
+        };
+        let got = regions(text, &shown, &[None, Some(span), None, None]);
+        assert_eq!(
+            got,
+            [
+                Some((Location::new(2, 7), Location::new(2, 15))),
+                Some((Location::new(3, 8), Location::new(3, 11))),
+                Some((Location::new(9, 1), Location::new(9, 2))),
+                None,
+            ]
+        );
+    }
 
     fn token(line: &str, column: usize) -> usize {
         token_width(&line[line.char_indices().nth(column - 1).unwrap().0..])

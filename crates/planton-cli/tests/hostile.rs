@@ -95,6 +95,9 @@ fn terminal_escapes_in_field_names_and_values_are_shown_escaped() {
         for args in [
             &["validate", file][..],
             &["validate", "-o", "json", file],
+            &["validate", "-o", "sarif", file],
+            &["validate", "-o", "junit", file],
+            &["validate", "-o", "github", file],
             &["render", file],
             &["render", "-o", "json", file],
             &["outputs", file],
@@ -111,7 +114,7 @@ fn terminal_escapes_in_field_names_and_values_are_shown_escaped() {
             if args[0] == "validate" {
                 assert_terminal_safe(&format!("{args:?} stdout"), &r.stdout);
             }
-            if args[1] == "-o" && args[0] == "validate" {
+            if args.starts_with(&["validate", "-o", "json"]) {
                 let doc: serde_json::Value = serde_json::from_str(&r.stdout)
                     .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}):\n{}", r.stdout));
                 assert_eq!(doc["files"][0]["valid"], false);
@@ -274,6 +277,22 @@ fn a_one_line_mebibyte_with_a_thousand_bad_names_prints_little() {
         let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(doc["files"][0]["violations"].as_array().unwrap().len(), 50);
         assert_eq!(doc["files"][0]["violations_omitted"], 950);
+        // The CI formats: 50 findings and a note, in bounded time and size.
+        for (format, findings) in [
+            ("sarif", "\"ruleId\":\"kubernetes.env_var_name\""),
+            ("junit", "<failure "),
+            ("github", "::error "),
+        ] {
+            let r = planton_within(&["validate", "-o", format, file], limit);
+            assert_eq!(r.code, 1, "{format}: {}", r.stderr);
+            assert!(
+                r.stdout.len() < 64 << 10,
+                "{format}: {} bytes",
+                r.stdout.len()
+            );
+            assert_eq!(r.stdout.matches(findings).count(), 50, "{format}");
+            assert!(r.stdout.contains("950 more violations"), "{format}");
+        }
         let r = planton_within(&["render", file], limit);
         assert_eq!((r.code, r.stdout.as_str()), (1, ""));
         assert!(r.stderr.len() < 64 << 10, "{} bytes", r.stderr.len());
