@@ -31,6 +31,19 @@ pub(crate) struct Target {
     pub(crate) dry_run: Option<String>,
 }
 
+/// What `apply` and `delete` act on: the rendered objects of every manifest
+/// in apply order, their stack outputs, and the orchestrator's credentials
+/// from a stack input.
+#[derive(Debug, Default)]
+pub(crate) struct Rollout {
+    /// The objects, in apply order.
+    pub(crate) objects: Vec<Value>,
+    /// Each manifest's stack outputs, as `planton outputs` prints them.
+    pub(crate) outputs: Vec<String>,
+    /// The stack input's provider credentials, if any.
+    pub(crate) orchestrator: Option<Orchestrator>,
+}
+
 /// What `apply` does beyond applying.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct ApplyOptions {
@@ -40,19 +53,93 @@ pub(crate) struct ApplyOptions {
     pub(crate) wait: Option<Duration>,
 }
 
-/// A client for the cluster the target names.
-async fn client(target: &Target) -> anyhow::Result<kube::Client> {
+/// The credentials an orchestrator handed over in a stack input's
+/// `providerConfig`, used when no `--kubeconfig` is given.
+pub(crate) enum Orchestrator {
+    /// A whole kubeconfig document (the DigitalOcean variant's `kubeConfig`).
+    /// A credential: never printed.
+    Kubeconfig(String),
+    /// A variant planton cannot connect with by itself: why, for the error.
+    Unsupported(&'static str),
+}
+
+impl std::fmt::Debug for Orchestrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Orchestrator::Kubeconfig(_) => f.write_str("Kubeconfig(<redacted>)"),
+            Orchestrator::Unsupported(why) => write!(f, "Unsupported({why:?})"),
+        }
+    }
+}
+
+impl Orchestrator {
+    /// The credentials of a stack input's provider config, if it has any.
+    pub(crate) fn from_provider_config(
+        config: Option<
+            &planton_api::org::project_planton::provider::kubernetes::KubernetesProviderConfig,
+        >,
+    ) -> Option<Orchestrator> {
+        use planton_api::org::project_planton::provider::kubernetes::KubernetesProvider as P;
+        let config = config?;
+        Some(match config.provider() {
+            P::DigitalOceanDoks => Orchestrator::Kubeconfig(
+                config
+                    .digital_ocean_doks
+                    .as_ref()
+                    .map(|d| d.kube_config.clone())
+                    .unwrap_or_default(),
+            ),
+            P::GcpGke => Orchestrator::Unsupported(
+                "is for GKE, whose service-account key needs a Google login (a token exchange with Google) that planton does not perform",
+            ),
+            P::AwsEks => {
+                Orchestrator::Unsupported("is for EKS, for which it defines no credentials")
+            }
+            P::AzureAks => {
+                Orchestrator::Unsupported("is for AKS, for which it defines no credentials")
+            }
+            P::Unspecified => return None,
+        })
+    }
+}
+
+/// A client for the cluster the target names: `--kubeconfig`, else the
+/// orchestrator's credentials from the stack input, else the kubeconfig
+/// kubectl would find.
+async fn client(
+    target: &Target,
+    orchestrator: Option<&Orchestrator>,
+) -> anyhow::Result<kube::Client> {
     let options = KubeConfigOptions {
         context: target.context.clone(),
         ..KubeConfigOptions::default()
     };
-    let config = match &target.kubeconfig {
-        Some(path) => {
+    let config = match (&target.kubeconfig, orchestrator) {
+        (Some(path), _) => {
             let kubeconfig = Kubeconfig::read_from(path)
                 .with_context(|| format!("cannot read the kubeconfig '{}'", path.display()))?;
             kube::Config::from_custom_kubeconfig(kubeconfig, &options).await
         }
-        None => kube::Config::from_kubeconfig(&options).await,
+        (None, Some(Orchestrator::Kubeconfig(text))) => {
+            // A credential: the parser's and kube's messages could quote
+            // it, so they are not shown.
+            let what = "the stack input's providerConfig.digitalOceanDoks.kubeConfig";
+            let kubeconfig = Kubeconfig::from_yaml(text)
+                .map_err(|_| anyhow!("{what} is not a kubeconfig document"))?;
+            let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(|_| {
+                    anyhow!("{what} cannot be used (no such context, or no cluster or user for it)")
+                })?;
+            return kube::Client::try_from(config)
+                .map_err(|_| anyhow!("{what} cannot be used to build a client"));
+        }
+        (None, Some(Orchestrator::Unsupported(why))) => {
+            return Err(anyhow!(
+                "the stack input's providerConfig {why}: pass --kubeconfig"
+            ));
+        }
+        (None, None) => kube::Config::from_kubeconfig(&options).await,
     }
     .context("cannot use the kubeconfig")?;
     kube::Client::try_from(config).context("cannot build a Kubernetes client")
@@ -206,13 +293,14 @@ async fn delete_one(client: &kube::Client, object: &Value, dry_run: bool) -> any
 /// Job if asked. Refusals are reported and make the command fail.
 pub(crate) fn apply(
     target: &Target,
-    objects: &[Value],
+    rollout: &Rollout,
     options: ApplyOptions,
 ) -> Result<(), Failure> {
+    let objects = &rollout.objects;
     let dry_run = target.dry_run.is_some();
     let suffix = if dry_run { " (server dry run)" } else { "" };
     runtime()?.block_on(async {
-        let client = client(target).await?;
+        let client = client(target, rollout.orchestrator.as_ref()).await?;
         let mut refused = false;
         // Under a dry run, namespaces this apply would create do not exist:
         // the objects in them cannot be checked.
@@ -265,7 +353,17 @@ pub(crate) fn apply(
         if let (Some(timeout), false) = (options.wait, dry_run)
             && let Some(job) = objects.iter().find(|o| o["kind"] == "Job")
         {
-            return wait_for(&client, job, timeout).await;
+            wait_for(&client, job, timeout).await?;
+        }
+        if !dry_run {
+            // The stack outputs, as `planton outputs` prints them: a JSON
+            // document per manifest, after the object lines.
+            for outputs in &rollout.outputs {
+                print!("{outputs}");
+                if !outputs.ends_with('\n') {
+                    println!();
+                }
+            }
         }
         Ok(())
     })
@@ -328,11 +426,12 @@ async fn wait_for(client: &kube::Client, job: &Value, timeout: Duration) -> Resu
 
 /// Deletes the objects in reverse apply order (the Job first), printing a
 /// line per object.
-pub(crate) fn delete(target: &Target, objects: &[Value]) -> Result<(), Failure> {
+pub(crate) fn delete(target: &Target, rollout: &Rollout) -> Result<(), Failure> {
+    let objects = &rollout.objects;
     let dry_run = target.dry_run.is_some();
     let suffix = if dry_run { " (server dry run)" } else { "" };
     runtime()?.block_on(async {
-        let client = client(target).await?;
+        let client = client(target, rollout.orchestrator.as_ref()).await?;
         for object in objects.iter().rev() {
             let shown = display_name(object);
             if delete_one(&client, object, dry_run).await? {

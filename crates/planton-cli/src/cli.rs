@@ -254,16 +254,16 @@ impl Cli {
                 wait,
                 timeout,
             } => {
-                let objects = rendered_objects(validator()?, &input)?;
+                let rollout = rendered_objects(validator()?, &input)?;
                 let options = apply::ApplyOptions {
                     replace,
                     wait: wait.then(|| std::time::Duration::from_secs(timeout)),
                 };
-                apply::apply(&target, &objects, options)
+                apply::apply(&target, &rollout, options)
             }
             Command::Delete { input, target } => {
-                let objects = rendered_objects(validator()?, &input)?;
-                apply::delete(&target, &objects)
+                let rollout = rendered_objects(validator()?, &input)?;
+                apply::delete(&target, &rollout)
             }
             Command::Outputs { input } => {
                 let rendered = render::render(validator()?, &input)?;
@@ -282,15 +282,24 @@ impl Cli {
 fn rendered_objects(
     validator: &JobValidator,
     args: &RenderInput,
-) -> Result<Vec<serde_json::Value>, Failure> {
+) -> Result<apply::Rollout, Failure> {
+    let outputs = |rendered: &planton_kubernetes_job::Rendered| {
+        sanitize::json(planton_manifest::to_json_string(&rendered.outputs))
+    };
     let dir = args.file.as_ref().filter(|p| p.is_dir());
     let Some(dir) = dir else {
-        let rendered = render::render(validator, args)?;
-        return Ok(rendered.objects().map(|o| o.to_json()).collect());
+        let (validated, rendered) = render::prepare_rendered(validator, args)?;
+        let orchestrator =
+            apply::Orchestrator::from_provider_config(validated.input().provider_config.as_ref());
+        return Ok(apply::Rollout {
+            objects: rendered.objects().map(|o| o.to_json()).collect(),
+            outputs: vec![outputs(&rendered)],
+            orchestrator,
+        });
     };
     let side = render::side_inputs(args)?;
     let (inputs, _) = items(std::slice::from_ref(dir), None);
-    let mut objects = Vec::new();
+    let mut rollout = apply::Rollout::default();
     let mut invalid = false;
     for item in inputs {
         let source = item.read()?;
@@ -299,7 +308,10 @@ fn rendered_objects(
                 eprint!("{warnings}");
                 let rendered = planton_kubernetes_job::transform(&validated)
                     .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
-                objects.extend(rendered.objects().map(|o| o.to_json()));
+                rollout
+                    .objects
+                    .extend(rendered.objects().map(|o| o.to_json()));
+                rollout.outputs.push(outputs(&rendered));
             }
             render::Prepared::Invalid(report) => {
                 eprint!("{report}");
@@ -310,7 +322,7 @@ fn rendered_objects(
     if invalid {
         return Err(Failure::Invalid);
     }
-    Ok(objects)
+    Ok(rollout)
 }
 
 /// The validator, for the life of the process: it is never dropped, since

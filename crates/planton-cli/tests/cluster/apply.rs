@@ -108,6 +108,18 @@ fn apply_reports_each_object_waits_replaces_and_deletes() {
         let changed = dir.join("changed.yaml");
         std::fs::write(&changed, manifest(&namespace, "'echo two'")).unwrap();
         let (first, changed) = (first.to_str().unwrap(), changed.to_str().unwrap());
+        // After a successful apply, the stack outputs as `planton outputs`
+        // prints them.
+        let outputs = {
+            let out = Command::new(env!("CARGO_BIN_EXE_planton"))
+                .args(["outputs", first])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(text.contains("\"jobName\"") && text.ends_with('\n'), "{text}");
+            text
+        };
         let lines = |word: &str, suffix: &str| {
             format!(
                 "namespace/{namespace} {word}{suffix}\nsecret/applied-env-secrets {word}{suffix}\nconfigmap/settings {word}{suffix}\njob.batch/applied {word}{suffix}\n"
@@ -124,9 +136,9 @@ fn apply_reports_each_object_waits_replaces_and_deletes() {
         );
         assert!(out.contains("(not checked: its namespace"), "{out}");
         let (code, out, _) = run(&["apply", first], &kubeconfig);
-        assert_eq!((code, out), (0, lines("created", "")));
+        assert_eq!((code, out), (0, lines("created", "") + &outputs));
         let (code, out, _) = run(&["apply", first], &kubeconfig);
-        assert_eq!((code, out), (0, lines("unchanged", "")));
+        assert_eq!((code, out), (0, lines("unchanged", "") + &outputs));
         let (code, out, _) = run(&["apply", first, "--dry-run=server"], &kubeconfig);
         assert_eq!((code, out), (0, lines("unchanged", " (server dry run)")));
         assert!(!err.contains("not-shown"));
@@ -141,7 +153,10 @@ fn apply_reports_each_object_waits_replaces_and_deletes() {
         assert!(err.len() < 1000, "bounded: {err}");
         let (code, out, err) = run(&["apply", changed, "--replace"], &kubeconfig);
         assert_eq!(code, 0, "{err}");
-        assert!(out.ends_with("job.batch/applied replaced\n"), "{out}");
+        assert!(
+            out.ends_with(&format!("job.batch/applied replaced\n{outputs}")),
+            "{out}"
+        );
 
         // --wait: exit 0 once the Job completes.
         let child = spawn_wait(
@@ -152,7 +167,10 @@ fn apply_reports_each_object_waits_replaces_and_deletes() {
         finish(version, &namespace, true);
         let (code, out, err) = waited(child);
         assert_eq!(code, 0, "{err}");
-        assert!(out.ends_with("job.batch/applied complete\n"), "{out}");
+        assert!(
+            out.ends_with(&format!("job.batch/applied complete\n{outputs}")),
+            "{out}"
+        );
 
         // ... and 1 once it fails.
         let (code, _, err) = run(&["apply", first, "--replace"], &kubeconfig);
@@ -196,4 +214,100 @@ fn apply_reports_each_object_waits_replaces_and_deletes() {
         assert!(err.contains("missing"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+/// `apply --stack-input` connects with the orchestrator's credentials: the
+/// DigitalOcean variant's `kubeConfig` (here the test cluster's), with no
+/// kubeconfig anywhere else; they are never printed. A GKE provider config
+/// is refused with the reason (it needs a Google login).
+#[test]
+fn apply_connects_with_the_stack_inputs_kubeconfig() {
+    let version = VERSIONS[VERSIONS.len() - 1];
+    let kubeconfig = std::fs::read_to_string(kubeconfig(version)).unwrap();
+    let token = kubeconfig
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("token:"))
+        .map(|t| t.trim().trim_matches('"').to_owned())
+        .expect("the test cluster's kubeconfig has a token");
+    let dir = std::env::temp_dir().join(format!("planton-apply-doks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let namespace = format!("doks-{}", std::process::id());
+    let job = manifest(&namespace, "'echo doks'");
+    let indented =
+        |text: &str, by: &str| -> String { text.lines().map(|l| format!("{by}{l}\n")).collect() };
+    let stack = |provider: &str| {
+        format!(
+            "target:\n{}provider_config:\n{provider}",
+            indented(&job, "  ")
+        )
+    };
+    let doks = dir.join("doks.yaml");
+    std::fs::write(
+        &doks,
+        stack(&format!(
+            "  provider: digital_ocean_doks\n  digital_ocean_doks:\n    kube_config: |\n{}",
+            indented(&kubeconfig, "      ")
+        )),
+    )
+    .unwrap();
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let planton = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_planton"))
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .env("HOME", &home)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let doks = doks.to_str().unwrap();
+    let (code, out, err) = planton(&["apply", "--stack-input", doks]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&format!("namespace/{namespace} created\n"))
+            && out.contains("job.batch/applied created\n")
+            && out.contains("\"jobName\": \"applied\""),
+        "{out}"
+    );
+    let (code, out, err) = planton(&["delete", "--stack-input", doks]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("job.batch/applied deleted"), "{out}");
+    for text in [&out, &err] {
+        assert!(!text.contains(&token) && !text.contains("not-shown"));
+    }
+
+    // A kubeconfig that does not parse: refused without quoting it.
+    let broken = dir.join("broken.yaml");
+    std::fs::write(
+        &broken,
+        stack(&format!(
+            "  provider: digital_ocean_doks\n  digital_ocean_doks:\n    kube_config: \"{token}: [\"\n"
+        )),
+    )
+    .unwrap();
+    let (code, out, err) = planton(&["apply", "--stack-input", broken.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("kubeConfig is not a kubeconfig document"),
+        "{err}"
+    );
+    assert!(!err.contains(&token) && !out.contains(&token));
+
+    // GKE: the reason, and the way out.
+    let gke = dir.join("gke.yaml");
+    std::fs::write(
+        &gke,
+        stack("  provider: gcp_gke\n  gcp_gke: {cluster_endpoint: https://127.0.0.1:1, cluster_ca_data: Y2E=, service_account_key_base64: a2V5}\n"),
+    )
+    .unwrap();
+    let (code, _, err) = planton(&["apply", "--stack-input", gke.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("GKE") && err.contains("--kubeconfig"), "{err}");
+    assert!(!err.contains("a2V5"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
