@@ -144,3 +144,88 @@ fn planton_descriptors_are_those_compiled_against_the_published_schema() {
 fn planton_descriptors_with_source_info_are_too() {
     assert_same_planton_files(planton_api::FILE_DESCRIPTOR_SET_WITH_SOURCE, true);
 }
+
+/// Each declaration of our `validate.proto` is the published one: same
+/// package and syntax; every message, field (number, label, type, type name,
+/// oneof, packed-ness), extension and enum value of ours exists there, the
+/// same. (Equal descriptors of our files alone would not catch a field of
+/// another type with the same wire encoding.)
+#[test]
+fn our_validate_proto_declares_a_subset_of_the_published_schema() {
+    use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorProto};
+
+    fn validate_file(set: &[u8]) -> FileDescriptorProto {
+        let bytes = files(set)
+            .into_iter()
+            .find(|(n, _)| n == VALIDATE)
+            .expect("validate.proto is among the imports")
+            .1;
+        FileDescriptorProto::decode(bytes.as_slice()).unwrap()
+    }
+    /// What must agree, for a field or an extension.
+    fn shape(m: Option<&DescriptorProto>, f: &FieldDescriptorProto) -> String {
+        let oneof = f
+            .oneof_index
+            .and_then(|i| m?.oneof_decl.get(usize::try_from(i).ok()?))
+            .map(|o| o.name().to_owned());
+        format!(
+            "{} = {} {:?} {:?} {} extends {} oneof {:?} packed {:?}",
+            f.name(),
+            f.number(),
+            f.label(),
+            f.r#type(),
+            f.type_name(),
+            f.extendee(),
+            oneof,
+            f.options.as_ref().and_then(|o| o.packed)
+        )
+    }
+
+    let ours = validate_file(planton_api::FILE_DESCRIPTOR_SET);
+    let theirs = validate_file(&compiled_against_published(false));
+    assert_eq!(ours.package(), theirs.package());
+    assert_eq!(ours.syntax(), theirs.syntax());
+    assert!(!ours.message_type.is_empty() && !ours.extension.is_empty());
+    for x in &ours.extension {
+        let t = theirs
+            .extension
+            .iter()
+            .find(|t| t.name() == x.name())
+            .unwrap_or_else(|| panic!("extension {} is published", x.name()));
+        assert_eq!(shape(None, x), shape(None, t));
+    }
+    for m in &ours.message_type {
+        let t = theirs
+            .message_type
+            .iter()
+            .find(|t| t.name() == m.name())
+            .unwrap_or_else(|| panic!("message {} is published", m.name()));
+        assert!(!m.field.is_empty(), "{} declares fields", m.name());
+        for f in &m.field {
+            let tf = t
+                .field
+                .iter()
+                .find(|tf| tf.name() == f.name())
+                .unwrap_or_else(|| panic!("{}.{} is published", m.name(), f.name()));
+            assert_eq!(shape(Some(m), f), shape(Some(t), tf), "in {}", m.name());
+        }
+    }
+    for e in &ours.enum_type {
+        let t = theirs
+            .enum_type
+            .iter()
+            .find(|t| t.name() == e.name())
+            .unwrap_or_else(|| panic!("enum {} is published", e.name()));
+        for v in &e.value {
+            assert!(
+                t.value
+                    .iter()
+                    .any(|tv| tv.name() == v.name() && tv.number() == v.number()),
+                "{}.{} = {} is published",
+                e.name(),
+                v.name(),
+                v.number()
+            );
+        }
+    }
+}
