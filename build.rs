@@ -9,19 +9,22 @@
 //! - `descriptor_set_with_source.bin`: the same with source info, embedded for
 //!   tools that want the proto comments (documentation, generated variables).
 //!
-//! `buf/validate/validate.proto` is not vendored: it is resolved from the
-//! descriptor pool of the `prost-protovalidate-types` crate, which ships it.
+//! `buf/validate/validate.proto` is our own file (`proto/buf/validate/`): the
+//! part of the buf.validate schema our protos use, with the published names,
+//! numbers and types, so that our descriptors are the published schema's. It
+//! is compiled like the rest; only the Planton packages get Rust types.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
 use prost::Message;
-use protox::file::{
-    ChainFileResolver, DescriptorSetFileResolver, GoogleFileResolver, IncludeFileResolver,
-};
+use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
 
 const PROTO_ROOT: &str = "proto";
+
+/// Imports that only carry options: compiled, never generated.
+const OPTION_CARRIERS: &str = "buf/";
 
 const REDACTED_DEBUG: [&str; 5] = [
     ".org.project_planton.provider.kubernetes.KubernetesSensitiveValue",
@@ -42,10 +45,8 @@ fn main() -> BuildResult<()> {
         println!("cargo:rerun-if-changed={PROTO_ROOT}/{p}");
     }
 
-    let validate_set = prost_protovalidate_types::DESCRIPTOR_POOL.encode_to_vec();
     let mut resolver = ChainFileResolver::new();
     resolver.add(IncludeFileResolver::new(PROTO_ROOT.into()));
-    resolver.add(DescriptorSetFileResolver::decode(validate_set.as_slice())?);
     resolver.add(GoogleFileResolver::new());
 
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
@@ -60,7 +61,11 @@ fn main() -> BuildResult<()> {
 
     // prost-build only generates our own packages: the imports (buf.validate,
     // google.protobuf) are option carriers, never field types.
-    let ours: BTreeSet<&str> = protos.iter().map(String::as_str).collect();
+    let ours: BTreeSet<&str> = protos
+        .iter()
+        .map(String::as_str)
+        .filter(|p| !p.starts_with(OPTION_CARRIERS))
+        .collect();
     let mut set = prost_types::FileDescriptorSet::decode(with_source.as_slice())?;
     set.file.retain(|f| ours.contains(f.name()));
 

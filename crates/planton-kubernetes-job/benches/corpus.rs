@@ -49,11 +49,11 @@ fn bench(c: &mut Criterion) {
             Some(d)
         })
         .collect();
-    let buf = prost_protovalidate::Validator::new();
+    let buf = planton_manifest::BufValidator::new();
     assert!(!docs.is_empty(), "the corpus is not empty");
     eprintln!("corpus: {} manifests", docs.len());
     let mut group = c.benchmark_group("corpus");
-    group.bench_function("protovalidate_only", |b| {
+    group.bench_function("buf_validate_only", |b| {
         b.iter(|| {
             for d in &docs {
                 let _ = black_box(buf.validate(d.message()));

@@ -1,6 +1,6 @@
 //! Per-stage timings on the bundled examples, with baselines measured in the
-//! same run: raw YAML event parsing (for load) and prost-protovalidate alone
-//! (for validate).
+//! same run: raw YAML event parsing (for load) and the `buf.validate` rules
+//! alone (for validate).
 
 /// The `planton` binary's allocator, unless the `bench-system-allocator`
 /// feature asks for the system one.
@@ -25,7 +25,7 @@ fn example(name: &str) -> String {
 
 fn stages(c: &mut Criterion) {
     let validator = JobValidator::new().unwrap();
-    let buf_only = prost_protovalidate::Validator::new();
+    let buf_only = planton_manifest::BufValidator::new();
     for name in ["data-migration.yaml", "configmap-script.yaml"] {
         let text = example(name);
         let mut doc = validator.load(&text).unwrap();
@@ -53,8 +53,8 @@ fn stages(c: &mut Criterion) {
                 criterion::BatchSize::SmallInput,
             )
         });
-        group.bench_function("baseline/protovalidate_only", |b| {
-            b.iter(|| buf_only.validate(black_box(doc.message())))
+        group.bench_function("baseline/buf_validate_only", |b| {
+            b.iter(|| buf_only.validate(black_box(doc.message())).unwrap())
         });
         group.bench_function("validate", |b| {
             b.iter(|| validator.validate(black_box(&doc)).unwrap())

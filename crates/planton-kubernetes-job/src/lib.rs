@@ -138,9 +138,8 @@ impl JobValidator {
     /// [`SetupError`] if a default option in the protos does not convert to its
     /// field's type.
     pub fn new() -> Result<Self, SetupError> {
-        // First, so that its few milliseconds overlap the decoding of our
-        // descriptors below.
-        let buf = BufValidator::spawn();
+        // Cheap: the rules are compiled on first validation.
+        let buf = BufValidator::new();
         let mut options = DefaultOptions::new();
         options
             .scalar_option(DEFAULT_OPTION)

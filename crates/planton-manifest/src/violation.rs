@@ -165,14 +165,15 @@ pub fn sort(violations: &mut [Violation]) {
     });
 }
 
-/// Evaluates the `buf.validate` rules of a message with prost-protovalidate,
+/// Evaluates the `buf.validate` rules of a message with [`planton_validate`],
 /// which passes the protovalidate conformance suite.
 ///
-/// Build it once and reuse it: rules are compiled on first use of each message
-/// type and cached.
+/// Build it once and reuse it: construction is cheap and starts no thread;
+/// the rules of a message type are compiled on first use of that type (well
+/// under a millisecond for a KubernetesJob) and cached.
+#[derive(Default)]
 pub struct BufValidator {
-    inner: std::sync::OnceLock<prost_protovalidate::Validator>,
-    pending: std::sync::Mutex<Option<std::thread::JoinHandle<prost_protovalidate::Validator>>>,
+    inner: planton_validate::Validator,
 }
 
 impl fmt::Debug for BufValidator {
@@ -181,50 +182,21 @@ impl fmt::Debug for BufValidator {
     }
 }
 
-impl Default for BufValidator {
-    fn default() -> Self {
-        BufValidator::new()
-    }
+/// A `buf.validate` rule that could not be evaluated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuleError {
+    /// A broken rule in the protos (an expression that does not compile,
+    /// rules of the wrong type for their field), an evaluation failure, or a
+    /// message nested deeper than the engine follows.
+    #[error("cannot evaluate the buf.validate rules: {0}")]
+    Engine(#[source] planton_validate::Error),
 }
 
-/// A `buf.validate` rule that could not be evaluated: a broken rule in the
-/// protos (bad CEL) or an evaluation failure.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot evaluate the buf.validate rules: {0}")]
-pub struct RuleError(#[source] prost_protovalidate::Error);
-
 impl BufValidator {
-    /// A validator with protovalidate's default options (all violations, not
-    /// only the first).
+    /// A validator that reports all violations, not only the first.
     pub fn new() -> Self {
-        BufValidator {
-            inner: std::sync::OnceLock::from(prost_protovalidate::Validator::new()),
-            pending: std::sync::Mutex::default(),
-        }
-    }
-
-    /// A validator built on a background thread (it takes a few
-    /// milliseconds), so that a short-lived process can decode its input in
-    /// the meantime; the first validation waits for it. Falls back to
-    /// building it in place if no thread can be started.
-    pub fn spawn() -> Self {
-        match std::thread::Builder::new()
-            .name("buf-validator".into())
-            .spawn(prost_protovalidate::Validator::new)
-        {
-            Ok(handle) => BufValidator {
-                inner: std::sync::OnceLock::new(),
-                pending: std::sync::Mutex::new(Some(handle)),
-            },
-            Err(_) => BufValidator::new(),
-        }
-    }
-
-    fn get(&self) -> &prost_protovalidate::Validator {
-        self.inner.get_or_init(|| {
-            let handle = self.pending.lock().ok().and_then(|mut p| p.take());
-            handle.and_then(|h| h.join().ok()).unwrap_or_default()
-        })
+        BufValidator::default()
     }
 
     /// Every `buf.validate` rule the message breaks, unlocated and unsorted.
@@ -233,29 +205,18 @@ impl BufValidator {
     ///
     /// A [`RuleError`] when a rule cannot be compiled or evaluated.
     pub fn validate(&self, message: &DynamicMessage) -> Result<Vec<Violation>, RuleError> {
-        self.report(self.get().validate(message))
-    }
-
-    fn report(
-        &self,
-        outcome: Result<(), prost_protovalidate::Error>,
-    ) -> Result<Vec<Violation>, RuleError> {
-        match outcome {
-            Ok(()) => Ok(Vec::new()),
-            Err(prost_protovalidate::Error::Validation(e)) => Ok(e
-                .into_violations()
-                .into_iter()
-                .map(|v| Violation {
-                    field_path: v.field_path(),
-                    rule_id: v.rule_id().to_owned(),
-                    message: v.message().to_owned(),
-                    source: Source::BufValidate,
-                    location: None,
-                    for_key: v.for_key().unwrap_or(false),
-                    severity: Severity::Error,
-                })
-                .collect()),
-            Err(e) => Err(RuleError(e)),
-        }
+        let found = self.inner.validate(message).map_err(RuleError::Engine)?;
+        Ok(found
+            .into_iter()
+            .map(|v| Violation {
+                field_path: v.field_path(),
+                rule_id: v.rule_id,
+                message: v.message,
+                source: Source::BufValidate,
+                location: None,
+                for_key: v.for_key,
+                severity: Severity::Error,
+            })
+            .collect())
     }
 }

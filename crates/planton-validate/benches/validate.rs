@@ -1,5 +1,4 @@
-//! planton-validate against prost-protovalidate, in the same run, on the
-//! bundled examples (loaded and defaulted as `planton validate` does), and
+//! planton-validate on the bundled examples (loaded and defaulted as `planton validate` does), and
 //! the one-off costs: compiling a plan, building a validator.
 
 #[global_allocator]
@@ -30,20 +29,15 @@ fn validate(c: &mut Criterion) {
         .message_option("org.project_planton.provider.kubernetes.default_container_resources");
     let defaults = Defaults::new(&desc, &options).unwrap();
     let ours = planton_validate::Validator::new();
-    let theirs = prost_protovalidate::Validator::new();
     for name in ["data-migration.yaml", "configmap-script.yaml"] {
         let mut doc = loader.load_str(&example(name)).unwrap();
         defaults.apply(doc.message_mut());
         let msg = doc.message().clone();
         assert!(ours.validate(&msg).unwrap().is_empty());
-        assert!(theirs.validate(&msg).is_ok());
         let plan = ours.plan(&desc).unwrap();
         let mut group = c.benchmark_group(name.trim_end_matches(".yaml"));
         group.bench_function("planton-validate", |b| {
             b.iter(|| ours.validate_with(&plan, black_box(&msg)).unwrap())
-        });
-        group.bench_function("prost-protovalidate", |b| {
-            b.iter(|| theirs.validate(black_box(&msg)))
         });
         group.finish();
     }
@@ -53,9 +47,6 @@ fn validate(c: &mut Criterion) {
     });
     group.bench_function("planton-validate/new+plan", |b| {
         b.iter(|| planton_validate::Validator::new().plan(&desc).unwrap())
-    });
-    group.bench_function("prost-protovalidate/new", |b| {
-        b.iter(prost_protovalidate::Validator::new)
     });
     group.finish();
 }

@@ -60,7 +60,9 @@ pub(crate) struct Native {
 }
 
 /// The expressions recognized, the check they make and their message
-/// template (`{}` for the formatted rule value).
+/// template (`{}` for the formatted rule value): the published schema's, then
+/// those of this repository's own `proto/buf/validate/validate.proto` (the
+/// same rules, worded differently).
 const KNOWN: &[(&str, &str, &str)] = &[
     (
         "this != getField(rules, 'const') ? 'must equal %s'.format([getField(rules, 'const')]) : ''",
@@ -156,6 +158,16 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "uint(this.size()) > rules.max_pairs ? 'map must be at most %d entries'.format([rules.max_pairs]) : ''",
         "pairs<",
         "map must be at most {} entries",
+    ),
+    (
+        "this == getField(rules, 'const') ? '' : 'must equal `%s`'.format([getField(rules, 'const')])",
+        "const",
+        "must equal `{}`",
+    ),
+    (
+        "this in getField(rules, 'in') ? '' : 'must be in list %s'.format([getField(rules, 'in')])",
+        "in",
+        "must be in list {}",
     ),
 ];
 
@@ -360,6 +372,24 @@ mod tests {
             Some(Some("does not match regex pattern `^[a-z]+$`"))
         );
         assert!(Native::recognize(pattern, &Value::String("(".into())).is_none());
+
+        // The expressions of our own validate.proto, same checks and messages.
+        let n = Native::recognize(KNOWN[KNOWN.len() - 2].0, &Value::String("v1".into())).unwrap();
+        assert_eq!(n.check(&Value::String("v1".into())), Some(None));
+        assert_eq!(
+            n.check(&Value::String("v2".into())),
+            Some(Some("must equal `v1`"))
+        );
+        let n = Native::recognize(
+            KNOWN[KNOWN.len() - 1].0,
+            &Value::List(vec![Value::I32(400), Value::I32(207)]),
+        )
+        .unwrap();
+        assert_eq!(n.check(&Value::EnumNumber(207)), Some(None));
+        assert_eq!(
+            n.check(&Value::EnumNumber(1)),
+            Some(Some("must be in list [400, 207]"))
+        );
 
         assert!(Native::recognize("this > 3", &Value::I32(5)).is_none());
         assert!(Native::recognize(KNOWN[0].0, &Value::F32(5.0)).is_none());
