@@ -462,7 +462,7 @@ fn github_annotations_are_escaped_as_the_runner_reads_them() {
         &lines[..4],
         [
             "::error file=bad.yaml,line=3,col=18,endColumn=26,title=kubernetes.dns1123_label (kubernetes)::metadata.name: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit; it names the Job and is the value of its 'job-name' label",
-            "::error file=bad.yaml,line=7,col=18,endColumn=24,title=string.in (buf.validate)::spec.restart_policy: must be in list [\"Never\", \"OnFailure\"]",
+            "::error file=bad.yaml,line=7,col=18,endColumn=24,title=string.in (buf.validate)::spec.restart_policy: must be in list [OnFailure, Never]",
             "::error file=bad.yaml,line=11,col=7,endColumn=18,title=kubernetes.env_var_name (kubernetes)::spec.env.variables[\"50%25,a:b=c\"]: must be a valid environment variable name: printable ASCII characters other than '='",
             "::error file=not-loading.yaml,line=3,col=16,endColumn=21,title=load::not-loading.yaml: spec.parallelism: expected an unsigned integer, found \"three\" at 3:16",
         ]
