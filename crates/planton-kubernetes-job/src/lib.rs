@@ -354,7 +354,7 @@ impl JobValidator {
                 format!("expected a {} document", self.stack_desc.name()),
             )]));
         }
-        self.defaults.apply(document.message_mut());
+        self.apply_defaults_to(document.message_mut());
         let mut buf = self
             .buf
             .validate(document.message())
