@@ -235,7 +235,7 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
             if omitted > 0 {
                 let _ = writeln!(
                     out,
-                    "… and {omitted} more finding{} in {file}\n",
+                    "… and {omitted} more violation{} in {file}\n",
                     plural(omitted)
                 );
             }

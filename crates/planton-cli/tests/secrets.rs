@@ -142,10 +142,12 @@ fn secrets_after_surrogate_pairs_on_one_line() {
             let (code, stdout, stderr) = run(args, manifest);
             assert_no_leak("surrogate pairs", args, secret, code, &stdout, &stderr);
             // No part of it either: its tail is what a shifted mask shows.
-            assert!(!stderr.contains("Secret"), "{args:?}:\n{stderr}");
+            // (A message may name the env Secret object itself.)
+            let tail = |text: &str| text.replace("in the Secret '", "").contains("Secret");
+            assert!(!tail(&stderr), "{args:?}:\n{stderr}");
             if args[0] == "validate" && args.len() == 2 {
                 assert_eq!(code, 1, "{stderr}");
-                assert!(!stdout.contains("Secret"), "{args:?}:\n{stdout}");
+                assert!(!tail(&stdout), "{args:?}:\n{stdout}");
                 assert!(stdout.contains("***"), "{stdout}");
             }
         }

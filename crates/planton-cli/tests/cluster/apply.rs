@@ -117,7 +117,10 @@ fn apply_reports_each_object_waits_replaces_and_deletes() {
                 .unwrap();
             assert!(out.status.success());
             let text = String::from_utf8(out.stdout).unwrap();
-            assert!(text.contains("\"jobName\"") && text.ends_with('\n'), "{text}");
+            assert!(
+                text.contains("\"jobName\"") && text.ends_with('\n'),
+                "{text}"
+            );
             text
         };
         let lines = |word: &str, suffix: &str| {
