@@ -102,7 +102,8 @@ enum Command {
     /// Exit status: 0 when every file is valid, 1 when any breaks a rule, 2 on
     /// usage, I/O or parse errors.
     Validate {
-        /// Manifest files (YAML or JSON), or '-' for standard input.
+        /// Manifest files (YAML or JSON), directories (walked recursively for
+        /// *.yaml, *.yml and *.json, in sorted order), or '-' for standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output format: a rustc-like report, one JSON document, or a CI

@@ -868,3 +868,14 @@ fn warnings_are_reported_and_fail_only_with_strict() {
         r.stderr
     );
 }
+
+#[test]
+fn validate_help_mentions_directories() {
+    let run = planton(&["validate", "--help"], None);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains("directories (walked recursively"),
+        "{}",
+        run.stdout
+    );
+}
