@@ -182,10 +182,8 @@ pub async fn ensure_namespace(client: &kube::Client, name: &str) {
     assert!(verdict.accepted(), "namespace '{name}': {verdict:?}");
 }
 
-/// Applies a rendered list in order, as dry runs after creating each
-/// namespace the objects live in; the verdict of each object by
-/// `Kind/name`.
-pub async fn apply_all(client: &kube::Client, objects: &[Value]) -> Vec<(String, Verdict)> {
+/// The namespaces the objects (other than Namespaces) live in, sorted, once each.
+pub fn namespaces_of(objects: &[Value]) -> Vec<&str> {
     let mut namespaces: Vec<&str> = objects
         .iter()
         .filter(|o| o["kind"] != "Namespace")
@@ -193,7 +191,14 @@ pub async fn apply_all(client: &kube::Client, objects: &[Value]) -> Vec<(String,
         .collect();
     namespaces.sort_unstable();
     namespaces.dedup();
-    for ns in namespaces {
+    namespaces
+}
+
+/// Applies a rendered list in order, as dry runs after creating each
+/// namespace the objects live in; the verdict of each object by
+/// `Kind/name`.
+pub async fn apply_all(client: &kube::Client, objects: &[Value]) -> Vec<(String, Verdict)> {
+    for ns in namespaces_of(objects) {
         ensure_namespace(client, ns).await;
     }
     let mut verdicts = Vec::with_capacity(objects.len());

@@ -216,14 +216,7 @@ fn ours(validator: &planton_kubernetes_job::JobValidator, text: &str) -> (Ours, 
 /// created for real (a name it refuses is a rejection), then every object is
 /// applied with dryRun=All; the first refusal decides.
 async fn server(client: &kube::Client, objects: &[Value]) -> harness::Verdict {
-    let mut namespaces: Vec<&str> = objects
-        .iter()
-        .filter(|o| o["kind"] != "Namespace")
-        .filter_map(|o| o["metadata"]["namespace"].as_str())
-        .collect();
-    namespaces.sort_unstable();
-    namespaces.dedup();
-    for ns in namespaces {
+    for ns in harness::namespaces_of(objects) {
         let namespace =
             serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
         if let v @ harness::Verdict::Rejected(..) = harness::apply(client, &namespace, false).await
