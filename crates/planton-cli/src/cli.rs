@@ -783,11 +783,13 @@ pub(crate) fn check(validator: &JobValidator, source: &Source, strict: bool) -> 
                 })
                 .collect();
             let secrets = planton_kubernetes_job::secret_spans(&checked.document);
-            report::checked(&source.text, checked.violations, spans, secrets)
+            report::Outcome::Checked {
+                violations: checked.violations,
+                spans,
+                secrets,
+            }
         }
-        Err(planton_kubernetes_job::CheckError::Load(e)) => {
-            report::load_failure(&source.name, &source.text, &e)
-        }
+        Err(planton_kubernetes_job::CheckError::Load(e)) => report::load_failure(&source.name, &e),
         Err(e) => report::Outcome::Error {
             message: sanitize::clean_to(&format!("{}: {e}", source.name), 1000).into_owned(),
             location: None,

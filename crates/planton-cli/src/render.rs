@@ -194,12 +194,11 @@ fn violation_report(
     let result = FileResult {
         file: source.name.clone(),
         text: Some(source.text.clone()),
-        outcome: report::checked(
-            &source.text,
+        outcome: report::Outcome::Checked {
             violations,
             spans,
-            planton_kubernetes_job::secret_spans(doc),
-        ),
+            secrets: planton_kubernetes_job::secret_spans(doc),
+        },
     };
     report::human(&[result]).stdout
 }

@@ -27,99 +27,6 @@ pub(crate) enum Outcome {
     },
 }
 
-/// The outcome of a file that loaded, its locations in the original text.
-///
-/// The loader reads a JSON text's UTF-16 surrogate pairs (`\ud83d\ude00`,
-/// 12 characters) through YAML's `\U0001F600` (10 characters), so the
-/// columns it reports after such a pair, on the same line, are short by two
-/// per pair. They are moved back here, once, so that the carets and, above
-/// all, the masks of secret values fall on the characters as written.
-pub(crate) fn checked(
-    text: &str,
-    mut violations: Vec<Violation>,
-    mut spans: Vec<Option<Span>>,
-    mut secrets: Vec<Span>,
-) -> Outcome {
-    let shifts = PairShifts::new(text);
-    if !shifts.0.is_empty() {
-        let span = |s: &mut Span| {
-            s.start = shifts.apply(s.start);
-            s.end = shifts.apply(s.end);
-        };
-        for v in &mut violations {
-            v.location = v.location.map(|l| shifts.apply(l));
-        }
-        spans.iter_mut().flatten().for_each(span);
-        secrets.iter_mut().for_each(span);
-    }
-    Outcome::Checked {
-        violations,
-        spans,
-        secrets,
-    }
-}
-
-/// Where the loader's columns of a JSON text fall short of the written
-/// ones: the `(line, column as the loader counts it)` of each surrogate
-/// pair escape, sorted.
-struct PairShifts(Vec<(usize, usize)>);
-
-impl PairShifts {
-    /// One pass over `text`, if it is JSON (starts with `{` or `[`).
-    fn new(text: &str) -> Self {
-        let mut found = Vec::new();
-        if !text.trim_start().starts_with(['{', '[']) || !text.contains("\\u") {
-            return PairShifts(found);
-        }
-        let b = text.as_bytes();
-        let hex4 = |at: usize| -> Option<u32> {
-            let digits = b.get(at..at.checked_add(4)?)?;
-            digits
-                .iter()
-                .try_fold(0u32, |acc, &d| Some(acc * 16 + char::from(d).to_digit(16)?))
-        };
-        let (mut line, mut column, mut on_line) = (1usize, 1usize, 0usize);
-        // Whether the byte before is an unpaired backslash (so this one is
-        // escaped).
-        let mut escaped = false;
-        let mut i = 0;
-        while let Some(&c) = b.get(i) {
-            if c == b'\\'
-                && !escaped
-                && b.get(i + 1) == Some(&b'u')
-                && b.get(i + 6) == Some(&b'\\')
-                && b.get(i + 7) == Some(&b'u')
-                && let (Some(hi), Some(lo)) = (hex4(i + 2), hex4(i + 8))
-                && (0xD800..0xDC00).contains(&hi)
-                && (0xDC00..0xE000).contains(&lo)
-            {
-                found.push((line, column - 2 * on_line));
-                on_line += 1;
-                column += 12;
-                i += 12;
-                continue;
-            }
-            escaped = c == b'\\' && !escaped;
-            match c {
-                b'\n' => (line, column, on_line) = (line + 1, 1, 0),
-                b'\r' if b.get(i + 1) != Some(&b'\n') => (line, column, on_line) = (line + 1, 1, 0),
-                b'\r' => {}
-                c if c & 0xC0 != 0x80 => column += 1,
-                _ => {}
-            }
-            i += 1;
-        }
-        PairShifts(found)
-    }
-
-    /// `loc` as written: two columns further per pair before it on its line.
-    fn apply(&self, loc: Location) -> Location {
-        let before = self.0.partition_point(|&p| p < (loc.line, loc.column));
-        let first = self.0.partition_point(|&p| p < (loc.line, 0));
-        Location::new(loc.line, loc.column + 2 * (before - first))
-    }
-}
-
 pub(crate) struct FileResult {
     pub file: String,
     pub text: Option<String>,
@@ -256,13 +163,12 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
     }
 }
 
-/// The outcome of a file `name` whose text `text` does not load: the
-/// message of [`load_error`] and the place the error points at, in the
-/// columns as written (see [`checked`]).
-pub(crate) fn load_failure(name: &str, text: &str, e: &LoadError) -> Outcome {
+/// The outcome of a file `name` that does not load: the message of
+/// [`load_error`] and the place the error points at.
+pub(crate) fn load_failure(name: &str, e: &LoadError) -> Outcome {
     Outcome::Error {
         message: load_error(name, e),
-        location: e.location().map(|l| PairShifts::new(text).apply(l)),
+        location: e.location(),
     }
 }
 
@@ -851,22 +757,6 @@ mod tests {
                 .collect::<String>(),
             "bad"
         );
-    }
-
-    #[test]
-    fn surrogate_pairs_in_json_do_not_shift_columns() {
-        let text = r#"{"a": "\ud83d\ude00\ud83d\ude00", "b": "\\ud83d\ude00", "c": 1}"#;
-        let shifts = PairShifts::new(text);
-        assert_eq!(shifts.0, [(1, 8), (1, 18)]);
-        // The loader's column of "c" (two pairs before it: 4 short).
-        let written = text.find(r#""c""#).unwrap() + 1;
-        assert_eq!(
-            shifts.apply(Location::new(1, written - 4)),
-            Location::new(1, written)
-        );
-        assert_eq!(shifts.apply(Location::new(1, 8)), Location::new(1, 8));
-        assert_eq!(shifts.apply(Location::new(2, 30)), Location::new(2, 30));
-        assert!(PairShifts::new("a: \"\\ud83d\\ude00\"").0.is_empty());
     }
 
     #[test]

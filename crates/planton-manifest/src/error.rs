@@ -107,6 +107,24 @@ impl LoadError {
             LoadError::TooLarge { .. } | LoadError::Empty | LoadError::MissingKind { .. } => None,
         }
     }
+
+    /// The location a reader error points at, to move it.
+    pub(crate) fn location_mut(&mut self) -> Option<&mut Location> {
+        match self {
+            LoadError::Syntax { location, .. }
+            | LoadError::MultipleDocuments { location }
+            | LoadError::TooDeep { location, .. }
+            | LoadError::TooManyNodes { location, .. }
+            | LoadError::TooManyAliasBytes { location, .. }
+            | LoadError::NotAMapping { location, .. }
+            | LoadError::UnsupportedKind { location, .. } => Some(location),
+            // The reader reports no field errors; the others have no place.
+            LoadError::Fields(_)
+            | LoadError::TooLarge { .. }
+            | LoadError::Empty
+            | LoadError::MissingKind { .. } => None,
+        }
+    }
 }
 
 /// A field that does not fit the schema: unknown, of the wrong type, out of

@@ -184,9 +184,32 @@ impl Budget {
 }
 
 /// Parses `text` into the tree of its single document.
+///
+/// Every location in the tree and in the error is in the characters of
+/// `text` as written, JSON surrogate pairs included.
 pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
-    let text = json_as_yaml(text)?;
-    let mut parser = Parser::new_from_str(&text);
+    let (prepared, pairs) = json_as_yaml(text)?;
+    let result = parse_prepared(&prepared, limits);
+    if pairs.is_empty() {
+        return result;
+    }
+    match result {
+        Ok(mut root) => {
+            pairs.shift_tree(&mut root);
+            Ok(root)
+        }
+        Err(mut e) => {
+            if let Some(location) = e.location_mut() {
+                *location = pairs.apply(*location);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// [`parse`] of a text prepared by [`json_as_yaml`].
+fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
+    let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut budget = Budget {
@@ -404,16 +427,20 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
 /// A text that is JSON but for a raw control character inside a string (a
 /// tab, say) is refused at that character: JSON does not allow them, and
 /// reading the text as YAML would change the string.
-fn json_as_yaml(text: &str) -> Result<Cow<'_, str>, LoadError> {
+///
+/// Also returns where the rewritten pairs were, to move the reader's
+/// locations back onto the text as written.
+fn json_as_yaml(text: &str) -> Result<(Cow<'_, str>, Pairs), LoadError> {
+    let unchanged = || Ok((Cow::Borrowed(text), Pairs::default()));
     if !text.trim_start().starts_with(['{', '[']) {
-        return Ok(Cow::Borrowed(text));
+        return unchanged();
     }
     let scan = scan_json(text);
     if matches!(scan.text, Cow::Borrowed(_)) && scan.control.is_none() {
-        return Ok(Cow::Borrowed(text));
+        return unchanged();
     }
     match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-        Ok(_) => Ok(scan.text),
+        Ok(_) => Ok((scan.text, scan.pairs)),
         Err(e) => match scan.control {
             Some(at) if e.to_string().starts_with("control character") => {
                 Err(LoadError::Syntax {
@@ -422,7 +449,7 @@ fn json_as_yaml(text: &str) -> Result<Cow<'_, str>, LoadError> {
                 })
             }
             // Not JSON: a YAML flow collection, read as written.
-            _ => Ok(Cow::Borrowed(text)),
+            _ => unchanged(),
         },
     }
 }
@@ -434,6 +461,79 @@ struct JsonScan<'a> {
     text: Cow<'a, str>,
     /// The byte offset of the first raw control character inside a string.
     control: Option<usize>,
+    /// The surrogate pairs rewritten.
+    pairs: Pairs,
+}
+
+/// Where a JSON text's surrogate pairs were rewritten: each pair's line and
+/// its column in the rewritten text, in order.
+///
+/// A pair (`\ud83d\ude00`, 12 characters) becomes `\U0001F600` (10), so
+/// the reader's columns after it on its line are two short per pair; lines
+/// are never changed.
+#[derive(Debug, Default)]
+struct Pairs(Vec<(usize, usize)>);
+
+impl Pairs {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `loc` of the rewritten text, as written: two columns further per
+    /// pair before it on its line.
+    fn apply(&self, loc: Location) -> Location {
+        let before = self.0.partition_point(|&p| p < (loc.line, loc.column));
+        let first = self.0.partition_point(|&p| p < (loc.line, 0));
+        Location::new(loc.line, loc.column + 2 * (before - first))
+    }
+
+    /// Moves every location in the tree; linear in its nodes (the node limit
+    /// bounds them), iterative so that depth costs no stack.
+    fn shift_tree(&self, root: &mut Node) {
+        let mut todo = vec![root];
+        while let Some(node) = todo.pop() {
+            node.loc = self.apply(node.loc);
+            node.end = self.apply(node.end);
+            match &mut node.value {
+                Value::Scalar { .. } => {}
+                Value::Seq(items) => todo.extend(items.iter_mut()),
+                Value::Map(entries) => {
+                    for (k, v) in entries {
+                        todo.push(k);
+                        todo.push(v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Counts lines and columns (in characters, from 1) forward through a text,
+/// lines broken as the YAML reader breaks them (LF, CRLF, lone CR).
+struct Cursor {
+    at: usize,
+    line: usize,
+    column: usize,
+}
+
+impl Cursor {
+    /// Moves to byte `to` (at or after the current byte, on a char
+    /// boundary).
+    fn advance(&mut self, b: &[u8], to: usize) {
+        while self.at < to {
+            let c = b[self.at];
+            match c {
+                b'\n' => (self.line, self.column) = (self.line + 1, 1),
+                b'\r' if b.get(self.at + 1) != Some(&b'\n') => {
+                    (self.line, self.column) = (self.line + 1, 1)
+                }
+                b'\r' => {}
+                c if c & 0xC0 != 0x80 => self.column += 1,
+                _ => {}
+            }
+            self.at += 1;
+        }
+    }
 }
 
 /// One pass over a text lexed as JSON (strings and the rest), linear in its
@@ -450,6 +550,14 @@ fn scan_json(text: &str) -> JsonScan<'_> {
     let mut out = String::new();
     let mut copied = 0;
     let mut control = None;
+    let mut pairs = Pairs::default();
+    // Only moved when a pair is found: the common text pays nothing.
+    let mut cursor = Cursor {
+        at: 0,
+        line: 1,
+        column: 1,
+    };
+    let mut on_line = (0, 0);
     let mut in_string = false;
     let mut i = 0;
     // Every position cut at below holds an ASCII byte, so a char boundary.
@@ -481,6 +589,13 @@ fn scan_json(text: &str) -> JsonScan<'_> {
                     && (0xDC00..0xE000).contains(&lo)
                 {
                     let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    cursor.advance(b, i);
+                    // Pairs earlier on this line, each two columns shorter.
+                    if on_line.0 != cursor.line {
+                        on_line = (cursor.line, 0);
+                    }
+                    pairs.0.push((cursor.line, cursor.column - 2 * on_line.1));
+                    on_line.1 += 1;
                     out.push_str(&text[copied..i]);
                     {
                         use std::fmt::Write;
@@ -507,7 +622,11 @@ fn scan_json(text: &str) -> JsonScan<'_> {
         out.push_str(&text[copied.min(text.len())..]);
         Cow::Owned(out)
     };
-    JsonScan { text, control }
+    JsonScan {
+        text,
+        control,
+        pairs,
+    }
 }
 
 /// The line and column (in characters, both from 1) of a byte offset, lines
@@ -752,6 +871,40 @@ mod tests {
             parse(r#"{"a": "\ud83d"}"#, LIMITS).is_err(),
             "a lone surrogate stays an error"
         );
+    }
+
+    #[test]
+    fn locations_after_json_surrogate_pairs_are_as_written() {
+        // Two pairs on line 1, one on line 2, an escaped backslash that is
+        // not a pair, CRLF and a lone CR as line breaks.
+        let text = "{\"a\": \"\\ud83d\\ude00\\ud83d\\ude00\", \"b\": \"\\\\ud83d\", \"c\": 1,\r\n\"d\": [\"\\ud83d\\ude00\", \"é\"],\r\"e\": 2}";
+        let written = |needle: &str| {
+            let at = text.find(needle).unwrap();
+            location_at(text, at)
+        };
+        let root = parse(text, LIMITS).unwrap();
+        let Value::Map(entries) = &root.value else {
+            panic!()
+        };
+        assert_eq!(entries[2].0.loc, written("\"c\""));
+        assert_eq!(entries[2].1.loc, written("1,"));
+        assert_eq!(entries[2].1.end, Location::new(1, written("1,").column + 1));
+        assert_eq!(entries[3].0.loc, written("\"d\""));
+        let Value::Seq(items) = &entries[3].1.value else {
+            panic!()
+        };
+        assert_eq!(items[1].loc, written("\"é\""));
+        assert_eq!(entries[4].0.loc, written("\"e\""));
+        // A reader error after a pair points at the text as written too.
+        let deep = "{\"a\": \"\\ud83d\\ude00\", \"b\": [[[1]]]}";
+        let limits = Limits {
+            max_depth: 2,
+            ..LIMITS
+        };
+        let Err(LoadError::TooDeep { location, .. }) = parse(deep, limits) else {
+            panic!("the depth limit holds")
+        };
+        assert_eq!(location, location_at(deep, deep.find("[[1").unwrap()));
     }
 
     #[test]

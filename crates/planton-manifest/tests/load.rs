@@ -249,3 +249,19 @@ fn long_map_keys_round_trip_through_yaml() {
     let again = loader().load_str(&to_yaml_string(doc.message())).unwrap();
     assert_eq!(again.message(), doc.message());
 }
+
+#[test]
+fn field_errors_after_json_surrogate_pairs_point_at_the_text_as_written() {
+    // Three pairs before the misspelt field on the one line.
+    let text = r#"{"kind": "KubernetesJob", "metadata": {"name": "\ud83d\ude00\ud83d\ude00\ud83d\ude00", "nmae": "x"}}"#;
+    let err = loader().load_str(text).unwrap_err();
+    let planton_manifest::LoadError::Fields(errors) = err else {
+        panic!("{err}")
+    };
+    let written = text.find(r#""nmae""#).unwrap() + 1;
+    assert_eq!(errors[0].path, "metadata.nmae");
+    assert_eq!(
+        errors[0].location,
+        planton_manifest::Location::new(1, written)
+    );
+}
