@@ -147,7 +147,12 @@ impl Writer {
                 }
             }
             Text::Repeat { unit, count } => {
-                let count = (*count as usize).min(MAX_LONG).min(self.budget);
+                // Log-uniform: the magnitude (0 to 20 bits) is uniform, the
+                // count uniform below it, so runs of up to a mebibyte stay in
+                // the mix without making nearly every case that long.
+                let magnitude = (*count >> 27) % 21;
+                let count = (*count & ((1 << magnitude) - 1)) as usize;
+                let count = count.min(MAX_LONG).min(self.budget);
                 for _ in 0..count {
                     match unit {
                         Unit::Backslash => self.out.push_str(if quoted { "\\\\" } else { "\\" }),
