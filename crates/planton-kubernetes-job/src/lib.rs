@@ -518,8 +518,3 @@ fn is_secret_path(path: &str) -> bool {
                 | "provider_config.digital_ocean_doks.kube_config"
         )
 }
-
-/// The repository README's examples, compiled as doc-tests.
-#[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;
