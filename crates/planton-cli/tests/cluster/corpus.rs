@@ -136,8 +136,14 @@ pub fn cases() -> Vec<Case> {
         ("job-name", "job-name".into()),
         ("controller-uid", "controller-uid".into()),
         ("batch-job-name", "batch.kubernetes.io/job-name".into()),
-        ("batch-controller-uid", "batch.kubernetes.io/controller-uid".into()),
-        ("batch-completion-index", "batch.kubernetes.io/job-completion-index".into()),
+        (
+            "batch-controller-uid",
+            "batch.kubernetes.io/controller-uid".into(),
+        ),
+        (
+            "batch-completion-index",
+            "batch.kubernetes.io/job-completion-index".into(),
+        ),
     ] {
         c.add(
             format!("metadata.labels/key-{what}"),
