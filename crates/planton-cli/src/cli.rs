@@ -468,9 +468,9 @@ impl Item {
         let Item::Found(path) = self else {
             return None;
         };
-        not_a_manifest(text).then(|| {
+        not_a_manifest(text).map(|why| {
             format!(
-                "note: skipped '{}': not a Planton manifest (no apiVersion/kind)\n",
+                "note: skipped '{}': not a Planton manifest ({why})\n",
                 sanitize::path(&path.display().to_string())
             )
         })
@@ -488,23 +488,40 @@ impl Item {
     }
 }
 
-/// Whether `text` (a YAML or JSON document) is surely not a Planton
-/// manifest: it has neither `apiVersion` nor `kind` at the top level. Bounded
-/// by the loader's limits: a text that does not parse, or holds either word
-/// anywhere, is parsed (at most once) or left to the loader, which says what
-/// is wrong with it.
-fn not_a_manifest(text: &str) -> bool {
+/// Why `text` (a YAML or JSON document) is surely not a Planton manifest, if
+/// it is not one: its top level has neither `apiVersion` nor `kind`, or it
+/// has another tool's `apiVersion` (not `*.project-planton.org/*`) and a kind
+/// planton does not know (a Kubernetes object). Anything else, a text that
+/// does not parse included, is left to the loader, which says what is wrong.
+/// A text naming `project-planton.org` is not parsed here; another one at
+/// most once, within the loader's limits.
+fn not_a_manifest(text: &str) -> Option<&'static str> {
+    const NEITHER: &str = "no apiVersion/kind";
+    if text.contains("project-planton.org") {
+        return None;
+    }
     if !text.contains("apiVersion") && !text.contains("api_version") && !text.contains("kind") {
         // Neither key can be present (a key is written out in full).
-        return true;
+        return Some(NEITHER);
     }
-    match planton_manifest::yaml_to_json(text) {
-        Ok(serde_json::Value::Object(top)) => !["apiVersion", "api_version", "kind"]
-            .iter()
-            .any(|k| top.contains_key(*k)),
+    let top = match planton_manifest::yaml_to_json(text) {
+        Ok(serde_json::Value::Object(top)) => top,
         // A manifest with a syntax error is still reported as one.
-        Err(_) => false,
-        Ok(_) => true,
+        Err(_) => return None,
+        Ok(_) => return Some(NEITHER),
+    };
+    let api_version = top.get("apiVersion").or_else(|| top.get("api_version"));
+    let kind = top.get("kind");
+    match (api_version, kind) {
+        (None, None) => Some(NEITHER),
+        (Some(serde_json::Value::String(_)), kind)
+            if !kind.and_then(|k| k.as_str()).is_some_and(|k| {
+                planton_api::registry::supported_kinds().any(|known| known.name() == k)
+            }) =>
+        {
+            Some("another apiVersion than *.project-planton.org")
+        }
+        _ => None,
     }
 }
 

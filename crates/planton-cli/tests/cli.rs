@@ -882,7 +882,7 @@ fn validate_help_mentions_directories() {
 
 /// A tree like a repository's: Planton manifests beside other YAML (a CI
 /// workflow, Helm values that mention `kind` in a nested map, a JSON file,
-/// a list) and a vendored copy.
+/// a list, a Kubernetes Deployment) and a vendored copy.
 fn mixed_tree(tag: &str) -> PathBuf {
     let dir = temp_dir(tag);
     let good = std::fs::read_to_string(root().join("examples/minimal.yaml")).unwrap();
@@ -897,6 +897,10 @@ fn mixed_tree(tag: &str) -> PathBuf {
         ),
         ("charts/app/values.yaml", "image: {kind: private}\n"),
         ("lists/steps.yaml", "- one\n- two\n"),
+        (
+            "k8s/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+        ),
     ] {
         let p = dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -927,13 +931,17 @@ fn a_walk_skips_other_yaml_with_a_note_and_does_not_fail() {
     let mut notes: Vec<&str> = r.stderr.lines().collect();
     notes.sort_unstable();
     let expected: Vec<String> = [
-        ".github/workflows/ci.yml",
-        "charts/app/values.yaml",
-        "jobs/generated/d.json",
-        "lists/steps.yaml",
+        (".github/workflows/ci.yml", "no apiVersion/kind"),
+        ("charts/app/values.yaml", "no apiVersion/kind"),
+        ("jobs/generated/d.json", "no apiVersion/kind"),
+        (
+            "k8s/deployment.yaml",
+            "another apiVersion than *.project-planton.org",
+        ),
+        ("lists/steps.yaml", "no apiVersion/kind"),
     ]
     .iter()
-    .map(|p| format!("note: skipped '{d}/{p}': not a Planton manifest (no apiVersion/kind)"))
+    .map(|(p, why)| format!("note: skipped '{d}/{p}': not a Planton manifest ({why})"))
     .collect();
     assert_eq!(notes, expected, "one short line each, nothing else");
     // A file named on the command line is a manifest, whatever it holds.
@@ -941,29 +949,68 @@ fn a_walk_skips_other_yaml_with_a_note_and_does_not_fail() {
     let r = planton(&["validate", &values], None);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("missing 'kind'"), "{}", r.stderr);
-    // A manifest with a syntax error, or without only its kind, still fails.
-    std::fs::write(dir.join("jobs/broken.yaml"), "apiVersion: x\nkind: [\n").unwrap();
-    std::fs::write(
-        dir.join("jobs/kindless.yaml"),
-        "apiVersion: kubernetes.project-planton.org/v1\nmetadata: {name: x}\n",
-    )
-    .unwrap();
+    // A manifest with a syntax error, without only its kind, or with a
+    // Planton kind under a wrong apiVersion (refused by the rules), still
+    // fails.
+    let broken = [
+        ("jobs/broken.yaml", "apiVersion: x\nkind: [\n"),
+        (
+            "jobs/kindless.yaml",
+            "apiVersion: kubernetes.project-planton.org/v1\nmetadata: {name: x}\n",
+        ),
+        (
+            "jobs/wrong-api.yaml",
+            "apiVersion: v1\nkind: KubernetesJob\nmetadata: {name: x}\n",
+        ),
+        ("jobs/kind-only.yaml", "kind: Deployment\n"),
+    ];
+    for (path, text) in broken {
+        std::fs::write(dir.join(path), text).unwrap();
+    }
     let r = planton(&["validate", d], None);
     assert_eq!(r.code, 2, "{}", r.stderr);
+    for (path, _) in broken {
+        assert!(
+            !r.stderr.contains(&format!("skipped '{d}/{path}'")),
+            "{path}: {}",
+            r.stderr
+        );
+    }
+    for path in [
+        "jobs/broken.yaml",
+        "jobs/kindless.yaml",
+        "jobs/kind-only.yaml",
+    ] {
+        assert!(
+            r.stderr.contains(&format!("error: {d}/{path}: ")),
+            "{path}: {}",
+            r.stderr
+        );
+    }
     assert!(
-        r.stderr.contains("jobs/broken.yaml")
-            && r.stderr.contains("jobs/kindless.yaml: missing 'kind'"),
+        r.stdout
+            .contains("error[string.const]: must equal `kubernetes.project-planton.org/v1`")
+            && r.stdout
+                .contains(&format!("{d}/jobs/wrong-api.yaml: 3 violations")),
         "{}",
-        r.stderr
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("7 files: 3 valid, 1 invalid (3 violations), 3 not loaded"),
+        "{}",
+        r.stdout
     );
     // render --out-dir skips them too, and writes nothing for them.
-    std::fs::remove_file(dir.join("jobs/broken.yaml")).unwrap();
-    std::fs::remove_file(dir.join("jobs/kindless.yaml")).unwrap();
+    for (path, _) in broken {
+        std::fs::remove_file(dir.join(path)).unwrap();
+    }
     let out = temp_dir("not-manifest-out");
     let r = planton(&["render", d, "--out-dir", out.to_str().unwrap()], None);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.starts_with("3 files: 3 rendered"), "{}", r.stdout);
     assert!(!out.join("charts").exists() && !out.join("lists").exists());
+    assert!(!out.join("k8s").exists());
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&out).unwrap();
 }
