@@ -23,10 +23,11 @@ pub(crate) fn is_manifest(path: &Path) -> bool {
 }
 
 /// The `--exclude GLOB` patterns of a walk, matched against each path
-/// relative to the walked directory: a pattern without a '/' matches a file
-/// or directory name at any depth (`vendor`, `*.json`), one with a '/' the
-/// whole relative path (`charts/*/values.yaml`, `a/**`); `*` and `?` do not
-/// cross a '/', `**` does. An excluded directory is not entered.
+/// relative to the walked directory: a pattern without a '/' (a trailing one
+/// aside) matches a file or directory name at any depth (`vendor`, `*.json`,
+/// `vendor/`), one with a '/' inside or at its start (`./`) the whole relative
+/// path (`charts/*/values.yaml`, `a/**`, `./vendor`); `*` and `?` do not cross
+/// a '/', `**` does. An excluded directory is not entered.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Excludes(Option<globset::GlobSet>);
 
@@ -38,11 +39,16 @@ impl Excludes {
         }
         let mut set = globset::GlobSetBuilder::new();
         for pattern in patterns {
-            let anchored = pattern.trim_start_matches("./");
-            let full = if anchored.contains('/') {
-                anchored.trim_end_matches('/').to_owned()
+            // A leading './' or '/' anchors the pattern at the walked
+            // directory, as a '/' inside it does; a trailing '/' is dropped.
+            let rooted = pattern
+                .strip_prefix("./")
+                .or_else(|| pattern.strip_prefix('/'));
+            let body = rooted.unwrap_or(pattern).trim_end_matches('/');
+            let full = if rooted.is_some() || body.contains('/') {
+                body.to_owned()
             } else {
-                format!("**/{anchored}")
+                format!("**/{body}")
             };
             let glob = globset::GlobBuilder::new(&full)
                 .literal_separator(true)

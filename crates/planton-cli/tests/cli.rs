@@ -1045,6 +1045,16 @@ fn exclude_globs_skip_paths_relative_to_the_walked_directory() {
         valid(&["--exclude", "jobs/**/*.yml", "--exclude", "./vendor/"]),
         ["jobs/a.yaml"]
     );
+    // A trailing '/' keeps a name a name; a leading './' anchors it.
+    assert_eq!(
+        valid(&["--exclude", "lib/"]),
+        ["jobs/a.yaml", "jobs/sub/b.yml"]
+    );
+    assert_eq!(
+        valid(&["--exclude", "./lib"]),
+        ["jobs/a.yaml", "jobs/sub/b.yml", "vendor/lib/c.yaml"]
+    );
+    assert_eq!(valid(&["--exclude", "/jobs"]), ["vendor/lib/c.yaml"]);
     // Not matched against the directory's own path: 'planton-*' names it.
     assert_eq!(
         valid(&["--exclude", "planton-*"]),
