@@ -57,7 +57,7 @@ impl Excludes {
                 .map_err(|e| {
                     anyhow::anyhow!(
                         "--exclude '{}': {}",
-                        crate::sanitize::clean(pattern),
+                        crate::sanitize::clean_to(pattern, 200),
                         e.kind()
                     )
                 })?;
@@ -441,6 +441,30 @@ pub(crate) fn write_atomically(path: &Path, contents: &str) -> std::io::Result<(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn exclude_patterns_match_relative_paths() {
+        let ex = |patterns: &[&str]| {
+            Excludes::new(&patterns.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>()).unwrap()
+        };
+        let names = ex(&["vendor", "*.json", "tmp/"]);
+        for hit in ["vendor", "a/vendor", "x.json", "a/b/x.json", "tmp", "a/tmp"] {
+            assert!(names.matches(Path::new(hit)), "{hit}");
+        }
+        for miss in ["vendors", "vendor.yaml", "x.json.yaml", "a/b.yaml"] {
+            assert!(!names.matches(Path::new(miss)), "{miss}");
+        }
+        let paths = ex(&["jobs/*.yaml", "./top", "/charts/**"]);
+        for hit in ["jobs/a.yaml", "top", "charts/a/b.yaml"] {
+            assert!(paths.matches(Path::new(hit)), "{hit}");
+        }
+        for miss in ["jobs/sub/a.yaml", "x/jobs/a.yaml", "a/top", "x/charts/a"] {
+            assert!(!paths.matches(Path::new(miss)), "{miss}");
+        }
+        assert!(!Excludes::default().matches(Path::new("a")));
+        let err = Excludes::new(&["a[b".to_owned()]).unwrap_err().to_string();
+        assert!(err.starts_with("--exclude 'a[b': "), "{err}");
+    }
     use super::*;
 
     #[test]
