@@ -8,9 +8,12 @@ resource "kubernetes_manifest" "config_map" {
     apiVersion = "v1"
     kind       = "ConfigMap"
     metadata = {
-      name      = each.key
-      namespace = local.namespace
-      labels    = local.labels
+      for k, v in {
+        name        = each.key
+        namespace   = local.namespace
+        labels      = local.labels
+        annotations = local.annotations
+      } : k => v if v != null
     }
     data = {
       (each.key) = each.value

@@ -16,9 +16,11 @@ locals {
   # The orchestrator's resolved namespace wins over spec.namespace.
   namespace = var.kubernetes_namespace != "" ? var.kubernetes_namespace : var.spec.namespace.value
 
-  # On every object and on the pod template; id/organization/environment only
-  # when the metadata has them.
+  # On every object and on the pod template: the metadata's labels, then
+  # planton's, which win on a conflict; id/organization/environment only when
+  # the metadata has them.
   labels = merge(
+    var.metadata.labels,
     {
       "planton.ai/resource" = "true"
       "planton.ai/name"     = var.metadata.name
@@ -32,6 +34,10 @@ locals {
       } : key => value if value != ""
     },
   )
+
+  # The metadata's annotations, on every object (not on the pod template);
+  # null when there are none, so that no empty map reaches a manifest.
+  annotations = length(var.metadata.annotations) > 0 ? var.metadata.annotations : null
 
   env_secret_name        = "${var.metadata.name}-env-secrets"
   image_pull_secret_name = "${var.metadata.name}-image-pull-secret"
@@ -192,9 +198,12 @@ locals {
     apiVersion = "batch/v1"
     kind       = "Job"
     metadata = {
-      name      = local.name
-      namespace = local.namespace
-      labels    = local.labels
+      for k, v in {
+        name        = local.name
+        namespace   = local.namespace
+        labels      = local.labels
+        annotations = local.annotations
+      } : k => v if v != null
     }
     spec = {
       for k, v in {

@@ -3,7 +3,8 @@ resource "kubernetes_namespace_v1" "this" {
   count = var.spec.create_namespace ? 1 : 0
 
   metadata {
-    name   = local.namespace
-    labels = local.labels
+    name        = local.namespace
+    labels      = local.labels
+    annotations = local.annotations
   }
 }

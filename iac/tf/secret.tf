@@ -5,9 +5,10 @@ resource "kubernetes_secret_v1" "env_secrets" {
   count = length(local.literal_secrets) > 0 ? 1 : 0
 
   metadata {
-    name      = local.env_secret_name
-    namespace = local.namespace
-    labels    = local.labels
+    name        = local.env_secret_name
+    namespace   = local.namespace
+    labels      = local.labels
+    annotations = local.annotations
   }
 
   type = "Opaque"
@@ -22,9 +23,10 @@ resource "kubernetes_secret_v1" "image_pull_secret" {
   count = local.has_docker_config ? 1 : 0
 
   metadata {
-    name      = local.image_pull_secret_name
-    namespace = local.namespace
-    labels    = local.labels
+    name        = local.image_pull_secret_name
+    namespace   = local.namespace
+    labels      = local.labels
+    annotations = local.annotations
   }
 
   type = "kubernetes.io/dockerconfigjson"

@@ -22,6 +22,64 @@ pub(crate) fn is_manifest(path: &Path) -> bool {
         .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
+/// The `--exclude GLOB` patterns of a walk, matched against each path
+/// relative to the walked directory: a pattern without a '/' (a trailing one
+/// aside) matches a file or directory name at any depth (`vendor`, `*.json`,
+/// `vendor/`), one with a '/' inside or at its start (`./`) the whole relative
+/// path (`charts/*/values.yaml`, `a/**`, `./vendor`); `*` and `?` do not cross
+/// a '/', `**` does. An excluded directory is not entered.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Excludes(Option<globset::GlobSet>);
+
+impl Excludes {
+    /// Compiles the patterns (none: nothing is excluded).
+    pub(crate) fn new(patterns: &[String]) -> anyhow::Result<Self> {
+        if patterns.is_empty() {
+            return Ok(Excludes(None));
+        }
+        let mut set = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            // A leading './' or '/' anchors the pattern at the walked
+            // directory, as a '/' inside it does; a trailing '/' is dropped.
+            let rooted = pattern
+                .strip_prefix("./")
+                .or_else(|| pattern.strip_prefix('/'));
+            let body = rooted.unwrap_or(pattern).trim_end_matches('/');
+            let full = if rooted.is_some() || body.contains('/') {
+                body.to_owned()
+            } else {
+                format!("**/{body}")
+            };
+            let glob = globset::GlobBuilder::new(&full)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "--exclude '{}': {}",
+                        crate::sanitize::clean_to(pattern, 200),
+                        e.kind()
+                    )
+                })?;
+            set.add(glob);
+        }
+        let set = set
+            .build()
+            .map_err(|e| anyhow::anyhow!("--exclude: {}", e.kind()))?;
+        Ok(Excludes(Some(set)))
+    }
+
+    /// Whether there are no patterns.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// Whether `relative` (a path below the walked directory) is excluded.
+    pub(crate) fn matches(&self, relative: &Path) -> bool {
+        self.0.as_ref().is_some_and(|set| set.is_match(relative))
+    }
+}
+
 /// What a walk finds.
 #[derive(Debug)]
 pub(crate) enum Found {
@@ -38,7 +96,9 @@ pub(crate) enum Found {
 /// a stack of sorted directory listings, so only the current path through the
 /// tree is held.
 pub(crate) struct Walk {
+    root: PathBuf,
     stack: Vec<std::vec::IntoIter<PathBuf>>,
+    globs: Excludes,
     /// The directory skipped (an output directory inside the input tree),
     /// by identity (device and inode), so any spelling of it matches.
     exclude: Option<(u64, u64)>,
@@ -50,10 +110,18 @@ impl Walk {
     /// form cycles); `root` itself may be one.
     pub(crate) fn new(root: &Path) -> Self {
         Walk {
+            root: root.to_path_buf(),
             stack: vec![vec![root.to_path_buf()].into_iter()],
+            globs: Excludes::default(),
             exclude: None,
             at_root: true,
         }
+    }
+
+    /// Skips what the `--exclude` patterns match below the root.
+    pub(crate) fn excluding_globs(mut self, globs: &Excludes) -> Self {
+        self.globs = globs.clone();
+        self
     }
 
     /// Skips the directory `dir` (an output directory inside the input
@@ -90,6 +158,12 @@ impl Iterator for Walk {
                 continue;
             };
             let at_root = std::mem::take(&mut self.at_root);
+            if !at_root
+                && let Ok(relative) = path.strip_prefix(&self.root)
+                && self.globs.matches(relative)
+            {
+                continue;
+            }
             // The entry itself (a link is not followed), then what a link
             // points to: a link to a directory is followed only at the root.
             let Ok(own) = fs::symlink_metadata(&path) else {
@@ -132,9 +206,10 @@ impl Iterator for Walk {
     }
 }
 
-/// Counts the manifests under `root` (for the progress bar).
-pub(crate) fn count(root: &Path) -> usize {
+/// Counts the manifests under `root` that `globs` leave (for the progress bar).
+pub(crate) fn count(root: &Path, globs: &Excludes) -> usize {
     Walk::new(root)
+        .excluding_globs(globs)
         .filter(|f| !matches!(f, Found::Special(..)))
         .count()
 }
@@ -366,6 +441,30 @@ pub(crate) fn write_atomically(path: &Path, contents: &str) -> std::io::Result<(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn exclude_patterns_match_relative_paths() {
+        let ex = |patterns: &[&str]| {
+            Excludes::new(&patterns.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>()).unwrap()
+        };
+        let names = ex(&["vendor", "*.json", "tmp/"]);
+        for hit in ["vendor", "a/vendor", "x.json", "a/b/x.json", "tmp", "a/tmp"] {
+            assert!(names.matches(Path::new(hit)), "{hit}");
+        }
+        for miss in ["vendors", "vendor.yaml", "x.json.yaml", "a/b.yaml"] {
+            assert!(!names.matches(Path::new(miss)), "{miss}");
+        }
+        let paths = ex(&["jobs/*.yaml", "./top", "/charts/**"]);
+        for hit in ["jobs/a.yaml", "top", "charts/a/b.yaml"] {
+            assert!(paths.matches(Path::new(hit)), "{hit}");
+        }
+        for miss in ["jobs/sub/a.yaml", "x/jobs/a.yaml", "a/top", "x/charts/a"] {
+            assert!(!paths.matches(Path::new(miss)), "{miss}");
+        }
+        assert!(!Excludes::default().matches(Path::new("a")));
+        let err = Excludes::new(&["a[b".to_owned()]).unwrap_err().to_string();
+        assert!(err.starts_with("--exclude 'a[b': "), "{err}");
+    }
     use super::*;
 
     #[test]
@@ -460,7 +559,7 @@ mod tests {
         assert_eq!(found, ["a.json", "b/a.yml", "b/c/d.yaml", "b/z.yaml"]);
         // A symbolic link back up the tree is not followed.
         std::os::unix::fs::symlink("..", dir.join("b/up")).unwrap();
-        assert_eq!(count(&dir), 4);
+        assert_eq!(count(&dir, &Excludes::default()), 4);
         // An excluded directory (an output inside the input) is skipped.
         let found = Walk::new(&dir).excluding(Some(&dir.join("b"))).count();
         assert_eq!(found, 1);
@@ -469,7 +568,7 @@ mod tests {
             .excluding(Some(&dir.join("b/c/../../b")))
             .count();
         assert_eq!(found, 1);
-        assert_eq!(count(&dir), 4);
+        assert_eq!(count(&dir, &Excludes::default()), 4);
         // A FIFO named like a manifest is reported, never opened.
         let status = std::process::Command::new("mkfifo")
             .arg(dir.join("b/fifo.yaml"))
@@ -483,7 +582,7 @@ mod tests {
             })
             .collect();
         assert_eq!(specials, [(PathBuf::from("b/fifo.yaml"), "a FIFO")]);
-        assert_eq!(count(&dir), 4);
+        assert_eq!(count(&dir, &Excludes::default()), 4);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -24,6 +24,7 @@ enum Command {
     /// The manifest is read strictly: unknown fields, wrong types and values
     /// that YAML 1.1 and 1.2 read differently are errors naming the field and
     /// the line:column.
+    #[command(override_usage = "planton load [OPTIONS] <FILE|->")]
     Load {
         /// The manifest file (YAML or JSON), or '-' for standard input.
         file: PathBuf,
@@ -40,6 +41,9 @@ enum Command {
     /// The input is validated first; on any violation the report goes to
     /// standard error, nothing to standard output, and the exit status is 1.
     /// The YAML output pipes into `kubectl apply -f -`.
+    #[command(
+        override_usage = "planton render [OPTIONS] <FILE|DIR|->\n       planton render [OPTIONS] --stack-input <FILE>"
+    )]
     Render {
         #[command(flatten)]
         input: RenderInput,
@@ -53,6 +57,8 @@ enum Command {
         /// input is refused before anything is written.
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+        #[command(flatten)]
+        walk: WalkArgs,
     },
     /// Apply the rendered objects to a cluster by server-side apply (field
     /// manager 'planton'), in apply order, with a line per object (created,
@@ -62,6 +68,9 @@ enum Command {
     /// Exit status: 0 applied (and, with --wait, the Job completed), 1 the
     /// server refused an object or the Job failed, 2 usage, I/O or
     /// connection errors.
+    #[command(
+        override_usage = "planton apply [OPTIONS] <FILE|DIR|->\n       planton apply [OPTIONS] --stack-input <FILE>"
+    )]
     Apply {
         #[command(flatten)]
         input: RenderInput,
@@ -77,15 +86,25 @@ enum Command {
         /// How long --wait waits, in seconds.
         #[arg(long, value_name = "SECONDS", default_value_t = 600, requires = "wait")]
         timeout: u64,
+        #[command(flatten)]
+        walk: WalkArgs,
     },
     /// Delete the rendered objects from a cluster, the Job first.
+    #[command(
+        override_usage = "planton delete [OPTIONS] <FILE|DIR|->\n       planton delete [OPTIONS] --stack-input <FILE>"
+    )]
     Delete {
         #[command(flatten)]
         input: RenderInput,
         #[command(flatten)]
         target: apply::Target,
+        #[command(flatten)]
+        walk: WalkArgs,
     },
     /// Print the stack outputs (namespace, job_name) of a manifest as proto3 JSON.
+    #[command(
+        override_usage = "planton outputs [OPTIONS] <FILE|->\n       planton outputs [OPTIONS] --stack-input <FILE>"
+    )]
     Outputs {
         #[command(flatten)]
         input: RenderInput,
@@ -101,6 +120,7 @@ enum Command {
     ///
     /// Exit status: 0 when every file is valid, 1 when any breaks a rule, 2 on
     /// usage, I/O or parse errors.
+    #[command(override_usage = "planton validate [OPTIONS] <FILE|DIR|->...")]
     Validate {
         /// Manifest files (YAML or JSON), directories (walked recursively for
         /// *.yaml, *.yml and *.json, in sorted order), or '-' for standard input.
@@ -114,7 +134,20 @@ enum Command {
         /// a variable defined twice) as violations.
         #[arg(long)]
         strict: bool,
+        #[command(flatten)]
+        walk: WalkArgs,
     },
+}
+
+/// How directories are walked.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct WalkArgs {
+    /// Skip what GLOB matches in a directory walk (repeatable): without a
+    /// '/', a file or directory name at any depth ('vendor', '*.json'); with
+    /// one, the path relative to the walked directory ('charts/**'). Files
+    /// named on the command line are never skipped.
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +157,9 @@ enum TfCommand {
     Variables,
     /// Print the tfvars JSON for a manifest: validated, with defaults,
     /// references resolved, namespace and docker config from the stack input.
+    #[command(
+        override_usage = "planton tf vars [OPTIONS] <FILE|->\n       planton tf vars [OPTIONS] --stack-input <FILE>"
+    )]
     Vars {
         #[command(flatten)]
         input: RenderInput,
@@ -133,6 +169,9 @@ enum TfCommand {
 #[derive(Debug, Subcommand)]
 enum PulumiCommand {
     /// Print a Pulumi YAML program (Pulumi.yaml) creating the rendered objects.
+    #[command(
+        override_usage = "planton pulumi program [OPTIONS] <FILE|->\n       planton pulumi program [OPTIONS] --stack-input <FILE>"
+    )]
     Program {
         #[command(flatten)]
         input: RenderInput,
@@ -205,16 +244,25 @@ impl Cli {
                 files,
                 output,
                 strict,
-            } => validate(&files, output, strict),
+                walk,
+            } => validate(&files, output, strict, &walk_excludes(&walk)?),
             Command::Render {
                 input,
                 output,
                 out_dir: Some(out_dir),
-            } => render_to_dir(validator()?, &input, output, &out_dir),
+                walk,
+            } => render_to_dir(
+                validator()?,
+                &input,
+                output,
+                &out_dir,
+                &walk_excludes(&walk)?,
+            ),
             Command::Render {
                 input,
                 output,
                 out_dir: None,
+                walk: _,
             } => {
                 if input
                     .file
@@ -254,16 +302,21 @@ impl Cli {
                 replace,
                 wait,
                 timeout,
+                walk,
             } => {
-                let rollout = rendered_objects(validator()?, &input)?;
+                let rollout = rendered_objects(validator()?, &input, &walk_excludes(&walk)?)?;
                 let options = apply::ApplyOptions {
                     replace,
                     wait: wait.then(|| std::time::Duration::from_secs(timeout)),
                 };
                 apply::apply(&target, &rollout, options)
             }
-            Command::Delete { input, target } => {
-                let rollout = rendered_objects(validator()?, &input)?;
+            Command::Delete {
+                input,
+                target,
+                walk,
+            } => {
+                let rollout = rendered_objects(validator()?, &input, &walk_excludes(&walk)?)?;
                 apply::delete(&target, &rollout)
             }
             Command::Outputs { input } => {
@@ -277,12 +330,18 @@ impl Cli {
     }
 }
 
+/// The compiled `--exclude` patterns.
+fn walk_excludes(walk: &WalkArgs) -> Result<batch::Excludes, Failure> {
+    Ok(batch::Excludes::new(&walk.exclude)?)
+}
+
 /// The objects of every manifest the input names (a directory is walked),
 /// in apply order; all are rendered before any is used. On violations the
 /// report goes to standard error.
 fn rendered_objects(
     validator: &JobValidator,
     args: &RenderInput,
+    globs: &batch::Excludes,
 ) -> Result<apply::Rollout, Failure> {
     let outputs = |rendered: &planton_kubernetes_job::Rendered| {
         sanitize::json(planton_manifest::to_json_string(&rendered.outputs))
@@ -299,11 +358,15 @@ fn rendered_objects(
         });
     };
     let side = render::side_inputs(args)?;
-    let (inputs, _) = items(std::slice::from_ref(dir), None);
+    let (inputs, _) = items(std::slice::from_ref(dir), None, globs);
     let mut rollout = apply::Rollout::default();
     let mut invalid = false;
     for item in inputs {
         let source = item.read()?;
+        if let Some(note) = item.not_a_manifest(&source.text) {
+            eprint!("{note}");
+            continue;
+        }
         match render::prepare_source(validator, &source, false, &side)? {
             render::Prepared::Valid(validated, warnings) => {
                 eprint!("{warnings}");
@@ -397,6 +460,22 @@ impl Item {
         }
     }
 
+    /// The note for a file found in a directory walk that is not a Planton
+    /// manifest: its top level is not a mapping, or has neither `apiVersion`
+    /// nor `kind` (other YAML in a repository: CI configuration, Helm values).
+    /// A file named on the command line is always a manifest.
+    pub(crate) fn not_a_manifest(&self, text: &str) -> Option<String> {
+        let Item::Found(path) = self else {
+            return None;
+        };
+        not_a_manifest(text).map(|why| {
+            format!(
+                "note: skipped '{}': not a Planton manifest ({why})\n",
+                sanitize::path(&path.display().to_string())
+            )
+        })
+    }
+
     /// The note for a skipped special file.
     fn note(&self) -> Option<String> {
         match self {
@@ -409,43 +488,87 @@ impl Item {
     }
 }
 
+/// Why `text` (a YAML or JSON document) is surely not a Planton manifest, if
+/// it is not one: its top level has neither `apiVersion` nor `kind`, or it
+/// has another tool's `apiVersion` (not `*.project-planton.org/*`) and a kind
+/// planton does not know (a Kubernetes object). Anything else, a text that
+/// does not parse included, is left to the loader, which says what is wrong.
+/// A text naming `project-planton.org` is not parsed here; another one at
+/// most once, within the loader's limits.
+fn not_a_manifest(text: &str) -> Option<&'static str> {
+    const NEITHER: &str = "no apiVersion/kind";
+    if text.contains("project-planton.org") {
+        return None;
+    }
+    if !text.contains("apiVersion") && !text.contains("api_version") && !text.contains("kind") {
+        // Neither key can be present (a key is written out in full).
+        return Some(NEITHER);
+    }
+    let top = match planton_manifest::yaml_to_json(text) {
+        Ok(serde_json::Value::Object(top)) => top,
+        // A manifest with a syntax error is still reported as one.
+        Err(_) => return None,
+        Ok(_) => return Some(NEITHER),
+    };
+    let api_version = top.get("apiVersion").or_else(|| top.get("api_version"));
+    let kind = top.get("kind");
+    match (api_version, kind) {
+        (None, None) => Some(NEITHER),
+        (Some(serde_json::Value::String(_)), kind)
+            if !kind.and_then(|k| k.as_str()).is_some_and(|k| {
+                planton_api::registry::supported_kinds().any(|known| known.name() == k)
+            }) =>
+        {
+            Some("another apiVersion than *.project-planton.org")
+        }
+        _ => None,
+    }
+}
+
 /// The inputs named on the command line, directories walked recursively
-/// (skipping `exclude`), and how many there are.
+/// (skipping `exclude`, and what `globs` match), and how many there are.
 pub(crate) fn items<'a>(
     args: &'a [PathBuf],
     exclude: Option<&'a std::path::Path>,
+    globs: &'a batch::Excludes,
 ) -> (impl Iterator<Item = Item> + Send + 'a, usize) {
     let total = args
         .iter()
         .map(|a| {
             if a.is_dir() {
-                batch::count(a).max(1)
+                batch::count(a, globs).max(1)
             } else {
                 1
             }
         })
         .sum();
-    (walk(args, exclude), total)
+    (walk(args, exclude, globs), total)
 }
 
 /// The inputs named on the command line, directories walked recursively
-/// (skipping `exclude`).
+/// (skipping `exclude`, and what `globs` match).
 fn walk<'a>(
     args: &'a [PathBuf],
     exclude: Option<&'a std::path::Path>,
+    globs: &'a batch::Excludes,
 ) -> impl Iterator<Item = Item> + Send + 'a {
     args.iter()
         .flat_map(move |arg| -> Box<dyn Iterator<Item = Item> + Send> {
             if arg.as_os_str() == "-" {
                 Box::new(std::iter::once(Item::Stdin))
             } else if arg.is_dir() {
-                if batch::count(arg) == 0 {
-                    let none = std::io::Error::other("no manifests (*.yaml, *.yml, *.json) in it");
+                if batch::count(arg, globs) == 0 {
+                    let none = std::io::Error::other(if globs.is_empty() {
+                        "no manifests (*.yaml, *.yml, *.json) in it"
+                    } else {
+                        "no manifests (*.yaml, *.yml, *.json) in it that --exclude leaves"
+                    });
                     return Box::new(std::iter::once(Item::Unreadable(arg.clone(), none)));
                 }
                 Box::new(
                     batch::Walk::new(arg)
                         .excluding(exclude)
+                        .excluding_globs(globs)
                         .map(|found| match found {
                             batch::Found::File(p) => Item::Found(p),
                             batch::Found::Special(p, kind) => Item::Special(p, kind),
@@ -468,6 +591,8 @@ enum RenderOutcome {
     Failed(String, Option<PathBuf>),
     /// A special file, skipped.
     Skipped(String),
+    /// Not a Planton manifest, skipped: the note, and the output path to clear.
+    NotManifest(String, Option<PathBuf>),
 }
 
 /// The device and inode of an existing file (following links).
@@ -490,9 +615,10 @@ fn plan(
     root: &std::path::Path,
     out_dir: &std::path::Path,
     extension: &str,
+    globs: &batch::Excludes,
 ) -> Result<Vec<Planned>, Failure> {
     let root_arg = [root.to_path_buf()];
-    let inputs: Vec<Item> = walk(&root_arg, Some(out_dir)).collect();
+    let inputs: Vec<Item> = walk(&root_arg, Some(out_dir), globs).collect();
     let mut input_ids: std::collections::HashMap<(u64, u64), &std::path::Path> =
         std::collections::HashMap::new();
     for item in &inputs {
@@ -564,6 +690,7 @@ fn render_to_dir(
     args: &RenderInput,
     format: Format,
     out_dir: &std::path::Path,
+    globs: &batch::Excludes,
 ) -> Result<(), Failure> {
     let (root, stack) = match (&args.file, &args.stack_input) {
         (Some(f), None) => (f.clone(), false),
@@ -580,7 +707,7 @@ fn render_to_dir(
         Format::Yaml => "yaml",
         Format::Json => "json",
     };
-    let planned = plan(&root, out_dir, extension)?;
+    let planned = plan(&root, out_dir, extension, globs)?;
     let total = planned.len();
     batch::remove_temporaries_on_signal()?;
     let work = |(item, dest, conflict): Planned| -> RenderOutcome {
@@ -598,6 +725,10 @@ fn render_to_dir(
             Ok(s) => s,
             Err(e) => return failed(e),
         };
+        if let Some(note) = item.not_a_manifest(&source.text) {
+            // Not rendered: an output of an earlier run is stale.
+            return RenderOutcome::NotManifest(note, clear);
+        }
         let (validated, warnings) = match render::prepare_source(validator, &source, stack, &side) {
             Ok(render::Prepared::Valid(v, warnings)) => (v, warnings),
             Ok(render::Prepared::Invalid(report)) => {
@@ -664,6 +795,10 @@ fn render_to_dir(
             clear_stale(dest);
         }
         RenderOutcome::Skipped(note) => eprint!("{note}"),
+        RenderOutcome::NotManifest(note, dest) => {
+            eprint!("{note}");
+            clear_stale(dest);
+        }
     });
     let files = written + invalid + failed;
     output::write_stdout(&format!(
@@ -688,12 +823,17 @@ fn render_to_dir(
     }
 }
 
-fn validate(files: &[PathBuf], format: ReportFormat, strict: bool) -> Result<(), Failure> {
+fn validate(
+    files: &[PathBuf],
+    format: ReportFormat,
+    strict: bool,
+    globs: &batch::Excludes,
+) -> Result<(), Failure> {
     if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
         return Err(anyhow::anyhow!("standard input ('-') can be given only once").into());
     }
     let validator = validator()?;
-    let (inputs, total) = items(files, None);
+    let (inputs, total) = items(files, None, globs);
     let mut summary = report::Summary::default();
     let mut out = output::Stream::stdout();
     let mut sarif = sarif::Sarif::default();
@@ -716,7 +856,12 @@ fn validate(files: &[PathBuf], format: ReportFormat, strict: bool) -> Result<(),
                 },
                 None,
             ),
-            Ok(source) => (check(validator, &source, strict), Some(source.text)),
+            Ok(source) => {
+                if let Some(note) = item.not_a_manifest(&source.text) {
+                    return Err(note);
+                }
+                (check(validator, &source, strict), Some(source.text))
+            }
         };
         Ok(report::FileResult {
             file: name,

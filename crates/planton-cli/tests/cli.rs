@@ -879,3 +879,347 @@ fn validate_help_mentions_directories() {
         run.stdout
     );
 }
+
+/// A tree like a repository's: Planton manifests beside other YAML (a CI
+/// workflow, Helm values that mention `kind` in a nested map, a JSON file,
+/// a list, a Kubernetes Deployment) and a vendored copy.
+fn mixed_tree(tag: &str) -> PathBuf {
+    let dir = temp_dir(tag);
+    let good = std::fs::read_to_string(root().join("examples/minimal.yaml")).unwrap();
+    for (path, text) in [
+        ("jobs/a.yaml", good.as_str()),
+        ("jobs/sub/b.yml", good.as_str()),
+        ("vendor/lib/c.yaml", good.as_str()),
+        ("jobs/generated/d.json", "{\"not\": \"a manifest\"}"),
+        (
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  test: {runs-on: ubuntu-latest}\n",
+        ),
+        ("charts/app/values.yaml", "image: {kind: private}\n"),
+        ("lists/steps.yaml", "- one\n- two\n"),
+        (
+            "k8s/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+        ),
+    ] {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn valid_files(stdout: &str, dir: &std::path::Path) -> Vec<String> {
+    let prefix = format!("{}/", dir.display());
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_suffix(": valid"))
+        .map(|l| l.strip_prefix(&prefix).unwrap_or(l).to_owned())
+        .collect()
+}
+
+#[test]
+fn a_walk_skips_other_yaml_with_a_note_and_does_not_fail() {
+    let dir = mixed_tree("not-manifest");
+    let d = dir.to_str().unwrap();
+    let r = planton(&["validate", d], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        valid_files(&r.stdout, &dir),
+        ["jobs/a.yaml", "jobs/sub/b.yml", "vendor/lib/c.yaml"]
+    );
+    let mut notes: Vec<&str> = r.stderr.lines().collect();
+    notes.sort_unstable();
+    let expected: Vec<String> = [
+        (".github/workflows/ci.yml", "no apiVersion/kind"),
+        ("charts/app/values.yaml", "no apiVersion/kind"),
+        ("jobs/generated/d.json", "no apiVersion/kind"),
+        (
+            "k8s/deployment.yaml",
+            "another apiVersion than *.project-planton.org",
+        ),
+        ("lists/steps.yaml", "no apiVersion/kind"),
+    ]
+    .iter()
+    .map(|(p, why)| format!("note: skipped '{d}/{p}': not a Planton manifest ({why})"))
+    .collect();
+    assert_eq!(notes, expected, "one short line each, nothing else");
+    // A file named on the command line is a manifest, whatever it holds.
+    let values = format!("{d}/charts/app/values.yaml");
+    let r = planton(&["validate", &values], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("missing 'kind'"), "{}", r.stderr);
+    // A manifest with a syntax error, without only its kind, or with a
+    // Planton kind under a wrong apiVersion (refused by the rules), still
+    // fails.
+    let broken = [
+        ("jobs/broken.yaml", "apiVersion: x\nkind: [\n"),
+        (
+            "jobs/kindless.yaml",
+            "apiVersion: kubernetes.project-planton.org/v1\nmetadata: {name: x}\n",
+        ),
+        (
+            "jobs/wrong-api.yaml",
+            "apiVersion: v1\nkind: KubernetesJob\nmetadata: {name: x}\n",
+        ),
+        ("jobs/kind-only.yaml", "kind: Deployment\n"),
+    ];
+    for (path, text) in broken {
+        std::fs::write(dir.join(path), text).unwrap();
+    }
+    let r = planton(&["validate", d], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    for (path, _) in broken {
+        assert!(
+            !r.stderr.contains(&format!("skipped '{d}/{path}'")),
+            "{path}: {}",
+            r.stderr
+        );
+    }
+    for path in [
+        "jobs/broken.yaml",
+        "jobs/kindless.yaml",
+        "jobs/kind-only.yaml",
+    ] {
+        assert!(
+            r.stderr.contains(&format!("error: {d}/{path}: ")),
+            "{path}: {}",
+            r.stderr
+        );
+    }
+    assert!(
+        r.stdout
+            .contains("error[string.const]: must equal `kubernetes.project-planton.org/v1`")
+            && r.stdout
+                .contains(&format!("{d}/jobs/wrong-api.yaml: 3 violations")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("7 files: 3 valid, 1 invalid (3 violations), 3 not loaded"),
+        "{}",
+        r.stdout
+    );
+    // render --out-dir skips them too, and writes nothing for them.
+    for (path, _) in broken {
+        std::fs::remove_file(dir.join(path)).unwrap();
+    }
+    let out = temp_dir("not-manifest-out");
+    let r = planton(&["render", d, "--out-dir", out.to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("3 files: 3 rendered"), "{}", r.stdout);
+    assert!(!out.join("charts").exists() && !out.join("lists").exists());
+    assert!(!out.join("k8s").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn exclude_globs_skip_paths_relative_to_the_walked_directory() {
+    let dir = mixed_tree("exclude");
+    let d = dir.to_str().unwrap();
+    let valid = |extra: &[&str]| {
+        let mut args = vec!["validate", d];
+        args.extend_from_slice(extra);
+        let r = planton(&args, None);
+        assert_eq!(r.code, 0, "{extra:?}: {}", r.stderr);
+        valid_files(&r.stdout, &dir)
+    };
+    // A name without '/' matches at any depth; a directory is not entered.
+    assert_eq!(
+        valid(&["--exclude", "vendor"]),
+        ["jobs/a.yaml", "jobs/sub/b.yml"]
+    );
+    assert_eq!(
+        valid(&["--exclude", "*.yml"]),
+        ["jobs/a.yaml", "vendor/lib/c.yaml"]
+    );
+    // With '/', the whole relative path; '*' stays within a component.
+    assert_eq!(valid(&["--exclude", "jobs/*"]), ["vendor/lib/c.yaml"]);
+    assert_eq!(
+        valid(&["--exclude", "jobs/*.yaml"]),
+        ["jobs/sub/b.yml", "vendor/lib/c.yaml"]
+    );
+    assert_eq!(
+        valid(&["--exclude", "jobs/**/*.yml", "--exclude", "./vendor/"]),
+        ["jobs/a.yaml"]
+    );
+    // A trailing '/' keeps a name a name; a leading './' anchors it.
+    assert_eq!(
+        valid(&["--exclude", "lib/"]),
+        ["jobs/a.yaml", "jobs/sub/b.yml"]
+    );
+    assert_eq!(
+        valid(&["--exclude", "./lib"]),
+        ["jobs/a.yaml", "jobs/sub/b.yml", "vendor/lib/c.yaml"]
+    );
+    assert_eq!(valid(&["--exclude", "/jobs"]), ["vendor/lib/c.yaml"]);
+    // Not matched against the directory's own path: 'planton-*' names it.
+    assert_eq!(
+        valid(&["--exclude", "planton-*"]),
+        ["jobs/a.yaml", "jobs/sub/b.yml", "vendor/lib/c.yaml"]
+    );
+    // Files named on the command line are never excluded.
+    let a = format!("{d}/jobs/a.yaml");
+    let r = planton(&["validate", &a, "--exclude", "*.yaml"], None);
+    assert_eq!(
+        (r.code, r.stdout.trim_end()),
+        (0, format!("{a}: valid").as_str())
+    );
+    // Everything excluded is an error, as an empty directory is.
+    let r = planton(&["validate", d, "--exclude", "*"], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("that --exclude leaves"), "{}", r.stderr);
+    // A bad pattern is a usage error naming it, before anything runs.
+    let r = planton(&["validate", d, "--exclude", "a[b"], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.starts_with("error: --exclude 'a[b': "),
+        "{}",
+        r.stderr
+    );
+    // render --out-dir takes the same patterns.
+    let out = temp_dir("exclude-out");
+    let r = planton(
+        &[
+            "render",
+            d,
+            "--out-dir",
+            out.to_str().unwrap(),
+            "--exclude",
+            "vendor",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(out.join("jobs/a.yaml").exists() && !out.join("vendor").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+/// A one-line JSON mebibyte: the human report shows a window of the line
+/// around the column (60 characters before, 100 after, an ellipsis at each
+/// cut end), as rustc does, with the caret under the value; not the line.
+#[test]
+fn a_long_line_is_shown_as_a_window_around_the_column() {
+    let dir = temp_dir("long-line");
+    let before = format!(
+        "{{\"apiVersion\":\"kubernetes.project-planton.org/v1\",\"kind\":\"KubernetesJob\",\"metadata\":{{\"name\":\"job\"}},\"spec\":{{\"namespace\":{{\"value\":\"batch\"}},\"image\":{{\"repo\":\"busybox\",\"tag\":\"1.36\"}},\"configMaps\":{{\"big\":\"{}\"}},\"restartPolicy\":",
+        "x".repeat(512 * 1024)
+    );
+    let after = format!("\"Always\",\"args\":[\"{}\"]}}}}", "y".repeat(512 * 1024));
+    let text = format!("{before}{after}");
+    assert!(text.len() > 1 << 20 && !text.contains('\n'));
+    let file = dir.join("long.json");
+    std::fs::write(&file, &text).unwrap();
+    let r = planton(&["validate", file.to_str().unwrap()], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let column = before.chars().count() + 1;
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[1],
+        format!(" --> {}:1:{column}", file.display()),
+        "{}",
+        r.stdout
+    );
+    let window_before: String = before.chars().skip(before.chars().count() - 60).collect();
+    let window_after: String = after.chars().take(100).collect();
+    assert_eq!(lines[3], format!("1 | …{window_before}{window_after}…"));
+    assert_eq!(
+        lines[4],
+        format!("  | {}^^^^^^^^ spec.restart_policy", " ".repeat(61))
+    );
+    assert!(r.stdout.len() < 1000, "{} bytes", r.stdout.len());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The `Usage:` block of a clap message (up to the next blank line).
+fn usage_block(text: &str) -> String {
+    let start = text
+        .find("Usage: ")
+        .unwrap_or_else(|| panic!("no usage in {text}"));
+    text[start..]
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .trim_end()
+        .to_owned()
+}
+
+/// After an argument conflict (or any usage error), the usage printed is
+/// the command's own, as `--help` shows it: every form, options included,
+/// not clap's guess built from the arguments that were given.
+#[test]
+fn usage_errors_print_the_commands_whole_usage() {
+    let render_like = |cmd: &str, input: &str| {
+        format!(
+            "Usage: planton {cmd} [OPTIONS] <{input}>\n       planton {cmd} [OPTIONS] --stack-input <FILE>"
+        )
+    };
+    type Case<'a> = (&'a [&'a str], Vec<&'a [&'a str]>, String);
+    let cases: Vec<Case> = vec![
+        (
+            &["render"],
+            vec![
+                &["--out-dir", "x", "-o", "json", "a.yaml", "b.yaml"],
+                &["a.yaml", "--stack-input", "b.yaml"],
+                &["--strict"],
+            ],
+            render_like("render", "FILE|DIR|-"),
+        ),
+        (
+            &["apply"],
+            vec![
+                &["a.yaml", "--timeout", "5"],
+                &["a.yaml", "--stack-input", "b.yaml"],
+            ],
+            render_like("apply", "FILE|DIR|-"),
+        ),
+        (
+            &["delete"],
+            vec![&["a.yaml", "--stack-input", "b.yaml"], &[]],
+            render_like("delete", "FILE|DIR|-"),
+        ),
+        (
+            &["outputs"],
+            vec![&["a.yaml", "--stack-input", "b.yaml"], &["a", "b"]],
+            render_like("outputs", "FILE|-"),
+        ),
+        (
+            &["tf", "vars"],
+            vec![&["a.yaml", "--stack-input", "b.yaml"]],
+            render_like("tf vars", "FILE|-"),
+        ),
+        (
+            &["pulumi", "program"],
+            vec![&["a.yaml", "--stack-input", "b.yaml"]],
+            render_like("pulumi program", "FILE|-"),
+        ),
+        (
+            &["validate"],
+            vec![&["--strict"], &["-o", "json", "-o", "sarif", "a"]],
+            "Usage: planton validate [OPTIONS] <FILE|DIR|->...".to_owned(),
+        ),
+        (
+            &["load"],
+            vec![&["a", "b"], &["--no-defaults"]],
+            "Usage: planton load [OPTIONS] <FILE|->".to_owned(),
+        ),
+    ];
+    for (command, errors, expected) in cases {
+        let mut help = command.to_vec();
+        help.push("--help");
+        let h = planton(&help, None);
+        assert_eq!(h.code, 0, "{help:?}");
+        assert_eq!(usage_block(&h.stdout), expected, "{help:?} --help");
+        for extra in errors {
+            let mut args = command.to_vec();
+            args.extend_from_slice(extra);
+            let r = planton(&args, None);
+            assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{args:?}");
+            assert!(r.stderr.starts_with("error: "), "{args:?}: {}", r.stderr);
+            assert_eq!(usage_block(&r.stderr), expected, "{args:?}: {}", r.stderr);
+        }
+    }
+}

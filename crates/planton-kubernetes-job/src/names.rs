@@ -81,6 +81,38 @@ pub fn label_value(s: &str) -> Option<String> {
     })
 }
 
+/// The name part of a qualified name: `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, non-empty.
+fn is_qualified_name_part(s: &[u8]) -> bool {
+    !s.is_empty() && is_label_value(s)
+}
+
+/// Why `s` is not a qualified name (a label or annotation key: an optional
+/// DNS-1123 subdomain prefix and '/', then a name of at most 63 letters,
+/// digits, '-', '_' and '.', alphanumeric at both ends), if it is not one.
+pub fn qualified_name(s: &str) -> Option<String> {
+    let (prefix, name) = match s.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, s),
+    };
+    if let Some(prefix) = prefix {
+        if prefix.is_empty() {
+            return Some("must not have an empty prefix before '/'".to_owned());
+        }
+        if let Some(why) = dns1123_subdomain(prefix) {
+            return Some(format!("has a prefix that {why}"));
+        }
+    }
+    if name.len() > LABEL_MAX {
+        return Some(format!(
+            "must have a name part of at most {LABEL_MAX} characters (it has {})",
+            name.len()
+        ));
+    }
+    (!is_qualified_name_part(name.as_bytes())).then(|| {
+        "must be a qualified name: an optional DNS-1123 subdomain prefix and '/', then letters, digits, '-', '_' and '.', starting and ending with a letter or digit".to_owned()
+    })
+}
+
 /// Whether `s` is a valid environment variable name: printable ASCII
 /// characters other than '=', as Kubernetes accepts since 1.32 (relaxed
 /// validation, on by default in 1.32 and 1.33, always since 1.34, the oldest
@@ -155,5 +187,34 @@ mod tests {
         assert!(relative_path("/a").is_some());
         assert!(relative_path("a/../b").is_some());
         assert!(relative_path("a..b").is_none());
+    }
+
+    #[test]
+    fn qualified_names() {
+        for ok in [
+            "app",
+            "App_1.x-y",
+            "example.com/team",
+            "planton.ai/name",
+            &"a".repeat(63),
+            &format!("{}/{}", "p".repeat(253), "n".repeat(63)),
+        ] {
+            assert!(qualified_name(ok).is_none(), "{ok}");
+        }
+        for bad in [
+            "",
+            "/a",
+            "a/",
+            "a/b/c",
+            "Example.com/a",
+            "-a",
+            "a-",
+            "a b",
+            "ä",
+            &"a".repeat(64),
+            &format!("{}/a", "p".repeat(254)),
+        ] {
+            assert!(qualified_name(bad).is_some(), "{bad}");
+        }
     }
 }

@@ -22,6 +22,18 @@ pub const INDEXED_MAX: u32 = 100_000;
 /// The largest data of a ConfigMap or Secret, in bytes.
 pub const DATA_MAX: usize = 1024 * 1024;
 
+/// The largest total size of an object's annotations (keys and values), in bytes.
+pub const ANNOTATIONS_MAX: usize = 256 * 1024;
+
+/// The pod-template labels the Job controller sets (and the API server
+/// refuses with another value, since the generated selector needs them).
+pub const JOB_CONTROLLER_LABELS: [&str; 4] = [
+    "batch.kubernetes.io/controller-uid",
+    "batch.kubernetes.io/job-name",
+    "controller-uid",
+    "job-name",
+];
+
 /// Suffix of the derived env Secret's name.
 pub const ENV_SECRETS_SUFFIX: &str = "-env-secrets";
 /// Suffix of the derived image-pull Secret's name.
@@ -37,8 +49,14 @@ pub enum Rule {
     Dns1123Subdomain,
     /// `kubernetes.name_length`: derived object names (`<name>-env-secrets`, `<name>-image-pull-secret`) within 253 characters.
     NameLength,
-    /// `kubernetes.label_value`: metadata id, org and env become label values: at most 63 characters, alphanumeric at both ends.
+    /// `kubernetes.label_value`: metadata labels' values, and metadata id, org and env (which become label values): at most 63 characters, alphanumeric at both ends.
     LabelValue,
+    /// `kubernetes.label_key`: metadata label keys are qualified names (an optional DNS-1123 subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.'), and not a key the Job controller sets on the pods.
+    LabelKey,
+    /// `kubernetes.label_overridden` (warning): a metadata label with a key planton sets (`planton.ai/...`) and another value is overridden by planton's.
+    LabelOverridden,
+    /// `kubernetes.annotation`: metadata annotation keys are qualified names, and all annotations together are at most 256 KiB.
+    Annotation,
     /// `kubernetes.env_var_name`: environment variable names are printable ASCII without '='; a secret with a literal value also names a key of the env Secret (letters, digits, '-', '_', '.').
     EnvVarName,
     /// `kubernetes.env_var_duplicate` (warning): an environment variable is defined once across variables and secrets; Kubernetes takes the last definition.
@@ -89,11 +107,14 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 27] = [
+    pub const ALL: [Rule; 30] = [
         Rule::Dns1123Label,
         Rule::Dns1123Subdomain,
         Rule::NameLength,
         Rule::LabelValue,
+        Rule::LabelKey,
+        Rule::LabelOverridden,
+        Rule::Annotation,
         Rule::EnvVarName,
         Rule::EnvVarDuplicate,
         Rule::EnvVarValue,
@@ -126,6 +147,9 @@ impl Rule {
             Rule::Dns1123Subdomain => "kubernetes.dns1123_subdomain",
             Rule::NameLength => "kubernetes.name_length",
             Rule::LabelValue => "kubernetes.label_value",
+            Rule::LabelKey => "kubernetes.label_key",
+            Rule::LabelOverridden => "kubernetes.label_overridden",
+            Rule::Annotation => "kubernetes.annotation",
             Rule::EnvVarName => "kubernetes.env_var_name",
             Rule::EnvVarDuplicate => "kubernetes.env_var_duplicate",
             Rule::EnvVarValue => "kubernetes.env_var_value",
@@ -165,7 +189,16 @@ impl Rule {
                 "derived object names (`<name>-env-secrets`, `<name>-image-pull-secret`) within 253 characters"
             }
             Rule::LabelValue => {
-                "metadata id, org and env become label values: at most 63 characters, alphanumeric at both ends"
+                "metadata labels' values, and metadata id, org and env (which become label values): at most 63 characters, alphanumeric at both ends"
+            }
+            Rule::LabelKey => {
+                "metadata label keys are qualified names (an optional DNS-1123 subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.'), and not a key the Job controller sets on the pods"
+            }
+            Rule::LabelOverridden => {
+                "a metadata label with a key planton sets (`planton.ai/...`) and another value is overridden by planton's"
+            }
+            Rule::Annotation => {
+                "metadata annotation keys are qualified names, and all annotations together are at most 256 KiB"
             }
             Rule::EnvVarName => {
                 "environment variable names are printable ASCII without '='; a secret with a literal value also names a key of the env Secret (letters, digits, '-', '_', '.')"
@@ -216,7 +249,10 @@ impl Rule {
     /// defined twice).
     pub fn severity(self) -> Severity {
         match self {
-            Rule::EnvVarDuplicate | Rule::EnvVarReserved | Rule::MemoryBytes => Severity::Warning,
+            Rule::EnvVarDuplicate
+            | Rule::EnvVarReserved
+            | Rule::MemoryBytes
+            | Rule::LabelOverridden => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -339,6 +375,92 @@ fn metadata(r: &mut Rules, job: View<'_>, indexed: bool) {
                 format!("{why}; it becomes a label value on every object"),
             );
         }
+    }
+    labels(r, meta);
+    annotations(r, meta);
+}
+
+/// `metadata.labels`: keys and values as the API server requires them on
+/// every object, no key the Job controller owns, and a warning for a
+/// `planton.ai/...` label that planton's own overrides.
+fn labels(r: &mut Rules, meta: View<'_>) {
+    let f = r.f;
+    let mut entries: Vec<(&str, &str)> = meta
+        .map(&f.meta_labels)
+        .iter()
+        .map(|(k, v)| (k, v.as_str().unwrap_or("")))
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    // Sorted: the map's order is not deterministic.
+    entries.sort_unstable();
+    let planton = crate::transform::planton_labels(f, meta);
+    for (key, value) in entries {
+        let path = format!(
+            "metadata.labels[{}]",
+            planton_manifest::map_key_subscript(key)
+        );
+        if let Some(why) = names::qualified_name(key) {
+            r.add_key(path.clone(), Rule::LabelKey, format!("label key {why}"));
+        } else if JOB_CONTROLLER_LABELS.contains(&key) {
+            r.add_key(
+                path.clone(),
+                Rule::LabelKey,
+                "the Job controller sets this label on the pod template (its selector needs it): the API server refuses another value",
+            );
+        }
+        if let Some(why) = names::label_value(value) {
+            r.add(path.clone(), Rule::LabelValue, why);
+        }
+        if let Some(ours) = planton.get(key)
+            && ours != value
+        {
+            r.add(
+                path,
+                Rule::LabelOverridden,
+                format!(
+                    "planton sets this label to '{}' on every object: this value is overridden",
+                    Excerpt(ours)
+                ),
+            );
+        }
+    }
+}
+
+/// `metadata.annotations`: qualified-name keys (checked lowercased, as the
+/// API server does) and a bounded total size.
+fn annotations(r: &mut Rules, meta: View<'_>) {
+    let f = r.f;
+    let mut entries: Vec<(&str, &str)> = meta
+        .map(&f.meta_annotations)
+        .iter()
+        .map(|(k, v)| (k, v.as_str().unwrap_or("")))
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    entries.sort_unstable();
+    let mut total = 0usize;
+    for &(key, value) in &entries {
+        total = total.saturating_add(key.len()).saturating_add(value.len());
+        if let Some(why) = names::qualified_name(&key.to_ascii_lowercase()) {
+            r.add_key(
+                format!(
+                    "metadata.annotations[{}]",
+                    planton_manifest::map_key_subscript(key)
+                ),
+                Rule::Annotation,
+                format!("annotation key {why}"),
+            );
+        }
+    }
+    if total > ANNOTATIONS_MAX {
+        r.add(
+            "metadata.annotations",
+            Rule::Annotation,
+            format!("the annotations must be at most {ANNOTATIONS_MAX} bytes in total, keys and values (they have {total})"),
+        );
     }
 }
 

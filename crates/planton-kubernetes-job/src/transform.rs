@@ -241,10 +241,12 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
         _ => return Err(TransformError::NoNamespace),
     };
     let labels = labels(f, meta);
+    let annotations = annotations(f, meta);
     let object_meta = |object_name: &str| ObjectMeta {
         name: Some(object_name.to_owned()),
         namespace: Some(namespace.clone()),
         labels: Some(labels.clone()),
+        annotations: annotations.clone(),
         ..ObjectMeta::default()
     };
 
@@ -252,6 +254,7 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
         metadata: ObjectMeta {
             name: Some(namespace.clone()),
             labels: Some(labels.clone()),
+            annotations: annotations.clone(),
             ..ObjectMeta::default()
         },
         ..Namespace::default()
@@ -396,8 +399,36 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
     })
 }
 
-/// The labels on every object.
+/// The labels on every object and on the pod template: the metadata's
+/// labels, then planton's, which win on a conflict (the rules warn about it:
+/// `kubernetes.label_overridden`).
 fn labels(f: &Fields, meta: View<'_>) -> BTreeMap<String, String> {
+    let mut labels = string_map(meta, &f.meta_labels);
+    labels.extend(planton_labels(f, meta));
+    labels
+}
+
+/// The metadata's annotations, on every object (not on the pod template);
+/// `None` when there are none.
+fn annotations(f: &Fields, meta: View<'_>) -> Option<BTreeMap<String, String>> {
+    let annotations = string_map(meta, &f.meta_annotations);
+    (!annotations.is_empty()).then_some(annotations)
+}
+
+/// A `map<string, string>` field, sorted.
+fn string_map(
+    msg: View<'_>,
+    field: &planton_api::prost_reflect::FieldDescriptor,
+) -> BTreeMap<String, String> {
+    msg.map(field)
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.as_str().unwrap_or("").to_owned()))
+        .collect()
+}
+
+/// The labels planton sets on every object: `planton.ai/resource`, `name`,
+/// `kind`, and `id`, `organization`, `environment` when the metadata has them.
+pub(crate) fn planton_labels(f: &Fields, meta: View<'_>) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::from([
         ("planton.ai/resource".to_owned(), "true".to_owned()),
         (

@@ -233,6 +233,8 @@ fields! {
     meta_id = "org.project_planton.shared.CloudResourceMetadata" . "id";
     meta_org = "org.project_planton.shared.CloudResourceMetadata" . "org";
     meta_env = "org.project_planton.shared.CloudResourceMetadata" . "env";
+    meta_labels = "org.project_planton.shared.CloudResourceMetadata" . "labels";
+    meta_annotations = "org.project_planton.shared.CloudResourceMetadata" . "annotations";
     spec_namespace = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "namespace";
     spec_image = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "image";
     spec_resources = "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobSpec" . "resources";

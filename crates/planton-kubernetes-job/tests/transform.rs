@@ -156,6 +156,39 @@ fn labels_on_every_object_with_optional_metadata() {
 }
 
 #[test]
+fn user_labels_and_annotations_on_every_object_planton_labels_win() {
+    let yaml = manifest(
+        "{name: job, env: prod, labels: {team: data, example.com/tier: batch, planton.ai/name: other, planton.ai/environment: dev, planton.ai/team: t}, annotations: {example.com/owner: me, Note: 'a: b'}}",
+        "  createNamespace: true\n  configMaps: {c: x}\n  env: {secrets: {S: {value: v}}}\n",
+    );
+    let mut input = stack_input(&yaml);
+    input.docker_config_json = r#"{"auths":{}}"#.into();
+    let r = render_input(input);
+    let labels = json!({
+        "team": "data", "example.com/tier": "batch", "planton.ai/team": "t",
+        "planton.ai/resource": "true", "planton.ai/name": "job", "planton.ai/kind": "KubernetesJob",
+        "planton.ai/environment": "prod",
+    });
+    let annotations = json!({"example.com/owner": "me", "Note": "a: b"});
+    let mut kinds = Vec::new();
+    for o in r.objects() {
+        let o = o.to_json();
+        assert_eq!(o["metadata"]["labels"], labels, "{o}");
+        assert_eq!(o["metadata"]["annotations"], annotations, "{o}");
+        kinds.push(o["kind"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(kinds, ["Namespace", "Secret", "Secret", "ConfigMap", "Job"]);
+    // The pod template: the labels (pods are selected by them), not the
+    // annotations (which are about the objects planton manages).
+    let template = &job_json(&r)["spec"]["template"]["metadata"];
+    assert_eq!(template["labels"], labels);
+    assert!(template.get("annotations").is_none(), "{template}");
+    // No annotations: no annotations field at all.
+    let bare = render(&manifest("{name: job}", ""));
+    assert!(job_json(&bare)["metadata"].get("annotations").is_none());
+}
+
+#[test]
 fn namespace_object_only_when_asked() {
     assert!(render(&manifest("{name: job}", "")).namespace.is_none());
     let r = render(&manifest("{name: job}", "  createNamespace: true\n"));

@@ -116,3 +116,37 @@ fn every_rule_has_a_case() {
         );
     }
 }
+
+/// The annotations' total size (keys and values) is bounded as the API
+/// server bounds it: 256 KiB is accepted, one byte more is not. Generated
+/// here rather than kept as a 256 KiB data file.
+#[test]
+fn annotations_total_size() {
+    let manifest = |total: usize| {
+        // Two annotations: "a" + value, "bb" + value, `total` bytes in all.
+        let first = total / 2;
+        format!(
+            "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata:\n  name: job\n  annotations:\n    a: {}\n    bb: {}\nspec:\n  namespace: {{value: batch}}\n  image: {{repo: busybox, tag: \"1.36\"}}\n",
+            "x".repeat(first - 1),
+            "y".repeat(total - first - 2),
+        )
+    };
+    let findings = |total: usize| -> Vec<(String, String, String)> {
+        VALIDATOR
+            .check(&manifest(total))
+            .unwrap()
+            .violations
+            .into_iter()
+            .map(|v| (v.rule_id, v.field_path, v.message))
+            .collect()
+    };
+    assert_eq!(findings(256 * 1024), []);
+    assert_eq!(
+        findings(256 * 1024 + 1),
+        [(
+            "kubernetes.annotation".to_owned(),
+            "metadata.annotations".to_owned(),
+            "the annotations must be at most 262144 bytes in total, keys and values (they have 262145)".to_owned()
+        )]
+    );
+}

@@ -115,6 +115,96 @@ pub fn cases() -> Vec<Case> {
             );
         }
     }
+    // metadata.labels: qualified-name keys, label values, on every object
+    // and the pod template (so the Job controller's own keys collide).
+    for (what, key) in [
+        ("plain", "team".to_owned()),
+        ("prefixed", "example.com/team".into()),
+        ("uppercase-name", "Team_1.x".into()),
+        ("63-char-name", rep('k', 63)),
+        ("64-char-name", rep('k', 64)),
+        ("253-char-prefix", format!("{}/k", rep('p', 253))),
+        ("254-char-prefix", format!("{}/k", rep('p', 254))),
+        ("uppercase-prefix", "Example.com/team".into()),
+        ("empty-prefix", "/team".into()),
+        ("empty-name", "example.com/".into()),
+        ("two-slashes", "a/b/c".into()),
+        ("leading-dash", "-team".into()),
+        ("space", "a team".into()),
+        ("kubernetes-io-prefix", "app.kubernetes.io/name".into()),
+        ("planton-other", "planton.ai/team".into()),
+        ("job-name", "job-name".into()),
+        ("controller-uid", "controller-uid".into()),
+        ("batch-job-name", "batch.kubernetes.io/job-name".into()),
+        (
+            "batch-controller-uid",
+            "batch.kubernetes.io/controller-uid".into(),
+        ),
+        (
+            "batch-completion-index",
+            "batch.kubernetes.io/job-completion-index".into(),
+        ),
+    ] {
+        c.add(
+            format!("metadata.labels/key-{what}"),
+            json!({"metadata": {"labels": {key: "v"}}}),
+        );
+    }
+    for (what, value) in [
+        ("empty", String::new()),
+        ("63-chars", rep('v', 63)),
+        ("64-chars", rep('v', 64)),
+        ("dot-underscore", "v_1.x-y".into()),
+        ("leading-dash", "-v".into()),
+        ("slash", "v/w".into()),
+        ("space", "v w".into()),
+        ("planton-name-same", "corpus".into()),
+        ("planton-name-other", "other".into()),
+    ] {
+        let key = if what.starts_with("planton") {
+            "planton.ai/name"
+        } else {
+            "team"
+        };
+        c.add(
+            format!("metadata.labels/value-{what}"),
+            json!({"metadata": {"labels": {key: value}}}),
+        );
+    }
+    c.add(
+        "metadata.labels/with-namespace-and-objects",
+        json!({
+            "metadata": {"labels": {"team": "data"}, "annotations": {"example.com/owner": "me"}},
+            "spec": {
+                "namespace": {"value": "corpus-labelled"},
+                "createNamespace": true,
+                "configMaps": {"cm": "x"},
+                "env": {"secrets": {"S": {"value": "s"}}},
+            }
+        }),
+    );
+    // metadata.annotations: qualified-name keys (lowercased first), a total size.
+    for (what, key) in [
+        ("plain", "note".to_owned()),
+        ("uppercase-prefix", "Example.COM/Note".into()),
+        ("253-char-prefix", format!("{}/k", rep('p', 253))),
+        ("254-char-prefix", format!("{}/k", rep('p', 254))),
+        ("64-char-name", rep('k', 64)),
+        ("space", "a note".into()),
+        ("two-slashes", "a/b/c".into()),
+    ] {
+        c.add(
+            format!("metadata.annotations/key-{what}"),
+            json!({"metadata": {"annotations": {key: "free text: any value"}}}),
+        );
+    }
+    for (what, len) in [("total-256KiB", 256 * 1024), ("total-over", 256 * 1024 + 1)] {
+        // key "a" + value: the total counts keys and values.
+        c.add(
+            format!("metadata.annotations/{what}"),
+            json!({"metadata": {"annotations": {"a": rep('x', len - 1)}}}),
+        );
+    }
     // spec.namespace: a DNS-1123 label, created by us or existing.
     for (what, ns) in [
         ("one-char", "n".to_owned()),
