@@ -12,14 +12,47 @@ fn loader() -> Loader {
     )
 }
 
+/// The strict outcome (the document, or the error as `Display` shows it),
+/// and, for a text whose fields break rules, each error with its rule and
+/// span and what loading recovered.
 fn outcome(text: &str) -> String {
-    match loader().load_str(text) {
-        Ok(doc) => format!(
-            "loaded as {}\n{}",
-            doc.kind(),
-            to_json_string(doc.message())
-        ),
+    let loader = loader();
+    let strict = match loader.load_str(text) {
+        Ok(doc) => {
+            return format!(
+                "loaded as {}\n{}",
+                doc.kind(),
+                to_json_string(doc.message())
+            );
+        }
         Err(e) => format!("error\n{e}\n"),
+    };
+    match loader.load_str_recovering(text) {
+        Ok(recovered) => {
+            assert!(
+                !recovered.errors.is_empty(),
+                "a strict error is recovered from"
+            );
+            let mut out = format!("{strict}\nrules:\n");
+            for e in recovered.errors.iter() {
+                assert!(e.rule.is_recoverable());
+                out.push_str(&format!(
+                    "  {} {}-{} {}\n",
+                    e.rule, e.location, e.end, e.path
+                ));
+            }
+            let doc = recovered.document;
+            out.push_str(&format!(
+                "recovered as {}\n{}",
+                doc.kind(),
+                to_json_string(doc.message())
+            ));
+            out
+        }
+        Err(e) => {
+            assert_eq!(strict, format!("error\n{e}\n"));
+            format!("{strict}rule: {}\n", e.rule())
+        }
     }
 }
 
