@@ -68,7 +68,7 @@ fn checked(validator: &JobValidator, text: String) -> report::FileResult {
     let secrets = planton_kubernetes_job::secret_spans(&checked.document);
     report::FileResult {
         file: "bench.json".to_owned(),
-        outcome: report::checked(&text, checked.violations, spans, secrets),
+        outcome: report::checked(&text, checked.violations, spans, secrets, 0),
         text: Some(text),
     }
 }

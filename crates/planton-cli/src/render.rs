@@ -199,6 +199,7 @@ fn violation_report(
             violations,
             spans,
             planton_kubernetes_job::secret_spans(doc),
+            0,
         ),
     };
     report::human(&[result]).stdout

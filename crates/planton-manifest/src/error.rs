@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::location::Location;
+use crate::violation::{Severity, Source, Violation};
 
 /// Why a text could not be loaded as a message.
 ///
@@ -271,6 +272,22 @@ pub struct FieldError {
     pub rule: LoadRule,
     /// What is wrong.
     pub message: String,
+}
+
+impl FieldError {
+    /// The error as a located [`Violation`] of its rule, from
+    /// [`Source::Load`], for reports that list every finding alike.
+    pub fn to_violation(&self) -> Violation {
+        Violation {
+            field_path: self.path.clone(),
+            rule_id: self.rule.id().to_owned(),
+            message: self.message.clone(),
+            source: Source::Load,
+            location: Some(self.location),
+            for_key: false,
+            severity: Severity::Error,
+        }
+    }
 }
 
 impl fmt::Display for FieldError {
