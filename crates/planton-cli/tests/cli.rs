@@ -910,8 +910,9 @@ fn resolve_values_are_strings_and_keys_unique() {
     );
     assert_eq!((r.code, r.stdout.as_str()), (2, ""));
     assert!(
-        r.stderr
-            .contains("expected a string; quote the value (YAML reads it as a number)"),
+        r.stderr.contains(
+            "[\"KubernetesPostgres/pg\"][\"status.outputs.version\"]: this unquoted value is a number in YAML 1.1 (as kubectl reads it) and plain text in YAML 1.2; quote it to mean the text at 2:27"
+        ),
         "{}",
         r.stderr
     );
@@ -928,6 +929,99 @@ fn resolve_values_are_strings_and_keys_unique() {
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("duplicate key (first at 2:3) at 3:3"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--resolve` values follow the manifest's scalar rules (`port: 5432` is
+/// the text "5432", `1.10` must be quoted, every problem reported at once),
+/// and every unresolved reference is named at once.
+#[test]
+fn resolve_files_take_the_manifest_scalar_rules_and_all_references_are_named() {
+    let dir = temp_dir("resolve-rules");
+    let manifest = dir.join("job.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {name: job}\nspec:\n  namespace: {value: ns}\n  image: {repo: busybox, tag: latest}\n  env:\n    variables:\n      DB_HOST: {valueFrom: {kind: KubernetesPostgres, name: pg, fieldPath: status.outputs.host}}\n      DB_PORT: {valueFrom: {kind: KubernetesPostgres, name: pg, fieldPath: status.outputs.port}}\n      DB_TLS: {valueFrom: {kind: KubernetesPostgres, name: pg, fieldPath: status.outputs.tls}}\n",
+    )
+    .unwrap();
+    let m = manifest.to_str().unwrap();
+    // No resolver: the three variables are named in one message.
+    let r = planton(&["render", m], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.contains("the valueFrom reference was not resolved for 3 variables: spec.env.variables[\"DB_HOST\"], spec.env.variables[\"DB_PORT\"], spec.env.variables[\"DB_TLS\"]; resolve each first"),
+        "{}",
+        r.stderr
+    );
+    // Unquoted values that read back unchanged are their text, as in a manifest.
+    let values = dir.join("values.yaml");
+    std::fs::write(
+        &values,
+        "KubernetesPostgres/pg:\n  status.outputs.host: pg.db.svc\n  status.outputs.port: 5432\n  status.outputs.tls: true\n",
+    )
+    .unwrap();
+    let r = planton(
+        &[
+            "render",
+            m,
+            "--resolve",
+            values.to_str().unwrap(),
+            "-o",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let job = list_items(&r.stdout)
+        .into_iter()
+        .find(|o| o["kind"] == "Job")
+        .unwrap();
+    let env = job["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let value = |name: &str| {
+        env.iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["value"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        (value("DB_HOST"), value("DB_PORT"), value("DB_TLS")),
+        (
+            serde_json::json!("pg.db.svc"),
+            serde_json::json!("5432"),
+            serde_json::json!("true")
+        )
+    );
+    // Values the two YAML versions read differently are refused, all at once.
+    std::fs::write(
+        &values,
+        "KubernetesPostgres/pg:\n  status.outputs.host: 1.10\n  status.outputs.port: 0755\n  status.outputs.tls: yes\n",
+    )
+    .unwrap();
+    let r = planton(&["render", m, "--resolve", values.to_str().unwrap()], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(r.stderr.contains(": 3 errors:\n"), "{}", r.stderr);
+    for at in ["at 2:24", "at 3:24", "at 4:23"] {
+        assert!(r.stderr.contains(at), "{at}: {}", r.stderr);
+    }
+    // In a JSON file, only strings are text.
+    let json = dir.join("values.json");
+    std::fs::write(
+        &json,
+        r#"{"KubernetesPostgres/pg": {"status.outputs.host": "pg", "status.outputs.port": 5432, "status.outputs.tls": "true"}}"#,
+    )
+    .unwrap();
+    let r = planton(&["render", m, "--resolve", json.to_str().unwrap()], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.contains(
+            "[\"KubernetesPostgres/pg\"][\"status.outputs.port\"]: expected a string, found a number at 1:80"
+        ),
         "{}",
         r.stderr
     );

@@ -409,6 +409,77 @@ impl Decoder {
         }
     }
 
+    /// A two-level mapping of text (`outer: {inner: value}`), every key and
+    /// value read as a string map's are: the keys as `map<string, ...>`
+    /// keys, the values as string fields (the manifest's scalar rules).
+    /// Entries with errors are left out; the errors are collected.
+    pub fn text_table(&mut self, node: &mut Node) -> Vec<(String, Vec<(String, String)>)> {
+        let mut out = Vec::new();
+        let Some(entries) = self.text_mapping(node) else {
+            return out;
+        };
+        let mut seen: HashMap<String, Location> = HashMap::new();
+        for (k, v) in entries.iter_mut() {
+            let Some(MapKey::String(outer)) = self.map_key(k, &Kind::String) else {
+                continue;
+            };
+            let mark = self.enter_key(&MapKey::String(outer.clone()));
+            if let Some(first) = seen.get(&outer) {
+                let message = format!("duplicate key (first at {first})");
+                self.error(LoadRule::Duplicate, span(k), message);
+                self.leave(mark);
+                continue;
+            }
+            seen.insert(outer.clone(), k.loc);
+            let mut fields = Vec::new();
+            if let Some(inner) = self.text_mapping(v) {
+                let mut seen_inner: HashMap<String, Location> = HashMap::new();
+                for (ik, iv) in inner.iter_mut() {
+                    let Some(MapKey::String(name)) = self.map_key(ik, &Kind::String) else {
+                        continue;
+                    };
+                    let inner_mark = self.enter_key(&MapKey::String(name.clone()));
+                    if let Some(first) = seen_inner.get(&name) {
+                        let message = format!("duplicate key (first at {first})");
+                        self.error(LoadRule::Duplicate, span(ik), message);
+                    } else {
+                        seen_inner.insert(name.clone(), ik.loc);
+                        if iv.is_null() {
+                            self.error(
+                                LoadRule::Null,
+                                span(iv),
+                                "null is not allowed as a map value",
+                            );
+                        } else if let Some(value) = self.string(iv) {
+                            fields.push((name, value));
+                        }
+                    }
+                    self.leave(inner_mark);
+                }
+            }
+            out.push((outer, fields));
+            self.leave(mark);
+        }
+        out
+    }
+
+    /// The entries of a mapping node, or an error at the current path.
+    fn text_mapping<'n>(&mut self, node: &'n mut Node) -> Option<&'n mut Vec<(Node, Node)>> {
+        let at = span(node);
+        let found = node.describe();
+        match &mut node.value {
+            Value::Map(entries) => Some(entries),
+            _ => {
+                self.error(
+                    LoadRule::Type,
+                    at,
+                    format!("expected a mapping, found {found}"),
+                );
+                None
+            }
+        }
+    }
+
     /// One value of a non-repeated kind.
     fn single(&mut self, node: &mut Node, kind: &Kind) -> Option<PValue> {
         match kind {

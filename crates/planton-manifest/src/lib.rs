@@ -426,6 +426,51 @@ pub fn yaml_to_json(text: &str) -> Result<serde_json::Value, LoadError> {
     Ok(decode::to_json(&root))
 }
 
+/// The entries of a two-level table of text, `outer: {inner: value}`, in the
+/// order written: what [`load_text_table`] reads.
+pub type TextTable = Vec<(String, Vec<(String, String)>)>;
+
+/// Reads a YAML or JSON document (one, with the loader's default limits)
+/// that maps keys to mappings of text, `outer: {inner: value}` (a side input
+/// such as the CLI's `--resolve` file), by the rules of a manifest's string
+/// maps: keys and values are strings as a `map<string, string>` field reads
+/// them. In YAML, unquoted scalars that kubectl reads back unchanged
+/// (`port: 5432`, `tls: true`) are their text and those YAML 1.1 and 1.2
+/// read differently (`version: 1.10`, `on: yes`, `mode: 0755`) are refused
+/// with a request to quote them; in JSON, only strings are text. Every error
+/// is reported, with its place.
+///
+/// # Errors
+///
+/// A [`LoadError`] for invalid YAML, several documents, a broken limit, or
+/// entries that are not text ([`LoadError::Fields`], all of them).
+pub fn load_text_table(text: &str) -> Result<TextTable, LoadError> {
+    if text.len() > DEFAULT_MAX_INPUT_BYTES {
+        return Err(LoadError::TooLarge {
+            size: text.len(),
+            limit: DEFAULT_MAX_INPUT_BYTES,
+        });
+    }
+    let mut root = yaml::parse(
+        text,
+        yaml::Limits {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_nodes: DEFAULT_MAX_NODES,
+            max_alias_bytes: DEFAULT_MAX_ALIAS_BYTES,
+        },
+    )?;
+    let mut decoder = decode::Decoder::with_capacity(0);
+    decoder.json = yaml::is_json(text);
+    let table = decoder.text_table(&mut root);
+    if decoder.errors.is_empty() {
+        Ok(table)
+    } else {
+        let mut errors = decoder.errors;
+        errors.sort();
+        Err(LoadError::Fields(errors))
+    }
+}
+
 /// Duplicate keys anywhere in a tree (a JSON object keeps only one). `path`
 /// is grown and cut back on the way, keys in it cut to an excerpt.
 fn duplicate_keys(node: &yaml::Node, path: &mut String, errors: &mut FieldErrors) {

@@ -282,3 +282,67 @@ fn long_map_keys_round_trip_through_yaml() {
     let again = loader().load_str(&to_yaml_string(doc.message())).unwrap();
     assert_eq!(again.message(), doc.message());
 }
+
+/// Side tables (`--resolve`) read their text by the manifest's string-map
+/// rules, and report every error with its rule and place.
+#[test]
+fn text_tables_follow_the_string_map_rules() {
+    let table = planton_manifest::load_text_table(
+        "A/a:\n  port: 5432\n  tls: true\n  host: \"1.10\"\n  nv: 'null'\nB/b: {}\n",
+    )
+    .unwrap();
+    let pairs = |v: &[(&str, &str)]| {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        table,
+        [
+            (
+                "A/a".to_owned(),
+                pairs(&[
+                    ("port", "5432"),
+                    ("tls", "true"),
+                    ("host", "1.10"),
+                    ("nv", "null")
+                ])
+            ),
+            ("B/b".to_owned(), vec![]),
+        ]
+    );
+    let err = planton_manifest::load_text_table(
+        "A/a:\n  v: 1.10\n  yes: x\n  nv: null\n  l: [x]\n  v: y\nA/a: {}\nC: 3\n",
+    )
+    .unwrap_err();
+    let planton_manifest::LoadError::Fields(errors) = &err else {
+        panic!("{err}");
+    };
+    let found: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{} {} {}", e.rule, e.location, e.path))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "load.ambiguous_scalar 2:6 [\"A/a\"][\"v\"]",
+            "load.ambiguous_scalar 3:3 [\"A/a\"][\"yes\"]",
+            "load.null 4:7 [\"A/a\"][\"nv\"]",
+            "load.type 5:6 [\"A/a\"][\"l\"]",
+            "load.duplicate 6:3 [\"A/a\"][\"v\"]",
+            "load.duplicate 7:1 [\"A/a\"]",
+            "load.type 8:4 [\"C\"]",
+        ]
+    );
+    assert!(
+        errors[1]
+            .message
+            .starts_with("this unquoted key is a boolean")
+    );
+    let err =
+        planton_manifest::load_text_table(r#"{"A/a": {"port": 5432, "ok": "x"}}"#).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "[\"A/a\"][\"port\"]: expected a string, found a number at 1:18"
+    );
+}
