@@ -7,7 +7,15 @@
 //!
 //! - **Strict**: unknown fields, wrong types, out-of-range numbers, duplicate
 //!   keys and two members of one oneof are errors naming the field path and the
-//!   `line:column`; every such problem is reported, not just the first.
+//!   `line:column`; every such problem is reported, not just the first, under
+//!   its [`LoadRule`] (`load.unknown_field`, ...).
+//! - **Recovering** on request: [`Loader::load_str_recovering`] leaves the
+//!   fields at fault unset and returns the document with its errors, so a
+//!   caller can default, validate and report everything at once.
+//! - **proto3 JSON for JSON texts**: a text that is a JSON object follows the
+//!   proto3 JSON mapping (strings only for string fields, integral numbers in
+//!   any JSON form, `"1e2"` included, for integer fields) rather than the YAML
+//!   1.1 reading below.
 //! - **kubectl's scalars**: unquoted scalars mean what they mean to kubectl and
 //!   the upstream CLI (YAML 1.1): `defaultMode: 0755` is 493. Where YAML 1.1 and
 //!   1.2 disagree and the field is a string (`tag: 1.10`, `value: yes`), the
