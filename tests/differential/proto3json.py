@@ -157,6 +157,7 @@ KNOWN = [
     (["spec", "parallelism"], "1_000", "an underscore Python's int() takes"),
     (["spec", "parallelism"], "\t5", "whitespace other than a space"),
     (["spec", "activeDeadlineSeconds"], "12345678901234567891e0", "rounded through a double"),
+    (["spec", "parallelism"], Raw("1.0000000000000000001"), "a fraction a double cannot keep"),
     (["spec", "namespace"], [], "an empty list read as an empty message"),
     (["spec", "namespace"], "", "an empty string read as an empty message"),
     (["spec", "env", "variables", "UPSTREAM", "valueFrom", "kind"], "814", "an enum number in a string"),

@@ -936,12 +936,12 @@ fn json_integer(text: &str) -> Option<Option<i128>> {
     }
     match scalar::exact_integer(text) {
         Some(i) => Some(Some(i)),
-        // Beyond i128, or a fraction remains: tell them apart by the
-        // float's reading (a fraction too small for a double to keep, as in
-        // `1.0000000000000000001`, is reported as out of range).
+        // Beyond i128 (out of range for any field), or a fraction remains
+        // (not an integer, even one too small for a double to keep, as in
+        // `1.0000000000000000001`).
         None => {
             let f = text.parse::<f64>().ok()?;
-            (f.is_infinite() || f.fract() == 0.0).then_some(None)
+            (f.is_infinite() || f.abs() >= 1e38).then_some(None)
         }
     }
 }
