@@ -72,6 +72,7 @@ fn checked(validator: &JobValidator, text: String) -> report::FileResult {
             violations: checked.violations,
             spans,
             secrets,
+            unkept: 0,
         },
         text: Some(text),
     }

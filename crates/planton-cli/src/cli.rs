@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use planton_kubernetes_job::JobValidator;
+use planton_manifest::Span;
 
 use crate::input::Source;
 use crate::{Failure, apply, batch, github, input, junit, output, render, report, sanitize, sarif};
@@ -853,6 +854,7 @@ fn validate(
                 report::Outcome::Error {
                     message: report::error_text(&e),
                     location: None,
+                    finding: None,
                 },
                 None,
             ),
@@ -878,13 +880,7 @@ fn validate(
             }
         };
         match format {
-            ReportFormat::Human => {
-                let one = report::human_one(&result);
-                out.write(&one.stdout);
-                if !one.stderr.is_empty() {
-                    eprint!("{}", one.stderr);
-                }
-            }
+            ReportFormat::Human => out.write(&report::human_one(&result).stdout),
             ReportFormat::Json => out.write(&report::json_entry(&result, summary.files == 0)),
             ReportFormat::Sarif => out.write(&sarif.entry(&result)),
             ReportFormat::Junit => out.write(&junit::entry(&result)),
@@ -916,28 +912,52 @@ pub(crate) fn check(validator: &JobValidator, source: &Source, strict: bool) -> 
             if strict {
                 render::promote_warnings(&mut checked.violations);
             }
-            let spans = checked
-                .violations
+            // The load errors (with the span of the text at fault) and the
+            // violations (with their value's span), in one list by position.
+            let mut found: Vec<(planton_manifest::Violation, Option<Span>)> = checked
+                .load_errors
                 .iter()
-                .map(|v| {
-                    if v.for_key {
-                        None
-                    } else {
-                        checked.document.source_map().span(&v.field_path)
-                    }
+                .map(|e| {
+                    let span = Span {
+                        start: e.location,
+                        end: e.end,
+                    };
+                    (e.to_violation(), Some(span))
                 })
                 .collect();
-            let secrets = planton_kubernetes_job::secret_spans(&checked.document);
+            found.extend(checked.violations.iter().map(|v| {
+                let span = if v.for_key {
+                    None
+                } else {
+                    checked.document.source_map().span(&v.field_path)
+                };
+                (v.clone(), span)
+            }));
+            found.sort_by(|(a, _), (b, _)| {
+                let pos = |v: &planton_manifest::Violation| {
+                    v.location
+                        .map_or((usize::MAX, usize::MAX), |l| (l.line, l.column))
+                };
+                pos(a)
+                    .cmp(&pos(b))
+                    .then_with(|| a.field_path.cmp(&b.field_path))
+                    .then_with(|| a.rule_id.cmp(&b.rule_id))
+            });
+            let secrets = checked.masked_spans();
+            let unkept = checked.load_errors.omitted();
+            let (violations, spans) = found.into_iter().unzip();
             report::Outcome::Checked {
-                violations: checked.violations,
+                violations,
                 spans,
                 secrets,
+                unkept,
             }
         }
         Err(planton_kubernetes_job::CheckError::Load(e)) => report::load_failure(&source.name, &e),
         Err(e) => report::Outcome::Error {
             message: sanitize::clean_to(&format!("{}: {e}", source.name), 1000).into_owned(),
             location: None,
+            finding: None,
         },
     }
 }

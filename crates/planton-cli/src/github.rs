@@ -22,14 +22,25 @@ pub(crate) fn entry(r: &FileResult) -> String {
     let file = sanitize::path(&r.file);
     let mut out = String::new();
     match &r.outcome {
-        Outcome::Error { message, location } => {
+        Outcome::Error {
+            message,
+            location,
+            finding,
+        } => {
             let region = location.map(|l| report::load_region(r.text.as_deref().unwrap_or(""), l));
-            command(&mut out, "error", &file, region, "load", message);
+            let title = match finding {
+                Some(v) => format!("{} (load)", v.rule_id),
+                None => "load".to_owned(),
+            };
+            command(&mut out, "error", &file, region, &title, message);
         }
         Outcome::Checked {
-            violations, spans, ..
+            violations,
+            spans,
+            unkept,
+            ..
         } => {
-            let (shown, omitted) = report::shown(violations);
+            let (shown, omitted) = report::shown(violations, *unkept);
             let regions = report::regions(r.text.as_deref().unwrap_or(""), shown, spans);
             for (v, region) in shown.iter().zip(regions) {
                 let title = format!("{} ({})", sanitize::clean(&v.rule_id), v.source);

@@ -32,7 +32,9 @@ pub(crate) fn entry(r: &FileResult) -> String {
     let name = attr(&file);
     let mut out = String::new();
     match &r.outcome {
-        Outcome::Error { message, .. } => {
+        Outcome::Error {
+            message, finding, ..
+        } => {
             let _ = writeln!(
                 out,
                 "  <testsuite name=\"{name}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">"
@@ -45,16 +47,20 @@ pub(crate) fn entry(r: &FileResult) -> String {
             let first = message.lines().next().unwrap_or_default();
             let _ = writeln!(
                 out,
-                "      <error type=\"load\" message=\"{}\">{}</error>",
+                "      <error type=\"{}\" message=\"{}\">{}</error>",
+                attr(finding.as_ref().map_or("load", |v| v.rule_id.as_str())),
                 attr(first),
                 text(message)
             );
             out.push_str("    </testcase>\n");
         }
         Outcome::Checked {
-            violations, spans, ..
+            violations,
+            spans,
+            unkept,
+            ..
         } => {
-            let failures = usize::from(violations.iter().any(|v| v.is_error()));
+            let failures = usize::from(*unkept > 0 || violations.iter().any(|v| v.is_error()));
             let _ = writeln!(
                 out,
                 "  <testsuite name=\"{name}\" tests=\"1\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">"
@@ -63,7 +69,7 @@ pub(crate) fn entry(r: &FileResult) -> String {
                 out,
                 "    <testcase name=\"{name}\" classname=\"{CLASS}\" file=\"{name}\""
             );
-            let (shown, omitted) = report::shown(violations);
+            let (shown, omitted) = report::shown(violations, *unkept);
             if shown.is_empty() {
                 out.push_str("/>\n");
             } else {

@@ -1,7 +1,7 @@
 //! `render` and `outputs`: from a manifest (or stack input) and the side
 //! inputs to the validated, rendered objects.
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow};
 use planton_api::KubernetesJobStackInput;
 use planton_api::prost_reflect::{ReflectMessage, Value};
 use planton_kubernetes_job::{
@@ -13,6 +13,7 @@ use crate::Failure;
 use crate::cli::RenderInput;
 use crate::input::{self, Source};
 use crate::report::{self, FileResult};
+use crate::sanitize;
 
 /// Loads, completes, resolves, validates and renders; on violations prints
 /// the report to standard error and fails with [`Failure::Invalid`].
@@ -198,60 +199,53 @@ fn violation_report(
             violations,
             spans,
             secrets: planton_kubernetes_job::secret_spans(doc),
+            unkept: 0,
         },
     };
     report::human(&[result]).stdout
 }
 
-/// A resolver from a YAML map `KIND/[ENV/]NAME: {FIELD_PATH: VALUE}`.
+/// A resolver from a YAML map `KIND/[ENV/]NAME: {FIELD_PATH: VALUE}`, its
+/// values read as a manifest's string fields are (see
+/// [`planton_manifest::load_text_table`]). Every problem is reported at once.
 fn resolver(source: &Source) -> anyhow::Result<MapResolver> {
-    let value = planton_manifest::yaml_to_json(&source.text)
-        .map_err(|e| anyhow!("{}: {e}", source.name))?;
-    let serde_json::Value::Object(resources) = value else {
-        bail!(
-            "{}: expected a mapping from 'KIND/NAME' to field values",
-            source.name
-        );
-    };
+    let table = planton_manifest::load_text_table(&source.text)
+        .map_err(|e| report::Shown(report::load_error(&source.name, &e)))?;
     let mut resolver = MapResolver::new();
-    for (resource, fields) in resources {
+    let mut problems = Vec::new();
+    for (resource, fields) in table {
+        let shown = planton_manifest::shown_key_subscript(&resource);
         let parts: Vec<&str> = resource.split('/').collect();
         if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
-            bail!(
-                "{}: '{resource}': expected 'KIND/NAME' or 'KIND/ENV/NAME'",
-                source.name
-            );
+            problems.push(format!("{shown}: expected 'KIND/NAME' or 'KIND/ENV/NAME'"));
+            continue;
         }
         if planton_api::registry::find_kind(parts[0]).is_none() {
-            bail!(
-                "{}: '{resource}': {}",
-                source.name,
-                planton_api::registry::parse_kind(parts[0]).unwrap_err()
-            );
+            let why = planton_api::registry::parse_kind(parts[0]).unwrap_err();
+            problems.push(format!("{shown}: {why}"));
+            continue;
         }
-        let serde_json::Value::Object(fields) = fields else {
-            bail!(
-                "{}: '{resource}': expected a mapping from field path to value",
-                source.name
-            );
-        };
         for (field, value) in fields {
-            let serde_json::Value::String(value) = value else {
-                // Values are text: an unquoted 1.10, yes or 0755 would reach
-                // the Job as 1.1, true or 493.
-                bail!(
-                    "{}: '{resource}' '{field}': expected a string; quote the value (YAML reads it as a {})",
-                    source.name,
-                    match value {
-                        serde_json::Value::Number(_) => "number",
-                        serde_json::Value::Bool(_) => "boolean",
-                        serde_json::Value::Null => "null",
-                        _ => "list or mapping",
-                    }
-                );
-            };
             resolver.insert(resource.clone(), field, value);
         }
     }
-    Ok(resolver)
+    // Each line cleaned by the sanitizer, then shown as it is.
+    let name = sanitize::path(&source.name);
+    let text = match problems.as_slice() {
+        [] => return Ok(resolver),
+        [one] => format!("{name}: {}", sanitize::clean(one)),
+        many => {
+            let mut text = format!("{name}: {} errors:", many.len());
+            for p in many.iter().take(report::MAX_ERROR_LINES) {
+                text.push_str("\n  ");
+                text.push_str(&sanitize::clean(p));
+            }
+            if many.len() > report::MAX_ERROR_LINES {
+                let more = many.len() - report::MAX_ERROR_LINES;
+                text.push_str(&format!("\n  … and {more} more"));
+            }
+            text
+        }
+    };
+    Err(report::Shown(text).into())
 }

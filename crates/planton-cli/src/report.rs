@@ -16,6 +16,9 @@ pub(crate) enum Outcome {
         message: String,
         /// Where in the file, when the error points at a place.
         location: Option<Location>,
+        /// For a file read but not loaded, the load error as a finding: its
+        /// rule (`load.syntax`, ...), field path, message and location.
+        finding: Option<Violation>,
     },
     /// The file loaded; these are its violations (possibly none).
     Checked {
@@ -24,6 +27,9 @@ pub(crate) enum Outcome {
         spans: Vec<Option<Span>>,
         /// Spans of secret values, masked in quoted source lines.
         secrets: Vec<Span>,
+        /// Load errors found beyond those the loader kept (it keeps the
+        /// first 100): counted, not listed.
+        unkept: usize,
     },
 }
 
@@ -33,23 +39,21 @@ pub(crate) struct FileResult {
     pub outcome: Outcome,
 }
 
-/// A rendered report: what goes to standard output and to standard error.
+/// A rendered text report. All of it goes to standard output: load errors
+/// and violations alike (see the README).
 pub(crate) struct Rendered {
     pub stdout: String,
-    pub stderr: String,
 }
 
 /// The text report: each violation with its source line and a caret.
 pub(crate) fn human(results: &[FileResult]) -> Rendered {
     let mut out = Rendered {
         stdout: String::new(),
-        stderr: String::new(),
     };
     let mut summary = Summary::default();
     for r in results {
         let one = human_one(r);
         out.stdout.push_str(&one.stdout);
-        out.stderr.push_str(&one.stderr);
         summary.add(r);
     }
     if results.len() > 1 {
@@ -73,10 +77,12 @@ impl Summary {
         self.files += 1;
         match &r.outcome {
             Outcome::Error { .. } => self.errors += 1,
-            Outcome::Checked { violations, .. } => {
+            Outcome::Checked {
+                violations, unkept, ..
+            } => {
                 let errors = violations.iter().filter(|v| v.is_error()).count();
-                self.invalid += usize::from(errors > 0);
-                self.violations += errors;
+                self.invalid += usize::from(errors + unkept > 0);
+                self.violations += errors + unkept;
                 self.warnings += violations.len() - errors;
             }
         }
@@ -114,11 +120,19 @@ const WINDOW_AFTER: usize = 100;
 /// The text report of one file.
 pub(crate) fn human_one(r: &FileResult) -> Rendered {
     let mut out = String::new();
-    let mut err = String::new();
     let file = sanitize::path(&r.file);
     match &r.outcome {
+        Outcome::Error {
+            finding: Some(v), ..
+        } => {
+            // No source line is quoted: the file did not load, so where its
+            // secret values are is not known.
+            let text = SourceText::new("");
+            diagnostic(&mut out, &file, &text, &[], v, None, None);
+            let _ = writeln!(out, "{file}: not loaded\n");
+        }
         Outcome::Error { message, .. } => {
-            let _ = writeln!(err, "error: {message}");
+            let _ = writeln!(out, "error: {message}\n");
         }
         Outcome::Checked { violations, .. } if violations.is_empty() => {
             let _ = writeln!(out, "{file}: valid");
@@ -127,6 +141,7 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
             violations,
             spans,
             secrets,
+            unkept,
         } => {
             let text = SourceText::new(r.text.as_deref().unwrap_or(""));
             let shown = &violations[..violations.len().min(MAX_SHOWN_PER_FILE)];
@@ -136,9 +151,10 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
             for ((v, span), offset) in shown.iter().zip(spans).zip(offsets) {
                 diagnostic(&mut out, &file, &text, &masks, v, *span, offset);
             }
-            let n = violations.iter().filter(|v| v.is_error()).count();
+            let errors = violations.iter().filter(|v| v.is_error()).count();
+            let n = errors + unkept;
             let plural = |n: usize| if n == 1 { "" } else { "s" };
-            let omitted = violations.len() - shown.len();
+            let omitted = violations.len() - shown.len() + unkept;
             if omitted > 0 {
                 let _ = writeln!(
                     out,
@@ -146,7 +162,7 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
                     plural(omitted)
                 );
             }
-            let warnings = match violations.len() - n {
+            let warnings = match violations.len() - errors {
                 0 => String::new(),
                 w => format!(", {w} warning{}", plural(w)),
             };
@@ -157,18 +173,41 @@ pub(crate) fn human_one(r: &FileResult) -> Rendered {
             }
         }
     }
-    Rendered {
-        stdout: out,
-        stderr: err,
-    }
+    Rendered { stdout: out }
 }
 
 /// The outcome of a file `name` that does not load: the message of
 /// [`load_error`] and the place the error points at.
 pub(crate) fn load_failure(name: &str, e: &LoadError) -> Outcome {
+    let location = e.location();
+    let (field_path, message) = match e {
+        LoadError::Fields(errors) if !errors.is_empty() => {
+            (errors[0].path.clone(), errors[0].message.clone())
+        }
+        _ => {
+            let whole = e.to_string();
+            // The message without the place, which the finding has apart.
+            let message = match e.location() {
+                Some(l) => whole
+                    .strip_suffix(&format!(" at {l}"))
+                    .map_or_else(|| whole.clone(), str::to_owned),
+                None => whole,
+            };
+            (String::new(), message)
+        }
+    };
     Outcome::Error {
         message: load_error(name, e),
-        location: e.location(),
+        location,
+        finding: Some(Violation {
+            field_path: sanitize::clean(&field_path).into_owned(),
+            rule_id: e.rule().id().to_owned(),
+            message: sanitize::clean_to(&message, 1000).into_owned(),
+            source: planton_manifest::Source::Load,
+            location,
+            for_key: false,
+            severity: planton_manifest::Severity::Error,
+        }),
     }
 }
 
@@ -368,8 +407,8 @@ fn diagnostic(
     let gutter = loc.line.to_string().len();
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad}--> {file}:{loc}");
-    let _ = writeln!(out, "{pad} |");
     if let (Some(at), Some((start, end))) = (offset, text.line(loc.line)) {
+        let _ = writeln!(out, "{pad} |");
         let width = match span {
             Some(s)
                 if s.start == loc && s.end.line == loc.line && s.end.column > s.start.column =>
@@ -521,9 +560,9 @@ fn token_width(rest: &str) -> usize {
 
 /// The violations of a file that a report shows in full (at most
 /// [`MAX_SHOWN_PER_FILE`]), and how many more there are.
-pub(crate) fn shown(violations: &[Violation]) -> (&[Violation], usize) {
+pub(crate) fn shown(violations: &[Violation], unkept: usize) -> (&[Violation], usize) {
     let n = violations.len().min(MAX_SHOWN_PER_FILE);
-    (&violations[..n], violations.len() - n)
+    (&violations[..n], violations.len() - n + unkept)
 }
 
 /// The most characters a region computed from the text (a violation
@@ -600,37 +639,63 @@ pub(crate) const JSON_CLOSE: &str = "\n]}\n";
 /// others) and every string from the input cleaned by the sanitizer.
 pub(crate) fn json_entry(r: &FileResult, first: bool) -> String {
     let file = sanitize::path(&r.file);
+    let text = r.text.as_deref().unwrap_or("");
     let value = match &r.outcome {
-        Outcome::Error { message, .. } => {
-            json!({ "file": file, "valid": false, "error": message })
+        Outcome::Error {
+            message, finding, ..
+        } => {
+            let mut entry =
+                json!({ "file": file, "valid": false, "loaded": false, "error": message });
+            if let Some(v) = finding {
+                let shown = std::slice::from_ref(v);
+                let region = regions(text, shown, &[None]);
+                entry["violations"] = json!([json_violation(v, region[0])]);
+            }
+            entry
         }
-        Outcome::Checked { violations, .. } => {
-            let shown = &violations[..violations.len().min(MAX_SHOWN_PER_FILE)];
+        Outcome::Checked {
+            violations,
+            spans,
+            unkept,
+            ..
+        } => {
+            let (shown, omitted) = shown(violations, *unkept);
+            let region = regions(text, shown, spans);
             let mut entry = json!({
                 "file": file,
-                "valid": violations.iter().all(|v| !v.is_error()),
-                "violations": shown.iter().map(|v| {
-                    let mut o = json!({
-                        "field_path": sanitize::clean(&v.field_path),
-                        "rule_id": sanitize::clean(&v.rule_id),
-                        "message": sanitize::clean(&v.message),
-                        "source": v.source.as_str(),
-                        "severity": v.severity.as_str(),
-                    });
-                    if let Some(l) = v.location {
-                        o["line"] = json!(l.line);
-                        o["column"] = json!(l.column);
-                    }
-                    o
+                "valid": *unkept == 0 && violations.iter().all(|v| !v.is_error()),
+                "loaded": true,
+                "violations": shown.iter().zip(region).map(|(v, region)| {
+                    json_violation(v, region)
                 }).collect::<Vec<_>>(),
             });
-            if violations.len() > shown.len() {
-                entry["violations_omitted"] = json!(violations.len() - shown.len());
+            if omitted > 0 {
+                entry["violations_omitted"] = json!(omitted);
             }
             entry
         }
     };
     format!("{}\n  {}", if first { "" } else { "," }, value)
+}
+
+/// One finding of the JSON report: every string cleaned by the sanitizer,
+/// with its place (`line`, `column`, `end_line`, `end_column`) when it has
+/// one.
+fn json_violation(v: &Violation, region: Option<(Location, Location)>) -> serde_json::Value {
+    let mut o = json!({
+        "field_path": sanitize::clean(&v.field_path),
+        "rule_id": sanitize::clean(&v.rule_id),
+        "message": sanitize::clean(&v.message),
+        "source": v.source.as_str(),
+        "severity": v.severity.as_str(),
+    });
+    if let Some((start, end)) = region {
+        o["line"] = json!(start.line);
+        o["column"] = json!(start.column);
+        o["end_line"] = json!(end.line);
+        o["end_column"] = json!(end.column);
+    }
+    o
 }
 
 #[cfg(test)]

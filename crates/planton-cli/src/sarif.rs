@@ -59,18 +59,29 @@ impl Sarif {
         let text = r.text.as_deref().unwrap_or("");
         let mut results = Vec::new();
         match &r.outcome {
-            Outcome::Error { message, location } => {
+            Outcome::Error {
+                message,
+                location,
+                finding,
+            } => {
                 let region =
                     location.map_or_else(|| whole(text), |l| report::load_region(text, l).into());
-                let index = self.rule(LOAD_RULE, Origin::Load);
-                results.push(result(
-                    LOAD_RULE, index, "error", message, &uri, region, None,
-                ));
+                // A file read but not loaded: under its load rule
+                // (`load.syntax`, ...); one not read: under the generic one.
+                let (id, origin) = match finding {
+                    Some(v) => (v.rule_id.as_str(), Origin::Checker(Source::Load)),
+                    None => (LOAD_RULE, Origin::Load),
+                };
+                let index = self.rule(id, origin);
+                results.push(result(id, index, "error", message, &uri, region, None));
             }
             Outcome::Checked {
-                violations, spans, ..
+                violations,
+                spans,
+                unkept,
+                ..
             } => {
-                let (shown, omitted) = report::shown(violations);
+                let (shown, omitted) = report::shown(violations, *unkept);
                 let regions = report::regions(text, shown, spans);
                 for (v, region) in shown.iter().zip(regions) {
                     let region = region.map_or_else(|| whole(text), Region::from);
@@ -101,9 +112,12 @@ impl Sarif {
                     let next = shown.len();
                     let region = report::regions(
                         text,
-                        &violations[next..=next],
+                        violations.get(next..=next).unwrap_or_default(),
                         spans.get(next..).unwrap_or_default(),
-                    )[0]
+                    )
+                    .first()
+                    .copied()
+                    .flatten()
                     .map_or_else(|| whole(text), Region::from);
                     results.push(result(
                         OMITTED_RULE,
@@ -223,6 +237,22 @@ fn descriptor(id: &str, origin: Origin) -> Value {
             "error",
             "buf.validate",
         ),
+        Origin::Checker(Source::Load) => {
+            let what = planton_manifest::LoadRule::ALL
+                .into_iter()
+                .find(|r| r.id() == id)
+                .map_or("", |r| r.description());
+            (
+                format!("Load rule '{id}': {what}"),
+                format!(
+                    "The file breaks '{id}', a rule of reading a KubernetesJob manifest: {what} \
+                     Fix the place named in the result; `planton validate` shows the message \
+                     and, when the rest of the file loaded, the source line."
+                ),
+                "error",
+                "load",
+            )
+        }
         Origin::Checker(_) => (
             format!("Kubernetes rule '{id}' enforced by the API server."),
             format!(

@@ -29,8 +29,9 @@ fn bad() -> String {
     )
 }
 
-/// Does not load: a string where a number goes, at 3:16.
-const NOT_LOADING: &str = "kind: KubernetesJob\nspec:\n  parallelism: three\n";
+/// Breaks a load rule: a string where a number goes, at 3:16; the rest
+/// loads and is valid.
+const NOT_LOADING: &str = "kind: KubernetesJob\nspec:\n  parallelism: three\n  namespace: {value: ns}\n  image: {repo: busybox, tag: latest}\nmetadata: {name: job}\napiVersion: kubernetes.project-planton.org/v1\n";
 
 /// 60 invalid secret names, each with a literal secret: 50 shown, 10 omitted.
 fn many() -> String {
@@ -210,7 +211,7 @@ fn sarif_passes_the_multitool_validator() {
     let dir = scratch("sarif");
     let files = write_inputs(&dir);
     let (code, stdout, stderr) = validate(&dir, "sarif", &files);
-    assert_eq!(code, 2, "a file does not load: {stderr}");
+    assert_eq!(code, 1, "a file breaks a load rule: {stderr}");
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
     assert!(
         !stdout.chars().any(|c| c.is_control() && c != '\n'),
@@ -293,9 +294,18 @@ fn sarif_passes_the_multitool_validator() {
         "{}",
         restart[0]
     );
-    let load = find("not-loading.yaml", "load");
+    let load = find("not-loading.yaml", "load.type");
     assert_eq!(load.len(), 1);
     assert_eq!(region(load[0]), [3, 16, 3, 21]);
+    assert_eq!(load[0]["properties"]["source"], "load");
+    let rule = &rules[load[0]["ruleIndex"].as_u64().unwrap() as usize];
+    assert!(
+        rule["shortDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Every value has its field's type"),
+        "{rule}"
+    );
     assert_eq!(find("many.yaml", "kubernetes.env_var_name").len(), 50);
     let omitted = find("many.yaml", "omitted");
     assert_eq!(omitted.len(), 1);
@@ -352,7 +362,7 @@ fn junit_reads_back_in_junitparser() {
     let dir = scratch("junit");
     let files = write_inputs(&dir);
     let (code, stdout, stderr) = validate(&dir, "junit", &files);
-    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(code, 1, "{stderr}");
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
     assert!(
         !stdout.contains('\u{fffe}') && !stdout.chars().any(|c| c.is_control() && c != '\n'),
@@ -408,12 +418,16 @@ fn junit_reads_back_in_junitparser() {
         bad[1]
     );
     let load = results(1);
-    assert_eq!(suites[1]["errors"], 1);
+    assert_eq!(suites[1]["errors"], 0);
+    assert_eq!(suites[1]["failures"], 1);
     assert_eq!(load.len(), 1);
-    assert_eq!(load[0][0], "Error");
-    assert_eq!(load[0][1], "load");
+    assert_eq!(load[0][0], "Failure");
+    assert_eq!(load[0][1], "load.type");
     assert!(
-        load[0][2].as_str().unwrap().contains("at 3:16"),
+        load[0][3]
+            .as_str()
+            .unwrap()
+            .starts_with("not-loading.yaml:3:16: spec.parallelism: "),
         "{}",
         load[0]
     );
@@ -454,7 +468,7 @@ fn github_annotations_are_escaped_as_the_runner_reads_them() {
     let dir = scratch("github");
     let files = write_inputs(&dir);
     let (code, stdout, stderr) = validate(&dir, "github", &files);
-    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(code, 1, "{stderr}");
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3 + 1 + 51 + 1, "{stdout}");
@@ -464,7 +478,7 @@ fn github_annotations_are_escaped_as_the_runner_reads_them() {
             "::error file=bad.yaml,line=3,col=18,endColumn=26,title=kubernetes.dns1123_label (kubernetes)::metadata.name: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit; it names the Job and is the value of its 'job-name' label",
             "::error file=bad.yaml,line=7,col=18,endColumn=24,title=string.in (buf.validate)::spec.restart_policy: must be in list [OnFailure, Never]",
             "::error file=bad.yaml,line=11,col=7,endColumn=18,title=kubernetes.env_var_name (kubernetes)::spec.env.variables[\"50%25,a:b=c\"]: must be a valid environment variable name: printable ASCII characters other than '='",
-            "::error file=not-loading.yaml,line=3,col=16,endColumn=21,title=load::not-loading.yaml: spec.parallelism: expected an unsigned integer, found \"three\" at 3:16",
+            "::error file=not-loading.yaml,line=3,col=16,endColumn=21,title=load.type (load)::spec.parallelism: expected an unsigned integer, found \"three\"",
         ]
     );
     assert_eq!(
@@ -491,14 +505,24 @@ fn github_annotations_are_escaped_as_the_runner_reads_them() {
         );
     }
     assert!(stdout.contains("::error file=we%2Cird%3Aname %25.yaml,line=9,"));
-    // A load error of several lines is one command, its breaks escaped.
+    // Several load errors are one command each, at its place.
     let multi = dir.join("multi.yaml");
-    std::fs::write(&multi, format!("{NOT_LOADING}  completions: x\n")).unwrap();
+    let text = NOT_LOADING.replace("three\n", "three\n  completions: x\n");
+    std::fs::write(&multi, text).unwrap();
     let (code, stdout, _) = validate(&dir, "github", &[multi]);
-    assert_eq!(code, 2);
+    assert_eq!(code, 1);
     assert_eq!(
         stdout,
-        "::error file=multi.yaml,line=3,col=16,endColumn=21,title=load::multi.yaml: 2 errors:%0A  spec.parallelism: expected an unsigned integer, found \"three\" at 3:16%0A  spec.completions: expected an unsigned integer, found \"x\" at 4:16\n"
+        "::error file=multi.yaml,line=3,col=16,endColumn=21,title=load.type (load)::spec.parallelism: expected an unsigned integer, found \"three\"\n::error file=multi.yaml,line=4,col=16,endColumn=17,title=load.type (load)::spec.completions: expected an unsigned integer, found \"x\"\n"
+    );
+    // A file that does not load at all: one command under its load rule.
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, "kind: KubernetesJob\nspec: {command: [a\n").unwrap();
+    let (code, stdout, _) = validate(&dir, "github", &[broken]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.starts_with("::error file=broken.yaml,line=3,col=1,endColumn=2,title=load.syntax (load)::broken.yaml: invalid YAML: "),
+        "{stdout}"
     );
 }
 

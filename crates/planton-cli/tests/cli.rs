@@ -232,28 +232,40 @@ fn validate_exits_2_when_a_file_does_not_load_and_still_reports_the_others() {
     assert_eq!(r.code, 2);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let files = doc["files"].as_array().unwrap();
+    // An unknown field is a finding; the rest of the file was checked.
+    assert_eq!(files[0]["loaded"], true);
+    assert_eq!(files[0]["valid"], false);
+    let unknown = files[0]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["rule_id"] == "load.unknown_field")
+        .unwrap();
+    assert_eq!(unknown["source"], "load");
     assert!(
-        files[0]["error"]
+        unknown["message"]
             .as_str()
             .unwrap()
-            .contains("unknown field 'backofLimit'")
+            .contains("unknown field 'backofLimit'"),
+        "{unknown}"
     );
-    assert!(files[0].get("violations").is_none());
     assert!(
         files[1]["error"]
             .as_str()
             .unwrap()
             .contains("cannot open 'missing.yaml'")
     );
+    assert_eq!(files[1]["loaded"], false);
     assert_eq!(files[2]["valid"], true);
     let human = planton(&["validate", "missing.yaml"], None);
     assert_eq!(human.code, 2);
+    assert_eq!(human.stderr, "");
     assert!(
         human
-            .stderr
+            .stdout
             .starts_with("error: cannot open 'missing.yaml'"),
         "{}",
-        human.stderr
+        human.stdout
     );
     let usage = planton(&["validate"], None);
     assert_eq!(usage.code, 2);
@@ -283,6 +295,113 @@ fn secret_values_never_appear_in_reports() {
         "{}",
         r.stdout
     );
+}
+
+/// Load errors and violations are findings alike: one run reports every
+/// load error and every violation of the rest of the file, in order, each
+/// with its rule, place and source line, all on standard output (so a
+/// redirected report holds everything), and as structured entries in JSON.
+#[test]
+fn load_errors_are_findings_on_the_same_stream_as_violations() {
+    let dir = temp_dir("findings");
+    std::fs::write(
+        dir.join("a.yaml"),
+        "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata:\n  name: Report\n  labls: {team: a}\nspec:\n  namespace: {value: batch}\n  image: {repo: busybox, tag: latest}\n  parallelism: three\n  restartPolicy: Always\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.yaml"),
+        "kind: KubernetesJob\nspec: {command: [a\n",
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    let r = planton(&["validate", d], None);
+    assert_eq!(r.code, 2, "b.yaml does not load");
+    assert_eq!(r.stderr, "", "everything on standard output");
+    let heads: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("error["))
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            "error[kubernetes.dns1123_label]: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit; it names the Job and is the value of its 'job-name' label",
+            "error[load.unknown_field]: unknown field 'labls' in CloudResourceMetadata (did you mean 'labels'?)",
+            "error[load.type]: expected an unsigned integer, found \"three\"",
+            "error[string.in]: must be in list [OnFailure, Never]",
+            "error[load.syntax]: invalid YAML: while parsing a flow sequence, expected ',' or ']'",
+        ],
+        "{}",
+        r.stdout
+    );
+    for snippet in [
+        "9 |   parallelism: three\n  |                ^^^^^ spec.parallelism\n",
+        // The value of the unknown field is not known: masked.
+        "5 |   labls: ****** **\n  |   ^^^^^ metadata.labls\n",
+    ] {
+        assert!(r.stdout.contains(snippet), "{snippet:?} in\n{}", r.stdout);
+    }
+    assert!(
+        r.stdout.contains(&format!(" --> {d}/b.yaml:3:1\n")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .ends_with("2 files: 0 valid, 1 invalid (4 violations), 1 not loaded\n")
+    );
+    // Redirected to a file, the report is the same.
+    let report = dir.join("report.txt");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_planton"))
+        .args(["validate", d])
+        .stdout(std::fs::File::create(&report).unwrap())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), r.stdout);
+
+    let json = planton(&["validate", "-o", "json", d], None);
+    assert_eq!((json.code, json.stderr.as_str()), (2, ""));
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let a = &doc["files"][0];
+    assert_eq!(a["loaded"], true);
+    let found: Vec<(String, String, u64, u64, u64, u64)> = a["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let n = |k: &str| v[k].as_u64().unwrap();
+            (
+                v["rule_id"].as_str().unwrap().to_owned(),
+                v["source"].as_str().unwrap().to_owned(),
+                n("line"),
+                n("column"),
+                n("end_line"),
+                n("end_column"),
+            )
+        })
+        .collect();
+    let row =
+        |rule: &str, source: &str, l, c, el, ec| (rule.to_owned(), source.to_owned(), l, c, el, ec);
+    assert_eq!(
+        found,
+        [
+            row("kubernetes.dns1123_label", "kubernetes", 4, 9, 4, 15),
+            row("load.unknown_field", "load", 5, 3, 5, 8),
+            row("load.type", "load", 9, 16, 9, 21),
+            row("string.in", "buf.validate", 10, 18, 10, 24),
+        ]
+    );
+    let b = &doc["files"][1];
+    assert_eq!(
+        (&b["loaded"], &b["valid"]),
+        (&serde_json::json!(false), &serde_json::json!(false))
+    );
+    assert_eq!(b["violations"][0]["rule_id"], "load.syntax");
+    assert_eq!(b["violations"][0]["line"], 3);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -752,7 +871,7 @@ fn render_into_a_directory_refuses_clobbering() {
     std::fs::create_dir_all(dir.join("empty")).unwrap();
     let r = planton(&["validate", dir.join("empty").to_str().unwrap()], None);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("no manifests"), "{}", r.stderr);
+    assert!(r.stdout.contains("no manifests"), "{}", r.stdout);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -791,8 +910,9 @@ fn resolve_values_are_strings_and_keys_unique() {
     );
     assert_eq!((r.code, r.stdout.as_str()), (2, ""));
     assert!(
-        r.stderr
-            .contains("expected a string; quote the value (YAML reads it as a number)"),
+        r.stderr.contains(
+            "[\"KubernetesPostgres/pg\"][\"status.outputs.version\"]: this unquoted value is a number in YAML 1.1 (as kubectl reads it) and plain text in YAML 1.2; quote it to mean the text at 2:27"
+        ),
         "{}",
         r.stderr
     );
@@ -809,6 +929,99 @@ fn resolve_values_are_strings_and_keys_unique() {
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("duplicate key (first at 2:3) at 3:3"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--resolve` values follow the manifest's scalar rules (`port: 5432` is
+/// the text "5432", `1.10` must be quoted, every problem reported at once),
+/// and every unresolved reference is named at once.
+#[test]
+fn resolve_files_take_the_manifest_scalar_rules_and_all_references_are_named() {
+    let dir = temp_dir("resolve-rules");
+    let manifest = dir.join("job.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {name: job}\nspec:\n  namespace: {value: ns}\n  image: {repo: busybox, tag: latest}\n  env:\n    variables:\n      DB_HOST: {valueFrom: {kind: KubernetesPostgres, name: pg, fieldPath: status.outputs.host}}\n      DB_PORT: {valueFrom: {kind: KubernetesPostgres, name: pg, fieldPath: status.outputs.port}}\n      DB_TLS: {valueFrom: {kind: KubernetesPostgres, name: pg, fieldPath: status.outputs.tls}}\n",
+    )
+    .unwrap();
+    let m = manifest.to_str().unwrap();
+    // No resolver: the three variables are named in one message.
+    let r = planton(&["render", m], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.contains("the valueFrom reference was not resolved for 3 variables: spec.env.variables[\"DB_HOST\"], spec.env.variables[\"DB_PORT\"], spec.env.variables[\"DB_TLS\"]; resolve each first"),
+        "{}",
+        r.stderr
+    );
+    // Unquoted values that read back unchanged are their text, as in a manifest.
+    let values = dir.join("values.yaml");
+    std::fs::write(
+        &values,
+        "KubernetesPostgres/pg:\n  status.outputs.host: pg.db.svc\n  status.outputs.port: 5432\n  status.outputs.tls: true\n",
+    )
+    .unwrap();
+    let r = planton(
+        &[
+            "render",
+            m,
+            "--resolve",
+            values.to_str().unwrap(),
+            "-o",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let job = list_items(&r.stdout)
+        .into_iter()
+        .find(|o| o["kind"] == "Job")
+        .unwrap();
+    let env = job["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let value = |name: &str| {
+        env.iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["value"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        (value("DB_HOST"), value("DB_PORT"), value("DB_TLS")),
+        (
+            serde_json::json!("pg.db.svc"),
+            serde_json::json!("5432"),
+            serde_json::json!("true")
+        )
+    );
+    // Values the two YAML versions read differently are refused, all at once.
+    std::fs::write(
+        &values,
+        "KubernetesPostgres/pg:\n  status.outputs.host: 1.10\n  status.outputs.port: 0755\n  status.outputs.tls: yes\n",
+    )
+    .unwrap();
+    let r = planton(&["render", m, "--resolve", values.to_str().unwrap()], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(r.stderr.contains(": 3 errors:\n"), "{}", r.stderr);
+    for at in ["at 2:24", "at 3:24", "at 4:23"] {
+        assert!(r.stderr.contains(at), "{at}: {}", r.stderr);
+    }
+    // In a JSON file, only strings are text.
+    let json = dir.join("values.json");
+    std::fs::write(
+        &json,
+        r#"{"KubernetesPostgres/pg": {"status.outputs.host": "pg", "status.outputs.port": 5432, "status.outputs.tls": "true"}}"#,
+    )
+    .unwrap();
+    let r = planton(&["render", m, "--resolve", json.to_str().unwrap()], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.contains(
+            "[\"KubernetesPostgres/pg\"][\"status.outputs.port\"]: expected a string, found a number at 1:80"
+        ),
         "{}",
         r.stderr
     );

@@ -38,6 +38,18 @@ fn corpus(s: &str) -> Vec<String> {
         format!("{head}  env:\n    secrets:\n      TOKEN: {{value: \"{s}\"\n  command: [\n"),
         // A secret that YAML 1.1 reads as a number.
         "SECRET-AS-NUMBER".to_owned(),
+        // Load errors that the report quotes the line of (the rest of the
+        // file loads): a misspelt field holding secrets, on one line with a
+        // violation; a secret under an unknown field; a secret entry under a
+        // key that YAML 1.1 reads as a boolean; a secret where a map goes.
+        format!(
+            "{head}  restartPolicy: Always\n  env: {{secretz: {{TOKEN: {{value: \"{s}\"}}}}, bad: 1}}\n"
+        ),
+        format!(
+            "{head}  env:\n    secrets: {{TOKEN: {{valu: {s}, value: x}}, yes: {{value: {s}}}}}\n"
+        ),
+        format!("{head}  env: {{secrets: {s}, variables: {{A: {{value: 1.10}}}}}}\n"),
+        format!("{head}  env: {{secrets: {{A: [{s}], B: {{value: {{v: {s}}}}}}}}}\n"),
     ]
 }
 
@@ -119,7 +131,7 @@ fn no_secret_in_errors_reports_or_logs() {
         }
     });
     let checked = checked.into_inner();
-    assert_eq!(checked, 2 * 10 * 5 * COMMANDS.len());
+    assert_eq!(checked, 2 * 14 * 5 * COMMANDS.len());
 }
 
 /// One-line JSON manifests with secrets after UTF-16 surrogate pairs (which

@@ -48,7 +48,10 @@ use std::fmt;
 
 use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
 use planton_api::{KubernetesJob, KubernetesJobStackInput};
-use planton_manifest::{BufValidator, DefaultOptions, Defaults, Document, Loader, SourceMap, Span};
+use planton_manifest::{
+    BufValidator, DefaultOptions, Defaults, Document, FieldErrors, LoadRule, Loader, SourceMap,
+    Span,
+};
 
 pub use iac::{pulumi_program, terraform_variables, terraform_vars};
 pub use planton_api;
@@ -103,15 +106,61 @@ pub enum CheckError {
 pub struct Checked {
     /// The manifest, with defaults applied.
     pub document: Document,
+    /// The fields that did not load (unknown, of the wrong type, ...), sorted
+    /// by position. They were left unset, and the rest of the manifest was
+    /// defaulted and validated: `violations` holds what that found, less
+    /// the violations of these fields and of fields under them, which would
+    /// only repeat the load error.
+    pub load_errors: FieldErrors,
     /// Every violation, warnings included, located in the input text, sorted
     /// by position.
     pub violations: Vec<Violation>,
 }
 
 impl Checked {
-    /// Whether no rule is broken, warnings aside.
+    /// Whether the manifest loaded cleanly and breaks no rule, warnings aside.
     pub fn is_valid(&self) -> bool {
-        self.violations.iter().all(|v| !v.is_error())
+        self.load_errors.is_empty() && self.violations.iter().all(|v| !v.is_error())
+    }
+
+    /// The load errors and the violations in one list, sorted by position:
+    /// each load error as a violation of its rule (`load.unknown_field`, ...)
+    /// from [`Source::Load`].
+    pub fn findings(&self) -> Vec<Violation> {
+        let mut all: Vec<Violation> = self
+            .load_errors
+            .iter()
+            .map(planton_manifest::FieldError::to_violation)
+            .collect();
+        all.extend(self.violations.iter().cloned());
+        planton_manifest::sort(&mut all);
+        all
+    }
+
+    /// The spans of the input that a report quoting its lines must mask:
+    /// the secret values ([`secret_spans`]), the values the loader did not
+    /// read ([`Document::skipped`]: nothing is known of them), and the values
+    /// of load errors in a field that holds secrets.
+    pub fn masked_spans(&self) -> Vec<Span> {
+        let mut spans = secret_spans(&self.document);
+        spans.extend_from_slice(self.document.skipped());
+        spans.extend(
+            self.load_errors
+                .iter()
+                // About a value (not a key): the value may be a secret
+                // written where it does not fit.
+                .filter(|e| {
+                    !matches!(
+                        e.rule,
+                        LoadRule::UnknownField | LoadRule::Duplicate | LoadRule::Oneof
+                    ) && in_secret_field(&e.path)
+                })
+                .map(|e| Span {
+                    start: e.location,
+                    end: e.end,
+                }),
+        );
+        spans
     }
 }
 
@@ -399,8 +448,13 @@ impl JobValidator {
     ///
     /// [`CheckError`] when the text does not load or a rule cannot be evaluated;
     /// broken rules are not errors but [`Checked::violations`].
+    ///
+    /// Fields that do not load (unknown, of the wrong type, ...) do not stop
+    /// the check: they are [`Checked::load_errors`], and the rest of the
+    /// manifest is defaulted and validated.
     pub fn check(&self, text: &str) -> Result<Checked, CheckError> {
-        self.defaulted_and_checked(self.load(text)?)
+        let recovered = self.loader.load_str_recovering(text)?;
+        self.defaulted_and_checked(recovered.document, recovered.errors)
     }
 
     /// As [`JobValidator::check`], for a whole stack input.
@@ -409,14 +463,33 @@ impl JobValidator {
     ///
     /// As [`JobValidator::check`].
     pub fn check_stack_input(&self, text: &str) -> Result<Checked, CheckError> {
-        self.defaulted_and_checked(self.load_stack_input(text)?)
+        let recovered = self
+            .loader
+            .load_str_as_recovering(text, &stack_input_descriptor())?;
+        self.defaulted_and_checked(recovered.document, recovered.errors)
     }
 
-    fn defaulted_and_checked(&self, mut document: Document) -> Result<Checked, CheckError> {
+    fn defaulted_and_checked(
+        &self,
+        mut document: Document,
+        load_errors: FieldErrors,
+    ) -> Result<Checked, CheckError> {
         self.apply_defaults(&mut document);
-        let violations = self.validate(&document)?;
+        let mut violations = self.validate(&document)?;
+        // A field that did not load is unset: a violation of it, or of a
+        // field under it, would only repeat its load error; so would one of
+        // the message holding it (`set 'value' or 'secretRef'`), unless the
+        // field was unknown or given twice (the message lacks nothing then).
+        violations.retain(|v| {
+            !load_errors.iter().any(|e| {
+                (!e.path.is_empty() && is_at_or_under(&v.field_path, &e.path))
+                    || (!matches!(e.rule, LoadRule::UnknownField | LoadRule::Duplicate)
+                        && parent_path(&e.path).is_some_and(|p| p == v.field_path))
+            })
+        });
         Ok(Checked {
             document,
+            load_errors,
             violations,
         })
     }
@@ -508,6 +581,47 @@ pub fn secret_spans(document: &Document) -> Vec<Span> {
         .collect()
 }
 
+/// The path of the message or collection holding the last element of
+/// `path` (`spec.env` for `spec.env.secrets`, `spec.env.secrets` for
+/// `spec.env.secrets["K"]`); `None` for a top-level field. Quoted map keys
+/// may hold `.` and `[`: they are skipped.
+fn parent_path(path: &str) -> Option<&str> {
+    let mut cut = None;
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, c) in path.char_indices() {
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            '.' | '[' if i > 0 => cut = Some(i),
+            _ => {}
+        }
+    }
+    cut.map(|i| &path[..i])
+}
+
+/// Whether `path` is `field` or a path under it.
+fn is_at_or_under(path: &str, field: &str) -> bool {
+    path.strip_prefix(field)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+}
+
+/// Whether `path` is in a field that holds secrets (a load error there may
+/// be about a secret value written in the wrong place).
+fn in_secret_field(path: &str) -> bool {
+    let path = path.strip_prefix("target.").unwrap_or(path);
+    ["spec.env.secrets", "docker_config_json", "provider_config"]
+        .iter()
+        .any(|field| is_at_or_under(path, field))
+}
+
 fn is_secret_path(path: &str) -> bool {
     let path = path.strip_prefix("target.").unwrap_or(path);
     (path.starts_with("spec.env.secrets[") && path.ends_with("].value"))
@@ -517,4 +631,25 @@ fn is_secret_path(path: &str) -> bool {
                 | "provider_config.gcp_gke.service_account_key_base64"
                 | "provider_config.digital_ocean_doks.kube_config"
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_paths_skip_quoted_keys() {
+        assert_eq!(parent_path("spec.env.secrets"), Some("spec.env"));
+        assert_eq!(
+            parent_path(r#"spec.env.secrets["a.b[0]\"c"]"#),
+            Some("spec.env.secrets")
+        );
+        assert_eq!(
+            parent_path(r#"spec.env.secrets["a.b"].value"#),
+            Some(r#"spec.env.secrets["a.b"]"#)
+        );
+        assert_eq!(parent_path("spec.command[2]"), Some("spec.command"));
+        assert_eq!(parent_path("spec"), None);
+        assert_eq!(parent_path(""), None);
+    }
 }

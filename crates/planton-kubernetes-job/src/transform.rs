@@ -39,17 +39,52 @@ pub enum TransformError {
         "no namespace: set spec.namespace.value, or resolve its valueFrom reference, or give the stack input's kubernetes_namespace"
     )]
     NoNamespace,
-    /// An environment variable still holds a `valueFrom` reference (upstream
-    /// silently drops such variables).
-    #[error("spec.env.variables[{}]: the valueFrom reference was not resolved; resolve it first (a ReferenceResolver; with the CLI, --resolve FILE), or the variable would be missing from the Job", planton_manifest::shown_key_subscript(.variable))]
-    UnresolvedReference {
-        /// The variable's name.
-        variable: String,
+    /// Environment variables still hold `valueFrom` references (upstream
+    /// silently drops such variables): all of them, sorted by name.
+    #[error("{}", unresolved_message(.variables))]
+    UnresolvedReferences {
+        /// The variables' names, sorted.
+        variables: Vec<String>,
     },
     /// The target, its metadata, spec or image is missing (validation
     /// prevents it; kept for inputs built by hand).
     #[error("'{0}' is missing")]
     Missing(&'static str),
+}
+
+/// The most variable names an unresolved-references message lists.
+const MAX_NAMED: usize = 20;
+
+/// The message of [`TransformError::UnresolvedReferences`]: every variable
+/// (at most [`MAX_NAMED`] named, the rest counted), each key cut to an
+/// excerpt.
+fn unresolved_message(variables: &[String]) -> String {
+    let path = |v: &String| {
+        format!(
+            "spec.env.variables[{}]",
+            planton_manifest::shown_key_subscript(v)
+        )
+    };
+    let how = "resolve it first (a ReferenceResolver; with the CLI, --resolve FILE), or the variable would be missing from the Job";
+    match variables {
+        [one] => format!(
+            "{}: the valueFrom reference was not resolved; {how}",
+            path(one)
+        ),
+        many => {
+            let mut names: Vec<String> = many.iter().take(MAX_NAMED).map(path).collect();
+            if many.len() > MAX_NAMED {
+                names.push(format!("… and {} more", many.len() - MAX_NAMED));
+            }
+            format!(
+                "the valueFrom reference was not resolved for {} variables: {}; {}",
+                many.len(),
+                names.join(", "),
+                how.replace("resolve it", "resolve each")
+                    .replace("the variable would", "the variables would")
+            )
+        }
+    }
 }
 
 /// The Kubernetes objects of one KubernetesJob, and its stack outputs.
@@ -495,6 +530,7 @@ fn env_vars(
     ];
     let Some(env) = env else { return Ok(out) };
     let vars: BTreeMap<&str, _> = env.map(&f.env_variables).iter().collect();
+    let mut unresolved = Vec::new();
     for (name, value) in vars {
         let Some(value) = as_message(value) else {
             continue;
@@ -507,10 +543,13 @@ fn env_vars(
                 ..EnvVar::default()
             });
         } else if value.has(&f.literal_value_from) {
-            return Err(TransformError::UnresolvedReference {
-                variable: name.to_owned(),
-            });
+            unresolved.push(name.to_owned());
         }
+    }
+    if !unresolved.is_empty() {
+        return Err(TransformError::UnresolvedReferences {
+            variables: unresolved,
+        });
     }
     let secret_ref = |secret: &str, key: &str| {
         Some(EnvVarSource {
@@ -644,4 +683,26 @@ fn volumes(f: &Fields, spec: View<'_>) -> (Vec<K8sVolumeMount>, Vec<Volume>) {
         volumes.push(volume);
     }
     (mounts, volumes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_unresolved_variables_are_named_up_to_a_bound() {
+        let names: Vec<String> = (0..25).map(|i| format!("V{i:02}")).collect();
+        let message = unresolved_message(&names);
+        assert!(
+            message.starts_with(
+                "the valueFrom reference was not resolved for 25 variables: spec.env.variables[\"V00\"], "
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains("spec.env.variables[\"V19\"], … and 5 more; resolve each first"),
+            "{message}"
+        );
+        assert!(!message.contains("V20"), "{message}");
+    }
 }

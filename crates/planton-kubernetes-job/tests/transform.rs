@@ -527,10 +527,21 @@ fn references_are_resolved_or_refused_by_name() {
         "{name: job}",
         "  env:\n    variables:\n      DB_HOST: {valueFrom: {kind: KubernetesPostgres, name: pg, fieldPath: status.outputs.host}}\n      DB_PORT: {valueFrom: {kind: KubernetesPostgres, env: prod, name: pg, fieldPath: status.outputs.port}}\n",
     );
-    // Unresolved: the transform names the variable (upstream drops it silently).
+    // Unresolved: the transform names every variable (upstream drops them
+    // silently).
     let validated = validator()
         .validate_input(stack_input(&yaml), None)
         .unwrap();
+    assert_eq!(
+        transform(&validated).unwrap_err().to_string(),
+        "the valueFrom reference was not resolved for 2 variables: spec.env.variables[\"DB_HOST\"], spec.env.variables[\"DB_PORT\"]; resolve each first (a ReferenceResolver; with the CLI, --resolve FILE), or the variables would be missing from the Job"
+    );
+    let mut one = MapResolver::new();
+    one.insert("KubernetesPostgres/prod/pg", "status.outputs.port", "5432");
+    let mut input = stack_input(&yaml);
+    let outcome = resolve_references(&mut input, &one).unwrap();
+    assert_eq!(outcome.unresolved, ["spec.env.variables[\"DB_HOST\"]"]);
+    let validated = validator().validate_input(input, None).unwrap();
     assert_eq!(
         transform(&validated).unwrap_err().to_string(),
         "spec.env.variables[\"DB_HOST\"]: the valueFrom reference was not resolved; resolve it first (a ReferenceResolver; with the CLI, --resolve FILE), or the variable would be missing from the Job"

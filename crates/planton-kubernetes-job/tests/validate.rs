@@ -18,6 +18,11 @@ fn run_case(path: &Path) -> String {
     let checked = VALIDATOR
         .check(&text)
         .unwrap_or_else(|e| panic!("{name} loads: {e}"));
+    assert!(
+        checked.load_errors.is_empty(),
+        "{name} loads cleanly: {:?}",
+        checked.load_errors
+    );
 
     let mut expected: Vec<String> = text
         .lines()
@@ -149,4 +154,88 @@ fn annotations_total_size() {
             "the annotations must be at most 262144 bytes in total, keys and values (they have 262145)".to_owned()
         )]
     );
+}
+
+/// A manifest with fields that do not load is still defaulted and validated:
+/// the load errors come back beside the violations of the rest, and the
+/// violations that would only repeat a load error are left out.
+#[test]
+fn check_recovers_from_field_errors() {
+    let text = "apiVersion: kubernetes.project-planton.org/v1
+kind: KubernetesJob
+metadata: {name: Report, labls: {a: b}}
+spec:
+  namespace: {value: ns}
+  image: {repo: busybox, tag: latest}
+  parallelism: three
+  restartPolicy: Always
+  env:
+    variables: {A: {value: 1.10}}
+    secrets: {TOKEN: [hunter2]}
+";
+    let checked = VALIDATOR.check(text).unwrap();
+    assert!(!checked.is_valid());
+    let load: Vec<String> = checked
+        .load_errors
+        .iter()
+        .map(|e| format!("{} {} {}-{}", e.rule, e.path, e.location, e.end))
+        .collect();
+    assert_eq!(
+        load,
+        [
+            "load.unknown_field metadata.labls 3:26-3:31",
+            "load.type spec.parallelism 7:16-7:21",
+            "load.ambiguous_scalar spec.env.variables[\"A\"].value 10:28-10:32",
+            "load.type spec.env.secrets[\"TOKEN\"] 11:22-11:31",
+        ]
+    );
+    // The rest is validated (the name, the restart policy); the variable
+    // and the secret whose values did not load are not also reported as
+    // lacking a value. The parallelism was defaulted.
+    let violations: Vec<String> = checked
+        .violations
+        .iter()
+        .map(|v| format!("{} {}", v.rule_id, v.field_path))
+        .collect();
+    assert_eq!(
+        violations,
+        [
+            "kubernetes.dns1123_label metadata.name",
+            "string.in spec.restart_policy",
+        ]
+    );
+    let job: planton_kubernetes_job::planton_api::KubernetesJob =
+        checked.document.to_typed().unwrap();
+    assert_eq!(job.spec.unwrap().parallelism, Some(1));
+    // Findings: both, by position, load errors as violations of source load.
+    let findings: Vec<String> = checked
+        .findings()
+        .iter()
+        .map(|v| format!("{} {}", v.source, v.rule_id))
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            "kubernetes kubernetes.dns1123_label",
+            "load load.unknown_field",
+            "load load.type",
+            "buf.validate string.in",
+            "load load.ambiguous_scalar",
+            "load load.type",
+        ]
+    );
+    // The secret written where a mapping goes is masked, and so is the
+    // unknown field's value; the ambiguous variable value is not a secret.
+    let masked = checked.masked_spans();
+    let covers = |line: usize, column: usize| {
+        masked.iter().any(|s| {
+            (s.start.line, s.start.column) <= (line, column)
+                && (line, column) < (s.end.line, s.end.column)
+        })
+    };
+    assert!(covers(11, 23), "{masked:?}");
+    assert!(covers(3, 34), "{masked:?}");
+    assert!(!covers(10, 28), "{masked:?}");
+    // The strict load refuses it.
+    assert!(VALIDATOR.load(text).is_err());
 }

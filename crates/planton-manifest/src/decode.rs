@@ -15,7 +15,7 @@ use prost_reflect::{
 
 use planton_text::{Excerpt, closest};
 
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldError, FieldErrors, LoadRule};
 use crate::location::{Location, SourceMap, Span};
 use crate::scalar::{self, Plain};
 use crate::yaml::{CoreTag, Node, Style, Value};
@@ -23,6 +23,12 @@ use crate::yaml::{CoreTag, Node, Style, Value};
 pub(crate) struct Decoder {
     pub errors: FieldErrors,
     pub spans: SourceMap,
+    /// Spans of values not read into the message (those of unknown or
+    /// duplicate fields and keys).
+    pub skipped: Vec<Span>,
+    /// Whether the text is JSON: its values follow the proto3 JSON mapping
+    /// (no YAML 1.1 reading of scalars).
+    pub json: bool,
     /// The field path of the node being decoded: grown on the way down and
     /// cut back on the way up, so decoding allocates no path per field.
     path: String,
@@ -41,6 +47,8 @@ impl Decoder {
         Decoder {
             errors: FieldErrors::new(),
             spans: SourceMap::with_capacity(nodes),
+            skipped: Vec::new(),
+            json: false,
             path: String::with_capacity(128),
             shown: String::with_capacity(128),
         }
@@ -51,11 +59,13 @@ impl Decoder {
         self.spans.record("", None, span(node));
     }
 
-    /// Records a problem at the current path.
-    fn error(&mut self, location: Location, message: impl Into<String>) {
+    /// Records a break of `rule` at the current path, about the text at `at`.
+    fn error(&mut self, rule: LoadRule, at: Span, message: impl Into<String>) {
         self.errors.push(FieldError {
             path: self.shown.clone(),
-            location,
+            location: at.start,
+            end: at.end,
+            rule,
             message: message.into(),
         });
     }
@@ -143,10 +153,11 @@ impl Decoder {
         if desc.full_name().starts_with("google.protobuf.") {
             return self.well_known(node, desc).unwrap_or(msg);
         }
-        let loc = node.loc;
+        let at = span(node);
         let Value::Map(entries) = &mut node.value else {
             self.error(
-                loc,
+                LoadRule::Type,
+                at,
                 format!("expected a mapping, found {}", node.describe()),
             );
             return msg;
@@ -161,6 +172,7 @@ impl Decoder {
                 .get_field_by_json_name(name)
                 .or_else(|| desc.get_field_by_name(name));
             let Some(field) = field else {
+                self.skipped.push(span(value));
                 if self.errors.is_full() {
                     // Only counted: skip the suggestion.
                     self.errors.omit();
@@ -175,14 +187,15 @@ impl Decoder {
                     .unwrap_or_default();
                 let mark = self.enter_unknown(name);
                 self.error(
-                    key.loc,
+                    LoadRule::UnknownField,
+                    span(key),
                     format!("unknown field '{}' in {}{hint}", Excerpt(name), desc.name()),
                 );
                 self.leave(mark);
                 continue;
             };
             let len = self.enter_field(field.name());
-            self.field(&mut msg, &field, key.loc, value, &mut seen, &mut oneofs);
+            self.field(&mut msg, &field, span(key), value, &mut seen, &mut oneofs);
             self.leave(len);
         }
         msg
@@ -193,16 +206,19 @@ impl Decoder {
         &mut self,
         msg: &mut DynamicMessage,
         field: &FieldDescriptor,
-        key: Location,
+        key_span: Span,
         value: &mut Node,
         seen: &mut SeenFields,
         oneofs: &mut Vec<(OneofDescriptor, FieldDescriptor, Location)>,
     ) {
+        let key = key_span.start;
         if !seen.insert(field.number()) {
             // The first occurrence was recorded under the same path.
             let first = self.spans.key(&self.path).unwrap_or(key);
+            self.skipped.push(span(value));
             self.error(
-                key,
+                LoadRule::Duplicate,
+                key_span,
                 format!(
                     "duplicate field '{}' (first set at {first})",
                     field.json_name()
@@ -223,7 +239,7 @@ impl Decoder {
                     other.json_name(),
                     oneof.name()
                 );
-                self.error(key, message);
+                self.error(LoadRule::Oneof, key_span, message);
                 return;
             }
             oneofs.push((oneof, field.clone(), key));
@@ -250,9 +266,13 @@ impl Decoder {
             return self.map(node, field);
         }
         if is_list {
-            let loc = node.loc;
+            let at = span(node);
             let Value::Seq(items) = &mut node.value else {
-                self.error(loc, format!("expected a list, found {}", node.describe()));
+                self.error(
+                    LoadRule::Type,
+                    at,
+                    format!("expected a list, found {}", node.describe()),
+                );
                 return None;
             };
             let mut out = Vec::with_capacity(items.len());
@@ -261,7 +281,7 @@ impl Decoder {
                 let len = self.enter_index(i);
                 self.spans.record(&self.path, None, span(item));
                 if item.is_null() {
-                    self.error(item.loc, "null is not allowed in a list");
+                    self.error(LoadRule::Null, span(item), "null is not allowed in a list");
                 } else if let Some(v) = self.single(item, &kind) {
                     out.push(v);
                 }
@@ -274,10 +294,11 @@ impl Decoder {
     }
 
     fn map(&mut self, node: &mut Node, field: &FieldDescriptor) -> Option<PValue> {
-        let loc = node.loc;
+        let at = span(node);
         let Value::Map(entries) = &mut node.value else {
             self.error(
-                loc,
+                LoadRule::Type,
+                at,
                 format!("expected a mapping, found {}", node.describe()),
             );
             return None;
@@ -293,17 +314,27 @@ impl Decoder {
         let mut rejected: std::collections::HashSet<MapKey> = Default::default();
         for (k, v) in entries.iter_mut() {
             let Some(key) = self.map_key(k, &key_kind) else {
+                self.skipped.push(span(v));
                 continue;
             };
             let len = self.enter_key(&key);
             if out.contains_key(&key) || rejected.contains(&key) {
                 // The first occurrence was recorded under the same path.
                 let first = self.spans.key(&self.path).unwrap_or(k.loc);
-                self.error(k.loc, format!("duplicate key (first at {first})"));
+                self.skipped.push(span(v));
+                self.error(
+                    LoadRule::Duplicate,
+                    span(k),
+                    format!("duplicate key (first at {first})"),
+                );
             } else {
                 self.spans.record(&self.path, Some(k.loc), span(v));
                 let value = if v.is_null() {
-                    self.error(v.loc, "null is not allowed as a map value");
+                    self.error(
+                        LoadRule::Null,
+                        span(v),
+                        "null is not allowed as a map value",
+                    );
                     None
                 } else {
                     self.single(v, &value_kind)
@@ -323,7 +354,7 @@ impl Decoder {
     }
 
     fn map_key(&mut self, node: &mut Node, kind: &Kind) -> Option<MapKey> {
-        let loc = node.loc;
+        let at = span(node);
         let Value::Scalar { style, tag, .. } = &node.value else {
             return None;
         };
@@ -332,7 +363,8 @@ impl Decoder {
             // `null:`, `~:` or an empty key: YAML reads no key at all, and
             // kubectl would turn it into the text "null".
             self.error(
-                loc,
+                LoadRule::Null,
+                at,
                 "a null map key (null, ~ or nothing); quote it to mean the text",
             );
             return None;
@@ -342,10 +374,10 @@ impl Decoder {
         };
         match kind {
             Kind::String => {
-                if !quoted && let Some(msg) = ambiguous_string(text) {
+                if !quoted && let Some(msg) = ambiguous_string(text, "key") {
                     // Keys are names, not secrets: the path may show them.
                     let mark = self.enter_key(&MapKey::String(text.clone()));
-                    self.error(loc, format!("key: {msg}"));
+                    self.error(LoadRule::AmbiguousScalar, at, msg);
                     self.leave(mark);
                     return None;
                 }
@@ -356,7 +388,8 @@ impl Decoder {
                 "false" => Some(MapKey::Bool(false)),
                 _ => {
                     self.error(
-                        node.loc,
+                        LoadRule::Type,
+                        at,
                         format!("expected a boolean map key, found {}", show(text)),
                     );
                     None
@@ -372,6 +405,77 @@ impl Decoder {
                     PValue::U64(v) => MapKey::U64(v),
                     _ => return None,
                 })
+            }
+        }
+    }
+
+    /// A two-level mapping of text (`outer: {inner: value}`), every key and
+    /// value read as a string map's are: the keys as `map<string, ...>`
+    /// keys, the values as string fields (the manifest's scalar rules).
+    /// Entries with errors are left out; the errors are collected.
+    pub fn text_table(&mut self, node: &mut Node) -> Vec<(String, Vec<(String, String)>)> {
+        let mut out = Vec::new();
+        let Some(entries) = self.text_mapping(node) else {
+            return out;
+        };
+        let mut seen: HashMap<String, Location> = HashMap::new();
+        for (k, v) in entries.iter_mut() {
+            let Some(MapKey::String(outer)) = self.map_key(k, &Kind::String) else {
+                continue;
+            };
+            let mark = self.enter_key(&MapKey::String(outer.clone()));
+            if let Some(first) = seen.get(&outer) {
+                let message = format!("duplicate key (first at {first})");
+                self.error(LoadRule::Duplicate, span(k), message);
+                self.leave(mark);
+                continue;
+            }
+            seen.insert(outer.clone(), k.loc);
+            let mut fields = Vec::new();
+            if let Some(inner) = self.text_mapping(v) {
+                let mut seen_inner: HashMap<String, Location> = HashMap::new();
+                for (ik, iv) in inner.iter_mut() {
+                    let Some(MapKey::String(name)) = self.map_key(ik, &Kind::String) else {
+                        continue;
+                    };
+                    let inner_mark = self.enter_key(&MapKey::String(name.clone()));
+                    if let Some(first) = seen_inner.get(&name) {
+                        let message = format!("duplicate key (first at {first})");
+                        self.error(LoadRule::Duplicate, span(ik), message);
+                    } else {
+                        seen_inner.insert(name.clone(), ik.loc);
+                        if iv.is_null() {
+                            self.error(
+                                LoadRule::Null,
+                                span(iv),
+                                "null is not allowed as a map value",
+                            );
+                        } else if let Some(value) = self.string(iv) {
+                            fields.push((name, value));
+                        }
+                    }
+                    self.leave(inner_mark);
+                }
+            }
+            out.push((outer, fields));
+            self.leave(mark);
+        }
+        out
+    }
+
+    /// The entries of a mapping node, or an error at the current path.
+    fn text_mapping<'n>(&mut self, node: &'n mut Node) -> Option<&'n mut Vec<(Node, Node)>> {
+        let at = span(node);
+        let found = node.describe();
+        match &mut node.value {
+            Value::Map(entries) => Some(entries),
+            _ => {
+                self.error(
+                    LoadRule::Type,
+                    at,
+                    format!("expected a mapping, found {found}"),
+                );
+                None
             }
         }
     }
@@ -400,7 +504,8 @@ impl Decoder {
             }
             _ => {
                 self.error(
-                    node.loc,
+                    LoadRule::Type,
+                    span(node),
                     format!("expected {expected}, found {}", node.describe()),
                 );
                 None
@@ -410,8 +515,18 @@ impl Decoder {
 
     fn string(&mut self, node: &mut Node) -> Option<String> {
         let (text, quoted) = self.scalar(node, "a string")?;
-        if !quoted && let Some(msg) = ambiguous_string(text) {
-            self.error(node.loc, msg);
+        if self.json && !quoted {
+            // proto3 JSON: a string field takes a JSON string only.
+            let found = json_literal(text);
+            self.error(
+                LoadRule::Type,
+                span(node),
+                format!("expected a string, found {found}"),
+            );
+            return None;
+        }
+        if !quoted && let Some(msg) = ambiguous_string(text, "value") {
+            self.error(LoadRule::AmbiguousScalar, span(node), msg);
             return None;
         }
         match &mut node.value {
@@ -421,12 +536,18 @@ impl Decoder {
     }
 
     fn bytes(&mut self, node: &Node) -> Option<PValue> {
-        let (text, _) = self.scalar(node, "base64 text")?;
-        match decode_base64(text) {
+        let (text, quoted) = self.scalar(node, "base64 text")?;
+        let decoded = if self.json && !quoted {
+            None
+        } else {
+            decode_base64(text)
+        };
+        match decoded {
             Some(b) => Some(PValue::Bytes(b.into())),
             None => {
                 self.error(
-                    node.loc,
+                    LoadRule::Type,
+                    span(node),
                     "expected base64 text (standard or URL-safe alphabet)",
                 );
                 None
@@ -440,7 +561,8 @@ impl Decoder {
             return Some(PValue::Bool(b));
         }
         self.error(
-            node.loc,
+            LoadRule::Type,
+            span(node),
             format!(
                 "expected a boolean (true or false), found {}",
                 show_scalar(text, quoted)
@@ -456,12 +578,23 @@ impl Decoder {
                 "NaN" => Some(f64::NAN),
                 "Infinity" => Some(f64::INFINITY),
                 "-Infinity" => Some(f64::NEG_INFINITY),
+                // proto3 JSON: a number in a string is written as JSON writes it.
+                t if self.json => is_json_number(t)
+                    .then(|| t.parse::<f64>().ok())
+                    .flatten()
+                    .filter(|f| f.is_finite()),
                 t => t
                     .trim()
                     .parse::<f64>()
                     .ok()
                     .filter(|f| f.is_finite() && !t.trim().is_empty()),
             }
+        } else if self.json {
+            // A JSON number too large for a double is refused, not infinity.
+            is_json_number(text)
+                .then(|| text.parse::<f64>().ok())
+                .flatten()
+                .filter(|f| f.is_finite())
         } else {
             match scalar::resolve(text) {
                 Plain::Int(i) => Some(i as f64),
@@ -471,7 +604,8 @@ impl Decoder {
         };
         let Some(value) = value else {
             self.error(
-                node.loc,
+                LoadRule::Type,
+                span(node),
                 format!("expected a number, found {}", show_scalar(text, quoted)),
             );
             return None;
@@ -479,7 +613,8 @@ impl Decoder {
         if matches!(kind, Kind::Float) {
             if value.is_finite() && value.abs() > f64::from(f32::MAX) {
                 self.error(
-                    node.loc,
+                    LoadRule::Range,
+                    span(node),
                     format!("{} is out of range for float", Excerpt(text)),
                 );
                 return None;
@@ -501,7 +636,11 @@ impl Decoder {
         };
         let (text, quoted) = self.scalar(node, expected)?;
         // `Some(None)`: an integer, too large for any field.
-        let value: Option<Option<i128>> = if quoted {
+        let value: Option<Option<i128>> = if self.json {
+            // proto3 JSON: a number or a string holding one, in any JSON
+            // form whose value is integral (`100`, `1e2`, `"1e2"`, `100.0`).
+            json_integer(text)
+        } else if quoted {
             // proto3 JSON: integers may be written as decimal strings.
             let t = text.trim();
             let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
@@ -524,7 +663,8 @@ impl Decoder {
         };
         let Some(value) = value else {
             self.error(
-                node.loc,
+                LoadRule::Type,
+                span(node),
                 format!("expected {expected}, found {}", show_scalar(text, quoted)),
             );
             return None;
@@ -543,7 +683,8 @@ impl Decoder {
         let Some(value) = value.filter(|_| fits) else {
             // The text as written, not a reading of it.
             self.error(
-                node.loc,
+                LoadRule::Range,
+                span(node),
                 format!("{} is out of range for {name}", Excerpt(text)),
             );
             return None;
@@ -563,7 +704,17 @@ impl Decoder {
             return Some(PValue::EnumNumber(v.number()));
         }
         if !quoted
+            && !self.json
             && let Plain::Int(i) = scalar::resolve(text)
+            && let Ok(n) = i32::try_from(i)
+        {
+            return Some(PValue::EnumNumber(n));
+        }
+        // proto3 JSON: a name in a string, or a number (integral, in any
+        // JSON form).
+        if !quoted
+            && self.json
+            && let Some(Some(i)) = json_integer(text)
             && let Ok(n) = i32::try_from(i)
         {
             return Some(PValue::EnumNumber(n));
@@ -582,7 +733,8 @@ impl Decoder {
                 .unwrap_or_default()
         };
         self.error(
-            node.loc,
+            LoadRule::UnknownEnumValue,
+            span(node),
             format!(
                 "unknown value {} for enum {}{hint}",
                 show(text),
@@ -595,12 +747,17 @@ impl Decoder {
     /// Well-known types have their own JSON forms: hand the subtree, as JSON,
     /// to prost-reflect's proto3-JSON reader.
     fn well_known(&mut self, node: &Node, desc: &MessageDescriptor) -> Option<DynamicMessage> {
-        let json = to_json(node);
+        let json = if self.json {
+            json_value(node)
+        } else {
+            to_json(node)
+        };
         match DynamicMessage::deserialize(desc.clone(), json) {
             Ok(m) => Some(m),
             Err(e) => {
                 self.error(
-                    node.loc,
+                    LoadRule::Type,
+                    span(node),
                     format!("invalid {}: {}", desc.full_name(), Excerpt(&e.to_string())),
                 );
                 None
@@ -647,7 +804,7 @@ impl SeenFields {
 /// When an unquoted scalar for a string field means something else to
 /// kubectl (YAML 1.1) than its text, the message saying so. The text itself is
 /// never included: the field may hold a secret.
-fn ambiguous_string(text: &str) -> Option<String> {
+fn ambiguous_string(text: &str, what_is_it: &str) -> Option<String> {
     let what = match scalar::resolve(text) {
         Plain::Str | Plain::Null => return None,
         Plain::Bool(_) => "a boolean",
@@ -661,7 +818,7 @@ fn ambiguous_string(text: &str) -> Option<String> {
         return None;
     }
     Some(format!(
-        "this unquoted value is {what} in YAML 1.1 (as kubectl reads it) and plain text in YAML 1.2; quote it to mean the text"
+        "this unquoted {what_is_it} is {what} in YAML 1.1 (as kubectl reads it) and plain text in YAML 1.2; quote it to mean the text"
     ))
 }
 
@@ -718,6 +875,98 @@ pub(crate) fn key_subscript(key: &MapKey) -> String {
         MapKey::I64(v) => v.to_string(),
         MapKey::U32(v) => v.to_string(),
         MapKey::U64(v) => v.to_string(),
+    }
+}
+
+/// What a plain scalar of a JSON text is, for an error message (a JSON
+/// number is no secret, but it is not shown either: it may be long).
+fn json_literal(text: &str) -> &'static str {
+    match text {
+        "true" | "false" => "a boolean",
+        _ => "a number",
+    }
+}
+
+/// Whether `text` is a number as JSON writes it:
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`.
+pub(crate) fn is_json_number(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            digits(&mut i);
+        }
+        _ => return false,
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// The integer a JSON number (bare or in a string) writes: `None` when the
+/// text is not a JSON number or its value is not integral, `Some(None)` when
+/// it is integral but beyond `i128`. Exact: no float rounding.
+fn json_integer(text: &str) -> Option<Option<i128>> {
+    if !is_json_number(text) {
+        return None;
+    }
+    if !text.contains(['.', 'e', 'E']) {
+        return Some(text.parse::<i128>().ok());
+    }
+    match scalar::exact_integer(text) {
+        Some(i) => Some(Some(i)),
+        // Beyond i128 (out of range for any field), or a fraction remains
+        // (not an integer, even one too small for a double to keep, as in
+        // `1.0000000000000000001`).
+        None => {
+            let f = text.parse::<f64>().ok()?;
+            (f.is_infinite() || f.abs() >= 1e38).then_some(None)
+        }
+    }
+}
+
+/// The JSON value of a node of a JSON text: plain scalars are JSON's
+/// literals and numbers.
+fn json_value(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &node.value {
+        Value::Scalar { text, style, tag } => {
+            if *style == Style::Quoted || *tag == Some(CoreTag::Str) {
+                return J::String(text.clone());
+            }
+            serde_json::from_str(text).unwrap_or(J::Null)
+        }
+        Value::Seq(items) => J::Array(items.iter().map(json_value).collect()),
+        Value::Map(entries) => J::Object(
+            entries
+                .iter()
+                .filter_map(|(k, v)| match &k.value {
+                    Value::Scalar { text, .. } => Some((text.clone(), json_value(v))),
+                    _ => None,
+                })
+                .collect(),
+        ),
     }
 }
 
@@ -830,14 +1079,24 @@ mod tests {
         assert_eq!(key_subscript(&MapKey::Bool(true)), "true");
     }
 
+    fn ambiguous_string_value(text: &str) -> Option<String> {
+        ambiguous_string(text, "value")
+    }
+
+    #[test]
+    fn a_yaml_1_1_boolean_key_is_called_a_key() {
+        let msg = ambiguous_string("N", "key").unwrap();
+        assert!(msg.starts_with("this unquoted key is a boolean"), "{msg}");
+    }
+
     #[test]
     fn ambiguity_is_reported_only_where_kubectl_changes_the_text() {
-        assert!(ambiguous_string("1.10").is_some());
-        assert!(ambiguous_string("0755").is_some());
-        assert!(ambiguous_string("yes").is_some());
-        assert!(ambiguous_string("2024-01-01").is_some());
-        assert!(ambiguous_string("123").is_none());
-        assert!(ambiguous_string("true").is_none());
-        assert!(ambiguous_string("v1.2.0").is_none());
+        assert!(ambiguous_string_value("1.10").is_some());
+        assert!(ambiguous_string_value("0755").is_some());
+        assert!(ambiguous_string_value("yes").is_some());
+        assert!(ambiguous_string_value("2024-01-01").is_some());
+        assert!(ambiguous_string_value("123").is_none());
+        assert!(ambiguous_string_value("true").is_none());
+        assert!(ambiguous_string_value("v1.2.0").is_none());
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::location::Location;
+use crate::violation::{Severity, Source, Violation};
 
 /// Why a text could not be loaded as a message.
 ///
@@ -93,6 +94,24 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// The rule the error breaks (for a [`LoadError::Fields`], its first
+    /// error's rule).
+    pub fn rule(&self) -> LoadRule {
+        match self {
+            LoadError::TooLarge { .. }
+            | LoadError::TooDeep { .. }
+            | LoadError::TooManyNodes { .. }
+            | LoadError::TooManyAliasBytes { .. } => LoadRule::Limit,
+            LoadError::Syntax { .. } => LoadRule::Syntax,
+            LoadError::Empty => LoadRule::Empty,
+            LoadError::MultipleDocuments { .. } => LoadRule::MultipleDocuments,
+            LoadError::NotAMapping { .. } => LoadRule::NotAMapping,
+            LoadError::MissingKind { .. } => LoadRule::MissingKind,
+            LoadError::UnsupportedKind { .. } => LoadRule::UnsupportedKind,
+            LoadError::Fields(errors) => errors.first().map_or(LoadRule::Type, |e| e.rule),
+        }
+    }
+
     /// The location the error points at, when it has one.
     pub fn location(&self) -> Option<Location> {
         match self {
@@ -127,6 +146,135 @@ impl LoadError {
     }
 }
 
+/// The rules a text must follow to load, each with its id in reports
+/// (`load.unknown_field`): every load error breaks one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum LoadRule {
+    /// The text is well-formed YAML or JSON.
+    Syntax,
+    /// The input stays within the size, depth, node and alias limits.
+    Limit,
+    /// The text holds a document.
+    Empty,
+    /// The text holds one document only.
+    MultipleDocuments,
+    /// The top level is a mapping.
+    NotAMapping,
+    /// The manifest has a `kind`.
+    MissingKind,
+    /// The `kind` is one the loader knows.
+    UnsupportedKind,
+    /// Every field is one of the message's.
+    UnknownField,
+    /// Every value has its field's type (a string for a string field, a
+    /// mapping for a message, base64 for bytes, ...).
+    Type,
+    /// Every number fits its field's type.
+    Range,
+    /// No field or map key is given twice.
+    Duplicate,
+    /// At most one member of a oneof is set.
+    Oneof,
+    /// `null` only where it means "unset": not in a list, as a map value or
+    /// as a map key.
+    Null,
+    /// No unquoted scalar that YAML 1.1 (kubectl) and YAML 1.2 read
+    /// differently where the field takes text (`tag: 1.10`, `yes:`).
+    AmbiguousScalar,
+    /// Every enum value is one of the enum's names or numbers.
+    UnknownEnumValue,
+}
+
+impl LoadRule {
+    /// Every rule, in the order of the enum.
+    pub const ALL: [LoadRule; 15] = [
+        LoadRule::Syntax,
+        LoadRule::Limit,
+        LoadRule::Empty,
+        LoadRule::MultipleDocuments,
+        LoadRule::NotAMapping,
+        LoadRule::MissingKind,
+        LoadRule::UnsupportedKind,
+        LoadRule::UnknownField,
+        LoadRule::Type,
+        LoadRule::Range,
+        LoadRule::Duplicate,
+        LoadRule::Oneof,
+        LoadRule::Null,
+        LoadRule::AmbiguousScalar,
+        LoadRule::UnknownEnumValue,
+    ];
+
+    /// The rule's id in reports: `load.` and a snake-case name.
+    pub fn id(self) -> &'static str {
+        match self {
+            LoadRule::Syntax => "load.syntax",
+            LoadRule::Limit => "load.limit",
+            LoadRule::Empty => "load.empty",
+            LoadRule::MultipleDocuments => "load.multiple_documents",
+            LoadRule::NotAMapping => "load.not_a_mapping",
+            LoadRule::MissingKind => "load.missing_kind",
+            LoadRule::UnsupportedKind => "load.unsupported_kind",
+            LoadRule::UnknownField => "load.unknown_field",
+            LoadRule::Type => "load.type",
+            LoadRule::Range => "load.range",
+            LoadRule::Duplicate => "load.duplicate",
+            LoadRule::Oneof => "load.oneof",
+            LoadRule::Null => "load.null",
+            LoadRule::AmbiguousScalar => "load.ambiguous_scalar",
+            LoadRule::UnknownEnumValue => "load.unknown_enum_value",
+        }
+    }
+
+    /// What the rule asks, in one sentence (for rule descriptions in
+    /// reports).
+    pub fn description(self) -> &'static str {
+        match self {
+            LoadRule::Syntax => "The text is well-formed YAML or JSON.",
+            LoadRule::Limit => "The input stays within the size, nesting, node and alias limits.",
+            LoadRule::Empty => "The text holds a document.",
+            LoadRule::MultipleDocuments => "The text holds one document only.",
+            LoadRule::NotAMapping => "The top level is a mapping.",
+            LoadRule::MissingKind => "The manifest has a kind.",
+            LoadRule::UnsupportedKind => "The kind is one this tool knows.",
+            LoadRule::UnknownField => "Every field is one of the message's fields.",
+            LoadRule::Type => "Every value has its field's type.",
+            LoadRule::Range => "Every number fits its field's type.",
+            LoadRule::Duplicate => "No field or map key is given twice.",
+            LoadRule::Oneof => "At most one member of a oneof is set.",
+            LoadRule::Null => "null is not allowed in a list, as a map value or as a map key.",
+            LoadRule::AmbiguousScalar => {
+                "A text field's unquoted value means the same in YAML 1.1 (kubectl) and YAML 1.2."
+            }
+            LoadRule::UnknownEnumValue => "Every enum value is one of the enum's values.",
+        }
+    }
+
+    /// Whether loading goes on past a break of this rule: the field at
+    /// fault is left unset and the rest of the document is read (see
+    /// [`crate::Loader::load_str_recovering`]).
+    pub fn is_recoverable(self) -> bool {
+        matches!(
+            self,
+            LoadRule::UnknownField
+                | LoadRule::Type
+                | LoadRule::Range
+                | LoadRule::Duplicate
+                | LoadRule::Oneof
+                | LoadRule::Null
+                | LoadRule::AmbiguousScalar
+                | LoadRule::UnknownEnumValue
+        )
+    }
+}
+
+impl fmt::Display for LoadRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
 /// A field that does not fit the schema: unknown, of the wrong type, out of
 /// range, duplicated, or ambiguous.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,8 +283,29 @@ pub struct FieldError {
     pub path: String,
     /// Where in the input.
     pub location: Location,
+    /// Where the text at fault ends (exclusive): the end of the value, or of
+    /// the key for an error about a key.
+    pub end: Location,
+    /// The rule broken.
+    pub rule: LoadRule,
     /// What is wrong.
     pub message: String,
+}
+
+impl FieldError {
+    /// The error as a located [`Violation`] of its rule, from
+    /// [`Source::Load`], for reports that list every finding alike.
+    pub fn to_violation(&self) -> Violation {
+        Violation {
+            field_path: self.path.clone(),
+            rule_id: self.rule.id().to_owned(),
+            message: self.message.clone(),
+            source: Source::Load,
+            location: Some(self.location),
+            for_key: false,
+            severity: Severity::Error,
+        }
+    }
 }
 
 impl fmt::Display for FieldError {

@@ -7,7 +7,15 @@
 //!
 //! - **Strict**: unknown fields, wrong types, out-of-range numbers, duplicate
 //!   keys and two members of one oneof are errors naming the field path and the
-//!   `line:column`; every such problem is reported, not just the first.
+//!   `line:column`; every such problem is reported, not just the first, under
+//!   its [`LoadRule`] (`load.unknown_field`, ...).
+//! - **Recovering** on request: [`Loader::load_str_recovering`] leaves the
+//!   fields at fault unset and returns the document with its errors, so a
+//!   caller can default, validate and report everything at once.
+//! - **proto3 JSON for JSON texts**: a text that is a JSON object follows the
+//!   proto3 JSON mapping (strings only for string fields, integral numbers in
+//!   any JSON form, `"1e2"` included, for integer fields) rather than the YAML
+//!   1.1 reading below.
 //! - **kubectl's scalars**: unquoted scalars mean what they mean to kubectl and
 //!   the upstream CLI (YAML 1.1): `defaultMode: 0755` is 493. Where YAML 1.1 and
 //!   1.2 disagree and the field is a string (`tag: 1.10`, `value: yes`), the
@@ -55,7 +63,7 @@ use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Serialize
 
 pub use defaults::{DefaultOptions, Defaults, DefaultsError};
 pub use encode::{encode as encode_dynamic, transcode};
-pub use error::{FieldError, FieldErrors, LoadError, MAX_FIELD_ERRORS};
+pub use error::{FieldError, FieldErrors, LoadError, LoadRule, MAX_FIELD_ERRORS};
 pub use location::{Location, SourceMap, Span};
 pub use planton_text::{EXCERPT_CHARS, Excerpt, excerpt};
 pub use violation::{BufValidator, RuleError, Severity, Source, Violation, locate, sort};
@@ -154,7 +162,22 @@ impl Loader {
     /// A [`LoadError`] when the text is not YAML/JSON, breaks a limit, has a
     /// missing or unsupported `kind`, or does not fit the message schema.
     pub fn load_str(&self, text: &str) -> Result<Document, LoadError> {
-        let mut root = self.parse(text)?;
+        self.load_str_recovering(text)?.strict()
+    }
+
+    /// Loads a manifest as [`Loader::load_str`] does, going on past the
+    /// errors of single fields (an unknown field, a value of the wrong type,
+    /// out of range, duplicated, ...): the field at fault is left unset, the
+    /// rest is read, and the errors come back beside the document, so that a
+    /// caller may default and validate it and report everything at once.
+    ///
+    /// # Errors
+    ///
+    /// A [`LoadError`] when no document can be read at all: the text is not
+    /// YAML/JSON, breaks a limit, is not a mapping, or has a missing or
+    /// unsupported `kind`.
+    pub fn load_str_recovering(&self, text: &str) -> Result<Recovered, LoadError> {
+        let (mut root, json) = self.parse(text)?;
         let yaml::Value::Map(entries) = &root.value else {
             unreachable!("parse checks the root")
         };
@@ -173,6 +196,8 @@ impl Loader {
                 vec![FieldError {
                     path: "kind".into(),
                     location: kind_node.loc,
+                    end: kind_node.end,
+                    rule: LoadRule::Type,
                     message: format!("expected a string, found {}", kind_node.describe()),
                 }]
                 .into(),
@@ -186,9 +211,9 @@ impl Loader {
             });
         };
         let (desc, kind) = (desc.clone(), kind.clone());
-        let mut doc = decode_root(&mut root, &desc)?;
-        doc.kind = kind;
-        Ok(doc)
+        let mut loaded = decode_root(&mut root, &desc, json);
+        loaded.document.kind = kind;
+        Ok(loaded)
     }
 
     /// Loads a text as the message `desc`, whatever its `kind` field says (for
@@ -198,13 +223,29 @@ impl Loader {
     ///
     /// As [`Loader::load_str`], less the `kind` checks.
     pub fn load_str_as(&self, text: &str, desc: &MessageDescriptor) -> Result<Document, LoadError> {
-        let mut root = self.parse(text)?;
-        let mut doc = decode_root(&mut root, desc)?;
-        doc.kind = desc.name().to_owned();
-        Ok(doc)
+        self.load_str_as_recovering(text, desc)?.strict()
     }
 
-    fn parse(&self, text: &str) -> Result<yaml::Node, LoadError> {
+    /// As [`Loader::load_str_as`], going on past the errors of single
+    /// fields (see [`Loader::load_str_recovering`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Loader::load_str_recovering`], less the `kind` checks.
+    pub fn load_str_as_recovering(
+        &self,
+        text: &str,
+        desc: &MessageDescriptor,
+    ) -> Result<Recovered, LoadError> {
+        let (mut root, json) = self.parse(text)?;
+        let mut loaded = decode_root(&mut root, desc, json);
+        loaded.document.kind = desc.name().to_owned();
+        Ok(loaded)
+    }
+
+    /// The tree of `text` and whether the text is JSON (read by the proto3
+    /// JSON mapping rather than kubectl's YAML 1.1 scalars).
+    fn parse(&self, text: &str) -> Result<(yaml::Node, bool), LoadError> {
         if text.len() > self.max_input_bytes {
             return Err(LoadError::TooLarge {
                 size: text.len(),
@@ -225,26 +266,57 @@ impl Loader {
                 location: root.loc,
             });
         }
-        Ok(root)
+        Ok((root, yaml::is_json(text)))
     }
 }
 
-fn decode_root(root: &mut yaml::Node, desc: &MessageDescriptor) -> Result<Document, LoadError> {
+fn decode_root(root: &mut yaml::Node, desc: &MessageDescriptor, json: bool) -> Recovered {
     // At most one source-map entry per node (aliases are counted in the
     // size, and bounded by the node limit).
     let mut decoder = decode::Decoder::with_capacity(root.size());
+    decoder.json = json;
     decoder.spans_root(root);
     let message = decoder.message(root, desc);
-    if !decoder.errors.is_empty() {
-        let mut errors = decoder.errors;
-        errors.sort();
-        return Err(LoadError::Fields(errors));
+    let mut errors = decoder.errors;
+    errors.sort();
+    let mut skipped = decoder.skipped;
+    skipped.sort_by_key(|s| (s.start, s.end));
+    Recovered {
+        document: Document {
+            kind: String::new(),
+            message,
+            source_map: decoder.spans,
+            skipped,
+        },
+        errors,
     }
-    Ok(Document {
-        kind: String::new(),
-        message,
-        source_map: decoder.spans,
-    })
+}
+
+/// A document loaded past the errors of its fields
+/// ([`Loader::load_str_recovering`]): the fields at fault are unset.
+#[derive(Debug, Clone)]
+pub struct Recovered {
+    /// The document, without the fields at fault.
+    pub document: Document,
+    /// The errors, sorted by position; empty when the text loaded cleanly.
+    /// Every one is [recoverable](LoadRule::is_recoverable).
+    pub errors: FieldErrors,
+}
+
+impl Recovered {
+    /// The document if it loaded without error, else the errors (what
+    /// [`Loader::load_str`] returns).
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::Fields`] with the errors when there are any.
+    pub fn strict(self) -> Result<Document, LoadError> {
+        if self.errors.is_empty() {
+            Ok(self.document)
+        } else {
+            Err(LoadError::Fields(self.errors))
+        }
+    }
 }
 
 /// A loaded manifest: its kind, the decoded message and where each field was
@@ -256,6 +328,7 @@ pub struct Document {
     kind: String,
     message: DynamicMessage,
     source_map: SourceMap,
+    skipped: Vec<Span>,
 }
 
 impl fmt::Debug for Document {
@@ -302,7 +375,16 @@ impl Document {
             kind: kind.into(),
             message,
             source_map,
+            skipped: Vec::new(),
         }
+    }
+
+    /// Where the input holds values that were not read into the message
+    /// (those of unknown or duplicate fields and map keys, and of keys that
+    /// were refused), sorted. A report that quotes the input should mask them
+    /// as it masks secret values: nothing is known of what they hold.
+    pub fn skipped(&self) -> &[Span] {
+        &self.skipped
     }
 
     /// Splits the document into its message and source map.
@@ -352,6 +434,51 @@ pub fn yaml_to_json(text: &str) -> Result<serde_json::Value, LoadError> {
     Ok(decode::to_json(&root))
 }
 
+/// The entries of a two-level table of text, `outer: {inner: value}`, in the
+/// order written: what [`load_text_table`] reads.
+pub type TextTable = Vec<(String, Vec<(String, String)>)>;
+
+/// Reads a YAML or JSON document (one, with the loader's default limits)
+/// that maps keys to mappings of text, `outer: {inner: value}` (a side input
+/// such as the CLI's `--resolve` file), by the rules of a manifest's string
+/// maps: keys and values are strings as a `map<string, string>` field reads
+/// them. In YAML, unquoted scalars that kubectl reads back unchanged
+/// (`port: 5432`, `tls: true`) are their text and those YAML 1.1 and 1.2
+/// read differently (`version: 1.10`, `on: yes`, `mode: 0755`) are refused
+/// with a request to quote them; in JSON, only strings are text. Every error
+/// is reported, with its place.
+///
+/// # Errors
+///
+/// A [`LoadError`] for invalid YAML, several documents, a broken limit, or
+/// entries that are not text ([`LoadError::Fields`], all of them).
+pub fn load_text_table(text: &str) -> Result<TextTable, LoadError> {
+    if text.len() > DEFAULT_MAX_INPUT_BYTES {
+        return Err(LoadError::TooLarge {
+            size: text.len(),
+            limit: DEFAULT_MAX_INPUT_BYTES,
+        });
+    }
+    let mut root = yaml::parse(
+        text,
+        yaml::Limits {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_nodes: DEFAULT_MAX_NODES,
+            max_alias_bytes: DEFAULT_MAX_ALIAS_BYTES,
+        },
+    )?;
+    let mut decoder = decode::Decoder::with_capacity(0);
+    decoder.json = yaml::is_json(text);
+    let table = decoder.text_table(&mut root);
+    if decoder.errors.is_empty() {
+        Ok(table)
+    } else {
+        let mut errors = decoder.errors;
+        errors.sort();
+        Err(LoadError::Fields(errors))
+    }
+}
+
 /// Duplicate keys anywhere in a tree (a JSON object keeps only one). `path`
 /// is grown and cut back on the way, keys in it cut to an excerpt.
 fn duplicate_keys(node: &yaml::Node, path: &mut String, errors: &mut FieldErrors) {
@@ -372,6 +499,8 @@ fn duplicate_keys(node: &yaml::Node, path: &mut String, errors: &mut FieldErrors
                     errors.push(FieldError {
                         path: path.clone(),
                         location: k.loc,
+                        end: k.end,
+                        rule: LoadRule::Duplicate,
                         message: format!("duplicate key (first at {first})"),
                     });
                 }

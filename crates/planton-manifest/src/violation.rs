@@ -13,6 +13,9 @@ pub enum Source {
     BufValidate,
     /// A rule the Kubernetes API server would enforce at apply time.
     Kubernetes,
+    /// A rule of loading the text ([`crate::LoadRule`]): a field that is
+    /// unknown, of the wrong type, ...
+    Load,
 }
 
 impl Source {
@@ -21,6 +24,7 @@ impl Source {
         match self {
             Source::BufValidate => "buf.validate",
             Source::Kubernetes => "kubernetes",
+            Source::Load => "load",
         }
     }
 }

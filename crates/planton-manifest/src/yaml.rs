@@ -415,6 +415,14 @@ fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
     }
 }
 
+/// Whether `text` is a JSON document (an object, as a manifest is): its
+/// values then follow the proto3 JSON mapping, not kubectl's YAML 1.1
+/// reading. Linear in the text.
+pub(crate) fn is_json(text: &str) -> bool {
+    text.trim_start().starts_with('{')
+        && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
 /// A JSON document prepared for the YAML reader; any other text as it is.
 ///
 /// Valid JSON is valid YAML but for two things, both fixed here in one linear

@@ -12,14 +12,47 @@ fn loader() -> Loader {
     )
 }
 
+/// The strict outcome (the document, or the error as `Display` shows it),
+/// and, for a text whose fields break rules, each error with its rule and
+/// span and what loading recovered.
 fn outcome(text: &str) -> String {
-    match loader().load_str(text) {
-        Ok(doc) => format!(
-            "loaded as {}\n{}",
-            doc.kind(),
-            to_json_string(doc.message())
-        ),
+    let loader = loader();
+    let strict = match loader.load_str(text) {
+        Ok(doc) => {
+            return format!(
+                "loaded as {}\n{}",
+                doc.kind(),
+                to_json_string(doc.message())
+            );
+        }
         Err(e) => format!("error\n{e}\n"),
+    };
+    match loader.load_str_recovering(text) {
+        Ok(recovered) => {
+            assert!(
+                !recovered.errors.is_empty(),
+                "a strict error is recovered from"
+            );
+            let mut out = format!("{strict}\nrules:\n");
+            for e in recovered.errors.iter() {
+                assert!(e.rule.is_recoverable());
+                out.push_str(&format!(
+                    "  {} {}-{} {}\n",
+                    e.rule, e.location, e.end, e.path
+                ));
+            }
+            let doc = recovered.document;
+            out.push_str(&format!(
+                "recovered as {}\n{}",
+                doc.kind(),
+                to_json_string(doc.message())
+            ));
+            out
+        }
+        Err(e) => {
+            assert_eq!(strict, format!("error\n{e}\n"));
+            format!("{strict}rule: {}\n", e.rule())
+        }
     }
 }
 
@@ -263,5 +296,69 @@ fn field_errors_after_json_surrogate_pairs_point_at_the_text_as_written() {
     assert_eq!(
         errors[0].location,
         planton_manifest::Location::new(1, written)
+    );
+}
+
+/// Side tables (`--resolve`) read their text by the manifest's string-map
+/// rules, and report every error with its rule and place.
+#[test]
+fn text_tables_follow_the_string_map_rules() {
+    let table = planton_manifest::load_text_table(
+        "A/a:\n  port: 5432\n  tls: true\n  host: \"1.10\"\n  nv: 'null'\nB/b: {}\n",
+    )
+    .unwrap();
+    let pairs = |v: &[(&str, &str)]| {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        table,
+        [
+            (
+                "A/a".to_owned(),
+                pairs(&[
+                    ("port", "5432"),
+                    ("tls", "true"),
+                    ("host", "1.10"),
+                    ("nv", "null")
+                ])
+            ),
+            ("B/b".to_owned(), vec![]),
+        ]
+    );
+    let err = planton_manifest::load_text_table(
+        "A/a:\n  v: 1.10\n  yes: x\n  nv: null\n  l: [x]\n  v: y\nA/a: {}\nC: 3\n",
+    )
+    .unwrap_err();
+    let planton_manifest::LoadError::Fields(errors) = &err else {
+        panic!("{err}");
+    };
+    let found: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{} {} {}", e.rule, e.location, e.path))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "load.ambiguous_scalar 2:6 [\"A/a\"][\"v\"]",
+            "load.ambiguous_scalar 3:3 [\"A/a\"][\"yes\"]",
+            "load.null 4:7 [\"A/a\"][\"nv\"]",
+            "load.type 5:6 [\"A/a\"][\"l\"]",
+            "load.duplicate 6:3 [\"A/a\"][\"v\"]",
+            "load.duplicate 7:1 [\"A/a\"]",
+            "load.type 8:4 [\"C\"]",
+        ]
+    );
+    assert!(
+        errors[1]
+            .message
+            .starts_with("this unquoted key is a boolean")
+    );
+    let err =
+        planton_manifest::load_text_table(r#"{"A/a": {"port": 5432, "ok": "x"}}"#).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "[\"A/a\"][\"port\"]: expected a string, found a number at 1:18"
     );
 }
