@@ -397,11 +397,12 @@ fn diagnostic(
     );
     let path = sanitize::clean(&v.field_path);
     let Some(loc) = v.location else {
-        let _ = writeln!(
-            out,
-            "  --> {file}\n   = field: {path}\n   = source: {}\n",
-            v.source
-        );
+        let _ = writeln!(out, "  --> {file}");
+        // A finding of the whole file (a missing kind) has no field.
+        if !path.is_empty() {
+            let _ = writeln!(out, "   = field: {path}");
+        }
+        let _ = writeln!(out, "   = source: {}\n", v.source);
         return;
     };
     let gutter = loc.line.to_string().len();

@@ -1161,7 +1161,13 @@ fn a_walk_skips_other_yaml_with_a_note_and_does_not_fail() {
     let values = format!("{d}/charts/app/values.yaml");
     let r = planton(&["validate", &values], None);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("missing 'kind'"), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("error[load.missing_kind]: missing 'kind'"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("= field:"), "no empty field line");
     // A manifest with a syntax error, without only its kind, or with a
     // Planton kind under a wrong apiVersion (refused by the rules), still
     // fails.
@@ -1194,10 +1200,11 @@ fn a_walk_skips_other_yaml_with_a_note_and_does_not_fail() {
         "jobs/kindless.yaml",
         "jobs/kind-only.yaml",
     ] {
+        // Reported like every finding, on the report's stream.
         assert!(
-            r.stderr.contains(&format!("error: {d}/{path}: ")),
+            r.stdout.contains(&format!("--> {d}/{path}")),
             "{path}: {}",
-            r.stderr
+            r.stdout
         );
     }
     assert!(
@@ -1283,7 +1290,7 @@ fn exclude_globs_skip_paths_relative_to_the_walked_directory() {
     // Everything excluded is an error, as an empty directory is.
     let r = planton(&["validate", d, "--exclude", "*"], None);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("that --exclude leaves"), "{}", r.stderr);
+    assert!(r.stdout.contains("that --exclude leaves"), "{}", r.stdout);
     // A bad pattern is a usage error naming it, before anything runs.
     let r = planton(&["validate", d, "--exclude", "a[b"], None);
     assert_eq!((r.code, r.stdout.as_str()), (2, ""));
