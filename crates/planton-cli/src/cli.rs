@@ -96,6 +96,14 @@ enum Command {
     /// Pulumi: a Pulumi YAML program deploying the rendered objects.
     #[command(subcommand)]
     Pulumi(PulumiCommand),
+    /// Print the JSON Schema (draft-07) of a KubernetesJob manifest, for
+    /// editors (yaml-language-server, VS Code's YAML extension), generated
+    /// from the protos.
+    Schema,
+    /// Run the language server on standard input and output (LSP): the
+    /// diagnostics of `planton validate` as you type, completion of field
+    /// names and enum values, hover documentation, and quick fixes.
+    Lsp,
     /// Validate manifests: every buf.validate rule of the protos and the
     /// Kubernetes rules the API server would enforce, after defaults.
     ///
@@ -232,6 +240,12 @@ impl Cli {
                 output::write_stdout(&text)?;
                 Ok(())
             }
+            Command::Schema => {
+                let schema = validator()?.json_schema();
+                output::write_stdout(&planton_manifest::json_to_string(&schema))?;
+                Ok(())
+            }
+            Command::Lsp => crate::lsp::run(validator()?),
             Command::Tf(TfCommand::Variables) => {
                 output::write_stdout(&planton_kubernetes_job::terraform_variables())?;
                 Ok(())
@@ -766,31 +780,5 @@ fn validate(files: &[PathBuf], format: ReportFormat, strict: bool) -> Result<(),
 
 /// Checks one manifest; with `strict`, warnings become errors.
 pub(crate) fn check(validator: &JobValidator, source: &Source, strict: bool) -> report::Outcome {
-    match validator.check(&source.text) {
-        Ok(mut checked) => {
-            if strict {
-                render::promote_warnings(&mut checked.violations);
-            }
-            let spans = checked
-                .violations
-                .iter()
-                .map(|v| {
-                    if v.for_key {
-                        None
-                    } else {
-                        checked.document.source_map().span(&v.field_path)
-                    }
-                })
-                .collect();
-            let secrets = planton_kubernetes_job::secret_spans(&checked.document);
-            report::checked(&source.text, checked.violations, spans, secrets)
-        }
-        Err(planton_kubernetes_job::CheckError::Load(e)) => {
-            report::load_failure(&source.name, &source.text, &e)
-        }
-        Err(e) => report::Outcome::Error {
-            message: sanitize::clean_to(&format!("{}: {e}", source.name), 1000).into_owned(),
-            location: None,
-        },
-    }
+    report::outcome(validator, &source.name, &source.text, strict)
 }

@@ -27,6 +27,44 @@ pub(crate) enum Outcome {
     },
 }
 
+/// Checks the manifest `text` (named `name` in messages): the outcome that
+/// every report (text, JSON, the CI formats, the language server's
+/// diagnostics) is made from. With `strict`, warnings become errors.
+pub(crate) fn outcome(
+    validator: &planton_kubernetes_job::JobValidator,
+    name: &str,
+    text: &str,
+    strict: bool,
+) -> Outcome {
+    match validator.check(text) {
+        Ok(mut found) => {
+            if strict {
+                for v in &mut found.violations {
+                    v.severity = planton_manifest::Severity::Error;
+                }
+            }
+            let spans = found
+                .violations
+                .iter()
+                .map(|v| {
+                    if v.for_key {
+                        None
+                    } else {
+                        found.document.source_map().span(&v.field_path)
+                    }
+                })
+                .collect();
+            let secrets = planton_kubernetes_job::secret_spans(&found.document);
+            checked(text, found.violations, spans, secrets)
+        }
+        Err(planton_kubernetes_job::CheckError::Load(e)) => load_failure(name, text, &e),
+        Err(e) => Outcome::Error {
+            message: sanitize::clean_to(&format!("{name}: {e}"), 1000).into_owned(),
+            location: None,
+        },
+    }
+}
+
 /// The outcome of a file that loaded, its locations in the original text.
 ///
 /// The loader reads a JSON text's UTF-16 surrogate pairs (`\ud83d\ude00`,
@@ -660,6 +698,80 @@ pub(crate) fn load_region(text: &str, loc: Location) -> (Location, Location) {
     let source = SourceText::new(text);
     let offset = source.offsets(&[Some(loc)])[0];
     token_region(&source, loc, offset)
+}
+
+/// Each error of a load failure of `text` with its region: a field error
+/// per field (its path and message, cleaned), any other error as one
+/// message. Locations are in the columns as written (see [`checked`]); at
+/// most [`MAX_ERROR_LINES`] entries.
+pub(crate) fn load_errors(text: &str, e: &LoadError) -> Vec<(String, Option<(Location, Location)>)> {
+    let shifts = PairShifts::new(text);
+    let source = SourceText::new(text);
+    let region = |loc: Location| {
+        let loc = shifts.apply(loc);
+        let offset = source.offsets(&[Some(loc)])[0];
+        token_region(&source, loc, offset)
+    };
+    match e {
+        LoadError::Fields(errors) => errors
+            .iter()
+            .take(MAX_ERROR_LINES)
+            .map(|f| {
+                let path = if f.path.is_empty() { "(top level)" } else { &f.path };
+                let message = format!("{}: {}", sanitize::clean(path), sanitize::clean(&f.message));
+                (message, Some(region(f.location)))
+            })
+            .collect(),
+        other => vec![(
+            sanitize::clean_to(&other.to_string(), MAX_ERROR_CHARS).into_owned(),
+            other.location().map(region),
+        )],
+    }
+}
+
+/// Each location of `locations` as a zero-based (line, UTF-16 code unit)
+/// position, as the Language Server Protocol counts them: a column past
+/// its line's end stops there, a line past the text's end is the end of
+/// the text. One pass per line (see [`SourceText::offsets`]).
+pub(crate) fn utf16_positions(text: &str, locations: &[Location]) -> Vec<(u32, u32)> {
+    let source = SourceText::new(text);
+    let wanted: Vec<Option<Location>> = locations.iter().map(|&l| Some(l)).collect();
+    let offsets = source.offsets(&wanted);
+    let last = source.starts.len();
+    locations
+        .iter()
+        .zip(offsets)
+        .map(|(loc, offset)| {
+            let (line, start, at) = match (offset, source.line(loc.line)) {
+                (Some(at), Some((start, _))) => (loc.line, start, at),
+                _ => {
+                    let start = source.starts[last - 1] as usize;
+                    (last, start, text.len())
+                }
+            };
+            let column = text[start..at].encode_utf16().count();
+            (
+                u32::try_from(line.saturating_sub(1)).unwrap_or(u32::MAX),
+                u32::try_from(column).unwrap_or(u32::MAX),
+            )
+        })
+        .collect()
+}
+
+/// The byte offset of a zero-based (line, UTF-16 code unit) position in
+/// `text` (the Language Server Protocol's counting), clamped to its line;
+/// `None` for a line past the end. Linear in the line.
+pub(crate) fn utf16_offset(text: &str, line: u32, character: u32) -> Option<usize> {
+    let source = SourceText::new(text);
+    let (start, end) = source.line(usize::try_from(line).ok()?.checked_add(1)?)?;
+    let mut units = 0u32;
+    for (i, c) in text[start..end].char_indices() {
+        if units >= character {
+            return Some(start + i);
+        }
+        units += c.len_utf16() as u32;
+    }
+    Some(end)
 }
 
 /// From `loc` (at byte `offset`) to the end of the token written there, at
