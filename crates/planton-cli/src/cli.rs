@@ -245,7 +245,7 @@ impl Cli {
                 output::write_stdout(&planton_manifest::json_to_string(&schema))?;
                 Ok(())
             }
-            Command::Lsp => crate::lsp::run(validator()?),
+            Command::Lsp => Ok(crate::lsp::run(validator()?)?),
             Command::Tf(TfCommand::Variables) => {
                 output::write_stdout(&planton_kubernetes_job::terraform_variables())?;
                 Ok(())

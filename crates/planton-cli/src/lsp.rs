@@ -29,16 +29,16 @@ use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
     CodeActionProviderCapability, CompletionItem, CompletionItemKind, CompletionOptions,
     CompletionParams, CompletionResponse, Diagnostic, DiagnosticSeverity, Documentation, Hover,
-    HoverContents, HoverParams, HoverProviderCapability, MarkupContent, MarkupKind,
-    NumberOrString, Position, PublishDiagnosticsParams, Range, ServerCapabilities,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri, WorkspaceEdit,
+    HoverContents, HoverParams, HoverProviderCapability, MarkupContent, MarkupKind, NumberOrString,
+    Position, PublishDiagnosticsParams, Range, ServerCapabilities, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextEdit, Uri, WorkspaceEdit,
 };
 use planton_api::prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, ReflectMessage};
 use planton_kubernetes_job::JobValidator;
 use planton_manifest::{Location, Severity, Source};
 use serde_json::Value as Json;
 
-use crate::{Failure, report, sanitize};
+use crate::{report, sanitize};
 
 /// The most diagnostics published for one document.
 pub(crate) const MAX_DIAGNOSTICS: usize = 1000;
@@ -50,7 +50,7 @@ const MAX_CONTEXT_LINES: usize = 10_000;
 const MAX_PATH: usize = 100;
 
 /// Runs the server until the client says `exit`.
-pub(crate) fn run(validator: &'static JobValidator) -> Result<(), Failure> {
+pub(crate) fn run(validator: &'static JobValidator) -> anyhow::Result<()> {
     let (connection, threads) = Connection::stdio();
     let capabilities = ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
@@ -97,9 +97,10 @@ pub(crate) struct Server {
     validator: &'static JobValidator,
     schema: Json,
     root: MessageDescriptor,
-    documents: HashMap<Uri, String>,
+    /// The open documents' texts, by URI.
+    documents: HashMap<String, String>,
     /// Opening order, to drop the oldest past [`MAX_DOCUMENTS`].
-    order: Vec<Uri>,
+    order: Vec<String>,
 }
 
 impl Server {
@@ -113,18 +114,23 @@ impl Server {
         }
     }
 
-    fn notification(&mut self, n: Notification) -> Vec<Notification> {
+    /// Handles a notification from the client: the diagnostics to publish.
+    pub(crate) fn notification(&mut self, n: Notification) -> Vec<Notification> {
         let (uri, version) = match n.method.as_str() {
             DidOpenTextDocument::METHOD => {
-                let Ok(p) = n.extract::<lsp_types::DidOpenTextDocumentParams>(DidOpenTextDocument::METHOD) else {
+                let Ok(p) =
+                    n.extract::<lsp_types::DidOpenTextDocumentParams>(DidOpenTextDocument::METHOD)
+                else {
                     return Vec::new();
                 };
                 let uri = p.text_document.uri;
-                self.open(uri.clone(), p.text_document.text);
+                self.open(&uri, p.text_document.text);
                 (uri, p.text_document.version)
             }
             DidChangeTextDocument::METHOD => {
-                let Ok(p) = n.extract::<lsp_types::DidChangeTextDocumentParams>(DidChangeTextDocument::METHOD) else {
+                let Ok(p) = n.extract::<lsp_types::DidChangeTextDocumentParams>(
+                    DidChangeTextDocument::METHOD,
+                ) else {
                     return Vec::new();
                 };
                 // Full sync: the last change holds the whole text.
@@ -132,27 +138,30 @@ impl Server {
                     return Vec::new();
                 };
                 let uri = p.text_document.uri;
-                self.open(uri.clone(), change.text);
+                self.open(&uri, change.text);
                 (uri, p.text_document.version)
             }
             DidCloseTextDocument::METHOD => {
-                let Ok(p) = n.extract::<lsp_types::DidCloseTextDocumentParams>(DidCloseTextDocument::METHOD) else {
+                let Ok(p) = n
+                    .extract::<lsp_types::DidCloseTextDocumentParams>(DidCloseTextDocument::METHOD)
+                else {
                     return Vec::new();
                 };
                 let uri = p.text_document.uri;
-                self.documents.remove(&uri);
-                self.order.retain(|u| *u != uri);
+                self.documents.remove(uri.as_str());
+                self.order.retain(|u| u != uri.as_str());
                 // Clear what was published for it.
                 return vec![publish(uri, Vec::new(), None)];
             }
             _ => return Vec::new(),
         };
-        let text = self.documents.get(&uri).map_or("", String::as_str);
+        let text = self.documents.get(uri.as_str()).map_or("", String::as_str);
         let found = diagnostics(self.validator, text);
         vec![publish(uri, found, Some(version))]
     }
 
-    fn open(&mut self, uri: Uri, text: String) {
+    fn open(&mut self, uri: &Uri, text: String) {
+        let uri = uri.as_str().to_owned();
         if self.documents.insert(uri.clone(), text).is_none() {
             self.order.push(uri);
             if self.order.len() > MAX_DOCUMENTS {
@@ -174,14 +183,15 @@ impl Server {
                     let items = self.completion(text, pos.position);
                     serde_json::to_value(CompletionResponse::Array(items))
                 }),
-            HoverRequest::METHOD => req
-                .extract::<HoverParams>(HoverRequest::METHOD)
-                .ok()
-                .map(|(_, p)| {
-                    let pos = p.text_document_position_params;
-                    let text = self.text(&pos.text_document.uri);
-                    serde_json::to_value(self.hover(text, pos.position))
-                }),
+            HoverRequest::METHOD => {
+                req.extract::<HoverParams>(HoverRequest::METHOD)
+                    .ok()
+                    .map(|(_, p)| {
+                        let pos = p.text_document_position_params;
+                        let text = self.text(&pos.text_document.uri);
+                        serde_json::to_value(self.hover(text, pos.position))
+                    })
+            }
             CodeActionRequest::METHOD => req
                 .extract::<CodeActionParams>(CodeActionRequest::METHOD)
                 .ok()
@@ -190,7 +200,10 @@ impl Server {
                 return Response::new_err(
                     id,
                     lsp_server::ErrorCode::MethodNotFound as i32,
-                    format!("unsupported request '{}'", sanitize::clean_to(&req.method, 64)),
+                    format!(
+                        "unsupported request '{}'",
+                        sanitize::clean_to(&req.method, 64)
+                    ),
                 );
             }
         };
@@ -201,7 +214,7 @@ impl Server {
     }
 
     fn text(&self, uri: &Uri) -> &str {
-        self.documents.get(uri).map_or("", String::as_str)
+        self.documents.get(uri.as_str()).map_or("", String::as_str)
     }
 
     /// The schema of a field: its description, default and allowed values.
@@ -219,7 +232,7 @@ impl Server {
             return Vec::new();
         };
         match (&cx.at, target) {
-            (At::Key { .. }, Target::Message(m)) => m
+            (At::Key, Target::Message(m)) => m
                 .fields()
                 .map(|f| {
                     let schema = self.field_schema(&f);
@@ -301,9 +314,10 @@ fn publish(uri: Uri, diagnostics: Vec<Diagnostic>, version: Option<i32>) -> Noti
 /// The diagnostics of a manifest's text: what `planton validate` reports,
 /// at the regions `validate -o sarif` gives, at most [`MAX_DIAGNOSTICS`].
 pub(crate) fn diagnostics(validator: &JobValidator, text: &str) -> Vec<Diagnostic> {
+    let result = validator.check(text);
     // The load errors one by one: the outcome keeps their joined text only.
-    if let Err(e) = validator.load(text) {
-        let errors = report::load_errors(text, &e);
+    if let Err(planton_kubernetes_job::CheckError::Load(e)) = &result {
+        let errors = report::load_errors(text, e);
         let ends: Vec<Location> = errors
             .iter()
             .flat_map(|(_, r)| r.map_or([Location::new(1, 1); 2], |(s, e)| [s, e]))
@@ -322,7 +336,7 @@ pub(crate) fn diagnostics(validator: &JobValidator, text: &str) -> Vec<Diagnosti
             })
             .collect();
     }
-    match report::outcome(validator, "document", text, false) {
+    match report::from_check("document", text, result, false) {
         report::Outcome::Error { message, location } => {
             let at = location.unwrap_or(Location::new(1, 1));
             let p = report::utf16_positions(text, &[at]);
@@ -353,7 +367,9 @@ pub(crate) fn diagnostics(validator: &JobValidator, text: &str) -> Vec<Diagnosti
                         Severity::Warning => DiagnosticSeverity::WARNING,
                         _ => DiagnosticSeverity::ERROR,
                     }),
-                    code: Some(NumberOrString::String(sanitize::clean(&v.rule_id).into_owned())),
+                    code: Some(NumberOrString::String(
+                        sanitize::clean(&v.rule_id).into_owned(),
+                    )),
                     source: Some(
                         match v.source {
                             Source::BufValidate => "planton (buf.validate)",
@@ -393,6 +409,8 @@ fn code_actions(p: &CodeActionParams) -> Vec<CodeActionOrCommand> {
                 range: d.range,
                 new_text: suggestion.to_owned(),
             };
+            // `Uri` caches its parse in a cell, not read by `Hash` or `Eq`.
+            #[allow(clippy::mutable_key_type)]
             let changes = HashMap::from([(p.text_document.uri.clone(), vec![edit])]);
             Some(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Replace with '{suggestion}'"),
@@ -470,14 +488,14 @@ fn type_name(f: &FieldDescriptor) -> String {
         Kind::Float => "float".into(),
         Kind::Double => "double".into(),
     };
-    if f.is_map() {
-        if let Kind::Message(entry) = f.kind() {
-            return format!(
-                "map<{}, {}>",
-                kind(&entry.map_entry_key_field().kind()),
-                kind(&entry.map_entry_value_field().kind())
-            );
-        }
+    if f.is_map()
+        && let Kind::Message(entry) = f.kind()
+    {
+        return format!(
+            "map<{}, {}>",
+            kind(&entry.map_entry_key_field().kind()),
+            kind(&entry.map_entry_value_field().kind())
+        );
     }
     if f.is_list() {
         return format!("list of {}", kind(&f.kind()));
@@ -511,7 +529,11 @@ fn values(field: &FieldDescriptor, schema: &Json) -> Vec<String> {
         Kind::Bool => vec!["true".into(), "false".into()],
         Kind::String => schema["enum"]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default(),
         _ => Vec::new(),
     }
@@ -596,9 +618,12 @@ fn context(text: &str, position: Position) -> Option<Context> {
     let here = entry(line);
     let before = &line[here.column.min(cursor)..cursor];
     let (at_kind, key_under_cursor) = match key_of(here.rest) {
-        Some(key) if cursor > here.column + here.rest.find(':').unwrap_or(0) => {
-            (At::Value { key: key.to_owned() }, None)
-        }
+        Some(key) if cursor > here.column + here.rest.find(':').unwrap_or(0) => (
+            At::Value {
+                key: key.to_owned(),
+            },
+            None,
+        ),
         Some(key) => {
             let start = line[..here.column].encode_utf16().count() as u32;
             let width = here.rest[..here.rest.find(':').unwrap_or(0)]
@@ -700,10 +725,18 @@ spec:
                 let NumberOrString::String(code) = d.code.clone().unwrap() else {
                     panic!()
                 };
-                (code, d.range.start.line, d.range.start.character, d.range.end.character)
+                (
+                    code,
+                    d.range.start.line,
+                    d.range.start.character,
+                    d.range.end.character,
+                )
             })
             .collect();
-        assert!(found.contains(&("string.in".into(), 7, 17, 23)), "{found:?}");
+        assert!(
+            found.contains(&("string.in".into(), 7, 17, 23)),
+            "{found:?}"
+        );
         for d in &d {
             assert!(!d.message.contains("hunter2"), "{}", d.message);
         }
@@ -716,7 +749,11 @@ spec:
         let d = diagnostics(&v, text);
         assert_eq!(d.len(), 2, "{d:?}");
         assert_eq!(d[0].range, range((2, 2), (2, 13)));
-        assert!(d[0].message.contains("did you mean 'backoffLimit'"), "{}", d[0].message);
+        assert!(
+            d[0].message.contains("did you mean 'backoffLimit'"),
+            "{}",
+            d[0].message
+        );
         assert_eq!(d[1].range, range((3, 15), (3, 16)));
         let uri: Uri = "file:///job.yaml".parse().unwrap();
         let p = CodeActionParams {
@@ -783,5 +820,49 @@ spec:
         assert!(m.value.contains("Default: `6`"), "{}", m.value);
         assert_eq!(h.range.unwrap(), range((2, 2), (2, 14)));
         assert!(s.hover(text, Position::new(2, 16)).is_none());
+    }
+
+    #[test]
+    fn warnings_are_warnings() {
+        let v = JobValidator::new().unwrap();
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fuzz/seeds/env-var-duplicate.yaml"),
+        )
+        .unwrap();
+        let d = diagnostics(&v, &text);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].severity, Some(DiagnosticSeverity::WARNING));
+        assert_eq!(
+            d[0].code,
+            Some(NumberOrString::String(
+                "kubernetes.env_var_duplicate".into()
+            ))
+        );
+        // On the key of the repeated name (line 21, column 7).
+        assert_eq!(d[0].range, range((20, 6), (20, 15)));
+    }
+
+    #[test]
+    fn no_position_of_odd_texts_panics() {
+        let s = server();
+        let texts = [
+            BROKEN.to_owned(),
+            "kind: KubernetesJob\r\nspec:\r\n  back\r\n".to_owned(),
+            "kind: KubernetesJob\rspec:\r  \t- x: 😀\n- - a:\n    b: \"c: d\"\n".to_owned(),
+            "spec: {image: {repo: x}}\n  - : :\n\u{feff}\n".to_owned(),
+            ":\n-\n- -\n#: x\n  'a': \n  \"b\":".to_owned(),
+        ];
+        for text in &texts {
+            let lines = text.split(['\n', '\r']).count() as u32;
+            for line in 0..lines + 2 {
+                for character in 0..40 {
+                    let p = Position::new(line, character);
+                    let _ = s.completion(text, p);
+                    let _ = s.hover(text, p);
+                }
+            }
+            let _ = diagnostics(s.validator, text);
+        }
     }
 }

@@ -36,7 +36,18 @@ pub(crate) fn outcome(
     text: &str,
     strict: bool,
 ) -> Outcome {
-    match validator.check(text) {
+    from_check(name, text, validator.check(text), strict)
+}
+
+/// The outcome of a check of `text` (named `name` in messages), see
+/// [`outcome`].
+pub(crate) fn from_check(
+    name: &str,
+    text: &str,
+    result: Result<planton_kubernetes_job::Checked, planton_kubernetes_job::CheckError>,
+    strict: bool,
+) -> Outcome {
+    match result {
         Ok(mut found) => {
             if strict {
                 for v in &mut found.violations {
@@ -704,7 +715,10 @@ pub(crate) fn load_region(text: &str, loc: Location) -> (Location, Location) {
 /// per field (its path and message, cleaned), any other error as one
 /// message. Locations are in the columns as written (see [`checked`]); at
 /// most [`MAX_ERROR_LINES`] entries.
-pub(crate) fn load_errors(text: &str, e: &LoadError) -> Vec<(String, Option<(Location, Location)>)> {
+pub(crate) fn load_errors(
+    text: &str,
+    e: &LoadError,
+) -> Vec<(String, Option<(Location, Location)>)> {
     let shifts = PairShifts::new(text);
     let source = SourceText::new(text);
     let region = |loc: Location| {
@@ -717,7 +731,11 @@ pub(crate) fn load_errors(text: &str, e: &LoadError) -> Vec<(String, Option<(Loc
             .iter()
             .take(MAX_ERROR_LINES)
             .map(|f| {
-                let path = if f.path.is_empty() { "(top level)" } else { &f.path };
+                let path = if f.path.is_empty() {
+                    "(top level)"
+                } else {
+                    &f.path
+                };
                 let message = format!("{}: {}", sanitize::clean(path), sanitize::clean(&f.message));
                 (message, Some(region(f.location)))
             })

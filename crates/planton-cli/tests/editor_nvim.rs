@@ -59,7 +59,10 @@ fn neovim_gets_diagnostics_completion_hover_and_a_quick_fix() {
     let out = dir.path().join("seen.json");
     let mut child = Command::new("nvim")
         .args(["--headless", "--clean", "-n", "-c"])
-        .arg(format!("luafile {}", root().join("tests/editor/nvim-lsp.lua").display()))
+        .arg(format!(
+            "luafile {}",
+            root().join("tests/editor/nvim-lsp.lua").display()
+        ))
         .env("PLANTON_BIN", env!("CARGO_BIN_EXE_planton"))
         .env("PLANTON_LSP_FILE", &file)
         .env("PLANTON_LSP_OUT", &out)
@@ -83,9 +86,16 @@ fn neovim_gets_diagnostics_completion_hover_and_a_quick_fix() {
         &std::fs::read_to_string(&out).expect("the Lua script wrote its results"),
     )
     .unwrap();
-    assert!(seen.get("error").is_none(), "the Lua script failed: {}", seen["error"]);
+    assert!(
+        seen.get("error").is_none(),
+        "the Lua script failed: {}",
+        seen["error"]
+    );
     let text = serde_json::to_string(&seen).unwrap();
-    assert!(!text.contains("hunter2"), "a secret value reached the editor: {text}");
+    assert!(
+        !text.contains("hunter2"),
+        "a secret value reached the editor: {text}"
+    );
 
     // 1. On open: the Kubernetes rule on the name, the buf.validate rule on
     // restartPolicy, at the ranges of their values.
@@ -99,8 +109,16 @@ fn neovim_gets_diagnostics_completion_hover_and_a_quick_fix() {
         "{}",
         seen["opened"]
     );
-    let messages: Vec<&str> = seen["opened"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap()).collect();
-    assert!(messages[1].starts_with("spec.restart_policy: "), "{messages:?}");
+    let messages: Vec<&str> = seen["opened"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages[1].starts_with("spec.restart_policy: "),
+        "{messages:?}"
+    );
     assert_eq!(seen["opened"][0]["severity"], json!(1));
 
     // 2. Completion under spec: and hover on restartPolicy.
@@ -111,11 +129,22 @@ fn neovim_gets_diagnostics_completion_hover_and_a_quick_fix() {
         .iter()
         .filter_map(|i| i["label"].as_str())
         .collect();
-    for field in ["backoffLimit", "parallelism", "restartPolicy", "volumeMounts"] {
+    for field in [
+        "backoffLimit",
+        "parallelism",
+        "restartPolicy",
+        "volumeMounts",
+    ] {
         assert!(labels.contains(&field), "no '{field}' in {labels:?}");
     }
-    let hover = seen["hover"]["contents"]["value"].as_str().unwrap_or_default();
-    assert!(hover.contains("`Always` is not valid for Jobs"), "{}", seen["hover"]);
+    let hover = seen["hover"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        hover.contains("`Always` is not valid for Jobs"),
+        "{}",
+        seen["hover"]
+    );
 
     // 3. A typo typed in: one load error on the key, with a quick fix.
     assert_eq!(
@@ -124,8 +153,17 @@ fn neovim_gets_diagnostics_completion_hover_and_a_quick_fix() {
         "{}",
         seen["typo"]
     );
-    assert!(seen["typo"][0]["message"].as_str().unwrap().contains("did you mean 'backoffLimit'"));
-    assert_eq!(seen["actions"][0]["title"], "Replace with 'backoffLimit'", "{}", seen["actions"]);
+    assert!(
+        seen["typo"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean 'backoffLimit'")
+    );
+    assert_eq!(
+        seen["actions"][0]["title"], "Replace with 'backoffLimit'",
+        "{}",
+        seen["actions"]
+    );
     assert_eq!(seen["actions"][0]["kind"], "quickfix");
 
     // 4. The fix applied: the line is right and the first violations are back.

@@ -19,7 +19,10 @@ fn the_committed_schema_is_current_and_deterministic() {
     let first = common::planton(&["schema"], None);
     assert_eq!(first.code, 0, "{}", first.stderr);
     let second = common::planton(&["schema"], None);
-    assert_eq!(first.stdout, second.stdout, "the schema is not deterministic");
+    assert_eq!(
+        first.stdout, second.stdout,
+        "the schema is not deterministic"
+    );
     let committed = std::fs::read_to_string(common::root().join(COMMITTED)).unwrap();
     assert!(
         committed == first.stdout,
@@ -52,25 +55,37 @@ fn ajv(files: &[PathBuf]) -> BTreeMap<(String, String), serde_json::Value> {
         .args(files)
         .output()
         .expect("node runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            let key = (v["file"].as_str().unwrap().to_owned(), v["yaml"].as_str().unwrap().to_owned());
+            let key = (
+                v["file"].as_str().unwrap().to_owned(),
+                v["yaml"].as_str().unwrap().to_owned(),
+            );
             (key, v)
         })
         .collect()
 }
 
 fn manifests(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
             manifests(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        } else if p
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
             && std::fs::metadata(&p).unwrap().len() < 1 << 20
         {
             out.push(p);
@@ -92,13 +107,15 @@ fn every_manifest_planton_accepts_validates_against_the_schema() {
             let Ok(text) = std::fs::read_to_string(p) else {
                 return false;
             };
-            validator
-                .check(&text)
-                .is_ok_and(|c| c.is_valid())
+            validator.check(&text).is_ok_and(|c| c.is_valid())
         })
         .collect();
     // The examples and a good part of the corpus.
-    assert!(accepted.len() >= 40, "only {} accepted manifests found", accepted.len());
+    assert!(
+        accepted.len() >= 40,
+        "only {} accepted manifests found",
+        accepted.len()
+    );
     let results = ajv(&accepted);
     let mut rejected = Vec::new();
     for p in &accepted {
@@ -131,20 +148,68 @@ spec:
 #[test]
 fn manifests_broken_in_ways_a_schema_expresses_are_rejected() {
     let cases: &[(&str, String, &str)] = &[
-        ("unknown-field", format!("{GOOD}  backofLimit: 3\n"), "additionalProperties"),
-        ("restart-policy", format!("{GOOD}  restartPolicy: Always\n"), "enum"),
-        ("completion-mode", format!("{GOOD}  completionMode: Sometimes\n"), "enum"),
-        ("not-a-number", format!("{GOOD}  backoffLimit: three\n"), "pattern"),
-        ("negative-uint", format!("{GOOD}  parallelism: -1\n"), "minimum"),
-        ("uint32-range", format!("{GOOD}  parallelism: 4294967296\n"), "maximum"),
-        ("kind", GOOD.replace("kind: KubernetesJob", "kind: KubernetesJobs"), "const"),
+        (
+            "unknown-field",
+            format!("{GOOD}  backofLimit: 3\n"),
+            "additionalProperties",
+        ),
+        (
+            "restart-policy",
+            format!("{GOOD}  restartPolicy: Always\n"),
+            "enum",
+        ),
+        (
+            "completion-mode",
+            format!("{GOOD}  completionMode: Sometimes\n"),
+            "enum",
+        ),
+        (
+            "not-a-number",
+            format!("{GOOD}  backoffLimit: three\n"),
+            "pattern",
+        ),
+        (
+            "negative-uint",
+            format!("{GOOD}  parallelism: -1\n"),
+            "minimum",
+        ),
+        (
+            "uint32-range",
+            format!("{GOOD}  parallelism: 4294967296\n"),
+            "maximum",
+        ),
+        (
+            "kind",
+            GOOD.replace("kind: KubernetesJob", "kind: KubernetesJobs"),
+            "const",
+        ),
         ("api-version", GOOD.replace("/v1", "/v2"), "const"),
-        ("no-metadata", GOOD.replace("metadata:\n  name: nightly\n", ""), "required"),
-        ("no-namespace", GOOD.replace("  namespace: {value: batch}\n", ""), "required"),
-        ("mount-no-path", format!("{GOOD}  volumeMounts:\n    - name: data\n"), "required"),
-        ("secret-ref-empty-key", format!("{GOOD}  env:\n    secrets:\n      A: {{secretRef: {{name: s, key: \"\"}}}}\n"), "minLength"),
+        (
+            "no-metadata",
+            GOOD.replace("metadata:\n  name: nightly\n", ""),
+            "required",
+        ),
+        (
+            "no-namespace",
+            GOOD.replace("  namespace: {value: batch}\n", ""),
+            "required",
+        ),
+        (
+            "mount-no-path",
+            format!("{GOOD}  volumeMounts:\n    - name: data\n"),
+            "required",
+        ),
+        (
+            "secret-ref-empty-key",
+            format!("{GOOD}  env:\n    secrets:\n      A: {{secretRef: {{name: s, key: \"\"}}}}\n"),
+            "minLength",
+        ),
         ("list-not-a-list", format!("{GOOD}  command: sh\n"), "type"),
-        ("message-not-a-map", format!("{GOOD}  image: busybox\n"), "type"),
+        (
+            "message-not-a-map",
+            format!("{GOOD}  image: busybox\n"),
+            "type",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     let validator = JobValidator::new().unwrap();
@@ -169,6 +234,9 @@ fn manifests_broken_in_ways_a_schema_expresses_are_rejected() {
             .iter()
             .filter_map(|e| e["keyword"].as_str())
             .collect();
-        assert!(keywords.contains(keyword), "{name}: expected a '{keyword}' error, got {r}");
+        assert!(
+            keywords.contains(keyword),
+            "{name}: expected a '{keyword}' error, got {r}"
+        );
     }
 }

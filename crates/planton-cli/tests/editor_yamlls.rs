@@ -69,7 +69,10 @@ spec:
         &format!("file://{}", root.display()),
         settings.clone(),
     );
-    client.notify("workspace/didChangeConfiguration", json!({"settings": {"yaml": settings}}));
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"yaml": settings}}),
+    );
     let uri = format!("file://{}/job.yaml", root.display());
     client.notify(
         "textDocument/didOpen",
@@ -80,15 +83,19 @@ spec:
     // its value.
     let diagnostics = client.diagnostics(&uri, |d| d.len() >= 2);
     let at = |range: Value| diagnostics.iter().find(|d| d["range"] == range).cloned();
-    let unknown = at(range_of(&text, "backofLimit")).unwrap_or_else(|| {
-        panic!("no diagnostic on 'backofLimit': {}", json!(diagnostics))
-    });
-    assert!(unknown["message"].as_str().unwrap().contains("backofLimit"), "{unknown}");
-    let policy = at(range_of(&text, "Always")).unwrap_or_else(|| {
-        panic!("no diagnostic on 'Always': {}", json!(diagnostics))
-    });
+    let unknown = at(range_of(&text, "backofLimit"))
+        .unwrap_or_else(|| panic!("no diagnostic on 'backofLimit': {}", json!(diagnostics)));
+    assert!(
+        unknown["message"].as_str().unwrap().contains("backofLimit"),
+        "{unknown}"
+    );
+    let policy = at(range_of(&text, "Always"))
+        .unwrap_or_else(|| panic!("no diagnostic on 'Always': {}", json!(diagnostics)));
     let message = policy["message"].as_str().unwrap();
-    assert!(message.contains("OnFailure") && message.contains("Never"), "{policy}");
+    assert!(
+        message.contains("OnFailure") && message.contains("Never"),
+        "{policy}"
+    );
     assert_eq!(diagnostics.len(), 2, "{}", json!(diagnostics));
 
     // Completion on the blank line under `spec:`.
@@ -97,13 +104,27 @@ spec:
         "textDocument/completion",
         json!({"textDocument": {"uri": uri}, "position": {"line": line + 1, "character": 2}}),
     );
-    let items = items.get("items").unwrap_or(&items).as_array().unwrap().clone();
+    let items = items
+        .get("items")
+        .unwrap_or(&items)
+        .as_array()
+        .unwrap()
+        .clone();
     let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
-    for field in ["parallelism", "completions", "ttlSecondsAfterFinished", "suspend", "volumeMounts"] {
+    for field in [
+        "parallelism",
+        "completions",
+        "ttlSecondsAfterFinished",
+        "suspend",
+        "volumeMounts",
+    ] {
         assert!(labels.contains(&field), "no '{field}' in {labels:?}");
     }
     // The proto names are accepted, not suggested.
-    assert!(!labels.contains(&"ttl_seconds_after_finished"), "{labels:?}");
+    assert!(
+        !labels.contains(&"ttl_seconds_after_finished"),
+        "{labels:?}"
+    );
     // backoffLimit is set already in this document: on a fresh line of
     // another spec it is offered.
     let fresh = format!(
@@ -119,7 +140,12 @@ spec:
         "textDocument/completion",
         json!({"textDocument": {"uri": fresh_uri}, "position": {"line": 3, "character": 2}}),
     );
-    let items = items.get("items").unwrap_or(&items).as_array().unwrap().clone();
+    let items = items
+        .get("items")
+        .unwrap_or(&items)
+        .as_array()
+        .unwrap()
+        .clone();
     let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
     assert!(labels.contains(&"backoffLimit"), "{labels:?}");
 

@@ -3,7 +3,7 @@
 use planton_api::prost_reflect::{DescriptorPool, DynamicMessage, ReflectMessage, Value};
 use planton_manifest::schema::JsonSchema;
 
-use crate::{DEFAULT_OPTION, JobValidator};
+use crate::{DEFAULT_OPTION, DEFAULT_RESOURCES_OPTION, JobValidator};
 
 /// The most message levels walked to find what the defaults create.
 const MAX_DEPTH: usize = 32;
@@ -31,6 +31,7 @@ impl JobValidator {
         JsonSchema::new(&root)
             .title("Project Planton KubernetesJob manifest")
             .default_option(DEFAULT_OPTION)
+            .message_default_option(DEFAULT_RESOURCES_OPTION)
             .created_by_defaults(created)
             .build()
     }

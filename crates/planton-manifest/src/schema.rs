@@ -18,7 +18,8 @@
 //!   `pattern`, integer `const`/`in`/ranges, enum `const`/`in`/`not_in`,
 //!   list and map sizes. Rules on a field with `ignore` set, CEL rules and
 //!   formats are left to `planton validate`;
-//! - defaults from a scalar default option as `default`, and proto comments
+//! - defaults from a scalar default option and a message default option as
+//!   `default`, and proto comments
 //!   as `description` and `markdownDescription` (when the descriptors carry
 //!   source info).
 
@@ -36,9 +37,11 @@ use crate::terraform;
 /// text (`1_000`, `0b101`, `+0o17`). Checked loosely: the loader decides.
 const INTEGER_TEXT: &str = "^[-+]?[0-9][0-9a-fA-FxXoObB_]*$";
 /// The booleans of YAML 1.1 that YAML 1.2 reads as text.
-const BOOLEAN_TEXT: &str = "^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE)$";
+const BOOLEAN_TEXT: &str =
+    "^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE)$";
 /// A floating-point number written as text.
-const NUMBER_TEXT: &str = "^([-+]?[0-9._]+([eE][-+]?[0-9]+)?|NaN|-?Infinity|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$";
+const NUMBER_TEXT: &str =
+    "^([-+]?[0-9._]+([eE][-+]?[0-9]+)?|NaN|-?Infinity|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$";
 
 /// The deepest nesting looked at for what the defaults create.
 const MAX_DEPTH: usize = 32;
@@ -68,6 +71,7 @@ pub struct JsonSchema {
     root: MessageDescriptor,
     title: Option<String>,
     default_option: Option<String>,
+    message_default_option: Option<String>,
     created: BTreeSet<String>,
 }
 
@@ -78,6 +82,7 @@ impl JsonSchema {
             root: root.clone(),
             title: None,
             default_option: None,
+            message_default_option: None,
             created: BTreeSet::new(),
         }
     }
@@ -92,6 +97,13 @@ impl JsonSchema {
     /// as `default`.
     pub fn default_option(&mut self, name: impl Into<String>) -> &mut Self {
         self.default_option = Some(name.into());
+        self
+    }
+
+    /// The field option (full name, a message of the field's type) holding
+    /// a message field's default, shown as `default` in proto3-JSON form.
+    pub fn message_default_option(&mut self, name: impl Into<String>) -> &mut Self {
+        self.message_default_option = Some(name.into());
         self
     }
 
@@ -247,6 +259,16 @@ impl JsonSchema {
 
     /// The default of `field` from the default option, in its JSON type.
     fn default(&self, field: &FieldDescriptor) -> Option<Json> {
+        if let Kind::Message(_) = field.kind() {
+            let name = self.message_default_option.as_deref()?;
+            let ext = field.parent_pool().get_extension_by_name(name)?;
+            let options = field.options();
+            if !options.has_extension(&ext) {
+                return None;
+            }
+            let value = options.get_extension(&ext);
+            return serde_json::to_value(value.as_message()?).ok();
+        }
         let name = self.default_option.as_deref()?;
         let ext = field.parent_pool().get_extension_by_name(name)?;
         let options = field.options();
@@ -300,7 +322,9 @@ impl JsonSchema {
                 s
             }
             Kind::Bytes => json!({ "type": types_of(&["string"]) }),
-            Kind::Bool => json!({ "type": types_of(&["boolean", "string"]), "pattern": BOOLEAN_TEXT }),
+            Kind::Bool => {
+                json!({ "type": types_of(&["boolean", "string"]), "pattern": BOOLEAN_TEXT })
+            }
             Kind::Double | Kind::Float => {
                 json!({ "type": types_of(&["number", "string"]), "pattern": NUMBER_TEXT })
             }
@@ -386,7 +410,10 @@ fn rule(rules: &DynamicMessage, name: &str) -> Option<Value> {
     let field = rules.descriptor().get_field_by_name(name)?;
     if field.is_list() {
         let v = rules.get_field(&field);
-        return v.as_list().is_some_and(|l| !l.is_empty()).then(|| v.into_owned());
+        return v
+            .as_list()
+            .is_some_and(|l| !l.is_empty())
+            .then(|| v.into_owned());
     }
     rules
         .has_field(&field)
@@ -445,8 +472,12 @@ fn integer_rules(r: &DynamicMessage, out: &mut Json) {
         out["not"] = json!({ "enum": as_json(&v) });
     }
     // A range whose bounds are swapped (gt > lt) means "outside": not written.
-    let lower = rule(r, "gt").map(|v| ("exclusiveMinimum", v)).or_else(|| rule(r, "gte").map(|v| ("minimum", v)));
-    let upper = rule(r, "lt").map(|v| ("exclusiveMaximum", v)).or_else(|| rule(r, "lte").map(|v| ("maximum", v)));
+    let lower = rule(r, "gt")
+        .map(|v| ("exclusiveMinimum", v))
+        .or_else(|| rule(r, "gte").map(|v| ("minimum", v)));
+    let upper = rule(r, "lt")
+        .map(|v| ("exclusiveMaximum", v))
+        .or_else(|| rule(r, "lte").map(|v| ("maximum", v)));
     let as_f64 = |v: &Value| as_json(v).as_f64();
     if let (Some((_, lo)), Some((_, hi))) = (&lower, &upper)
         && as_f64(lo) > as_f64(hi)

@@ -114,7 +114,9 @@ impl Client {
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let m = self.receive(deadline).unwrap_or_else(|| panic!("no answer to {method}"));
+            let m = self
+                .receive(deadline)
+                .unwrap_or_else(|| panic!("no answer to {method}"));
             if m.get("method").is_none() && m["id"] == json!(id) {
                 assert!(m.get("error").is_none(), "{method} failed: {m}");
                 return m["result"].clone();
@@ -166,7 +168,10 @@ impl Client {
         loop {
             for n in &self.notifications[seen..] {
                 if n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri {
-                    let d = n["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+                    let d = n["params"]["diagnostics"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
                     if accept(&d) {
                         return d;
                     }
