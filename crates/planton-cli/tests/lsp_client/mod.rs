@@ -22,6 +22,8 @@ pub struct Client {
     next_id: i64,
     /// Notifications received so far.
     pub notifications: Vec<Value>,
+    /// How many of them [`Client::diagnostics`] has looked at.
+    consumed: usize,
     /// The `workspace/configuration` answer for the section `yaml`.
     yaml_settings: Value,
 }
@@ -76,6 +78,7 @@ impl Client {
             messages: rx,
             next_id: 0,
             notifications: Vec::new(),
+            consumed: 0,
             yaml_settings,
         };
         let capabilities = json!({
@@ -160,13 +163,14 @@ impl Client {
         Some(m)
     }
 
-    /// Waits for the `textDocument/publishDiagnostics` of `uri` that
-    /// `accept` takes, and returns its diagnostics.
+    /// Waits for the next `textDocument/publishDiagnostics` of `uri` that
+    /// `accept` takes (after those an earlier call looked at), and returns
+    /// its diagnostics.
     pub fn diagnostics(&mut self, uri: &str, accept: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let deadline = Instant::now() + TIMEOUT;
-        let mut seen = 0;
         loop {
-            for n in &self.notifications[seen..] {
+            while let Some(n) = self.notifications.get(self.consumed) {
+                self.consumed += 1;
                 if n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri {
                     let d = n["params"]["diagnostics"]
                         .as_array()
@@ -177,7 +181,6 @@ impl Client {
                     }
                 }
             }
-            seen = self.notifications.len();
             if self.receive(deadline).is_none() {
                 panic!(
                     "no accepted diagnostics for {uri}; received: {}",
