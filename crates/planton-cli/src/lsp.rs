@@ -9,8 +9,8 @@
 //!   the same outcome as `planton validate` ([`report::outcome`]) and with the
 //!   same regions as `validate -o sarif` ([`report::regions`]); the rule id is
 //!   the diagnostic's `code`, warnings are warnings.
-//! - **Completion** of field names (under the parent key the cursor is in)
-//!   and of values (enum names, a string field's allowed values, booleans).
+//! - **Completion** of field names (under the parent key the cursor is in,
+//!   without those its block sets already) and of values (enum names, a string field's allowed values, booleans).
 //! - **Hover** on a key: the field's proto comment, type and default.
 //! - **Quick fix** for "did you mean": replaces the unknown name.
 //!
@@ -234,6 +234,12 @@ impl Server {
         match (&cx.at, target) {
             (At::Key, Target::Message(m)) => m
                 .fields()
+                .filter(|f| {
+                    // Not a field the block sets already (under either name).
+                    !cx.siblings
+                        .iter()
+                        .any(|k| field_named(&m, k).is_some_and(|g| g.number() == f.number()))
+                })
                 .map(|f| {
                     let schema = self.field_schema(&f);
                     CompletionItem {
@@ -548,6 +554,8 @@ struct Context {
     at: At,
     /// The key the cursor is on, and its range.
     key_under_cursor: Option<(String, Range)>,
+    /// The other keys of the cursor's block (none in a list item).
+    siblings: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -646,6 +654,9 @@ fn context(text: &str, position: Position) -> Option<Context> {
     } else {
         here.dash.unwrap_or(here.column)
     };
+    // The column of the cursor's block, for its other keys (not in a list
+    // item, whose keys may start on the dash's line).
+    let block = (here.dash.is_none()).then_some(indent);
     let mut parents = Vec::new();
     // Whether `indent` is a list item's dash: `key:` then `- item` may share
     // a column.
@@ -689,7 +700,46 @@ fn context(text: &str, position: Position) -> Option<Context> {
         parents,
         at: at_kind,
         key_under_cursor,
+        siblings: siblings(text, line_start, line_end, block),
     })
+}
+
+/// The keys of the block at column `block` around the line
+/// `line_start..line_end`: the lines above and below at that column, up to
+/// a line left of it. At most [`MAX_CONTEXT_LINES`] each way.
+fn siblings(text: &str, line_start: usize, line_end: usize, block: Option<usize>) -> Vec<String> {
+    let Some(block) = block else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    let mut take = |l: &str| -> bool {
+        let e = entry(l);
+        if e.rest.trim().is_empty() || e.rest.starts_with('#') {
+            return true;
+        }
+        let left = e.dash.unwrap_or(e.column);
+        if left < block {
+            return false;
+        }
+        if e.dash.is_none()
+            && e.column == block
+            && let Some(k) = key_of(e.rest)
+        {
+            keys.push(k.to_owned());
+        }
+        true
+    };
+    for l in text[..line_start].lines().rev().take(MAX_CONTEXT_LINES) {
+        if !take(l) {
+            break;
+        }
+    }
+    for l in text[line_end..].lines().take(MAX_CONTEXT_LINES) {
+        if !take(l) {
+            break;
+        }
+    }
+    keys
 }
 
 #[cfg(test)]
@@ -796,7 +846,8 @@ spec:
         let text = "kind: KubernetesJob\nspec:\n  back\n  image:\n    \n  volumeMounts:\n    - name: x\n      \n  restartPolicy: \n";
         let spec = labels(s.completion(text, Position::new(2, 6)));
         assert!(spec.contains(&"backoffLimit".to_owned()), "{spec:?}");
-        assert!(spec.contains(&"restartPolicy".to_owned()));
+        // Set already in that block.
+        assert!(!spec.contains(&"restartPolicy".to_owned()), "{spec:?}");
         let image = labels(s.completion(text, Position::new(4, 4)));
         assert!(image.contains(&"repo".to_owned()), "{image:?}");
         assert!(!image.contains(&"backoffLimit".to_owned()));
@@ -805,6 +856,20 @@ spec:
         let policy = labels(s.completion(text, Position::new(8, 17)));
         assert_eq!(policy, ["OnFailure", "Never"]);
         let top = labels(s.completion(text, Position::new(1, 0)));
+        assert!(top.contains(&"metadata".to_owned()), "{top:?}");
+        // Keys set already in the block are not offered again, under either
+        // name; those of other blocks are.
+        let text = "kind: KubernetesJob\nspec:\n  backoff_limit: 1\n  \n  image:\n    repo: x\n  suspend: true\n";
+        let spec = labels(s.completion(text, Position::new(3, 2)));
+        assert!(!spec.contains(&"backoffLimit".to_owned()), "{spec:?}");
+        assert!(!spec.contains(&"suspend".to_owned()), "{spec:?}");
+        assert!(!spec.contains(&"image".to_owned()), "{spec:?}");
+        assert!(spec.contains(&"parallelism".to_owned()), "{spec:?}");
+        let top = labels(s.completion(text, Position::new(7, 0)));
+        assert!(
+            !top.contains(&"kind".to_owned()) && !top.contains(&"spec".to_owned()),
+            "{top:?}"
+        );
         assert!(top.contains(&"metadata".to_owned()), "{top:?}");
     }
 

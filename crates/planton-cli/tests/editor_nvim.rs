@@ -132,10 +132,17 @@ fn neovim_gets_diagnostics_completion_hover_and_a_quick_fix() {
     for field in [
         "backoffLimit",
         "parallelism",
-        "restartPolicy",
+        "completionMode",
         "volumeMounts",
     ] {
         assert!(labels.contains(&field), "no '{field}' in {labels:?}");
+    }
+    // Set already under spec: not offered again.
+    for field in ["restartPolicy", "image", "env"] {
+        assert!(
+            !labels.contains(&field),
+            "'{field}' offered again: {labels:?}"
+        );
     }
     let hover = seen["hover"]["contents"]["value"]
         .as_str()
