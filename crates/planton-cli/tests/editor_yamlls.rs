@@ -157,5 +157,28 @@ spec:
     );
     let shown = hover["contents"]["value"].as_str().unwrap_or_default();
     assert!(shown.contains("Number of retries allowed"), "{hover}");
+
+    // Every example, named by a modeline, gets no diagnostic at all.
+    let mut examples: Vec<_> = std::fs::read_dir(root.join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 5);
+    for p in &examples {
+        let text = format!(
+            "# yaml-language-server: $schema={}\n{}",
+            schema.display(),
+            std::fs::read_to_string(p).unwrap()
+        );
+        let uri = format!("file://{}", p.display());
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+        );
+        let d = client.diagnostics(&uri, |_| true);
+        assert!(d.is_empty(), "{}: {}", p.display(), json!(d));
+    }
     client.stop();
 }
