@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use planton_kubernetes_job::JobValidator;
-use planton_manifest::Span;
 
 use crate::input::Source;
 use crate::{Failure, apply, batch, github, input, junit, output, render, report, sanitize, sarif};
@@ -116,6 +115,14 @@ enum Command {
     /// Pulumi: a Pulumi YAML program deploying the rendered objects.
     #[command(subcommand)]
     Pulumi(PulumiCommand),
+    /// Print the JSON Schema (draft-07) of a KubernetesJob manifest, for
+    /// editors (yaml-language-server, VS Code's YAML extension), generated
+    /// from the protos.
+    Schema,
+    /// Run the language server on standard input and output (LSP): the
+    /// diagnostics of `planton validate` as you type, completion of field
+    /// names and enum values, hover documentation, and quick fixes.
+    Lsp,
     /// Validate manifests: every buf.validate rule of the protos and the
     /// Kubernetes rules the API server would enforce, after defaults.
     ///
@@ -281,6 +288,12 @@ impl Cli {
                 output::write_stdout(&text)?;
                 Ok(())
             }
+            Command::Schema => {
+                let schema = validator()?.json_schema();
+                output::write_stdout(&planton_manifest::json_to_string(&schema))?;
+                Ok(())
+            }
+            Command::Lsp => Ok(crate::lsp::run(validator()?)?),
             Command::Tf(TfCommand::Variables) => {
                 output::write_stdout(&planton_kubernetes_job::terraform_variables())?;
                 Ok(())
@@ -907,57 +920,5 @@ fn validate(
 
 /// Checks one manifest; with `strict`, warnings become errors.
 pub(crate) fn check(validator: &JobValidator, source: &Source, strict: bool) -> report::Outcome {
-    match validator.check(&source.text) {
-        Ok(mut checked) => {
-            if strict {
-                render::promote_warnings(&mut checked.violations);
-            }
-            // The load errors (with the span of the text at fault) and the
-            // violations (with their value's span), in one list by position.
-            let mut found: Vec<(planton_manifest::Violation, Option<Span>)> = checked
-                .load_errors
-                .iter()
-                .map(|e| {
-                    let span = Span {
-                        start: e.location,
-                        end: e.end,
-                    };
-                    (e.to_violation(), Some(span))
-                })
-                .collect();
-            found.extend(checked.violations.iter().map(|v| {
-                let span = if v.for_key {
-                    None
-                } else {
-                    checked.document.source_map().span(&v.field_path)
-                };
-                (v.clone(), span)
-            }));
-            found.sort_by(|(a, _), (b, _)| {
-                let pos = |v: &planton_manifest::Violation| {
-                    v.location
-                        .map_or((usize::MAX, usize::MAX), |l| (l.line, l.column))
-                };
-                pos(a)
-                    .cmp(&pos(b))
-                    .then_with(|| a.field_path.cmp(&b.field_path))
-                    .then_with(|| a.rule_id.cmp(&b.rule_id))
-            });
-            let secrets = checked.masked_spans();
-            let unkept = checked.load_errors.omitted();
-            let (violations, spans) = found.into_iter().unzip();
-            report::Outcome::Checked {
-                violations,
-                spans,
-                secrets,
-                unkept,
-            }
-        }
-        Err(planton_kubernetes_job::CheckError::Load(e)) => report::load_failure(&source.name, &e),
-        Err(e) => report::Outcome::Error {
-            message: sanitize::clean_to(&format!("{}: {e}", source.name), 1000).into_owned(),
-            location: None,
-            finding: None,
-        },
-    }
+    report::outcome(validator, &source.name, &source.text, strict)
 }

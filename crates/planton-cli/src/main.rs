@@ -9,6 +9,7 @@ mod cli;
 mod github;
 mod input;
 mod junit;
+mod lsp;
 mod output;
 mod render;
 mod report;

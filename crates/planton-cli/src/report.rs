@@ -33,6 +33,82 @@ pub(crate) enum Outcome {
     },
 }
 
+/// Checks the manifest `text` (named `name` in messages): the outcome that
+/// every report (text, JSON, the CI formats, the language server's
+/// diagnostics) is made from. With `strict`, warnings become errors.
+pub(crate) fn outcome(
+    validator: &planton_kubernetes_job::JobValidator,
+    name: &str,
+    text: &str,
+    strict: bool,
+) -> Outcome {
+    from_check(name, validator.check(text), strict)
+}
+
+/// The outcome of a check of a text named `name` in messages, see
+/// [`outcome`].
+pub(crate) fn from_check(
+    name: &str,
+    result: Result<planton_kubernetes_job::Checked, planton_kubernetes_job::CheckError>,
+    strict: bool,
+) -> Outcome {
+    match result {
+        Ok(mut checked) => {
+            if strict {
+                for v in &mut checked.violations {
+                    v.severity = planton_manifest::Severity::Error;
+                }
+            }
+            // The load errors (with the span of the text at fault) and the
+            // violations (with their value's span), in one list by position.
+            let mut found: Vec<(Violation, Option<Span>)> = checked
+                .load_errors
+                .iter()
+                .map(|e| {
+                    let span = Span {
+                        start: e.location,
+                        end: e.end,
+                    };
+                    (e.to_violation(), Some(span))
+                })
+                .collect();
+            found.extend(checked.violations.iter().map(|v| {
+                let span = if v.for_key {
+                    None
+                } else {
+                    checked.document.source_map().span(&v.field_path)
+                };
+                (v.clone(), span)
+            }));
+            found.sort_by(|(a, _), (b, _)| {
+                let pos = |v: &Violation| {
+                    v.location
+                        .map_or((usize::MAX, usize::MAX), |l| (l.line, l.column))
+                };
+                pos(a)
+                    .cmp(&pos(b))
+                    .then_with(|| a.field_path.cmp(&b.field_path))
+                    .then_with(|| a.rule_id.cmp(&b.rule_id))
+            });
+            let secrets = checked.masked_spans();
+            let unkept = checked.load_errors.omitted();
+            let (violations, spans) = found.into_iter().unzip();
+            Outcome::Checked {
+                violations,
+                spans,
+                secrets,
+                unkept,
+            }
+        }
+        Err(planton_kubernetes_job::CheckError::Load(e)) => load_failure(name, &e),
+        Err(e) => Outcome::Error {
+            message: sanitize::clean_to(&format!("{name}: {e}"), 1000).into_owned(),
+            location: None,
+            finding: None,
+        },
+    }
+}
+
 pub(crate) struct FileResult {
     pub file: String,
     pub text: Option<String>,
@@ -606,6 +682,86 @@ pub(crate) fn load_region(text: &str, loc: Location) -> (Location, Location) {
     let source = SourceText::new(text);
     let offset = source.offsets(&[Some(loc)])[0];
     token_region(&source, loc, offset)
+}
+
+/// Each error of a load failure of `text` with its region: a field error
+/// per field (its path and message, cleaned), any other error as one
+/// message. Locations are in the columns as written (see [`checked`]); at
+/// most [`MAX_ERROR_LINES`] entries.
+pub(crate) fn load_errors(
+    text: &str,
+    e: &LoadError,
+) -> Vec<(&'static str, String, Option<(Location, Location)>)> {
+    let source = SourceText::new(text);
+    let region = |loc: Location| {
+        let offset = source.offsets(&[Some(loc)])[0];
+        token_region(&source, loc, offset)
+    };
+    match e {
+        LoadError::Fields(errors) => errors
+            .iter()
+            .take(MAX_ERROR_LINES)
+            .map(|f| {
+                let path = if f.path.is_empty() {
+                    "(top level)"
+                } else {
+                    &f.path
+                };
+                let message = format!("{}: {}", sanitize::clean(path), sanitize::clean(&f.message));
+                (f.rule.id(), message, Some(region(f.location)))
+            })
+            .collect(),
+        other => vec![(
+            other.rule().id(),
+            sanitize::clean_to(&other.to_string(), MAX_ERROR_CHARS).into_owned(),
+            other.location().map(region),
+        )],
+    }
+}
+
+/// Each location of `locations` as a zero-based (line, UTF-16 code unit)
+/// position, as the Language Server Protocol counts them: a column past
+/// its line's end stops there, a line past the text's end is the end of
+/// the text. One pass per line (see [`SourceText::offsets`]).
+pub(crate) fn utf16_positions(text: &str, locations: &[Location]) -> Vec<(u32, u32)> {
+    let source = SourceText::new(text);
+    let wanted: Vec<Option<Location>> = locations.iter().map(|&l| Some(l)).collect();
+    let offsets = source.offsets(&wanted);
+    let last = source.starts.len();
+    locations
+        .iter()
+        .zip(offsets)
+        .map(|(loc, offset)| {
+            let (line, start, at) = match (offset, source.line(loc.line)) {
+                (Some(at), Some((start, _))) => (loc.line, start, at),
+                _ => {
+                    let start = source.starts[last - 1] as usize;
+                    (last, start, text.len())
+                }
+            };
+            let column = text[start..at].encode_utf16().count();
+            (
+                u32::try_from(line.saturating_sub(1)).unwrap_or(u32::MAX),
+                u32::try_from(column).unwrap_or(u32::MAX),
+            )
+        })
+        .collect()
+}
+
+/// The byte offset of a zero-based (line, UTF-16 code unit) position in
+/// `text` (the Language Server Protocol's counting), clamped to its line;
+/// `None` for a line past the end. Linear in the line.
+pub(crate) fn utf16_offset(text: &str, line: u32, character: u32) -> Option<usize> {
+    let source = SourceText::new(text);
+    let (start, end) = source.line(usize::try_from(line).ok()?.checked_add(1)?)?;
+    let mut units = 0u32;
+    for (i, c) in text[start..end].char_indices() {
+        if units >= character {
+            return Some(start + i);
+        }
+        units += c.len_utf16() as u32;
+    }
+    Some(end)
 }
 
 /// From `loc` (at byte `offset`) to the end of the token written there, at

@@ -41,6 +41,7 @@ mod quantity;
 mod resolve;
 mod resources;
 mod rules;
+mod schema;
 mod transform;
 mod view;
 

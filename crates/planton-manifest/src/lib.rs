@@ -51,6 +51,7 @@ mod encode;
 mod error;
 mod location;
 mod scalar;
+pub mod schema;
 pub mod terraform;
 mod violation;
 mod yaml;

@@ -21,16 +21,25 @@ const MAX_DEPTH: usize = 32;
 
 /// The leading comment of the element at `path` in `desc`'s file, trimmed,
 /// if the descriptors carry source info.
-fn comment(desc: &MessageDescriptor, path: &[i32]) -> Option<String> {
-    let file = desc.parent_file();
+pub(crate) fn comment(desc: &MessageDescriptor, path: &[i32]) -> Option<String> {
+    comment_in(&desc.parent_file(), path)
+}
+
+/// The leading comment of the element at `path` in `file`, trimmed.
+fn comment_in(file: &prost_reflect::FileDescriptor, path: &[i32]) -> Option<String> {
     let info = file.file_descriptor_proto().source_code_info.as_ref()?;
     let loc = info.location.iter().find(|l| l.path == path)?;
     let text = loc.leading_comments.as_deref()?.trim();
     (!text.is_empty()).then(|| text.lines().map(str::trim).collect::<Vec<_>>().join("\n"))
 }
 
-fn field_comment(field: &FieldDescriptor) -> Option<String> {
+pub(crate) fn field_comment(field: &FieldDescriptor) -> Option<String> {
     comment(field.parent_message(), field.path())
+}
+
+/// The leading comment of an enum value.
+pub(crate) fn enum_value_comment(value: &prost_reflect::EnumValueDescriptor) -> Option<String> {
+    comment_in(&value.parent_file(), value.path())
 }
 
 /// The description of a message: its proto comment, on one line.
