@@ -684,14 +684,15 @@ pub(crate) fn load_region(text: &str, loc: Location) -> (Location, Location) {
     token_region(&source, loc, offset)
 }
 
+/// A load error as the language server shows it: its rule id, its message
+/// and the region of text it covers.
+pub(crate) type LoadFinding = (&'static str, String, Option<(Location, Location)>);
+
 /// Each error of a load failure of `text` with its region: a field error
 /// per field (its path and message, cleaned), any other error as one
-/// message. Locations are in the columns as written (see [`checked`]); at
-/// most [`MAX_ERROR_LINES`] entries.
-pub(crate) fn load_errors(
-    text: &str,
-    e: &LoadError,
-) -> Vec<(&'static str, String, Option<(Location, Location)>)> {
+/// message, in the columns as written; at most [`MAX_ERROR_LINES`]
+/// entries.
+pub(crate) fn load_errors(text: &str, e: &LoadError) -> Vec<LoadFinding> {
     let source = SourceText::new(text);
     let region = |loc: Location| {
         let offset = source.offsets(&[Some(loc)])[0];
