@@ -18,6 +18,8 @@
 //! items); flow style (`{...}`) gets diagnostics only.
 
 use std::collections::HashMap;
+use std::io::{self, BufRead, Read, Write};
+use std::thread;
 
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
@@ -44,14 +46,24 @@ use crate::{report, sanitize};
 pub(crate) const MAX_DIAGNOSTICS: usize = 1000;
 /// The most documents held open at once; older ones are dropped first.
 const MAX_DOCUMENTS: usize = 256;
+/// The most bytes of text held for the other documents besides the one
+/// being edited (itself at most [`MAX_FRAME`]); older ones are dropped first.
+const MAX_HELD_BYTES: usize = 64 << 20;
 /// The most parent lines looked at to find the keys around the cursor.
 const MAX_CONTEXT_LINES: usize = 10_000;
 /// The deepest key path resolved for completion and hover.
 const MAX_PATH: usize = 100;
 
+/// The largest message body read: a document at the loader's 4 MiB limit,
+/// escaped as JSON, with room to spare. A larger `Content-Length` ends the
+/// session with an error before anything is allocated for it.
+const MAX_FRAME: usize = 32 << 20;
+/// The longest header line read.
+const MAX_HEADER_LINE: u64 = 1024;
+
 /// Runs the server until the client says `exit`.
 pub(crate) fn run(validator: &'static JobValidator) -> anyhow::Result<()> {
-    let (connection, threads) = Connection::stdio();
+    let (connection, threads) = bounded_stdio();
     let capabilities = ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         completion_provider: Some(CompletionOptions {
@@ -63,9 +75,15 @@ pub(crate) fn run(validator: &'static JobValidator) -> anyhow::Result<()> {
         ..ServerCapabilities::default()
     };
     let caps = serde_json::to_value(capabilities)?;
-    connection
-        .initialize(caps)
-        .map_err(|e| anyhow::anyhow!("LSP initialization failed: {e}"))?;
+    if let Err(e) = connection.initialize(caps) {
+        // The input's own error, if that is why, says more.
+        drop(connection);
+        let (reader, _) = threads;
+        if let Ok(Err(read)) = reader.join() {
+            return Err(anyhow::anyhow!("LSP input: {read}"));
+        }
+        return Err(anyhow::anyhow!("LSP initialization failed: {e}"));
+    }
     let mut server = Server::new(validator);
     for message in &connection.receiver {
         match message {
@@ -88,8 +106,105 @@ pub(crate) fn run(validator: &'static JobValidator) -> anyhow::Result<()> {
         }
     }
     drop(connection);
-    threads.join()?;
-    Ok(())
+    let (reader, writer) = threads;
+    let read = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the LSP reader thread panicked"))?;
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the LSP writer thread panicked"))??;
+    read.map_err(|e| anyhow::anyhow!("LSP input: {e}"))
+}
+
+/// The reader and writer threads of [`bounded_stdio`].
+type IoThreads = (
+    thread::JoinHandle<io::Result<()>>,
+    thread::JoinHandle<io::Result<()>>,
+);
+
+/// A connection over standard input and output like
+/// `Connection::stdio`, but whose reader bounds what it reads: header lines
+/// of at most [`MAX_HEADER_LINE`] bytes and bodies of at most [`MAX_FRAME`]
+/// (lsp-server's own reader allocates whatever `Content-Length` says).
+fn bounded_stdio() -> (Connection, IoThreads) {
+    let (server, client) = Connection::memory();
+    let Connection { sender, receiver } = client;
+    let reader = thread::spawn(move || -> io::Result<()> {
+        let stdin = io::stdin();
+        let mut input = stdin.lock();
+        while let Some(body) = read_frame(&mut input)? {
+            // The frame again, now known to be small, for lsp-server to parse.
+            let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+            frame.extend_from_slice(&body);
+            let Some(message) = Message::read(&mut &frame[..])? else {
+                break;
+            };
+            let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
+            if sender.send(message).is_err() || exit {
+                break;
+            }
+        }
+        Ok(())
+    });
+    let writer = thread::spawn(move || -> io::Result<()> {
+        let stdout = io::stdout();
+        let mut output = stdout.lock();
+        for message in receiver {
+            message.write(&mut output)?;
+        }
+        output.flush()
+    });
+    (server, (reader, writer))
+}
+
+/// The body of the next LSP frame, `None` at the end of the input. Errors
+/// (without allocating) on a header line over [`MAX_HEADER_LINE`] bytes or
+/// a `Content-Length` over [`MAX_FRAME`].
+fn read_frame(input: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
+    let mut length = None;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = input
+            .by_ref()
+            .take(MAX_HEADER_LINE + 1)
+            .read_until(b'\n', &mut line)?;
+        if n == 0 {
+            return if length.is_none() {
+                Ok(None)
+            } else {
+                Err(invalid("the input ended inside a header".into()))
+            };
+        }
+        let Some(header) = line.strip_suffix(b"\r\n") else {
+            return Err(invalid(format!(
+                "a header line that is not CRLF-terminated or is over {MAX_HEADER_LINE} bytes"
+            )));
+        };
+        if header.is_empty() {
+            break;
+        }
+        let header = String::from_utf8_lossy(header);
+        if let Some((name, value)) = header.split_once(": ")
+            && name.eq_ignore_ascii_case("Content-Length")
+        {
+            let n: usize = value
+                .trim()
+                .parse()
+                .map_err(|_| invalid("a Content-Length that is not a number".into()))?;
+            if n > MAX_FRAME {
+                return Err(invalid(format!(
+                    "a message of {n} bytes, over the limit of {MAX_FRAME}"
+                )));
+            }
+            length = Some(n);
+        }
+    }
+    let length = length.ok_or_else(|| invalid("a message without Content-Length".into()))?;
+    let mut body = vec![0; length];
+    input.read_exact(&mut body)?;
+    Ok(Some(body))
 }
 
 /// The open documents and what answers requests about them.
@@ -163,11 +278,22 @@ impl Server {
     fn open(&mut self, uri: &Uri, text: String) {
         let uri = uri.as_str().to_owned();
         if self.documents.insert(uri.clone(), text).is_none() {
-            self.order.push(uri);
+            self.order.push(uri.clone());
             if self.order.len() > MAX_DOCUMENTS {
                 let oldest = self.order.remove(0);
                 self.documents.remove(&oldest);
             }
+        }
+        // The oldest others go first while the texts held are over the cap.
+        let mut held: usize = self.documents.values().map(String::len).sum();
+        let mut i = 0;
+        while held > MAX_HELD_BYTES && i < self.order.len() {
+            if self.order[i] == uri {
+                i += 1;
+                continue;
+            }
+            let oldest = self.order.remove(i);
+            held -= self.documents.remove(&oldest).map_or(0, |t| t.len());
         }
     }
 
@@ -844,6 +970,43 @@ spec:
         let edits = &a.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri];
         assert_eq!(edits[0].new_text, "backoffLimit");
         assert_eq!(edits[0].range, d[0].range);
+    }
+
+    #[test]
+    fn held_texts_are_capped_oldest_first() {
+        let mut s = server();
+        let big = "x".repeat(20 << 20);
+        for i in 0..5 {
+            let uri: Uri = format!("file:///{i}.yaml").parse().unwrap();
+            s.open(&uri, big.clone());
+        }
+        let held: usize = s.documents.values().map(String::len).sum();
+        assert!(held <= MAX_HELD_BYTES, "{held}");
+        // The newest stays; the oldest went first.
+        assert!(s.documents.contains_key("file:///4.yaml"));
+        assert!(!s.documents.contains_key("file:///0.yaml"));
+        assert_eq!(s.order.len(), s.documents.len());
+    }
+
+    #[test]
+    fn frames_are_read_within_their_bounds() {
+        let frame = |text: &str| read_frame(&mut text.as_bytes());
+        let body = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+        let ok = format!(
+            "Content-Length: {}\r\nContent-Type: x\r\n\r\n{body}",
+            body.len()
+        );
+        assert_eq!(frame(&ok).unwrap().unwrap(), body.as_bytes());
+        assert!(frame("").unwrap().is_none(), "end of input");
+        // A huge length is refused before any allocation for it.
+        let huge = frame("Content-Length: 999999999999999\r\n\r\n").unwrap_err();
+        assert!(huge.to_string().contains("over the limit"), "{huge}");
+        let long_line = format!("X-{}: y\r\n\r\n", "a".repeat(4096));
+        assert!(frame(&long_line).is_err());
+        assert!(frame("Content-Length: 5\n\n{}").is_err(), "LF only");
+        assert!(frame("Content-Length: x\r\n\r\n").is_err());
+        assert!(frame("X: y\r\n\r\n").is_err(), "no length");
+        assert!(frame("Content-Length: 10\r\n\r\n{}").is_err(), "short body");
     }
 
     #[test]

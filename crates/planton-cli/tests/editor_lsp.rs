@@ -46,3 +46,31 @@ fn the_server_publishes_updates_and_clears_diagnostics_and_exits() {
     client.diagnostics(uri, |d| d.is_empty());
     client.stop();
 }
+
+/// A hostile client cannot make the server allocate what a header says: a
+/// `Content-Length` over the limit ends the session with a clear error (no
+/// abort), as does a header line without end.
+#[test]
+fn oversized_frames_end_the_session_with_an_error() {
+    use std::io::Write;
+    use std::process::Stdio;
+    for input in [
+        b"Content-Length: 999999999999999\r\n\r\n".to_vec(),
+        [b"X-Long: ".as_slice(), &[b'a'; 1 << 20]].concat(),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_planton"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The server may stop reading before the end: a broken pipe is fine.
+        let _ = child.stdin.take().unwrap().write_all(&input);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.starts_with("error: LSP input: "), "{stderr}");
+        assert!(stderr.len() < 300, "{stderr}");
+    }
+}
