@@ -81,7 +81,11 @@ pub fn repository(repo: &str) -> Option<String> {
         }
         path = rest;
     }
-    if path.rsplit('/').next().is_some_and(|last| last.contains(':')) {
+    if path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains(':'))
+    {
         return Some("must not contain a tag: put it in 'tag'".to_owned());
     }
     if !path.split('/').all(is_path_component) {

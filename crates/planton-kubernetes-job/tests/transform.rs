@@ -147,7 +147,11 @@ fn direct_json_equals_the_json_of_the_value() {
         objects += r.objects().count();
     }
     // Every example, and the render and differential corpora's valid files.
-    assert!(rendered >= 30, "only {rendered} of {} files rendered", files.len());
+    assert!(
+        rendered >= 30,
+        "only {rendered} of {} files rendered",
+        files.len()
+    );
     assert!(objects >= 60, "only {objects} objects");
 }
 

@@ -84,7 +84,11 @@ impl JsonWriter {
     ///
     /// As [`to_json_pretty`]; the output is then left as it was before the
     /// call.
-    pub fn write_at<T: Serialize + ?Sized>(&mut self, value: &T, level: usize) -> Result<(), Error> {
+    pub fn write_at<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+        level: usize,
+    ) -> Result<(), Error> {
         let start = self.w.out.len();
         let first_entry = self.w.entries.len();
         let keys_start = self.w.keys.len();
@@ -496,7 +500,11 @@ mod tests {
     use super::*;
 
     fn both(v: &serde_json::Value) {
-        assert_eq!(to_json_pretty(v).unwrap(), crate::json_to_string(v), "for {v}");
+        assert_eq!(
+            to_json_pretty(v).unwrap(),
+            crate::json_to_string(v),
+            "for {v}"
+        );
     }
 
     #[test]
@@ -555,10 +563,17 @@ mod tests {
         assert!(to_json_pretty(&m).is_err());
         let mut writer = JsonWriter::new();
         writer.push_str("[");
-        assert!(writer.write(&[json!({"b": 1, "a": 2}), json!(m.len())]).is_ok());
+        assert!(
+            writer
+                .write(&[json!({"b": 1, "a": 2}), json!(m.len())])
+                .is_ok()
+        );
         assert!(writer.write(&[&m]).is_err());
         writer.push_str("]");
-        assert_eq!(writer.finish(), "[[\n  {\n    \"a\": 2,\n    \"b\": 1\n  },\n  1\n]]");
+        assert_eq!(
+            writer.finish(),
+            "[[\n  {\n    \"a\": 2,\n    \"b\": 1\n  },\n  1\n]]"
+        );
     }
 
     #[test]
