@@ -96,6 +96,9 @@ fn stages(c: &mut Criterion) {
         group.bench_function("render_to_json", |b| {
             b.iter(|| black_box(&rendered).to_json())
         });
+        group.bench_function("baseline/render_to_json via serde_json::Value", |b| {
+            b.iter(|| black_box(&rendered).to_json_via_value())
+        });
         group.bench_function("pipeline (text to YAML objects)", |b| {
             b.iter(|| {
                 let doc = validator.load(black_box(&text)).unwrap();

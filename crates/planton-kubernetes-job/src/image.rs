@@ -8,14 +8,44 @@ static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$")
         .expect("a valid built-in pattern")
 });
-static PATH_COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$").expect("a valid built-in pattern")
-});
-// ASCII classes and a separate length check: a Unicode `\w{0,127}` takes
-// tens of milliseconds to compile, which a CLI run cannot afford.
-static TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$").expect("a valid built-in pattern")
-});
+/// A path component, `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`, matched by
+/// hand: it runs on every manifest, and a regex costs its compilation on
+/// every CLI run.
+fn is_path_component(p: &str) -> bool {
+    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let b = p.as_bytes();
+    let mut i = 0;
+    loop {
+        // A run of letters and digits...
+        let run = b[i..].iter().take_while(|c| alnum(c)).count();
+        if run == 0 {
+            return false;
+        }
+        i += run;
+        if i == b.len() {
+            return true;
+        }
+        // ...then a separator: '.', '_', '__' or any number of '-'.
+        let sep = b[i..].iter().take_while(|c| !alnum(c)).count();
+        let s = &b[i..i + sep];
+        if !(s == b"." || s == b"_" || s == b"__" || s.iter().all(|&c| c == b'-')) {
+            return false;
+        }
+        i += sep;
+    }
+}
+
+/// A tag's characters, `[A-Za-z0-9_][A-Za-z0-9_.-]*`, matched by hand (the
+/// length is checked apart).
+fn is_tag(tag: &str) -> bool {
+    let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    match tag.as_bytes().split_first() {
+        Some((first, rest)) => {
+            word(first) && rest.iter().all(|c| word(c) || *c == b'.' || *c == b'-')
+        }
+        None => false,
+    }
+}
 const TAG_MAX: usize = 128;
 static DIGEST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]+$")
@@ -36,27 +66,29 @@ pub fn repository(repo: &str) -> Option<String> {
     if repo.contains('@') {
         return Some("must not contain a digest: put it in 'tag'".to_owned());
     }
-    let mut parts: Vec<&str> = repo.split('/').collect();
+    let mut path = repo;
     // The first part is a registry host when it looks like one.
-    if parts.len() > 1
-        && (parts[0].contains(['.', ':'])
-            || parts[0] == "localhost"
-            || parts[0].chars().any(|c| c.is_ascii_uppercase()))
+    if let Some((first, rest)) = repo.split_once('/')
+        && (first.contains(['.', ':'])
+            || first == "localhost"
+            || first.chars().any(|c| c.is_ascii_uppercase()))
     {
-        let domain = parts.remove(0);
-        if !DOMAIN.is_match(domain) {
+        if !DOMAIN.is_match(first) {
             return Some(format!(
                 "has an invalid registry host '{}'",
-                planton_text::Excerpt(domain)
+                planton_text::Excerpt(first)
             ));
         }
+        path = rest;
     }
-    if let Some(last) = parts.last()
-        && last.contains(':')
+    if path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains(':'))
     {
         return Some("must not contain a tag: put it in 'tag'".to_owned());
     }
-    if parts.iter().any(|p| !PATH_COMPONENT.is_match(p)) {
+    if !path.split('/').all(is_path_component) {
         return Some(
             "must have path components of lowercase letters and digits, separated by '.', '_', '__' or '-' (for example 'registry.example.com/team/app')".to_owned(),
         );
@@ -87,7 +119,7 @@ pub fn tag_or_digest(tag: &str) -> Option<String> {
         }
         return None;
     }
-    (tag.len() > TAG_MAX || !TAG.is_match(tag)).then(|| {
+    (tag.len() > TAG_MAX || !is_tag(tag)).then(|| {
         "must be a tag of at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'".to_owned()
     })
 }
@@ -124,6 +156,34 @@ mod tests {
         ] {
             assert!(repository(bad).is_some(), "{bad}");
         }
+    }
+
+    /// The hand-written matchers agree with the grammar's regexes on every
+    /// string of up to five characters from an alphabet that exercises them.
+    #[test]
+    fn matchers_equal_the_grammar_regexes() {
+        let path = Regex::new(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$").unwrap();
+        let tag = Regex::new(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$").unwrap();
+        let alphabet = ['a', '0', 'Z', '.', '_', '-', ':', 'é'];
+        let mut words = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for w in &words {
+                for c in alphabet {
+                    let mut x = w.clone();
+                    x.push(c);
+                    assert_eq!(is_path_component(&x), path.is_match(&x), "{x}");
+                    assert_eq!(is_tag(&x), tag.is_match(&x), "{x}");
+                    checked += 1;
+                    next.push(x);
+                }
+            }
+            words = next;
+        }
+        assert_eq!(is_path_component(""), path.is_match(""));
+        assert_eq!(is_tag(""), tag.is_match(""));
+        assert!(checked > 30_000);
     }
 
     #[test]

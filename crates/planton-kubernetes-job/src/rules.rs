@@ -540,18 +540,20 @@ fn image_rules(r: &mut Rules, spec: View<'_>) {
 }
 
 fn resources(r: &mut Rules, res: View<'_>) {
-    let parse = |r: &mut Rules, path: String, text: &str| -> Option<Quantity> {
+    // The path is only formatted for a violation.
+    let parse = |r: &mut Rules, side: &str, what: &str, text: &str| -> Option<Quantity> {
         if text.is_empty() {
             return None;
         }
+        let path = || format!("spec.resources.{side}.{what}");
         match Quantity::parse(text) {
             Ok(q) if q.is_negative() => {
-                r.add(path, Rule::Quantity, "must not be negative");
+                r.add(path(), Rule::Quantity, "must not be negative");
                 None
             }
             Ok(q) => Some(q),
             Err(e) => {
-                r.add(path, Rule::Quantity, e.to_string());
+                r.add(path(), Rule::Quantity, e.to_string());
                 None
             }
         }
@@ -561,8 +563,8 @@ fn resources(r: &mut Rules, res: View<'_>) {
         let cm = res.msg(field);
         let text = |field| cm.map_or("", |cm| cm.str(field));
         (
-            parse(r, format!("spec.resources.{name}.cpu"), text(&f.cpu)),
-            parse(r, format!("spec.resources.{name}.memory"), text(&f.memory)),
+            parse(r, name, "cpu", text(&f.cpu)),
+            parse(r, name, "memory", text(&f.memory)),
         )
     };
     let (limit_cpu, limit_mem) = side(r, "limits", &f.resources_limits);

@@ -18,7 +18,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use planton_api::KubernetesJobStackOutputs;
 use planton_api::prost_reflect::Value;
-use planton_manifest::YamlWriter;
+use planton_manifest::{JsonWriter, YamlWriter};
 
 use crate::Validated;
 use crate::rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
@@ -231,8 +231,36 @@ impl Rendered {
         writer.finish()
     }
 
-    /// The objects as one `v1` `List`, pretty-printed JSON.
+    /// The objects as one `v1` `List`, pretty-printed JSON with sorted keys,
+    /// written straight from the objects: the same text as
+    /// [`planton_manifest::json_to_string`] of the list's JSON value
+    /// ([`Rendered::to_json_via_value`]).
     pub fn to_json(&self) -> String {
+        let mut writer = JsonWriter::new();
+        // The list's keys in order: apiVersion, items, kind.
+        writer.push_str("{\n  \"apiVersion\": \"v1\",\n  \"items\": [");
+        for (i, o) in self.objects().enumerate() {
+            writer.push_str(if i == 0 { "\n    " } else { ",\n    " });
+            let written = match o {
+                Object::Namespace(o) => writer.write_at(o, 4),
+                Object::Secret(o) => writer.write_at(o, 4),
+                Object::ConfigMap(o) => writer.write_at(o, 4),
+                Object::Job(o) => writer.write_at(o, 4),
+            };
+            // k8s-openapi objects have string keys and serialize infallibly;
+            // the value route stays the reference should that ever change.
+            if written.is_err() {
+                return self.to_json_via_value();
+            }
+        }
+        // There is always the Job.
+        writer.push_str("\n  ],\n  \"kind\": \"List\"\n}\n");
+        writer.finish()
+    }
+
+    /// [`Rendered::to_json`] through a `serde_json::Value` of the whole list:
+    /// the reference the direct writer is tested against.
+    pub fn to_json_via_value(&self) -> String {
         let items: Vec<serde_json::Value> = self.objects().map(|o| o.to_json()).collect();
         planton_manifest::json_to_string(
             &serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": items }),

@@ -17,6 +17,11 @@ pub(crate) struct View<'a>(pub(crate) &'a DynamicMessage);
 impl<'a> View<'a> {
     /// The value of the field `name` when it is set.
     fn get(self, field: &FieldDescriptor) -> Option<&'a Value> {
+        // A field with presence that is unset is known without making up its
+        // default (which builds the field's kind).
+        if field.supports_presence() && !self.0.has_field(field) {
+            return None;
+        }
         // A stored value comes back borrowed; an unset field's default is
         // made up, owned.
         match self.0.get_field(field) {

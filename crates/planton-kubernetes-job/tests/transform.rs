@@ -96,6 +96,65 @@ fn streamed_yaml_equals_the_yaml_of_the_json_value() {
     assert!(checked >= 7, "only {checked} objects");
 }
 
+/// Every YAML file under `dir`, recursively, sorted.
+fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            yaml_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "yaml") {
+            out.push(p);
+        }
+    }
+}
+
+/// `render -o json` writes the list straight from the objects: byte for byte
+/// the pretty JSON of the list's `serde_json::Value`, on every example and
+/// every test manifest that renders (manifests and stack inputs).
+#[test]
+fn direct_json_equals_the_json_of_the_value() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    for dir in ["examples", "tests"] {
+        yaml_files(&root.join(dir), &mut files);
+    }
+    let v = validator();
+    let (mut rendered, mut objects) = (0, 0);
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let doc = match v.load(&text) {
+            Ok(doc) => v.wrap_manifest(doc),
+            Err(_) => match v.load_stack_input(&text) {
+                Ok(doc) => doc,
+                Err(_) => continue,
+            },
+        };
+        let mut doc = doc;
+        let Ok(validated) = v.validate_document(&mut doc) else {
+            continue;
+        };
+        let Ok(r) = transform(&validated) else {
+            continue;
+        };
+        assert_eq!(r.to_json(), r.to_json_via_value(), "{}", path.display());
+        rendered += 1;
+        objects += r.objects().count();
+    }
+    // Every example, and the render and differential corpora's valid files.
+    assert!(
+        rendered >= 30,
+        "only {rendered} of {} files rendered",
+        files.len()
+    );
+    assert!(objects >= 60, "only {objects} objects");
+}
+
 #[test]
 fn apply_order_and_outputs() {
     let yaml = manifest(

@@ -49,6 +49,7 @@ mod defaults;
 mod emit;
 mod encode;
 mod error;
+mod json_ser;
 mod location;
 mod scalar;
 pub mod schema;
@@ -65,6 +66,7 @@ use prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Serialize
 pub use defaults::{DefaultOptions, Defaults, DefaultsError};
 pub use encode::{encode as encode_dynamic, transcode};
 pub use error::{FieldError, FieldErrors, LoadError, LoadRule, MAX_FIELD_ERRORS};
+pub use json_ser::{Error as JsonWriteError, JsonWriter, to_json_pretty as serialize_to_json};
 pub use location::{Location, SourceMap, Span};
 pub use planton_text::{EXCERPT_CHARS, Excerpt, excerpt};
 pub use violation::{BufValidator, RuleError, Severity, Source, Violation, locate, sort};

@@ -441,7 +441,7 @@ impl ser::SerializeMap for Map<'_> {
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         let mut text = String::new();
-        key.serialize(KeyText(&mut text))?;
+        key_text(key, &mut text)?;
         self.key(&text);
         Ok(())
     }
@@ -473,6 +473,11 @@ macro_rules! struct_impl {
     )*};
 }
 struct_impl!(SerializeStruct, SerializeStructVariant);
+
+/// Appends `key` as the text serde_json would make of it as a map key.
+pub(crate) fn key_text<T: Serialize + ?Sized>(key: &T, text: &mut String) -> Result<(), Error> {
+    key.serialize(KeyText(text))
+}
 
 /// A map key as the text serde_json would make of it.
 struct KeyText<'a>(&'a mut String);

@@ -37,7 +37,7 @@ mod plan;
 mod violation;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub use editions::{EditionsError, downgrade_editions};
 pub use plan::Plan;
@@ -90,6 +90,9 @@ pub struct Validator {
     /// Plans by message name, then by descriptor: two pools may define the
     /// same name with different rules.
     plans: Mutex<HashMap<String, Vec<Cached>>>,
+    /// The first type's plan, found again without the lock or a hash: most
+    /// validators see one message type.
+    first: OnceLock<(MessageDescriptor, Arc<Plan>)>,
     fail_fast: bool,
 }
 
@@ -113,6 +116,7 @@ impl Validator {
         Validator {
             cel: celx::Cel::new(),
             plans: Mutex::default(),
+            first: OnceLock::new(),
             fail_fast: false,
         }
     }
@@ -131,6 +135,11 @@ impl Validator {
     /// [`Error::Compile`] when the rules of `desc`, or of a message type it
     /// reaches, are broken.
     pub fn plan(&self, desc: &MessageDescriptor) -> Result<Arc<Plan>, Error> {
+        if let Some((d, p)) = self.first.get()
+            && d == desc
+        {
+            return Ok(Arc::clone(p));
+        }
         let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
         let same_name = plans.entry(desc.full_name().to_owned()).or_default();
         if let Some((_, p)) = same_name.iter().find(|(d, _)| d == desc) {
@@ -138,6 +147,10 @@ impl Validator {
         }
         let p = Plan::compile(&self.cel, desc).map(Arc::new);
         same_name.push((desc.clone(), p.clone()));
+        if let Ok(plan) = &p {
+            // Only the first type compiled takes the slot.
+            let _ = self.first.set((desc.clone(), Arc::clone(plan)));
+        }
         p
     }
 
@@ -150,7 +163,13 @@ impl Validator {
     /// [`Error::Compile`] when the rules are broken, [`Error::Runtime`] when
     /// one fails to evaluate.
     pub fn validate(&self, msg: &DynamicMessage) -> Result<Vec<Violation>, Error> {
-        let plan = self.plan(&msg.descriptor())?;
+        let desc = msg.descriptor();
+        if let Some((d, p)) = self.first.get()
+            && *d == desc
+        {
+            return self.validate_with(p, msg);
+        }
+        let plan = self.plan(&desc)?;
         self.validate_with(&plan, msg)
     }
 
@@ -167,7 +186,7 @@ impl Validator {
     ) -> Result<Vec<Violation>, Error> {
         let mut run = plan::Run {
             cel: &self.cel,
-            now: chrono::Utc::now().fixed_offset(),
+            now: std::cell::OnceCell::new(),
             path: Vec::new(),
             out: Vec::new(),
             fail_fast: self.fail_fast,

@@ -84,6 +84,11 @@ struct FieldPlan {
     /// Whether the field tracks presence: `supports_presence`, unless an
     /// editions feature says `IMPLICIT`.
     presence: bool,
+    /// Whether the field is a list or a map (read once: the descriptor
+    /// computes it).
+    repeated: bool,
+    /// The field's kind (read once: the descriptor builds it).
+    kind: Kind,
     element: PathElement,
     required: bool,
     ignore: Ignore,
@@ -603,6 +608,8 @@ impl Compiler<'_> {
         }
         Ok(Some(FieldPlan {
             presence: field.supports_presence() && !implicit_presence(field),
+            repeated: field.is_list() || field.is_map(),
+            kind: field.kind(),
             field: field.clone(),
             element: element_of(field),
             required,
@@ -910,7 +917,8 @@ pub(crate) struct Step<'p> {
 /// State of one evaluation.
 pub(crate) struct Run<'p> {
     pub(crate) cel: &'p Cel,
-    pub(crate) now: chrono::DateTime<chrono::FixedOffset>,
+    /// The time of the evaluation, read on first use by a rule (`now`).
+    pub(crate) now: std::cell::OnceCell<chrono::DateTime<chrono::FixedOffset>>,
     pub(crate) path: Vec<Step<'p>>,
     pub(crate) out: Vec<Violation>,
     pub(crate) fail_fast: bool,
@@ -1071,11 +1079,9 @@ impl Plan {
         if fp.ignore == Ignore::Always {
             return Ok(());
         }
-        let set = if fp.presence || fp.field.is_list() || fp.field.is_map() {
-            msg.has_field(&fp.field)
-        } else {
-            !is_zero(&msg.get_field(&fp.field), &fp.field.kind())
-        };
+        // An absent field is found without building its default value.
+        let set = msg.has_field(&fp.field)
+            && (fp.presence || fp.repeated || !is_zero(&msg.get_field(&fp.field), &fp.kind));
         if !set {
             if fp.required {
                 run.path.push(Step {
@@ -1091,11 +1097,9 @@ impl Plan {
                 return Ok(());
             }
         }
+        // Here the field is set, or is evaluated at its zero value (no
+        // presence, no `ignore`): `IGNORE_IF_ZERO` has been applied.
         let value = msg.get_field(&fp.field);
-        // A field that tracks presence is "zero" only when unset.
-        if fp.ignore == Ignore::IfZero && !fp.presence && is_zero(&value, &fp.field.kind()) {
-            return Ok(());
-        }
         run.path.push(Step {
             element: &fp.element,
             subscript: None,
@@ -1276,7 +1280,7 @@ fn eval_cel(
             Some(this),
             r.rules.as_deref(),
             r.rule.as_ref(),
-            &run.now,
+            run.now.get_or_init(|| chrono::Utc::now().fixed_offset()),
         )
         .map_err(|e| Error::Runtime(format!("rule '{}': {}", r.id, describe(&e))))?;
     let message = match result {
