@@ -13,7 +13,7 @@ mod lsp;
 mod output;
 mod render;
 mod report;
-mod sanitize;
+pub(crate) use planton_manifest::sanitize;
 mod sarif;
 
 use std::process::ExitCode;

@@ -1,18 +1,15 @@
 //! `render` and `outputs`: from a manifest (or stack input) and the side
 //! inputs to the validated, rendered objects.
 
-use anyhow::{Context, anyhow};
-use planton_api::KubernetesJobStackInput;
-use planton_api::prost_reflect::{ReflectMessage, Value};
+use anyhow::anyhow;
 use planton_kubernetes_job::{
-    InvalidInput, JobValidator, MapResolver, Rendered, Validated, resolve_references, transform,
+    Error, Input, JobValidator, MapResolver, Rendered, SideInputs, Validated, transform,
 };
-use planton_manifest::Document;
 
 use crate::Failure;
 use crate::cli::RenderInput;
 use crate::input::{self, Source};
-use crate::report::{self, FileResult};
+use crate::report;
 use crate::sanitize;
 
 /// Loads, completes, resolves, validates and renders; on violations prints
@@ -41,10 +38,21 @@ pub(crate) struct Side {
     strict: bool,
 }
 
-/// Makes every warning an error (`--strict`).
-pub(crate) fn promote_warnings(violations: &mut [planton_manifest::Violation]) {
-    for v in violations {
-        v.severity = planton_manifest::Severity::Error;
+impl Side {
+    /// The side inputs as the library's door takes them.
+    fn inputs(&self) -> SideInputs<'_> {
+        let mut inputs = SideInputs::new();
+        if let Some(ns) = &self.namespace {
+            inputs.namespace(ns);
+        }
+        if let Some(config) = &self.docker_config_json {
+            inputs.docker_config_json(config);
+        }
+        if let Some(resolver) = &self.resolver {
+            inputs.resolver(resolver);
+        }
+        inputs.strict(self.strict);
+        inputs
     }
 }
 
@@ -96,52 +104,28 @@ pub(crate) enum Prepared {
     Invalid(String),
 }
 
-/// Loads, completes, resolves and validates one manifest (or stack input).
+/// Loads, completes, resolves and validates one manifest (or stack input)
+/// through the library's front door.
 pub(crate) fn prepare_source(
     validator: &JobValidator,
     source: &Source,
     stack: bool,
     side: &Side,
 ) -> anyhow::Result<Prepared> {
-    let doc = if stack {
-        validator.load_stack_input(&source.text)
+    let input = if stack {
+        Input::StackInput(&source.text)
     } else {
-        validator
-            .load(&source.text)
-            .map(|d| validator.wrap_manifest(d))
-    }
-    .map_err(|e| report::Shown(report::load_error(&source.name, &e)))?;
-    let (mut message, source_map) = doc.into_parts();
-    if let Some(ns) = &side.namespace {
-        message.set_field_by_name("kubernetes_namespace", Value::String(ns.clone()));
-    }
-    if let Some(config) = &side.docker_config_json {
-        message.set_field_by_name("docker_config_json", Value::String(config.clone()));
-    }
-    if let Some(resolver) = &side.resolver {
-        let mut input: KubernetesJobStackInput =
-            planton_manifest::transcode(&message).context("the stack input decodes")?;
-        resolve_references(&mut input, resolver).map_err(|e| anyhow!("{}: {e}", source.name))?;
-        message = input.transcode_to_dynamic();
-    }
-    let mut doc = Document::from_parts("KubernetesJobStackInput", message, source_map);
-    match validator.validate_document(&mut doc) {
-        Ok(v) if v.warnings().is_empty() => Ok(Prepared::Valid(Box::new(v), String::new())),
+        Input::Manifest(&source.text)
+    };
+    match validator.prepare(input, &side.inputs()) {
         Ok(v) => {
-            let mut warnings = v.warnings().to_vec();
-            if side.strict {
-                promote_warnings(&mut warnings);
-                return Ok(Prepared::Invalid(violation_report(
-                    &doc, source, stack, warnings,
-                )));
-            }
-            let report = violation_report(&doc, source, stack, warnings);
-            Ok(Prepared::Valid(Box::new(v), report))
+            let warnings = v.warnings_report(&source.name, &source.text);
+            Ok(Prepared::Valid(Box::new(v), warnings))
         }
-        Err(InvalidInput::Violations(violations)) => Ok(Prepared::Invalid(violation_report(
-            &doc, source, stack, violations,
-        ))),
-        Err(InvalidInput::Rule(e)) => Err(anyhow!(e)),
+        Err(Error::Invalid(rejected)) => Ok(Prepared::Invalid(
+            Error::Invalid(rejected).report(&source.name, &source.text),
+        )),
+        Err(e) => Err(report::Shown(e.message(&source.name)).into()),
     }
 }
 
@@ -164,45 +148,6 @@ fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, S
             Err(Failure::Invalid)
         }
     }
-}
-
-/// The violations as `validate` reports them.
-fn violation_report(
-    doc: &Document,
-    source: &Source,
-    stack: bool,
-    mut violations: Vec<planton_manifest::Violation>,
-) -> String {
-    let map = doc.source_map();
-    let spans = violations
-        .iter()
-        .map(|v| {
-            if v.for_key {
-                None
-            } else {
-                map.span(&v.field_path)
-            }
-        })
-        .collect();
-    if !stack {
-        // A bare manifest: its paths as `validate` reports them.
-        for v in &mut violations {
-            if let Some(path) = v.field_path.strip_prefix("target.") {
-                v.field_path = path.to_owned();
-            }
-        }
-    }
-    let result = FileResult {
-        file: source.name.clone(),
-        text: Some(source.text.clone()),
-        outcome: report::Outcome::Checked {
-            violations,
-            spans,
-            secrets: planton_kubernetes_job::secret_spans(doc),
-            unkept: 0,
-        },
-    };
-    report::human(&[result]).stdout
 }
 
 /// A resolver from a YAML map `KIND/[ENV/]NAME: {FIELD_PATH: VALUE}`, its

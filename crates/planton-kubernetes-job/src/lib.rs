@@ -37,7 +37,9 @@
 mod iac;
 mod image;
 mod names;
+mod pipeline;
 mod quantity;
+pub mod report;
 mod resolve;
 mod resources;
 mod rules;
@@ -55,12 +57,14 @@ use planton_manifest::{
 };
 
 pub use iac::{pulumi_program, terraform_variables, terraform_vars};
+pub use pipeline::{Error, Input, Output, Rejected, SideInputs};
 pub use planton_api;
 pub use planton_manifest;
 pub use planton_manifest::{LoadError, RuleError, Severity, Source, Violation};
 pub use quantity::{Quantity, QuantityError};
 pub use resolve::{
-    MapResolver, Reference, ReferenceResolver, Resolution, ResolveError, resolve_references,
+    MapResolver, Reference, ReferenceResolver, Resolution, ResolveError, ResolverError,
+    resolve_references,
 };
 pub use rules::{
     DATA_MAX, ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX, INDEXED_MAX, RESERVED_ENV, Rule,
@@ -178,6 +182,7 @@ pub struct JobValidator {
     resource_defaults: resources::ResourceDefaults,
     buf: BufValidator,
     fields: &'static view::Fields,
+    stack_fields: pipeline::StackFields,
 }
 
 impl JobValidator {
@@ -202,8 +207,10 @@ impl JobValidator {
         let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
         let resource_defaults =
             resources::ResourceDefaults::from_option(fields, DEFAULT_RESOURCES_OPTION);
+        let stack_fields = pipeline::StackFields::new().ok_or(SetupError::MissingField)?;
         Ok(JobValidator {
             fields,
+            stack_fields,
             resource_defaults,
             job_desc: KubernetesJob::default().descriptor(),
             stack_desc: stack_input_descriptor(),
@@ -427,6 +434,7 @@ impl JobValidator {
             message,
             typed: std::sync::OnceLock::new(),
             warnings,
+            masked: Vec::new(),
         }
     }
 
@@ -507,6 +515,9 @@ pub struct Validated {
     message: DynamicMessage,
     typed: std::sync::OnceLock<KubernetesJobStackInput>,
     warnings: Vec<Violation>,
+    /// The spans of secret values in the input, when there are warnings to
+    /// report (see [`Validated::warnings_report`]).
+    masked: Vec<Span>,
 }
 
 impl Validated {

@@ -628,8 +628,10 @@ fn a_failing_resolver_is_reported_with_the_field() {
         fn resolve(
             &self,
             _: &planton_kubernetes_job::Reference<'_>,
-        ) -> Result<Option<String>, String> {
-            Err("backend unavailable".into())
+        ) -> Result<Option<String>, planton_kubernetes_job::ResolverError> {
+            Err(planton_kubernetes_job::ResolverError::new(
+                "backend unavailable",
+            ))
         }
     }
     let yaml = manifest(

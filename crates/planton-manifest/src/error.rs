@@ -302,6 +302,10 @@ impl FieldError {
             message: self.message.clone(),
             source: Source::Load,
             location: Some(self.location),
+            span: Some(crate::Span {
+                start: self.location,
+                end: self.end,
+            }),
             for_key: false,
             severity: Severity::Error,
         }

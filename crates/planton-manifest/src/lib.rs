@@ -51,6 +51,8 @@ mod encode;
 mod error;
 mod json_ser;
 mod location;
+pub mod report;
+pub mod sanitize;
 mod scalar;
 pub mod schema;
 pub mod terraform;
