@@ -4,7 +4,7 @@
 pub(crate) use planton_kubernetes_job::report::{from_check, outcome};
 pub(crate) use planton_manifest::report::*;
 
-use crate::sanitize;
+use planton_manifest::sanitize;
 
 /// An error message already cleaned by the sanitizer (a load error's text
 /// from [`load_error`]), printed as it is.
