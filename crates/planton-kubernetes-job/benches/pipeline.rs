@@ -99,6 +99,19 @@ fn stages(c: &mut Criterion) {
         group.bench_function("baseline/render_to_json via serde_json::Value", |b| {
             b.iter(|| black_box(&rendered).to_json_via_value())
         });
+        // The same pipeline assembled by hand (the route before the door),
+        // measured in the same run: the door must cost no more.
+        group.bench_function(
+            "baseline/pipeline by hand (wrap_manifest + validate_document)",
+            |b| {
+                b.iter(|| {
+                    let doc = validator.load(black_box(&text)).unwrap();
+                    let mut input = validator.wrap_manifest(doc);
+                    let validated = validator.validate_document(&mut input).unwrap();
+                    transform(&validated).unwrap().to_yaml()
+                })
+            },
+        );
         group.bench_function("pipeline (text to YAML objects)", |b| {
             b.iter(|| {
                 validator

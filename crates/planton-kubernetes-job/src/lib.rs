@@ -34,6 +34,7 @@
 
 #![deny(missing_docs)]
 
+mod component;
 mod iac;
 mod image;
 mod names;
@@ -73,8 +74,8 @@ pub use transform::{
     CONTAINER_NAME, DOCKER_CONFIG_KEY, Object, Rendered, TransformError, transform,
 };
 
-/// The option holding scalar defaults.
-pub const DEFAULT_OPTION: &str = "org.project_planton.shared.options.default";
+/// The option holding scalar defaults: the engine's, for every component.
+pub use planton_manifest::component::DEFAULT_OPTION;
 /// The option holding the default container resources.
 pub const DEFAULT_RESOURCES_OPTION: &str =
     "org.project_planton.provider.kubernetes.default_container_resources";

@@ -4,33 +4,14 @@
 
 use planton_api::prost_reflect::{DynamicMessage, FieldDescriptor, ReflectMessage, Value};
 use planton_api::{KubernetesJob, KubernetesJobStackInput};
+pub use planton_manifest::component::Input;
+use planton_manifest::component::paths_from_target;
 use planton_manifest::{Document, LoadError, RuleError, Span, Violation};
 
 use crate::{
     InvalidInput, JobValidator, ReferenceResolver, Rendered, ResolveError, TransformError,
     Validated, resolve_references, transform,
 };
-
-/// The text handed to [`JobValidator::prepare`] or [`JobValidator::render`],
-/// and what it holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Input<'t> {
-    /// A KubernetesJob manifest (YAML or JSON), as a user writes it.
-    Manifest(&'t str),
-    /// A whole `KubernetesJobStackInput` (target, provider config, namespace,
-    /// docker config), as an orchestrator hands it over.
-    StackInput(&'t str),
-}
-
-impl<'t> Input<'t> {
-    /// The text itself.
-    pub fn text(&self) -> &'t str {
-        match self {
-            Input::Manifest(text) | Input::StackInput(text) => text,
-        }
-    }
-}
 
 /// What the orchestrator adds to the text: the resolved namespace, the
 /// docker config, the values of `valueFrom` references; and whether
@@ -199,9 +180,9 @@ impl From<TransformError> for Error {
 /// (a renamed proto field is a compile error here, not a silent no-op).
 #[derive(Debug, Clone)]
 pub(crate) struct StackFields {
-    target: FieldDescriptor,
-    namespace: FieldDescriptor,
-    docker_config_json: FieldDescriptor,
+    pub(crate) target: FieldDescriptor,
+    pub(crate) namespace: FieldDescriptor,
+    pub(crate) docker_config_json: FieldDescriptor,
 }
 
 impl StackFields {
@@ -269,15 +250,12 @@ impl JobValidator {
     /// ```
     pub fn prepare(&self, input: Input<'_>, side: &SideInputs<'_>) -> Result<Validated, Error> {
         let f = &self.stack_fields;
-        let (mut message, map) = match input {
-            Input::Manifest(text) => {
-                let (job, map) = self.load(text)?.into_parts();
-                let mut message = DynamicMessage::new(self.stack_desc.clone());
-                message.set_field(&f.target, Value::Message(job));
-                (message, map.into_prefixed(f.target.name()))
-            }
-            Input::StackInput(text) => self.load_stack_input(text)?.into_parts(),
-        };
+        let (mut message, map) = planton_manifest::component::load_stack_input(
+            &self.loader,
+            input,
+            &self.stack_desc,
+            &f.target,
+        )?;
         if let Some(ns) = side.namespace {
             message.set_field(&f.namespace, Value::String(ns.to_owned()));
         }
@@ -288,12 +266,9 @@ impl JobValidator {
             message = resolved(message, resolver)?;
         }
         let mut doc = Document::from_parts(self.stack_desc.name(), message, map);
-        let target = f.target.name();
         match self.validate_document(&mut doc) {
             Ok(mut validated) => {
-                for v in &mut validated.warnings {
-                    relative_to_target(v, target);
-                }
+                paths_from_target(&mut validated.warnings, &f.target);
                 if validated.warnings.is_empty() {
                     return Ok(validated);
                 }
@@ -308,9 +283,7 @@ impl JobValidator {
                 Ok(validated)
             }
             Err(InvalidInput::Violations(mut violations)) => {
-                for v in &mut violations {
-                    relative_to_target(v, target);
-                }
+                paths_from_target(&mut violations, &f.target);
                 Err(self.rejected(violations, &doc))
             }
             Err(InvalidInput::Rule(e)) => Err(Error::Rule(e)),
@@ -357,7 +330,7 @@ impl JobValidator {
 
 /// The stack input with the references `resolver` knows replaced by their
 /// values.
-fn resolved(
+pub(crate) fn resolved(
     message: DynamicMessage,
     resolver: &dyn ReferenceResolver,
 ) -> Result<DynamicMessage, Error> {
@@ -368,14 +341,4 @@ fn resolved(
     };
     resolve_references(&mut input, resolver)?;
     Ok(input.transcode_to_dynamic())
-}
-
-/// The path of `v` as the manifest writes it: a KubernetesJob field without
-/// the stack input's `target.` (the side inputs keep their names).
-fn relative_to_target(v: &mut Violation, target: &str) {
-    if let Some(rest) = v.field_path.strip_prefix(target)
-        && let Some(rest) = rest.strip_prefix('.')
-    {
-        v.field_path = rest.to_owned();
-    }
 }

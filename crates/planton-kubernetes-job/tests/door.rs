@@ -253,3 +253,46 @@ fn the_door_renders_every_example_as_the_typed_route_does() {
     }
     assert!(seen >= 5);
 }
+
+#[test]
+fn the_engines_generic_pipeline_runs_kubernetes_job_as_the_door_does() {
+    use planton_manifest::component::{Engine, Error as EngineError};
+    let engine = Engine::new(validator()).unwrap();
+    let v = validator();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut side = SideInputs::new();
+    side.namespace("batch");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let generic = engine.render(Input::Manifest(&text), &side).unwrap();
+        let door = v.render(Input::Manifest(&text), &side).unwrap();
+        assert_eq!(
+            generic.to_yaml(),
+            door.rendered.to_yaml(),
+            "{}",
+            path.display()
+        );
+    }
+    let text = manifest(
+        "{name: Bad_Name}",
+        "  namespace: {value: batch}\n  restartPolicy: Always\n  env: {secrets: {A: {value: hunter2}}}\n",
+    );
+    let Err(EngineError::Invalid(generic, masked)) =
+        engine.prepare(Input::Manifest(&text), &SideInputs::new())
+    else {
+        panic!("not refused")
+    };
+    let door = v
+        .prepare(Input::Manifest(&text), &SideInputs::new())
+        .unwrap_err();
+    assert_eq!(generic, door.violations().unwrap());
+    let Error::Invalid(rejected) = &door else {
+        panic!()
+    };
+    assert_eq!(masked, rejected.masked_spans());
+    assert!(!masked.is_empty());
+}

@@ -44,6 +44,7 @@
 
 #![deny(missing_docs)]
 
+pub mod component;
 mod decode;
 mod defaults;
 mod emit;
