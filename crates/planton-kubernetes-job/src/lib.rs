@@ -83,6 +83,7 @@ pub const DEFAULT_RESOURCES_OPTION: &str =
 /// Why a [`JobValidator`] could not be built: the protos it was compiled
 /// with are broken.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SetupError {
     /// A default option does not convert to its field's type.
     #[error("the protos declare an unusable default")]
@@ -94,10 +95,15 @@ pub enum SetupError {
     /// A field the Kubernetes rules read is missing from the protos.
     #[error("the protos lack a field the Kubernetes rules read")]
     MissingField,
+    /// A field of `KubernetesJobStackInput` the front door sets is missing
+    /// from the protos.
+    #[error("the protos' KubernetesJobStackInput lacks its field '{0}'")]
+    MissingStackInputField(&'static str),
 }
 
 /// Why a text could not be checked.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CheckError {
     /// The text could not be loaded.
     #[error(transparent)]
@@ -109,6 +115,7 @@ pub enum CheckError {
 
 /// A loaded, defaulted manifest and every rule it breaks, sorted by position.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Checked {
     /// The manifest, with defaults applied.
     pub document: Document,
@@ -208,7 +215,8 @@ impl JobValidator {
         let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
         let resource_defaults =
             resources::ResourceDefaults::from_option(fields, DEFAULT_RESOURCES_OPTION);
-        let stack_fields = pipeline::StackFields::new().ok_or(SetupError::MissingField)?;
+        let stack_fields =
+            pipeline::StackFields::new().map_err(SetupError::MissingStackInputField)?;
         Ok(JobValidator {
             fields,
             stack_fields,
@@ -569,6 +577,7 @@ impl fmt::Debug for Validated {
 
 /// Why a stack input was not accepted for rendering.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InvalidInput {
     /// It breaks rules; every violation, sorted by position.
     #[error("the input breaks {} rule(s)", .0.len())]

@@ -186,29 +186,39 @@ pub(crate) struct StackFields {
 }
 
 impl StackFields {
-    /// The fields, `None` when the protos lack one.
-    pub(crate) fn new() -> Option<Self> {
+    /// The fields; the name of the one the protos lack, if any.
+    pub(crate) fn new() -> Result<Self, &'static str> {
         // Each probe sets exactly one field: the one we are after.
-        let field = |probe: KubernetesJobStackInput| {
+        let field = |probe: KubernetesJobStackInput, name: &'static str| {
             probe
                 .transcode_to_dynamic()
                 .fields()
                 .next()
                 .map(|(field, _)| field)
+                .ok_or(name)
         };
-        Some(StackFields {
-            target: field(KubernetesJobStackInput {
-                target: Some(KubernetesJob::default()),
-                ..Default::default()
-            })?,
-            namespace: field(KubernetesJobStackInput {
-                kubernetes_namespace: "-".to_owned(),
-                ..Default::default()
-            })?,
-            docker_config_json: field(KubernetesJobStackInput {
-                docker_config_json: "-".to_owned(),
-                ..Default::default()
-            })?,
+        Ok(StackFields {
+            target: field(
+                KubernetesJobStackInput {
+                    target: Some(KubernetesJob::default()),
+                    ..Default::default()
+                },
+                "target",
+            )?,
+            namespace: field(
+                KubernetesJobStackInput {
+                    kubernetes_namespace: "-".to_owned(),
+                    ..Default::default()
+                },
+                "kubernetes_namespace",
+            )?,
+            docker_config_json: field(
+                KubernetesJobStackInput {
+                    docker_config_json: "-".to_owned(),
+                    ..Default::default()
+                },
+                "docker_config_json",
+            )?,
         })
     }
 }

@@ -10,6 +10,7 @@ use planton_api::{CloudResourceKind, KubernetesJobStackInput, StringValueOrRef};
 
 /// A reference to a field of another Planton resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Reference<'a> {
     /// The referenced resource's kind.
     pub kind: CloudResourceKind,
@@ -124,6 +125,7 @@ pub struct ResolveError {
 
 /// What [`resolve_references`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Resolution {
     /// Field paths whose reference was replaced by its value.
     pub resolved: Vec<String>,

@@ -278,6 +278,7 @@ impl fmt::Display for LoadRule {
 /// A field that does not fit the schema: unknown, of the wrong type, out of
 /// range, duplicated, or ambiguous.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FieldError {
     /// The field path in protovalidate's form (`spec.volume_mounts[0].name`).
     pub path: String,

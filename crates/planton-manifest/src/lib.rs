@@ -301,6 +301,7 @@ fn decode_root(root: &mut yaml::Node, desc: &MessageDescriptor, json: bool) -> R
 /// A document loaded past the errors of its fields
 /// ([`Loader::load_str_recovering`]): the fields at fault are unset.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Recovered {
     /// The document, without the fields at fault.
     pub document: Document,

@@ -14,6 +14,9 @@ use serde_json::json;
 use crate::sanitize;
 
 /// What checking one file gave.
+// Not `#[non_exhaustive]`: every report writer (text, JSON, SARIF, JUnit,
+// GitHub, the language server) matches it, and a new outcome must be
+// handled by each of them: a compile error is what we want.
 pub enum Outcome {
     /// The file could not be read or loaded.
     Error {

@@ -8,6 +8,7 @@ use crate::location::{Location, SourceMap, Span};
 
 /// What produced a [`Violation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Source {
     /// A `buf.validate` rule of the protos, evaluated by protovalidate.
     BufValidate,
