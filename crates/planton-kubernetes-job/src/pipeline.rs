@@ -2,7 +2,7 @@
 //! orchestrator's side inputs to the validated input and the rendered
 //! objects, with one error type for everything that stops the way.
 
-use planton_api::prost_reflect::{DynamicMessage, FieldDescriptor, ReflectMessage, Value};
+use planton_api::prost_reflect::{DynamicMessage, FieldDescriptor, ReflectMessage};
 use planton_api::{KubernetesJob, KubernetesJobStackInput};
 pub use planton_manifest::component::Input;
 use planton_manifest::component::paths_from_target;
@@ -150,8 +150,8 @@ pub enum Error {
     #[error(transparent)]
     Rule(#[from] RuleError),
     /// `valueFrom` references are left that the resolver did not know.
-    #[error("{0}")]
-    Unresolved(#[source] TransformError),
+    #[error(transparent)]
+    Unresolved(TransformError),
     /// The valid input could not be rendered (no namespace, ...).
     #[error(transparent)]
     Transform(TransformError),
@@ -266,15 +266,8 @@ impl JobValidator {
             &self.stack_desc,
             &f.target,
         )?;
-        if let Some(ns) = side.namespace {
-            message.set_field(&f.namespace, Value::String(ns.to_owned()));
-        }
-        if let Some(config) = side.docker_config_json {
-            message.set_field(&f.docker_config_json, Value::String(config.to_owned()));
-        }
-        if let Some(resolver) = side.resolver {
-            message = resolved(message, resolver)?;
-        }
+        // The component's own setting of the side inputs (declared once).
+        planton_manifest::component::Component::set_side_inputs(self, &mut message, side)?;
         let mut doc = Document::from_parts(self.stack_desc.name(), message, map);
         match self.validate_document(&mut doc) {
             Ok(mut validated) => {
