@@ -110,7 +110,7 @@ pub(crate) enum Prepared {
 
 /// Loads, completes, resolves and validates one manifest (or stack input)
 /// through the library's front door.
-pub(crate) fn prepare_source(
+fn prepare_input(
     validator: &JobValidator,
     source: &Source,
     stack: bool,
@@ -142,7 +142,7 @@ fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, S
         (None, Some(f)) => (input::read(f)?, true),
         _ => return Err(anyhow!("give a manifest FILE or --stack-input FILE").into()),
     };
-    match prepare_source(validator, &source, stack, &side)? {
+    match prepare_input(validator, &source, stack, &side)? {
         Prepared::Valid(v, warnings) => {
             eprint!("{warnings}");
             Ok((*v, source.name))
@@ -231,7 +231,7 @@ pub(crate) fn rendered_objects(
             eprint!("{note}");
             continue;
         }
-        match prepare_source(validator, &source, false, &side)? {
+        match prepare_input(validator, &source, false, &side)? {
             Prepared::Valid(validated, warnings) => {
                 eprint!("{warnings}");
                 let rendered = planton_kubernetes_job::transform(&validated)
@@ -401,7 +401,7 @@ pub(crate) fn render_to_dir(
             // Not rendered: an output of an earlier run is stale.
             return RenderOutcome::NotManifest(note, clear);
         }
-        let (validated, warnings) = match prepare_source(validator, &source, stack, &side) {
+        let (validated, warnings) = match prepare_input(validator, &source, stack, &side) {
             Ok(Prepared::Valid(v, warnings)) => (v, warnings),
             Ok(Prepared::Invalid(report)) => {
                 return RenderOutcome::Invalid(report, clear);
