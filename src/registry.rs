@@ -32,6 +32,7 @@ const PROVIDER_META: &str = "org.project_planton.shared.cloudresourcekind.provid
 
 /// Metadata of one [`CloudResourceKind`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KindInfo {
     kind: CloudResourceKind,
     name: String,
@@ -96,6 +97,7 @@ impl KindInfo {
 
 /// A kind name that is not in the registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UnknownKind {
     name: String,
     suggestion: Option<String>,

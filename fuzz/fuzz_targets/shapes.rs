@@ -10,8 +10,7 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use planton_api::KubernetesJobStackInput;
-use planton_kubernetes_job::{JobValidator, LoadError, transform};
+use planton_kubernetes_job::{Input, JobValidator, LoadError, SideInputs, transform};
 
 static VALIDATOR: LazyLock<JobValidator> =
     LazyLock::new(|| JobValidator::new().expect("the protos' defaults are valid"));
@@ -388,24 +387,16 @@ fn check_bounded(e: &LoadError) {
 
 fuzz_target!(|m: Manifest| {
     let text = render(&m);
-    let doc = match VALIDATOR.load(&text) {
-        Ok(doc) => doc,
-        Err(e) => return check_bounded(&e),
-    };
+    if let Err(e) = VALIDATOR.load(&text) {
+        return check_bounded(&e);
+    }
     let Ok(checked) = VALIDATOR.check(&text) else {
         return;
     };
     for v in &checked.violations {
         assert!(v.message.len() < 1024, "{}: {} bytes", v.rule_id, v.message.len());
     }
-    let Ok(job) = doc.to_typed() else { return };
-    let input = KubernetesJobStackInput { target: Some(job), ..Default::default() };
-    let Ok(validated) =
-        VALIDATOR.validate_input(input, Some(&doc.source_map().prefixed("target")))
-    else {
-        return;
-    };
-    if let Ok(rendered) = transform(&validated) {
-        assert_eq!(rendered.to_yaml(), transform(&validated).unwrap().to_yaml());
+    if let Ok(out) = VALIDATOR.render(Input::Manifest(&text), &SideInputs::new()) {
+        assert_eq!(out.rendered.to_yaml(), transform(&out.validated).unwrap().to_yaml());
     }
 });

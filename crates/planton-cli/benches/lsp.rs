@@ -13,9 +13,8 @@
 
 #![allow(missing_docs)]
 
-#[allow(dead_code, unused_imports)]
-#[path = "../src/sanitize.rs"]
-mod sanitize;
+#[allow(unused_imports)]
+use planton_manifest::sanitize;
 
 #[allow(dead_code, unused_imports)]
 #[path = "../src/report.rs"]

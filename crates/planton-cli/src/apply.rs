@@ -11,7 +11,7 @@ use kube::core::Request;
 use kube::core::params::{DeleteParams, GetParams, Patch, PatchParams, PropagationPolicy};
 use serde_json::Value;
 
-use crate::Failure;
+use crate::app::Failure;
 
 /// The field manager of every apply.
 pub(crate) const FIELD_MANAGER: &str = "planton";

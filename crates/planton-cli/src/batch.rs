@@ -57,7 +57,7 @@ impl Excludes {
                 .map_err(|e| {
                     anyhow::anyhow!(
                         "--exclude '{}': {}",
-                        crate::sanitize::clean_to(pattern, 200),
+                        planton_manifest::sanitize::clean_to(pattern, 200),
                         e.kind()
                     )
                 })?;

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use planton_manifest::Location;
 
 use crate::report::{self, FileResult, Outcome};
-use crate::sanitize;
+use planton_manifest::sanitize;
 
 /// The lines of one file.
 pub(crate) fn entry(r: &FileResult) -> String {

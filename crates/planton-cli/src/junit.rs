@@ -15,7 +15,7 @@
 use std::fmt::Write as _;
 
 use crate::report::{self, FileResult, Outcome};
-use crate::sanitize;
+use planton_manifest::sanitize;
 
 /// The start of the document.
 pub(crate) const OPEN: &str =

@@ -40,7 +40,8 @@ use planton_kubernetes_job::JobValidator;
 use planton_manifest::{Location, Severity, Source};
 use serde_json::Value as Json;
 
-use crate::{report, sanitize};
+use crate::report;
+use planton_manifest::sanitize;
 
 /// The most diagnostics published for one document.
 pub(crate) const MAX_DIAGNOSTICS: usize = 1000;

@@ -3,22 +3,30 @@
 //! Exit codes: 0 success, 1 invalid input found (violations), 2 usage, I/O or
 //! parse errors. A closed output pipe (`planton load x | head`) is not an error.
 
+mod app;
 mod apply;
+mod args;
 mod batch;
-mod cli;
 mod github;
 mod input;
+mod items;
 mod junit;
+mod load;
 mod lsp;
 mod output;
 mod render;
 mod report;
-mod sanitize;
 mod sarif;
+mod validate;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use planton_manifest::sanitize;
+
+use crate::app::{Failure, validator};
+use crate::args::{Cli, Command, Format, PulumiCommand, TfCommand};
+use crate::items::walk_excludes;
 
 /// mimalloc (its v2 line, which holds less memory than v3 here): a run
 /// allocates and frees many small strings and maps (YAML nodes, messages,
@@ -28,24 +36,8 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// How a command ended, mapped to the exit code in [`main`].
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// The input was read but breaks rules (exit 1); the report is printed.
-    Invalid,
-    /// Usage, I/O or parse error (exit 2). The message, if any, is printed by
-    /// `main`; `None` when it was already reported.
-    Error(Option<anyhow::Error>),
-}
-
-impl<E: Into<anyhow::Error>> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure::Error(Some(e.into()))
-    }
-}
-
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version print to stdout and succeed; the rest are usage errors.
@@ -54,7 +46,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cli.run() {
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Invalid) => ExitCode::from(1),
         Err(Failure::Error(Some(e))) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
@@ -63,5 +55,108 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Error(None)) => ExitCode::from(2),
+    }
+}
+
+/// Runs the command `cli` names.
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Load {
+            file,
+            output,
+            no_defaults,
+        } => load::load(&file, output, no_defaults),
+        Command::Validate {
+            files,
+            output,
+            strict,
+            walk,
+        } => validate::validate(&files, output, strict, &walk_excludes(&walk)?),
+        Command::Render {
+            input,
+            output,
+            out_dir: Some(out_dir),
+            walk,
+        } => render::render_to_dir(
+            validator()?,
+            &input,
+            output,
+            &out_dir,
+            &walk_excludes(&walk)?,
+        ),
+        Command::Render {
+            input,
+            output,
+            out_dir: None,
+            walk: _,
+        } => {
+            if input
+                .file
+                .as_ref()
+                .or(input.stack_input.as_ref())
+                .is_some_and(|p| p.is_dir())
+            {
+                return Err(anyhow::anyhow!("rendering a directory needs --out-dir DIR").into());
+            }
+            let rendered = render::render(validator()?, &input)?;
+            let text = match output {
+                Format::Yaml => rendered.to_yaml(),
+                Format::Json => sanitize::json(rendered.to_json()),
+            };
+            output::write_stdout(&text)?;
+            Ok(())
+        }
+        Command::Schema => {
+            let schema = validator()?.json_schema();
+            output::write_stdout(&planton_manifest::json_to_string(&schema))?;
+            Ok(())
+        }
+        Command::Lsp => Ok(crate::lsp::run(validator()?)?),
+        Command::Tf(TfCommand::Variables) => {
+            output::write_stdout(&planton_kubernetes_job::terraform_variables())?;
+            Ok(())
+        }
+        Command::Tf(TfCommand::Vars { input }) => {
+            let (validated, _) = render::prepare_rendered(validator()?, &input)?;
+            let vars = planton_kubernetes_job::terraform_vars(&validated);
+            output::write_stdout(&sanitize::json(planton_manifest::json_to_string(&vars)))?;
+            Ok(())
+        }
+        Command::Pulumi(PulumiCommand::Program { input }) => {
+            let (_, rendered) = render::prepare_rendered(validator()?, &input)?;
+            let program = planton_kubernetes_job::pulumi_program(&rendered);
+            output::write_stdout(&planton_manifest::json_to_yaml(&program))?;
+            Ok(())
+        }
+        Command::Apply {
+            input,
+            target,
+            replace,
+            wait,
+            timeout,
+            walk,
+        } => {
+            let rollout = render::rendered_objects(validator()?, &input, &walk_excludes(&walk)?)?;
+            let options = apply::ApplyOptions {
+                replace,
+                wait: wait.then(|| std::time::Duration::from_secs(timeout)),
+            };
+            apply::apply(&target, &rollout, options)
+        }
+        Command::Delete {
+            input,
+            target,
+            walk,
+        } => {
+            let rollout = render::rendered_objects(validator()?, &input, &walk_excludes(&walk)?)?;
+            apply::delete(&target, &rollout)
+        }
+        Command::Outputs { input } => {
+            let rendered = render::render(validator()?, &input)?;
+            output::write_stdout(&sanitize::json(planton_manifest::to_json_string(
+                &rendered.outputs,
+            )))?;
+            Ok(())
+        }
     }
 }

@@ -1,19 +1,20 @@
 //! `render` and `outputs`: from a manifest (or stack input) and the side
 //! inputs to the validated, rendered objects.
 
-use anyhow::{Context, anyhow};
-use planton_api::KubernetesJobStackInput;
-use planton_api::prost_reflect::{ReflectMessage, Value};
-use planton_kubernetes_job::{
-    InvalidInput, JobValidator, MapResolver, Rendered, Validated, resolve_references, transform,
-};
-use planton_manifest::Document;
+use std::path::PathBuf;
 
-use crate::Failure;
-use crate::cli::RenderInput;
+use anyhow::anyhow;
+use planton_kubernetes_job::{
+    Error, Input, JobValidator, MapResolver, Rendered, SideInputs, Validated, transform,
+};
+
+use crate::app::Failure;
+use crate::args::{Format, RenderInput};
 use crate::input::{self, Source};
-use crate::report::{self, FileResult};
-use crate::sanitize;
+use crate::items::{Item, items, walk};
+use crate::report;
+use crate::{apply, batch, output};
+use planton_manifest::sanitize;
 
 /// Loads, completes, resolves, validates and renders; on violations prints
 /// the report to standard error and fails with [`Failure::Invalid`].
@@ -41,10 +42,21 @@ pub(crate) struct Side {
     strict: bool,
 }
 
-/// Makes every warning an error (`--strict`).
-pub(crate) fn promote_warnings(violations: &mut [planton_manifest::Violation]) {
-    for v in violations {
-        v.severity = planton_manifest::Severity::Error;
+impl Side {
+    /// The side inputs as the library's door takes them.
+    fn inputs(&self) -> SideInputs<'_> {
+        let mut inputs = SideInputs::new();
+        if let Some(ns) = &self.namespace {
+            inputs.namespace(ns);
+        }
+        if let Some(config) = &self.docker_config_json {
+            inputs.docker_config_json(config);
+        }
+        if let Some(resolver) = &self.resolver {
+            inputs.resolver(resolver);
+        }
+        inputs.strict(self.strict);
+        inputs
     }
 }
 
@@ -96,52 +108,28 @@ pub(crate) enum Prepared {
     Invalid(String),
 }
 
-/// Loads, completes, resolves and validates one manifest (or stack input).
-pub(crate) fn prepare_source(
+/// Loads, completes, resolves and validates one manifest (or stack input)
+/// through the library's front door.
+fn prepare_input(
     validator: &JobValidator,
     source: &Source,
     stack: bool,
     side: &Side,
 ) -> anyhow::Result<Prepared> {
-    let doc = if stack {
-        validator.load_stack_input(&source.text)
+    let input = if stack {
+        Input::StackInput(&source.text)
     } else {
-        validator
-            .load(&source.text)
-            .map(|d| validator.wrap_manifest(d))
-    }
-    .map_err(|e| report::Shown(report::load_error(&source.name, &e)))?;
-    let (mut message, source_map) = doc.into_parts();
-    if let Some(ns) = &side.namespace {
-        message.set_field_by_name("kubernetes_namespace", Value::String(ns.clone()));
-    }
-    if let Some(config) = &side.docker_config_json {
-        message.set_field_by_name("docker_config_json", Value::String(config.clone()));
-    }
-    if let Some(resolver) = &side.resolver {
-        let mut input: KubernetesJobStackInput =
-            planton_manifest::transcode(&message).context("the stack input decodes")?;
-        resolve_references(&mut input, resolver).map_err(|e| anyhow!("{}: {e}", source.name))?;
-        message = input.transcode_to_dynamic();
-    }
-    let mut doc = Document::from_parts("KubernetesJobStackInput", message, source_map);
-    match validator.validate_document(&mut doc) {
-        Ok(v) if v.warnings().is_empty() => Ok(Prepared::Valid(Box::new(v), String::new())),
+        Input::Manifest(&source.text)
+    };
+    match validator.prepare(input, &side.inputs()) {
         Ok(v) => {
-            let mut warnings = v.warnings().to_vec();
-            if side.strict {
-                promote_warnings(&mut warnings);
-                return Ok(Prepared::Invalid(violation_report(
-                    &doc, source, stack, warnings,
-                )));
-            }
-            let report = violation_report(&doc, source, stack, warnings);
-            Ok(Prepared::Valid(Box::new(v), report))
+            let warnings = v.warnings_report(&source.name, &source.text);
+            Ok(Prepared::Valid(Box::new(v), warnings))
         }
-        Err(InvalidInput::Violations(violations)) => Ok(Prepared::Invalid(violation_report(
-            &doc, source, stack, violations,
-        ))),
-        Err(InvalidInput::Rule(e)) => Err(anyhow!(e)),
+        Err(Error::Invalid(rejected)) => Ok(Prepared::Invalid(
+            Error::Invalid(rejected).report(&source.name, &source.text),
+        )),
+        Err(e) => Err(report::Shown(e.message(&source.name)).into()),
     }
 }
 
@@ -154,7 +142,7 @@ fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, S
         (None, Some(f)) => (input::read(f)?, true),
         _ => return Err(anyhow!("give a manifest FILE or --stack-input FILE").into()),
     };
-    match prepare_source(validator, &source, stack, &side)? {
+    match prepare_input(validator, &source, stack, &side)? {
         Prepared::Valid(v, warnings) => {
             eprint!("{warnings}");
             Ok((*v, source.name))
@@ -164,45 +152,6 @@ fn prepare(validator: &JobValidator, args: &RenderInput) -> Result<(Validated, S
             Err(Failure::Invalid)
         }
     }
-}
-
-/// The violations as `validate` reports them.
-fn violation_report(
-    doc: &Document,
-    source: &Source,
-    stack: bool,
-    mut violations: Vec<planton_manifest::Violation>,
-) -> String {
-    let map = doc.source_map();
-    let spans = violations
-        .iter()
-        .map(|v| {
-            if v.for_key {
-                None
-            } else {
-                map.span(&v.field_path)
-            }
-        })
-        .collect();
-    if !stack {
-        // A bare manifest: its paths as `validate` reports them.
-        for v in &mut violations {
-            if let Some(path) = v.field_path.strip_prefix("target.") {
-                v.field_path = path.to_owned();
-            }
-        }
-    }
-    let result = FileResult {
-        file: source.name.clone(),
-        text: Some(source.text.clone()),
-        outcome: report::Outcome::Checked {
-            violations,
-            spans,
-            secrets: planton_kubernetes_job::secret_spans(doc),
-            unkept: 0,
-        },
-    };
-    report::human(&[result]).stdout
 }
 
 /// A resolver from a YAML map `KIND/[ENV/]NAME: {FIELD_PATH: VALUE}`, its
@@ -248,4 +197,300 @@ fn resolver(source: &Source) -> anyhow::Result<MapResolver> {
         }
     };
     Err(report::Shown(text).into())
+}
+
+/// The objects of every manifest the input names (a directory is walked),
+/// in apply order; all are rendered before any is used. On violations the
+/// report goes to standard error.
+pub(crate) fn rendered_objects(
+    validator: &JobValidator,
+    args: &RenderInput,
+    globs: &batch::Excludes,
+) -> Result<apply::Rollout, Failure> {
+    let outputs = |rendered: &planton_kubernetes_job::Rendered| {
+        sanitize::json(planton_manifest::to_json_string(&rendered.outputs))
+    };
+    let dir = args.file.as_ref().filter(|p| p.is_dir());
+    let Some(dir) = dir else {
+        let (validated, rendered) = prepare_rendered(validator, args)?;
+        let orchestrator =
+            apply::Orchestrator::from_provider_config(validated.input().provider_config.as_ref());
+        return Ok(apply::Rollout {
+            objects: rendered.objects().map(|o| o.to_json()).collect(),
+            outputs: vec![outputs(&rendered)],
+            orchestrator,
+        });
+    };
+    let side = side_inputs(args)?;
+    let (inputs, _) = items(std::slice::from_ref(dir), None, globs);
+    let mut rollout = apply::Rollout::default();
+    let mut invalid = false;
+    for item in inputs {
+        let source = item.read()?;
+        if let Some(note) = item.not_a_manifest(&source.text) {
+            eprint!("{note}");
+            continue;
+        }
+        match prepare_input(validator, &source, false, &side)? {
+            Prepared::Valid(validated, warnings) => {
+                eprint!("{warnings}");
+                let rendered = planton_kubernetes_job::transform(&validated)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
+                rollout
+                    .objects
+                    .extend(rendered.objects().map(|o| o.to_json()));
+                rollout.outputs.push(outputs(&rendered));
+            }
+            Prepared::Invalid(report) => {
+                eprint!("{report}");
+                invalid = true;
+            }
+        }
+    }
+    if invalid {
+        return Err(Failure::Invalid);
+    }
+    Ok(rollout)
+}
+
+/// What rendering one manifest to a file gave.
+enum RenderOutcome {
+    /// Rendered, to be written to the path; the warnings report.
+    Rendered(PathBuf, String, String),
+    /// Invalid: the report, and the output path to clear of a stale output.
+    Invalid(String, Option<PathBuf>),
+    /// Not rendered: the message (cleaned), and the output path to clear.
+    Failed(String, Option<PathBuf>),
+    /// A special file, skipped.
+    Skipped(String),
+    /// Not a Planton manifest, skipped: the note, and the output path to clear.
+    NotManifest(String, Option<PathBuf>),
+}
+
+/// The device and inode of an existing file (following links).
+fn identity(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// A manifest to render, its output path, and why it cannot be written there.
+type Planned = (Item, PathBuf, Option<String>);
+
+/// The inputs of `render --out-dir` and their output paths, fixed before
+/// anything is written: the walk is complete (so an output directory inside
+/// the input tree, new or not, is never read back), and an output that is an
+/// input file (compared by device and inode, so `in/../in`, a symbolic link
+/// to the input directory, or `-o json` over an `a.json` next to `a.yaml`
+/// all match) refuses the whole run. Two inputs with one output path fail
+/// the later one. Holds a path or two per input (about 200 bytes).
+fn plan(
+    root: &std::path::Path,
+    out_dir: &std::path::Path,
+    extension: &str,
+    globs: &batch::Excludes,
+) -> Result<Vec<Planned>, Failure> {
+    let root_arg = [root.to_path_buf()];
+    let inputs: Vec<Item> = walk(&root_arg, Some(out_dir), globs).collect();
+    let mut input_ids: std::collections::HashMap<(u64, u64), &std::path::Path> =
+        std::collections::HashMap::new();
+    for item in &inputs {
+        if let Some(path) = item.path()
+            && let Some(id) = identity(path)
+        {
+            input_ids.entry(id).or_insert(path);
+        }
+    }
+    let root_is_dir = root.is_dir();
+    let destination = |path: &std::path::Path| -> PathBuf {
+        let relative = if root_is_dir {
+            path.strip_prefix(root).unwrap_or(path)
+        } else {
+            std::path::Path::new(path.file_name().unwrap_or_default())
+        };
+        out_dir.join(relative).with_extension(extension)
+    };
+    let mut dests = Vec::with_capacity(inputs.len());
+    for item in &inputs {
+        let Some(path) = item.path() else {
+            dests.push(None);
+            continue;
+        };
+        let dest = destination(path);
+        if let Some(id) = identity(&dest)
+            && let Some(input) = input_ids.get(&id)
+        {
+            let whose = if identity(path) == Some(id) {
+                "its own input".to_owned()
+            } else {
+                format!("the input '{}'", input.display())
+            };
+            return Err(report::Shown(sanitize::clean_to(
+                &format!(
+                    "'{}' (the output of '{}') would overwrite {whose}: nothing written; choose another --out-dir",
+                    dest.display(),
+                    path.display()
+                ),
+                2000,
+            ).into_owned())
+            .into());
+        }
+        dests.push(Some(dest));
+    }
+    let mut taken: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    Ok(inputs
+        .into_iter()
+        .zip(dests)
+        .map(|(item, dest)| {
+            let Some(dest) = dest else {
+                return (item, out_dir.to_path_buf(), None);
+            };
+            let absolute = std::path::absolute(&dest).unwrap_or_else(|_| dest.clone());
+            let conflict = (!taken.insert(absolute)).then(|| {
+                format!(
+                    "'{}' is also the output of an earlier input: {} would overwrite it",
+                    dest.display(),
+                    item.name()
+                )
+            });
+            (item, dest, conflict)
+        })
+        .collect())
+}
+
+pub(crate) fn render_to_dir(
+    validator: &JobValidator,
+    args: &RenderInput,
+    format: Format,
+    out_dir: &std::path::Path,
+    globs: &batch::Excludes,
+) -> Result<(), Failure> {
+    let (root, stack) = match (&args.file, &args.stack_input) {
+        (Some(f), None) => (f.clone(), false),
+        (None, Some(f)) => (f.clone(), true),
+        _ => return Err(anyhow::anyhow!("give a manifest FILE or --stack-input FILE").into()),
+    };
+    if root.as_os_str() == "-" {
+        return Err(
+            anyhow::anyhow!("--out-dir needs a file or directory, not standard input").into(),
+        );
+    }
+    let side = side_inputs(args)?;
+    let extension = match format {
+        Format::Yaml => "yaml",
+        Format::Json => "json",
+    };
+    let planned = plan(&root, out_dir, extension, globs)?;
+    let total = planned.len();
+    batch::remove_temporaries_on_signal()?;
+    let work = |(item, dest, conflict): Planned| -> RenderOutcome {
+        if let Some(note) = item.note() {
+            return RenderOutcome::Skipped(note);
+        }
+        let clear = item.path().is_some().then(|| dest.clone());
+        if let Some(conflict) = conflict {
+            // The path belongs to the earlier input: leave it.
+            return RenderOutcome::Failed(sanitize::clean(&conflict).into_owned(), None);
+        }
+        let failed =
+            |e: anyhow::Error| RenderOutcome::Failed(report::error_text(&e), clear.clone());
+        let source = match item.read() {
+            Ok(s) => s,
+            Err(e) => return failed(e),
+        };
+        if let Some(note) = item.not_a_manifest(&source.text) {
+            // Not rendered: an output of an earlier run is stale.
+            return RenderOutcome::NotManifest(note, clear);
+        }
+        let (validated, warnings) = match prepare_input(validator, &source, stack, &side) {
+            Ok(Prepared::Valid(v, warnings)) => (v, warnings),
+            Ok(Prepared::Invalid(report)) => {
+                return RenderOutcome::Invalid(report, clear);
+            }
+            Err(e) => return failed(e),
+        };
+        let rendered = match planton_kubernetes_job::transform(&validated) {
+            Ok(r) => r,
+            Err(e) => return failed(anyhow::anyhow!("{}: {e}", source.name)),
+        };
+        let text = match format {
+            Format::Yaml => rendered.to_yaml(),
+            Format::Json => rendered.to_json(),
+        };
+        RenderOutcome::Rendered(dest, text, warnings)
+    };
+    let (mut written, mut invalid, mut failed, mut removed) = (0usize, 0usize, 0usize, 0usize);
+    let mut clear_stale = |dest: Option<PathBuf>| {
+        // The output of an earlier run would be applied as if it were this
+        // manifest's: an invalid manifest leaves no output behind.
+        if let Some(dest) = dest
+            && std::fs::symlink_metadata(&dest).is_ok_and(|m| !m.is_dir())
+        {
+            match std::fs::remove_file(&dest) {
+                Ok(()) => {
+                    removed += 1;
+                    eprintln!(
+                        "note: removed the stale output '{}'",
+                        sanitize::path(&dest.display().to_string())
+                    );
+                }
+                Err(e) => eprintln!(
+                    "error: cannot remove the stale output '{}': {e}",
+                    sanitize::path(&dest.display().to_string())
+                ),
+            }
+        }
+    };
+    // Files are written by this one thread, in input order, while the workers
+    // render: writers racing for one directory's lock cost more than they gain.
+    batch::run(planned.into_iter(), total, work, |outcome| match outcome {
+        RenderOutcome::Rendered(dest, text, warnings) => {
+            eprint!("{warnings}");
+            match batch::write_atomically(&dest, &text) {
+                Ok(()) => written += 1,
+                Err(e) => {
+                    failed += 1;
+                    eprintln!(
+                        "error: cannot write '{}': {e}",
+                        sanitize::path(&dest.display().to_string())
+                    );
+                }
+            }
+        }
+        RenderOutcome::Invalid(report, dest) => {
+            invalid += 1;
+            eprint!("{report}");
+            clear_stale(dest);
+        }
+        RenderOutcome::Failed(message, dest) => {
+            failed += 1;
+            eprintln!("error: {message}");
+            clear_stale(dest);
+        }
+        RenderOutcome::Skipped(note) => eprint!("{note}"),
+        RenderOutcome::NotManifest(note, dest) => {
+            eprint!("{note}");
+            clear_stale(dest);
+        }
+    });
+    let files = written + invalid + failed;
+    output::write_stdout(&format!(
+        "{files} file{}: {written} rendered into {}, {invalid} invalid, {failed} not rendered{}\n",
+        if files == 1 { "" } else { "s" },
+        sanitize::path(&out_dir.display().to_string()),
+        if removed > 0 {
+            format!(
+                " ({removed} stale output{} removed)",
+                if removed == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        }
+    ))?;
+    if failed > 0 {
+        Err(Failure::Error(None))
+    } else if invalid > 0 {
+        Err(Failure::Invalid)
+    } else {
+        Ok(())
+    }
 }

@@ -18,7 +18,7 @@ use planton_manifest::{Location, Source};
 use serde_json::{Value, json};
 
 use crate::report::{self, FileResult, Outcome};
-use crate::sanitize;
+use planton_manifest::sanitize;
 
 /// The start of the document, before the first result.
 pub(crate) const OPEN: &str = concat!(

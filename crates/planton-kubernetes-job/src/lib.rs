@@ -34,10 +34,13 @@
 
 #![deny(missing_docs)]
 
+mod component;
 mod iac;
 mod image;
 mod names;
+mod pipeline;
 mod quantity;
+pub mod report;
 mod resolve;
 mod resources;
 mod rules;
@@ -55,12 +58,14 @@ use planton_manifest::{
 };
 
 pub use iac::{pulumi_program, terraform_variables, terraform_vars};
+pub use pipeline::{Error, Input, Output, Rejected, SideInputs};
 pub use planton_api;
 pub use planton_manifest;
 pub use planton_manifest::{LoadError, RuleError, Severity, Source, Violation};
 pub use quantity::{Quantity, QuantityError};
 pub use resolve::{
-    MapResolver, Reference, ReferenceResolver, Resolution, ResolveError, resolve_references,
+    MapResolver, Reference, ReferenceResolver, Resolution, ResolveError, ResolverError,
+    resolve_references,
 };
 pub use rules::{
     DATA_MAX, ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX, INDEXED_MAX, RESERVED_ENV, Rule,
@@ -69,8 +74,8 @@ pub use transform::{
     CONTAINER_NAME, DOCKER_CONFIG_KEY, Object, Rendered, TransformError, transform,
 };
 
-/// The option holding scalar defaults.
-pub const DEFAULT_OPTION: &str = "org.project_planton.shared.options.default";
+/// The option holding scalar defaults: the engine's, for every component.
+pub use planton_manifest::component::DEFAULT_OPTION;
 /// The option holding the default container resources.
 pub const DEFAULT_RESOURCES_OPTION: &str =
     "org.project_planton.provider.kubernetes.default_container_resources";
@@ -78,6 +83,7 @@ pub const DEFAULT_RESOURCES_OPTION: &str =
 /// Why a [`JobValidator`] could not be built: the protos it was compiled
 /// with are broken.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SetupError {
     /// A default option does not convert to its field's type.
     #[error("the protos declare an unusable default")]
@@ -89,10 +95,15 @@ pub enum SetupError {
     /// A field the Kubernetes rules read is missing from the protos.
     #[error("the protos lack a field the Kubernetes rules read")]
     MissingField,
+    /// A field of `KubernetesJobStackInput` the front door sets is missing
+    /// from the protos.
+    #[error("the protos' KubernetesJobStackInput lacks its field '{0}'")]
+    MissingStackInputField(&'static str),
 }
 
 /// Why a text could not be checked.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CheckError {
     /// The text could not be loaded.
     #[error(transparent)]
@@ -104,6 +115,7 @@ pub enum CheckError {
 
 /// A loaded, defaulted manifest and every rule it breaks, sorted by position.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Checked {
     /// The manifest, with defaults applied.
     pub document: Document,
@@ -178,6 +190,7 @@ pub struct JobValidator {
     resource_defaults: resources::ResourceDefaults,
     buf: BufValidator,
     fields: &'static view::Fields,
+    stack_fields: pipeline::StackFields,
 }
 
 impl JobValidator {
@@ -202,8 +215,11 @@ impl JobValidator {
         let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
         let resource_defaults =
             resources::ResourceDefaults::from_option(fields, DEFAULT_RESOURCES_OPTION);
+        let stack_fields =
+            pipeline::StackFields::new().map_err(SetupError::MissingStackInputField)?;
         Ok(JobValidator {
             fields,
+            stack_fields,
             resource_defaults,
             job_desc: KubernetesJob::default().descriptor(),
             stack_desc: stack_input_descriptor(),
@@ -427,6 +443,7 @@ impl JobValidator {
             message,
             typed: std::sync::OnceLock::new(),
             warnings,
+            masked: Vec::new(),
         }
     }
 
@@ -507,6 +524,9 @@ pub struct Validated {
     message: DynamicMessage,
     typed: std::sync::OnceLock<KubernetesJobStackInput>,
     warnings: Vec<Violation>,
+    /// The spans of secret values in the input, when there are warnings to
+    /// report (see [`Validated::warnings_report`]).
+    masked: Vec<Span>,
 }
 
 impl Validated {
@@ -557,6 +577,7 @@ impl fmt::Debug for Validated {
 
 /// Why a stack input was not accepted for rendering.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InvalidInput {
     /// It breaks rules; every violation, sorted by position.
     #[error("the input breaks {} rule(s)", .0.len())]

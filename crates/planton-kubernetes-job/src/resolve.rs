@@ -10,6 +10,7 @@ use planton_api::{CloudResourceKind, KubernetesJobStackInput, StringValueOrRef};
 
 /// A reference to a field of another Planton resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Reference<'a> {
     /// The referenced resource's kind.
     pub kind: CloudResourceKind,
@@ -38,9 +39,30 @@ pub trait ReferenceResolver {
     ///
     /// # Errors
     ///
-    /// A message when the lookup itself failed (the caller reports it with
-    /// the field that holds the reference).
-    fn resolve(&self, reference: &Reference<'_>) -> Result<Option<String>, String>;
+    /// A [`ResolverError`] when the lookup itself failed (the caller reports
+    /// it with the field that holds the reference).
+    fn resolve(&self, reference: &Reference<'_>) -> Result<Option<String>, ResolverError>;
+}
+
+/// Why a [`ReferenceResolver`] could not look a reference up (its backend
+/// is down, the state is unreadable, ...). Its text is shown to the user
+/// after the field and the reference, cut to an excerpt: it must not hold a
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+#[non_exhaustive]
+pub struct ResolverError {
+    /// What went wrong, in words.
+    pub message: String,
+}
+
+impl ResolverError {
+    /// An error saying `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        ResolverError {
+            message: message.into(),
+        }
+    }
 }
 
 /// A resolver backed by a map from `KIND/NAME` (or `KIND/ENV/NAME`) and field
@@ -73,7 +95,7 @@ impl MapResolver {
 }
 
 impl ReferenceResolver for MapResolver {
-    fn resolve(&self, r: &Reference<'_>) -> Result<Option<String>, String> {
+    fn resolve(&self, r: &Reference<'_>) -> Result<Option<String>, ResolverError> {
         let kind = r.kind.as_str_name();
         let key = if r.env.is_empty() {
             format!("{kind}/{}", r.name)
@@ -90,18 +112,20 @@ impl ReferenceResolver for MapResolver {
 
 /// A reference that could not be resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field_path}: cannot resolve the reference to {}: {}", Excerpt(.reference), Excerpt(.message))]
+#[error("{field_path}: cannot resolve the reference to {}: {}", Excerpt(.reference), Excerpt(&.cause.message))]
+#[non_exhaustive]
 pub struct ResolveError {
     /// The field holding the reference (its map key cut to an excerpt).
     pub field_path: String,
     /// The reference, as `KIND/[ENV/]NAME FIELD_PATH`.
     pub reference: String,
-    /// What the resolver said.
-    pub message: String,
+    /// What the resolver said (shown in the message, so not a `source`).
+    pub cause: ResolverError,
 }
 
 /// What [`resolve_references`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Resolution {
     /// Field paths whose reference was replaced by its value.
     pub resolved: Vec<String>,
@@ -192,11 +216,11 @@ fn resolve_one(
             outcome.resolved.push(path.to_owned());
         }
         Ok(None) => outcome.unresolved.push(path.to_owned()),
-        Err(message) => {
+        Err(cause) => {
             return Err(ResolveError {
                 field_path: shown_path.to_owned(),
                 reference: reference.to_string(),
-                message,
+                cause,
             });
         }
     }

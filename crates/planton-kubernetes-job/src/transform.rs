@@ -91,6 +91,7 @@ fn unresolved_message(variables: &[String]) -> String {
 ///
 /// `Debug` does not print Secret data.
 #[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Rendered {
     /// The Namespace, when `create_namespace` is set.
     pub namespace: Option<Namespace>,
@@ -145,6 +146,7 @@ impl fmt::Debug for Rendered {
 
 /// One rendered object, borrowed, in apply order.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub enum Object<'a> {
     /// A Namespace.
     Namespace(&'a Namespace),

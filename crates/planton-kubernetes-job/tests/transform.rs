@@ -6,8 +6,8 @@ use std::path::Path;
 use k8s_openapi::api::core::v1::{EnvVar, Volume};
 use planton_api::{KubernetesJob, KubernetesJobStackInput};
 use planton_kubernetes_job::{
-    InvalidInput, JobValidator, MapResolver, Rendered, TransformError, resolve_references,
-    transform,
+    Input, InvalidInput, JobValidator, MapResolver, Rendered, SideInputs, TransformError,
+    resolve_references, transform,
 };
 use serde_json::{Value, json};
 
@@ -33,8 +33,12 @@ fn render_input(input: KubernetesJobStackInput) -> Rendered {
     transform(&validated).unwrap()
 }
 
+/// A manifest rendered through the front door.
 fn render(yaml: &str) -> Rendered {
-    render_input(stack_input(yaml))
+    validator()
+        .render(Input::Manifest(yaml), &SideInputs::new())
+        .unwrap_or_else(|e| panic!("{e}: {:#?}", e.violations()))
+        .rendered
 }
 
 fn job_json(r: &Rendered) -> Value {
@@ -628,8 +632,10 @@ fn a_failing_resolver_is_reported_with_the_field() {
         fn resolve(
             &self,
             _: &planton_kubernetes_job::Reference<'_>,
-        ) -> Result<Option<String>, String> {
-            Err("backend unavailable".into())
+        ) -> Result<Option<String>, planton_kubernetes_job::ResolverError> {
+            Err(planton_kubernetes_job::ResolverError::new(
+                "backend unavailable",
+            ))
         }
     }
     let yaml = manifest(

@@ -278,6 +278,7 @@ impl fmt::Display for LoadRule {
 /// A field that does not fit the schema: unknown, of the wrong type, out of
 /// range, duplicated, or ambiguous.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FieldError {
     /// The field path in protovalidate's form (`spec.volume_mounts[0].name`).
     pub path: String,
@@ -302,6 +303,10 @@ impl FieldError {
             message: self.message.clone(),
             source: Source::Load,
             location: Some(self.location),
+            span: Some(crate::Span {
+                start: self.location,
+                end: self.end,
+            }),
             for_key: false,
             severity: Severity::Error,
         }

@@ -44,6 +44,7 @@
 
 #![deny(missing_docs)]
 
+pub mod component;
 mod decode;
 mod defaults;
 mod emit;
@@ -51,6 +52,8 @@ mod encode;
 mod error;
 mod json_ser;
 mod location;
+pub mod report;
+pub mod sanitize;
 mod scalar;
 pub mod schema;
 pub mod terraform;
@@ -298,6 +301,7 @@ fn decode_root(root: &mut yaml::Node, desc: &MessageDescriptor, json: bool) -> R
 /// A document loaded past the errors of its fields
 /// ([`Loader::load_str_recovering`]): the fields at fault are unset.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Recovered {
     /// The document, without the fields at fault.
     pub document: Document,

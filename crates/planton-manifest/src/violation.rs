@@ -4,10 +4,11 @@ use std::fmt;
 
 use prost_reflect::DynamicMessage;
 
-use crate::location::{Location, SourceMap};
+use crate::location::{Location, SourceMap, Span};
 
 /// What produced a [`Violation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Source {
     /// A `buf.validate` rule of the protos, evaluated by protovalidate.
     BufValidate,
@@ -68,6 +69,7 @@ impl fmt::Display for Severity {
 ///
 /// Messages never quote the value of the field: it may be a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Violation {
     /// The field in protovalidate's string form, with proto field names:
     /// `spec.volume_mounts[1].name`, `spec.env.secrets["API_KEY"].secret_ref.name`.
@@ -81,6 +83,9 @@ pub struct Violation {
     pub source: Source,
     /// Where in the input, when the message was loaded from text.
     pub location: Option<Location>,
+    /// The span of the field's value in the input, when it was written there
+    /// (a violation about a map key has none: `location` is the key's).
+    pub span: Option<Span>,
     /// Whether the violation is about a map key rather than its value.
     pub for_key: bool,
     /// Whether it refuses the input or only warns.
@@ -94,12 +99,23 @@ impl Violation {
         rule_id: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        Violation::new(Source::Kubernetes, field_path, rule_id, message)
+    }
+
+    /// An error found by `source`, not yet located.
+    pub fn new(
+        source: Source,
+        field_path: impl Into<String>,
+        rule_id: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Violation {
             field_path: field_path.into(),
             rule_id: rule_id.into(),
             message: message.into(),
-            source: Source::Kubernetes,
+            source,
             location: None,
+            span: None,
             for_key: false,
             severity: Severity::Error,
         }
@@ -123,20 +139,21 @@ impl Violation {
     }
 }
 
+/// One line, `LINE:COLUMN: SEVERITY: PATH: MESSAGE [RULE]` (the place left
+/// out when unknown), so that `format!("{file}:{violation}")` reads as a
+/// compiler's `file:line:col:` message. The field path and the message are
+/// written as they are: a report for a terminal cleans them (see
+/// [`crate::report`]).
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.severity == Severity::Warning {
-            f.write_str("warning: ")?;
+        if let Some(l) = self.location {
+            write!(f, "{}:{}: ", l.line, l.column)?;
         }
         write!(
             f,
-            "{}: {} [{}]",
-            self.field_path, self.message, self.rule_id
-        )?;
-        if let Some(l) = self.location {
-            write!(f, " at {l}")?;
-        }
-        Ok(())
+            "{}: {}: {} [{}]",
+            self.severity, self.field_path, self.message, self.rule_id
+        )
     }
 }
 
@@ -151,6 +168,11 @@ pub fn locate(violations: &mut [Violation], map: &SourceMap) {
             None
         };
         v.location = key.or_else(|| map.locate(&v.field_path));
+        v.span = if v.for_key {
+            None
+        } else {
+            map.span(&v.field_path)
+        };
     }
     sort(violations);
 }
@@ -218,6 +240,7 @@ impl BufValidator {
                 message: v.message,
                 source: Source::BufValidate,
                 location: None,
+                span: None,
                 for_key: v.for_key,
                 severity: Severity::Error,
             })

@@ -8,6 +8,8 @@ pub type FieldType = i32;
 
 /// A map key or list index in a [`PathElement`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+// Not `#[non_exhaustive]`: protobuf map keys are of these kinds and no
+// other; a caller may match it exhaustively.
 pub enum Subscript {
     /// A list index.
     Index(u64),
@@ -24,6 +26,7 @@ pub enum Subscript {
 /// One step of a [`Violation`]'s field or rule path, as protovalidate's
 /// `buf.validate.FieldPathElement`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct PathElement {
     /// The field's number (0 for a oneof's name).
     pub field_number: i32,
@@ -44,6 +47,7 @@ pub struct PathElement {
 /// Messages are the rules' own: protovalidate's standard ones never quote the
 /// value of the field, so a secret value does not end up in a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Violation {
     /// Where in the message, from its root.
     pub field: Vec<PathElement>,

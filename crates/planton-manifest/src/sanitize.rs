@@ -12,10 +12,10 @@ use std::fmt::Write as _;
 
 /// The most characters of one echoed piece (a field path, a message, a file
 /// name) that are shown; the rest is summarized as "… (N more characters)".
-pub(crate) const MAX_ECHO_CHARS: usize = 300;
+pub const MAX_ECHO_CHARS: usize = 300;
 
 /// Whether `c` must not reach a terminal as itself.
-pub(crate) fn is_unsafe(c: char) -> bool {
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -28,7 +28,7 @@ pub(crate) fn is_unsafe(c: char) -> bool {
 }
 
 /// Writes `c` as a visible escape: `\n`, `\r`, `\t` or `\u{…}`.
-pub(crate) fn push_escaped(out: &mut String, c: char) {
+pub fn push_escaped(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
@@ -41,21 +41,21 @@ pub(crate) fn push_escaped(out: &mut String, c: char) {
 
 /// `text` made safe for a terminal, and cut after [`MAX_ECHO_CHARS`]
 /// characters.
-pub(crate) fn clean(text: &str) -> Cow<'_, str> {
+pub fn clean(text: &str) -> Cow<'_, str> {
     clean_to(text, MAX_ECHO_CHARS)
 }
 
 /// The most characters of a file name shown (paths are bounded by the
 /// system, but a walk can build long ones).
-pub(crate) const MAX_PATH_CHARS: usize = 4096;
+pub const MAX_PATH_CHARS: usize = 4096;
 
 /// A file name made safe for a terminal.
-pub(crate) fn path(name: &str) -> Cow<'_, str> {
+pub fn path(name: &str) -> Cow<'_, str> {
     clean_to(name, MAX_PATH_CHARS)
 }
 
 /// `text` made safe for a terminal, and cut after `max` characters.
-pub(crate) fn clean_to(text: &str, max: usize) -> Cow<'_, str> {
+pub fn clean_to(text: &str, max: usize) -> Cow<'_, str> {
     let cut = text.char_indices().nth(max).map(|(i, _)| i);
     let head = &text[..cut.unwrap_or(text.len())];
     if cut.is_none() && !head.chars().any(is_unsafe) {
@@ -80,7 +80,7 @@ pub(crate) fn clean_to(text: &str, max: usize) -> Cow<'_, str> {
 /// written as a `\uXXXX` escape: the same JSON value, safe to print. (Outside
 /// strings a JSON writer puts only spaces and line breaks, and inside them
 /// any character may be escaped; the unsafe ones are all in the BMP.)
-pub(crate) fn json(text: String) -> String {
+pub fn json(text: String) -> String {
     if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
         return text;
     }

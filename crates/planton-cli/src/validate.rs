@@ -1,0 +1,97 @@
+//! `validate`: every file's violations, in the report format asked for.
+
+use std::path::PathBuf;
+
+use planton_kubernetes_job::JobValidator;
+
+use crate::app::{Failure, validator};
+use crate::args::ReportFormat;
+use crate::input::Source;
+use crate::items::{Item, items};
+use crate::{batch, github, junit, output, report, sarif};
+
+pub(crate) fn validate(
+    files: &[PathBuf],
+    format: ReportFormat,
+    strict: bool,
+    globs: &batch::Excludes,
+) -> Result<(), Failure> {
+    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        return Err(anyhow::anyhow!("standard input ('-') can be given only once").into());
+    }
+    let validator = validator()?;
+    let (inputs, total) = items(files, None, globs);
+    let mut summary = report::Summary::default();
+    let mut out = output::Stream::stdout();
+    let mut sarif = sarif::Sarif::default();
+    match format {
+        ReportFormat::Json => out.write(report::JSON_OPEN),
+        ReportFormat::Sarif => out.write(sarif::OPEN),
+        ReportFormat::Junit => out.write(junit::OPEN),
+        ReportFormat::Human | ReportFormat::Github => {}
+    }
+    let work = |item: Item| {
+        if let Some(note) = item.note() {
+            return Err(note);
+        }
+        let name = item.name();
+        let (outcome, text) = match item.read() {
+            Err(e) => (
+                report::Outcome::Error {
+                    message: report::error_text(&e),
+                    location: None,
+                    finding: None,
+                },
+                None,
+            ),
+            Ok(source) => {
+                if let Some(note) = item.not_a_manifest(&source.text) {
+                    return Err(note);
+                }
+                (check(validator, &source, strict), Some(source.text))
+            }
+        };
+        Ok(report::FileResult {
+            file: name,
+            outcome,
+            text,
+        })
+    };
+    batch::run(inputs, total, work, |result| {
+        let result = match result {
+            Ok(result) => result,
+            Err(note) => {
+                eprint!("{note}");
+                return;
+            }
+        };
+        match format {
+            ReportFormat::Human => out.write(&report::human_one(&result).stdout),
+            ReportFormat::Json => out.write(&report::json_entry(&result, summary.files == 0)),
+            ReportFormat::Sarif => out.write(&sarif.entry(&result)),
+            ReportFormat::Junit => out.write(&junit::entry(&result)),
+            ReportFormat::Github => out.write(&github::entry(&result)),
+        }
+        summary.add(&result);
+    });
+    match format {
+        ReportFormat::Json => out.write(report::JSON_CLOSE),
+        ReportFormat::Sarif => out.write(&sarif.close()),
+        ReportFormat::Junit => out.write(junit::CLOSE),
+        ReportFormat::Human if summary.files > 1 => out.write(&summary.line()),
+        ReportFormat::Human | ReportFormat::Github => {}
+    }
+    out.finish()?;
+    if summary.errors > 0 {
+        Err(Failure::Error(None))
+    } else if summary.invalid > 0 {
+        Err(Failure::Invalid)
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks one manifest; with `strict`, warnings become errors.
+pub(crate) fn check(validator: &JobValidator, source: &Source, strict: bool) -> report::Outcome {
+    report::outcome(validator, &source.name, &source.text, strict)
+}

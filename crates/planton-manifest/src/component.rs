@@ -1,0 +1,324 @@
+//! What a Planton component is ([`Component`]), and the pipeline generic
+//! over it ([`Engine`]): text in, defaults from the engine's options,
+//! `buf.validate` and the component's own rules, its transform, one error.
+//!
+//! In the spirit of kube-rs's `Resource`: a component names its descriptors
+//! (the manifest's and the stack input's), and supplies its rules and its
+//! transform; loading, defaults, validation, locating violations in the text
+//! and reporting them are the engine's, the same for every component.
+
+use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, Value};
+
+use crate::{
+    BufValidator, DefaultOptions, Defaults, DefaultsError, LoadError, Loader, RuleError, Severity,
+    SourceMap, Span, Violation, report,
+};
+
+/// The option holding a field's scalar default
+/// (`(org.project_planton.shared.options.default)`), read by the engine for
+/// every component.
+pub const DEFAULT_OPTION: &str = "org.project_planton.shared.options.default";
+
+/// The text handed to a pipeline, and what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Input<'t> {
+    /// A manifest (YAML or JSON), as a user writes it.
+    Manifest(&'t str),
+    /// A whole stack input (the manifest as its `target`, and what the
+    /// orchestrator adds), as an orchestrator hands it over.
+    StackInput(&'t str),
+}
+
+impl<'t> Input<'t> {
+    /// The text itself.
+    pub fn text(&self) -> &'t str {
+        match self {
+            Input::Manifest(text) | Input::StackInput(text) => text,
+        }
+    }
+}
+
+/// Loads `input` as the stack input `stack_input`: a manifest becomes its
+/// `target` field, its source map moved under the target's name (so
+/// violations of the stack input still point into the manifest's text).
+///
+/// # Errors
+///
+/// [`LoadError`] when the text does not load.
+pub fn load_stack_input(
+    loader: &Loader,
+    input: Input<'_>,
+    stack_input: &MessageDescriptor,
+    target: &FieldDescriptor,
+) -> Result<(DynamicMessage, SourceMap), LoadError> {
+    Ok(match input {
+        Input::Manifest(text) => {
+            let (manifest, map) = loader.load_str(text)?.into_parts();
+            let mut message = DynamicMessage::new(stack_input.clone());
+            message.set_field(target, Value::Message(manifest));
+            (message, map.into_prefixed(target.name()))
+        }
+        Input::StackInput(text) => loader.load_str_as(text, stack_input)?.into_parts(),
+    })
+}
+
+/// The paths of `violations` as the manifest writes them: a field of the
+/// manifest without the stack input's `target.` (the other fields of the
+/// stack input, the side inputs, keep their names). So paths are the same
+/// whichever [`Input`] form was given.
+pub fn paths_from_target(violations: &mut [Violation], target: &FieldDescriptor) {
+    let target = target.name();
+    for v in violations {
+        if let Some(rest) = v.field_path.strip_prefix(target)
+            && let Some(rest) = rest.strip_prefix('.')
+        {
+            v.field_path = rest.to_owned();
+        }
+    }
+}
+
+/// A Planton component: a kind, its stack input, its rules and its
+/// transform.
+pub trait Component {
+    /// What the orchestrator adds to the text (namespace, credentials, a
+    /// reference resolver, ...), set on the stack input by
+    /// [`Component::set_side_inputs`].
+    type SideInputs<'a>;
+    /// What the transform renders (objects and stack outputs).
+    type Rendered;
+    /// Why setting the side inputs or the transform failed.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// The manifest's message (its `kind:` is the message's name).
+    fn manifest_descriptor(&self) -> MessageDescriptor;
+
+    /// The stack input's message: it holds the manifest in a field of the
+    /// manifest's type (its `target`).
+    fn stack_input_descriptor(&self) -> MessageDescriptor;
+
+    /// Adds the component's own default options to the engine's
+    /// ([`DEFAULT_OPTION`]); none by default.
+    fn default_options(&self, options: &mut DefaultOptions) {
+        let _ = options;
+    }
+
+    /// Sets the side inputs on the stack input message, through typed
+    /// fields or field descriptors.
+    ///
+    /// # Errors
+    ///
+    /// The component's error when a side input cannot be set (a reference
+    /// resolver failed, ...).
+    fn set_side_inputs(
+        &self,
+        input: &mut DynamicMessage,
+        side: &Self::SideInputs<'_>,
+    ) -> Result<(), Self::Error>;
+
+    /// Adjusts the stack input before the defaults are applied; nothing by
+    /// default.
+    fn before_defaults(&self, input: &mut DynamicMessage) {
+        let _ = input;
+    }
+
+    /// The component's rules beyond `buf.validate`, on the defaulted stack
+    /// input, unlocated, with paths from the stack input's root.
+    fn rules(&self, input: &DynamicMessage) -> Vec<Violation>;
+
+    /// Renders the valid, defaulted stack input.
+    ///
+    /// # Errors
+    ///
+    /// The component's error when the input cannot be rendered.
+    fn transform(&self, input: &DynamicMessage) -> Result<Self::Rendered, Self::Error>;
+
+    /// Whether the value at `path` (from the stack input's root) is a secret
+    /// that a report quoting the input must mask; none by default.
+    fn is_secret(&self, path: &str) -> bool {
+        let _ = path;
+        false
+    }
+}
+
+/// Why an [`Engine`] could not be built for a component.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// A default option does not convert to its field's type.
+    #[error("the protos declare an unusable default")]
+    Default(#[from] DefaultsError),
+    /// The stack input has no field of the manifest's type.
+    #[error("the stack input '{stack_input}' has no field of the manifest's type '{manifest}'")]
+    NoTarget {
+        /// The stack input's full name.
+        stack_input: String,
+        /// The manifest's full name.
+        manifest: String,
+    },
+}
+
+/// Why [`Engine::prepare`] or [`Engine::render`] stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error<E: std::error::Error + 'static> {
+    /// The text does not load.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The input breaks rules: every violation (located, sorted; paths as
+    /// the manifest writes them), and the spans of secret values.
+    #[error("the input breaks {} rule(s)", .0.len())]
+    Invalid(Vec<Violation>, Vec<Span>),
+    /// A `buf.validate` rule could not be evaluated.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// The component failed: setting a side input, or its transform.
+    #[error(transparent)]
+    Component(E),
+}
+
+impl<E: std::error::Error + 'static> Error<E> {
+    /// What `planton` prints for this error, for the input `text` named
+    /// `name`: the violation report, or one `error: ` line.
+    pub fn report(&self, name: &str, text: &str) -> String {
+        match self {
+            Error::Invalid(violations, masked) => {
+                let result = report::FileResult {
+                    file: name.to_owned(),
+                    text: Some(text.to_owned()),
+                    outcome: report::Outcome::Checked {
+                        violations: violations.clone(),
+                        spans: violations.iter().map(|v| v.span).collect(),
+                        secrets: masked.clone(),
+                        unkept: 0,
+                    },
+                };
+                report::human(&[result]).stdout
+            }
+            Error::Load(e) => format!("error: {}\n", report::load_error(name, e)),
+            other => format!(
+                "error: {}\n",
+                crate::sanitize::clean_to(&format!("{name}: {other}"), report::MAX_ERROR_CHARS)
+            ),
+        }
+    }
+}
+
+/// A valid, defaulted stack input of a component, and its warnings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Prepared {
+    /// The stack input message.
+    pub input: DynamicMessage,
+    /// The warnings validation found (they refused nothing).
+    pub warnings: Vec<Violation>,
+}
+
+/// The pipeline of a component `C`: load, side inputs, defaults,
+/// validation, transform. Build it once and reuse it.
+#[derive(Debug)]
+pub struct Engine<C> {
+    component: C,
+    manifest: MessageDescriptor,
+    stack_input: MessageDescriptor,
+    target: FieldDescriptor,
+    loader: Loader,
+    defaults: Defaults,
+    buf: BufValidator,
+}
+
+impl<C: Component> Engine<C> {
+    /// The engine of `component`.
+    ///
+    /// # Errors
+    ///
+    /// [`SetupError`] when a default does not convert to its field, or the
+    /// stack input holds no manifest.
+    pub fn new(component: C) -> Result<Self, SetupError> {
+        let manifest = component.manifest_descriptor();
+        let stack_input = component.stack_input_descriptor();
+        let target = stack_input
+            .fields()
+            .find(|f| matches!(f.kind(), Kind::Message(m) if m == manifest) && !f.is_list())
+            .ok_or_else(|| SetupError::NoTarget {
+                stack_input: stack_input.full_name().to_owned(),
+                manifest: manifest.full_name().to_owned(),
+            })?;
+        let mut options = DefaultOptions::new();
+        options.scalar_option(DEFAULT_OPTION);
+        component.default_options(&mut options);
+        let defaults = Defaults::new(&stack_input, &options)?;
+        let loader = Loader::for_kinds([(manifest.name().to_owned(), manifest.clone())]);
+        Ok(Engine {
+            component,
+            manifest,
+            stack_input,
+            target,
+            loader,
+            defaults,
+            buf: BufValidator::new(),
+        })
+    }
+
+    /// The component.
+    pub fn component(&self) -> &C {
+        &self.component
+    }
+
+    /// Loads, sets the side inputs, applies the defaults and validates.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Load`], [`Error::Invalid`] with every violation when one is
+    /// an error, [`Error::Rule`].
+    pub fn prepare(
+        &self,
+        input: Input<'_>,
+        side: &C::SideInputs<'_>,
+    ) -> Result<Prepared, Error<C::Error>> {
+        let (mut message, map) =
+            load_stack_input(&self.loader, input, &self.stack_input, &self.target)?;
+        self.component
+            .set_side_inputs(&mut message, side)
+            .map_err(Error::Component)?;
+        self.component.before_defaults(&mut message);
+        self.defaults.apply(&mut message);
+        let mut violations = self.buf.validate(&message)?;
+        violations.extend(self.component.rules(&message));
+        crate::locate(&mut violations, &map);
+        paths_from_target(&mut violations, &self.target);
+        if violations.iter().any(|v| v.severity == Severity::Error) {
+            let masked = map
+                .iter()
+                .filter(|(path, _)| self.component.is_secret(path))
+                .map(|(_, span)| span)
+                .collect();
+            return Err(Error::Invalid(violations, masked));
+        }
+        Ok(Prepared {
+            input: message,
+            warnings: violations,
+        })
+    }
+
+    /// [`Engine::prepare`], then the component's transform.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::prepare`]; [`Error::Component`] when the transform fails.
+    pub fn render(
+        &self,
+        input: Input<'_>,
+        side: &C::SideInputs<'_>,
+    ) -> Result<C::Rendered, Error<C::Error>> {
+        let prepared = self.prepare(input, side)?;
+        self.component
+            .transform(&prepared.input)
+            .map_err(Error::Component)
+    }
+
+    /// The manifest's message.
+    pub fn manifest_descriptor(&self) -> &MessageDescriptor {
+        &self.manifest
+    }
+}
