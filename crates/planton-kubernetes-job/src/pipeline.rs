@@ -43,6 +43,14 @@ pub struct SideInputs<'a> {
 }
 
 impl<'a> SideInputs<'a> {
+    /// No side input: the text alone, as a constant (`&SideInputs::NONE`).
+    pub const NONE: SideInputs<'static> = SideInputs {
+        namespace: None,
+        docker_config_json: None,
+        resolver: None,
+        strict: false,
+    };
+
     /// No side input: the text alone.
     pub fn new() -> Self {
         SideInputs::default()
@@ -316,7 +324,7 @@ impl JobValidator {
     ///
     /// let validator = JobValidator::new()?;
     /// let text = std::fs::read_to_string("../../examples/data-migration.yaml")?;
-    /// let out = validator.render(Input::Manifest(&text), &SideInputs::new())?;
+    /// let out = validator.render(Input::Manifest(&text), &SideInputs::NONE)?;
     /// assert!(out.rendered.to_yaml().contains("kind: Job\n"));
     /// assert_eq!(out.rendered.outputs.job_name, "data-migration");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
