@@ -9,6 +9,9 @@
 //! - `descriptor_set_with_source.bin`: the same with source info, embedded for
 //!   tools that want the proto comments (documentation, generated variables).
 //!
+//! It also writes `views.rs`, the typed views of dynamic messages
+//! (`build_views.rs`, included by `src/view.rs`).
+//!
 //! `buf/validate/validate.proto` is our own file (`proto/buf/validate/`): the
 //! part of the buf.validate schema our protos use, with the published names,
 //! numbers and types, so that our descriptors are the published schema's. It
@@ -20,6 +23,9 @@ use std::{env, fs};
 
 use prost::Message;
 use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
+
+#[path = "build_views.rs"]
+mod views;
 
 const PROTO_ROOT: &str = "proto";
 
@@ -70,6 +76,7 @@ fn main() -> BuildResult<()> {
     set.file.retain(|f| ours.contains(f.name()));
 
     let pool = prost_reflect::DescriptorPool::decode(without_source.as_slice())?;
+    fs::write(out_dir.join("views.rs"), views::generate(&pool, &ours)?)?;
     let mut config = prost_build::Config::new();
     for message in pool.all_messages() {
         if !ours.contains(message.parent_file().name()) {

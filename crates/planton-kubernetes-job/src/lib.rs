@@ -48,6 +48,7 @@ mod view;
 use std::fmt;
 
 use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
+use planton_api::view::{KubernetesJobStackInputView, KubernetesJobView};
 use planton_api::{KubernetesJob, KubernetesJobStackInput};
 use planton_manifest::{
     BufValidator, DefaultOptions, Defaults, Document, FieldErrors, LoadRule, Loader, SourceMap,
@@ -171,13 +172,12 @@ impl Checked {
 /// and the `buf.validate` rules on first use.
 #[derive(Debug)]
 pub struct JobValidator {
-    job_desc: MessageDescriptor,
     stack_desc: MessageDescriptor,
     loader: Loader,
     defaults: Defaults,
     resource_defaults: resources::ResourceDefaults,
     buf: BufValidator,
-    fields: &'static view::Fields,
+    fields: &'static planton_api::view::Fields,
 }
 
 impl JobValidator {
@@ -198,14 +198,13 @@ impl JobValidator {
         // Only the KubernetesJob kind: building the whole kind registry would
         // cost a CLI run more than everything else it does.
         let job = KubernetesJob::default().descriptor();
-        let fields = view::fields().ok_or(SetupError::MissingField)?;
+        let fields = planton_api::view::fields().ok_or(SetupError::MissingField)?;
         let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
         let resource_defaults =
             resources::ResourceDefaults::from_option(fields, DEFAULT_RESOURCES_OPTION);
         Ok(JobValidator {
             fields,
             resource_defaults,
-            job_desc: KubernetesJob::default().descriptor(),
             stack_desc: stack_input_descriptor(),
             loader,
             defaults,
@@ -281,13 +280,10 @@ impl JobValidator {
     /// input), unlocated.
     fn kubernetes_violations(&self, message: &DynamicMessage) -> Vec<Violation> {
         let mut violations = Vec::new();
-        let desc = message.descriptor();
-        let view = view::View(message);
-        if desc == self.job_desc {
-            violations.extend(rules::check(self.fields, view, None));
-        } else if desc == self.stack_desc {
-            let f = self.fields;
-            let docker_config_json = view.str(&f.input_docker_config_json);
+        if let Some(job) = KubernetesJobView::new(message) {
+            violations.extend(rules::check(job, None));
+        } else if let Some(input) = KubernetesJobStackInputView::new(message) {
+            let docker_config_json = input.docker_config_json();
             if !docker_config_json.is_empty()
                 && !matches!(
                     serde_json::from_str::<serde_json::Value>(docker_config_json),
@@ -297,7 +293,7 @@ impl JobValidator {
                 // The value is a credential: never quoted.
                 violations.push(Violation::kubernetes(
                     "docker_config_json",
-                    "kubernetes.docker_config_json",
+                    Rule::DockerConfigJson.id(),
                     "must be a JSON object (the content of a docker config.json)",
                 ));
             }
@@ -312,9 +308,9 @@ impl JobValidator {
                     ),
                 ));
             }
-            if let Some(job) = view.msg(&f.input_target) {
-                let ns = Some(view.str(&f.input_kubernetes_namespace)).filter(|s| !s.is_empty());
-                for mut v in rules::check(f, job, ns) {
+            if let Some(job) = input.target() {
+                let ns = Some(input.kubernetes_namespace()).filter(|s| !s.is_empty());
+                for mut v in rules::check(job, ns) {
                     if !v.field_path.starts_with("kubernetes_namespace") {
                         v.field_path = format!("target.{}", v.field_path);
                     }

@@ -19,7 +19,7 @@
 use planton_api::prost_reflect::{DynamicMessage, FieldDescriptor, ReflectMessage, Value};
 
 use crate::quantity::Quantity;
-use crate::view::Fields;
+use planton_api::view::Fields;
 
 /// The default requests and limits, read from the protos' option.
 #[derive(Debug, Clone, Default)]
@@ -38,11 +38,11 @@ impl ResourceDefaults {
     /// Reads the message default `option` on the job spec's `resources` field;
     /// empty when the protos declare none.
     pub(crate) fn from_option(f: &Fields, option: &str) -> ResourceDefaults {
-        let pool = f.spec_resources.parent_pool();
+        let pool = f.kubernetes_job_spec.resources.parent_pool();
         let Some(ext) = pool.get_extension_by_name(option) else {
             return ResourceDefaults::default();
         };
-        let options = f.spec_resources.options();
+        let options = f.kubernetes_job_spec.resources.options();
         if !options.has_extension(&ext) {
             return ResourceDefaults::default();
         }
@@ -57,55 +57,65 @@ impl ResourceDefaults {
                 Some((text, q))
             };
             Pair {
-                cpu: leaf(&f.cpu),
-                memory: leaf(&f.memory),
+                cpu: leaf(&f.cpu_memory.cpu),
+                memory: leaf(&f.cpu_memory.memory),
             }
         };
         ResourceDefaults {
-            limits: pair(&f.resources_limits),
-            requests: pair(&f.resources_requests),
+            limits: pair(&f.container_resources.limits),
+            requests: pair(&f.container_resources.requests),
         }
     }
 
     /// Adjusts the `resources` of a KubernetesJob message (or of a stack
     /// input's target) where the user set one side of a resource only.
     pub(crate) fn harmonize(&self, f: &Fields, message: &mut DynamicMessage) {
-        let job = if &message.descriptor() == f.input_target.parent_message() {
-            match message.get_field_mut(&f.input_target).as_message_mut() {
-                Some(job) if job.has_field(&f.job_spec) => job,
+        let job = if &message.descriptor() == f.kubernetes_job_stack_input.target.parent_message() {
+            match message
+                .get_field_mut(&f.kubernetes_job_stack_input.target)
+                .as_message_mut()
+            {
+                Some(job) if job.has_field(&f.kubernetes_job.spec) => job,
                 _ => return,
             }
         } else {
             message
         };
-        if !job.has_field(&f.job_spec) {
+        if !job.has_field(&f.kubernetes_job.spec) {
             return;
         }
-        let Some(spec) = job.get_field_mut(&f.job_spec).as_message_mut() else {
+        let Some(spec) = job.get_field_mut(&f.kubernetes_job.spec).as_message_mut() else {
             return;
         };
-        if !spec.has_field(&f.spec_resources) {
+        if !spec.has_field(&f.kubernetes_job_spec.resources) {
             // Unset: the whole default applies, which is consistent.
             return;
         }
-        let Some(res) = spec.get_field_mut(&f.spec_resources).as_message_mut() else {
+        let Some(res) = spec
+            .get_field_mut(&f.kubernetes_job_spec.resources)
+            .as_message_mut()
+        else {
             return;
         };
         for (leaf, limit_default, request_default) in [
-            (&f.cpu, &self.limits.cpu, &self.requests.cpu),
-            (&f.memory, &self.limits.memory, &self.requests.memory),
+            (&f.cpu_memory.cpu, &self.limits.cpu, &self.requests.cpu),
+            (
+                &f.cpu_memory.memory,
+                &self.limits.memory,
+                &self.requests.memory,
+            ),
         ] {
-            let limit = leaf_text(res, &f.resources_limits, leaf);
-            let request = leaf_text(res, &f.resources_requests, leaf);
+            let limit = leaf_text(res, &f.container_resources.limits, leaf);
+            let request = leaf_text(res, &f.container_resources.requests, leaf);
             let fill = match (limit, request) {
                 (Some(limit), None) => request_default
                     .as_ref()
                     .and_then(|(_, default)| below(&limit, default))
-                    .map(|text| (&f.resources_requests, text)),
+                    .map(|text| (&f.container_resources.requests, text)),
                 (None, Some(request)) => limit_default
                     .as_ref()
                     .and_then(|(_, default)| above(&request, default))
-                    .map(|text| (&f.resources_limits, text)),
+                    .map(|text| (&f.container_resources.limits, text)),
                 _ => None,
             };
             if let Some((side, text)) = fill {

@@ -8,9 +8,12 @@ use planton_manifest::{Severity, Violation};
 use planton_text::Excerpt;
 
 use crate::quantity::Quantity;
-use planton_api::prost_reflect::FieldDescriptor;
+use planton_api::view::{
+    CloudResourceMetadataView, ConfigMapVolumeSourceView, ContainerResourcesView,
+    KubernetesJobSpecView, KubernetesJobView, SecretVolumeSourceView, VolumeMountView,
+};
 
-use crate::view::{Fields, FirstSeen, View, as_message};
+use crate::view::FirstSeen;
 use crate::{image, names};
 
 /// Env var names the transform injects into every Job container.
@@ -39,231 +42,121 @@ pub const ENV_SECRETS_SUFFIX: &str = "-env-secrets";
 /// Suffix of the derived image-pull Secret's name.
 pub const IMAGE_PULL_SECRET_SUFFIX: &str = "-image-pull-secret";
 
-/// A Kubernetes rule checked at plan time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Rule {
-    /// `kubernetes.dns1123_label`: names that become DNS-1123 labels (metadata.name, namespace, volume names): lowercase alphanumerics and '-', at most 63 characters.
-    Dns1123Label,
-    /// `kubernetes.dns1123_subdomain`: object names (ConfigMaps, Secrets, claims): DNS-1123 subdomains of at most 253 characters.
-    Dns1123Subdomain,
-    /// `kubernetes.name_length`: derived object names (`<name>-env-secrets`, `<name>-image-pull-secret`) within 253 characters.
-    NameLength,
-    /// `kubernetes.label_value`: metadata labels' values, and metadata id, org and env (which become label values): at most 63 characters, alphanumeric at both ends.
-    LabelValue,
-    /// `kubernetes.label_key`: metadata label keys are qualified names (an optional DNS-1123 subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.'), and not a key the Job controller sets on the pods.
-    LabelKey,
-    /// `kubernetes.label_overridden` (warning): a metadata label with a key planton sets (`planton.ai/...`) and another value is overridden by planton's.
-    LabelOverridden,
-    /// `kubernetes.annotation`: metadata annotation keys are qualified names, and all annotations together are at most 256 KiB.
-    Annotation,
-    /// `kubernetes.env_var_name`: environment variable names are printable ASCII without '='; a secret with a literal value also names a key of the env Secret (letters, digits, '-', '_', '.').
-    EnvVarName,
-    /// `kubernetes.env_var_duplicate` (warning): an environment variable is defined once across variables and secrets; Kubernetes takes the last definition.
-    EnvVarDuplicate,
-    /// `kubernetes.env_var_value`: every environment variable has a value or a reference.
-    EnvVarValue,
-    /// `kubernetes.env_var_reserved` (warning): HOSTNAME and K8S_POD_ID are set by the Job; a definition of the same name overrides it.
-    EnvVarReserved,
-    /// `kubernetes.secret_key`: Secret keys consist of alphanumerics, '-', '_' and '.'.
-    SecretKey,
-    /// `kubernetes.secret_ref_namespace`: a referenced Secret lives in the Job's namespace.
-    SecretRefNamespace,
-    /// `kubernetes.volume_name_duplicate`: volume names are unique.
-    VolumeNameDuplicate,
-    /// `kubernetes.mount_path_absolute`: mount paths are absolute.
-    MountPathAbsolute,
-    /// `kubernetes.mount_path_duplicate`: mount paths are unique.
-    MountPathDuplicate,
-    /// `kubernetes.volume_source`: a volume mount has at most one source (none is an `emptyDir`, as Kubernetes defaults it).
-    VolumeSource,
-    /// `kubernetes.default_mode`: file modes are within 0..=0777.
-    DefaultMode,
-    /// `kubernetes.config_map_key`: ConfigMap keys consist of alphanumerics, '-', '_' and '.'.
-    ConfigMapKey,
-    /// `kubernetes.config_map_key_missing`: a mount of a ConfigMap from spec.config_maps names its only key.
-    ConfigMapKeyMissing,
-    /// `kubernetes.relative_path`: item paths and sub-paths are relative, and no path has a '..' element.
-    RelativePath,
-    /// `kubernetes.quantity`: resource quantities parse as Kubernetes quantities and are not negative.
-    Quantity,
-    /// `kubernetes.requests_within_limits`: each resource request is at most its limit.
-    RequestsWithinLimits,
-    /// `kubernetes.indexed_completions`: an Indexed Job sets completions.
-    IndexedCompletions,
-    /// `kubernetes.indexed_limit`: an Indexed Job has a parallelism of at most 100000.
-    IndexedLimit,
-    /// `kubernetes.int32_range`: parallelism, completions, backoffLimit and ttlSecondsAfterFinished fit Kubernetes' int32.
-    Int32Range,
-    /// `kubernetes.int64_range`: activeDeadlineSeconds fits Kubernetes' int64.
-    Int64Range,
-    /// `kubernetes.image_reference`: the image has a valid repository and a tag or digest.
-    ImageReference,
-    /// `kubernetes.memory_bytes` (warning): memory quantities are whole bytes (the API server warns about fractional ones).
-    MemoryBytes,
-    /// `kubernetes.data_size`: a ConfigMap's or Secret's data is at most 1 MiB (1048576 bytes).
-    DataSize,
+/// Declares the rules, each once: variant, id, severity and summary. The
+/// enum and its docs, [`Rule::id`], [`Rule::summary`], [`Rule::severity`]
+/// and [`Rule::ALL`] all come from this one list.
+macro_rules! rules {
+    ($($variant:ident = $id:literal, $severity:ident, $summary:literal;)*) => {
+        /// A Kubernetes rule checked at plan time.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Rule {
+            $(
+                #[doc = concat!("`", $id, "` (", stringify!($severity), "): ", $summary, ".")]
+                $variant,
+            )*
+        }
+
+        impl Rule {
+            /// Every rule, in declaration order.
+            pub const ALL: [Rule; [$(Rule::$variant),*].len()] = [$(Rule::$variant),*];
+
+            /// The rule id reported in violations, e.g. `kubernetes.dns1123_label`.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Rule::$variant => $id,)*
+                }
+            }
+
+            /// What the rule requires, in one line.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Rule::$variant => $summary,)*
+                }
+            }
+
+            /// Whether breaking the rule refuses the input or only warns:
+            /// warnings are the cases the API server accepts with a warning
+            /// (a variable defined twice).
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Rule::$variant => Severity::$severity,)*
+                }
+            }
+        }
+    };
 }
 
-impl Rule {
-    /// Every rule.
-    pub const ALL: [Rule; 30] = [
-        Rule::Dns1123Label,
-        Rule::Dns1123Subdomain,
-        Rule::NameLength,
-        Rule::LabelValue,
-        Rule::LabelKey,
-        Rule::LabelOverridden,
-        Rule::Annotation,
-        Rule::EnvVarName,
-        Rule::EnvVarDuplicate,
-        Rule::EnvVarValue,
-        Rule::EnvVarReserved,
-        Rule::SecretKey,
-        Rule::SecretRefNamespace,
-        Rule::VolumeNameDuplicate,
-        Rule::MountPathAbsolute,
-        Rule::MountPathDuplicate,
-        Rule::VolumeSource,
-        Rule::DefaultMode,
-        Rule::ConfigMapKey,
-        Rule::ConfigMapKeyMissing,
-        Rule::RelativePath,
-        Rule::Quantity,
-        Rule::RequestsWithinLimits,
-        Rule::IndexedCompletions,
-        Rule::IndexedLimit,
-        Rule::Int32Range,
-        Rule::Int64Range,
-        Rule::ImageReference,
-        Rule::MemoryBytes,
-        Rule::DataSize,
-    ];
-
-    /// The rule id reported in violations, e.g. `kubernetes.dns1123_label`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Rule::Dns1123Label => "kubernetes.dns1123_label",
-            Rule::Dns1123Subdomain => "kubernetes.dns1123_subdomain",
-            Rule::NameLength => "kubernetes.name_length",
-            Rule::LabelValue => "kubernetes.label_value",
-            Rule::LabelKey => "kubernetes.label_key",
-            Rule::LabelOverridden => "kubernetes.label_overridden",
-            Rule::Annotation => "kubernetes.annotation",
-            Rule::EnvVarName => "kubernetes.env_var_name",
-            Rule::EnvVarDuplicate => "kubernetes.env_var_duplicate",
-            Rule::EnvVarValue => "kubernetes.env_var_value",
-            Rule::EnvVarReserved => "kubernetes.env_var_reserved",
-            Rule::SecretKey => "kubernetes.secret_key",
-            Rule::SecretRefNamespace => "kubernetes.secret_ref_namespace",
-            Rule::VolumeNameDuplicate => "kubernetes.volume_name_duplicate",
-            Rule::MountPathAbsolute => "kubernetes.mount_path_absolute",
-            Rule::MountPathDuplicate => "kubernetes.mount_path_duplicate",
-            Rule::VolumeSource => "kubernetes.volume_source",
-            Rule::DefaultMode => "kubernetes.default_mode",
-            Rule::ConfigMapKey => "kubernetes.config_map_key",
-            Rule::ConfigMapKeyMissing => "kubernetes.config_map_key_missing",
-            Rule::RelativePath => "kubernetes.relative_path",
-            Rule::Quantity => "kubernetes.quantity",
-            Rule::RequestsWithinLimits => "kubernetes.requests_within_limits",
-            Rule::IndexedCompletions => "kubernetes.indexed_completions",
-            Rule::IndexedLimit => "kubernetes.indexed_limit",
-            Rule::Int32Range => "kubernetes.int32_range",
-            Rule::Int64Range => "kubernetes.int64_range",
-            Rule::ImageReference => "kubernetes.image_reference",
-            Rule::MemoryBytes => "kubernetes.memory_bytes",
-            Rule::DataSize => "kubernetes.data_size",
-        }
-    }
-
-    /// What the rule requires, in one line.
-    pub fn summary(self) -> &'static str {
-        match self {
-            Rule::Dns1123Label => {
-                "names that become DNS-1123 labels (metadata.name, namespace, volume names): lowercase alphanumerics and '-', at most 63 characters"
-            }
-            Rule::Dns1123Subdomain => {
-                "object names (ConfigMaps, Secrets, claims): DNS-1123 subdomains of at most 253 characters"
-            }
-            Rule::NameLength => {
-                "derived object names (`<name>-env-secrets`, `<name>-image-pull-secret`) within 253 characters"
-            }
-            Rule::LabelValue => {
-                "metadata labels' values, and metadata id, org and env (which become label values): at most 63 characters, alphanumeric at both ends"
-            }
-            Rule::LabelKey => {
-                "metadata label keys are qualified names (an optional DNS-1123 subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.'), and not a key the Job controller sets on the pods"
-            }
-            Rule::LabelOverridden => {
-                "a metadata label with a key planton sets (`planton.ai/...`) and another value is overridden by planton's"
-            }
-            Rule::Annotation => {
-                "metadata annotation keys are qualified names, and all annotations together are at most 256 KiB"
-            }
-            Rule::EnvVarName => {
-                "environment variable names are printable ASCII without '='; a secret with a literal value also names a key of the env Secret (letters, digits, '-', '_', '.')"
-            }
-            Rule::EnvVarDuplicate => {
-                "an environment variable is defined once across variables and secrets; Kubernetes takes the last definition"
-            }
-            Rule::EnvVarValue => "every environment variable has a value or a reference",
-            Rule::EnvVarReserved => {
-                "HOSTNAME and K8S_POD_ID are set by the Job; a definition of the same name overrides it"
-            }
-            Rule::SecretKey => "Secret keys consist of alphanumerics, '-', '_' and '.'",
-            Rule::SecretRefNamespace => "a referenced Secret lives in the Job's namespace",
-            Rule::VolumeNameDuplicate => "volume names are unique",
-            Rule::MountPathAbsolute => "mount paths are absolute",
-            Rule::MountPathDuplicate => "mount paths are unique",
-            Rule::VolumeSource => {
-                "a volume mount has at most one source (none is an `emptyDir`, as Kubernetes defaults it)"
-            }
-            Rule::DefaultMode => "file modes are within 0..=0777",
-            Rule::ConfigMapKey => "ConfigMap keys consist of alphanumerics, '-', '_' and '.'",
-            Rule::ConfigMapKeyMissing => {
-                "a mount of a ConfigMap from spec.config_maps names its only key"
-            }
-            Rule::RelativePath => {
-                "item paths and sub-paths are relative, and no path has a '..' element"
-            }
-            Rule::Quantity => {
-                "resource quantities parse as Kubernetes quantities and are not negative"
-            }
-            Rule::RequestsWithinLimits => "each resource request is at most its limit",
-            Rule::IndexedCompletions => "an Indexed Job sets completions",
-            Rule::IndexedLimit => "an Indexed Job has a parallelism of at most 100000",
-            Rule::Int32Range => {
-                "parallelism, completions, backoffLimit and ttlSecondsAfterFinished fit Kubernetes' int32"
-            }
-            Rule::Int64Range => "activeDeadlineSeconds fits Kubernetes' int64",
-            Rule::ImageReference => "the image has a valid repository and a tag or digest",
-            Rule::MemoryBytes => {
-                "memory quantities are whole bytes (the API server warns about fractional ones)"
-            }
-            Rule::DataSize => "a ConfigMap's or Secret's data is at most 1 MiB (1048576 bytes)",
-        }
-    }
-
-    /// Whether breaking the rule refuses the input or only warns: warnings
-    /// are the cases the API server accepts with a warning (a variable
-    /// defined twice).
-    pub fn severity(self) -> Severity {
-        match self {
-            Rule::EnvVarDuplicate
-            | Rule::EnvVarReserved
-            | Rule::MemoryBytes
-            | Rule::LabelOverridden => Severity::Warning,
-            _ => Severity::Error,
-        }
-    }
+rules! {
+    Dns1123Label = "kubernetes.dns1123_label", Error,
+        "names that become DNS-1123 labels (metadata.name, namespace, volume names): lowercase alphanumerics and '-', at most 63 characters";
+    Dns1123Subdomain = "kubernetes.dns1123_subdomain", Error,
+        "object names (ConfigMaps, Secrets, claims): DNS-1123 subdomains of at most 253 characters";
+    NameLength = "kubernetes.name_length", Error,
+        "derived object names (`<name>-env-secrets`, `<name>-image-pull-secret`) within 253 characters";
+    LabelValue = "kubernetes.label_value", Error,
+        "metadata labels' values, and metadata id, org and env (which become label values): at most 63 characters, alphanumeric at both ends";
+    LabelKey = "kubernetes.label_key", Error,
+        "metadata label keys are qualified names (an optional DNS-1123 subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.'), and not a key the Job controller sets on the pods";
+    LabelOverridden = "kubernetes.label_overridden", Warning,
+        "a metadata label with a key planton sets (`planton.ai/...`) and another value is overridden by planton's";
+    Annotation = "kubernetes.annotation", Error,
+        "metadata annotation keys are qualified names, and all annotations together are at most 256 KiB";
+    EnvVarName = "kubernetes.env_var_name", Error,
+        "environment variable names are printable ASCII without '='; a secret with a literal value also names a key of the env Secret (letters, digits, '-', '_', '.')";
+    EnvVarDuplicate = "kubernetes.env_var_duplicate", Warning,
+        "an environment variable is defined once across variables and secrets; Kubernetes takes the last definition";
+    EnvVarValue = "kubernetes.env_var_value", Error,
+        "every environment variable has a value or a reference";
+    EnvVarReserved = "kubernetes.env_var_reserved", Warning,
+        "HOSTNAME and K8S_POD_ID are set by the Job; a definition of the same name overrides it";
+    SecretKey = "kubernetes.secret_key", Error,
+        "Secret keys consist of alphanumerics, '-', '_' and '.'";
+    SecretRefNamespace = "kubernetes.secret_ref_namespace", Error,
+        "a referenced Secret lives in the Job's namespace";
+    VolumeNameDuplicate = "kubernetes.volume_name_duplicate", Error,
+        "volume names are unique";
+    MountPathAbsolute = "kubernetes.mount_path_absolute", Error,
+        "mount paths are absolute";
+    MountPathDuplicate = "kubernetes.mount_path_duplicate", Error,
+        "mount paths are unique";
+    VolumeSource = "kubernetes.volume_source", Error,
+        "a volume mount has at most one source (none is an `emptyDir`, as Kubernetes defaults it)";
+    DefaultMode = "kubernetes.default_mode", Error,
+        "file modes are within 0..=0777";
+    ConfigMapKey = "kubernetes.config_map_key", Error,
+        "ConfigMap keys consist of alphanumerics, '-', '_' and '.'";
+    ConfigMapKeyMissing = "kubernetes.config_map_key_missing", Error,
+        "a mount of a ConfigMap from spec.config_maps names its only key";
+    RelativePath = "kubernetes.relative_path", Error,
+        "item paths and sub-paths are relative, and no path has a '..' element";
+    Quantity = "kubernetes.quantity", Error,
+        "resource quantities parse as Kubernetes quantities and are not negative";
+    RequestsWithinLimits = "kubernetes.requests_within_limits", Error,
+        "each resource request is at most its limit";
+    IndexedCompletions = "kubernetes.indexed_completions", Error,
+        "an Indexed Job sets completions";
+    IndexedLimit = "kubernetes.indexed_limit", Error,
+        "an Indexed Job has a parallelism of at most 100000";
+    Int32Range = "kubernetes.int32_range", Error,
+        "parallelism, completions, backoffLimit and ttlSecondsAfterFinished fit Kubernetes' int32";
+    Int64Range = "kubernetes.int64_range", Error,
+        "activeDeadlineSeconds fits Kubernetes' int64";
+    ImageReference = "kubernetes.image_reference", Error,
+        "the image has a valid repository and a tag or digest";
+    MemoryBytes = "kubernetes.memory_bytes", Warning,
+        "memory quantities are whole bytes (the API server warns about fractional ones)";
+    DataSize = "kubernetes.data_size", Error,
+        "a ConfigMap's or Secret's data is at most 1 MiB (1048576 bytes)";
+    DockerConfigJson = "kubernetes.docker_config_json", Error,
+        "a stack input's docker_config_json is a JSON object (the content of a docker config.json)";
 }
 
-struct Rules<'f> {
+struct Rules {
     out: Vec<Violation>,
-    f: &'f Fields,
 }
 
-impl Rules<'_> {
+impl Rules {
     fn add(&mut self, path: impl Into<String>, rule: Rule, message: impl Into<String>) {
         self.out.push(violation(path, rule, message));
     }
@@ -285,21 +178,17 @@ fn violation(path: impl Into<String>, rule: Rule, message: impl Into<String>) ->
 /// `resolved_namespace` is the namespace an orchestrator resolved for it (a
 /// stack input's `kubernetes_namespace`), which wins over `spec.namespace`.
 pub(crate) fn check(
-    fields: &Fields,
-    job: View<'_>,
+    job: KubernetesJobView<'_>,
     resolved_namespace: Option<&str>,
 ) -> Vec<Violation> {
-    let mut r = Rules {
-        out: Vec::new(),
-        f: fields,
-    };
-    let spec = job.msg(&fields.job_spec);
-    let indexed = spec.is_some_and(|s| s.opt_str(&fields.spec_completion_mode) == Some("Indexed"));
+    let mut r = Rules { out: Vec::new() };
+    let spec = job.spec();
+    let indexed = spec.is_some_and(|s| s.completion_mode() == Some("Indexed"));
     metadata(&mut r, job, indexed);
     if let Some(spec) = spec {
         let namespace = namespace(&mut r, spec, resolved_namespace);
         image_rules(&mut r, spec);
-        if let Some(res) = spec.msg(&fields.spec_resources) {
+        if let Some(res) = spec.resources() {
             resources(&mut r, res);
         }
         env(&mut r, spec, namespace);
@@ -318,12 +207,11 @@ fn dotted_job_name(name: &str) -> bool {
         && names::label_value(name).is_none()
 }
 
-fn metadata(r: &mut Rules, job: View<'_>, indexed: bool) {
-    let f = r.f;
-    let Some(meta) = job.msg(&f.job_metadata) else {
+fn metadata(r: &mut Rules, job: KubernetesJobView<'_>, indexed: bool) {
+    let Some(meta) = job.metadata() else {
         return;
     };
-    let name = meta.str(&f.meta_name);
+    let name = meta.name();
     if name.is_empty() {
         r.add(
             "metadata.name",
@@ -363,12 +251,8 @@ fn metadata(r: &mut Rules, job: View<'_>, indexed: bool) {
             );
         }
     }
-    for (field, desc) in [
-        ("id", &f.meta_id),
-        ("org", &f.meta_org),
-        ("env", &f.meta_env),
-    ] {
-        if let Some(why) = names::label_value(meta.str(desc)) {
+    for (field, value) in [("id", meta.id()), ("org", meta.org()), ("env", meta.env())] {
+        if let Some(why) = names::label_value(value) {
             r.add(
                 format!("metadata.{field}"),
                 Rule::LabelValue,
@@ -383,19 +267,14 @@ fn metadata(r: &mut Rules, job: View<'_>, indexed: bool) {
 /// `metadata.labels`: keys and values as the API server requires them on
 /// every object, no key the Job controller owns, and a warning for a
 /// `planton.ai/...` label that planton's own overrides.
-fn labels(r: &mut Rules, meta: View<'_>) {
-    let f = r.f;
-    let mut entries: Vec<(&str, &str)> = meta
-        .map(&f.meta_labels)
-        .iter()
-        .map(|(k, v)| (k, v.as_str().unwrap_or("")))
-        .collect();
+fn labels(r: &mut Rules, meta: CloudResourceMetadataView<'_>) {
+    let mut entries: Vec<(&str, &str)> = meta.labels().iter().collect();
     if entries.is_empty() {
         return;
     }
     // Sorted: the map's order is not deterministic.
     entries.sort_unstable();
-    let planton = crate::transform::planton_labels(f, meta);
+    let planton = crate::transform::planton_labels(meta);
     for (key, value) in entries {
         let path = format!(
             "metadata.labels[{}]",
@@ -430,13 +309,8 @@ fn labels(r: &mut Rules, meta: View<'_>) {
 
 /// `metadata.annotations`: qualified-name keys (checked lowercased, as the
 /// API server does) and a bounded total size.
-fn annotations(r: &mut Rules, meta: View<'_>) {
-    let f = r.f;
-    let mut entries: Vec<(&str, &str)> = meta
-        .map(&f.meta_annotations)
-        .iter()
-        .map(|(k, v)| (k, v.as_str().unwrap_or("")))
-        .collect();
+fn annotations(r: &mut Rules, meta: CloudResourceMetadataView<'_>) {
+    let mut entries: Vec<(&str, &str)> = meta.annotations().iter().collect();
     if entries.is_empty() {
         return;
     }
@@ -465,7 +339,11 @@ fn annotations(r: &mut Rules, meta: View<'_>) {
 }
 
 /// Checks the namespace and returns the one the Job will be created in, if known.
-fn namespace<'a>(r: &mut Rules, spec: View<'a>, resolved: Option<&'a str>) -> Option<&'a str> {
+fn namespace<'a>(
+    r: &mut Rules,
+    spec: KubernetesJobSpecView<'a>,
+    resolved: Option<&'a str>,
+) -> Option<&'a str> {
     if let Some(ns) = resolved.filter(|ns| !ns.is_empty()) {
         if let Some(why) = names::dns1123_label(ns) {
             r.add(
@@ -477,8 +355,7 @@ fn namespace<'a>(r: &mut Rules, spec: View<'a>, resolved: Option<&'a str>) -> Op
         return Some(ns);
     }
     // A literal namespace (`value`), not a reference (`value_from`).
-    let f = r.f;
-    let ns = spec.msg(&f.spec_namespace)?.opt_str(&f.literal_value)?;
+    let ns = spec.namespace()?.value()?;
     if let Some(why) = names::dns1123_label(ns) {
         r.add(
             "spec.namespace.value",
@@ -489,9 +366,8 @@ fn namespace<'a>(r: &mut Rules, spec: View<'a>, resolved: Option<&'a str>) -> Op
     Some(ns)
 }
 
-fn image_rules(r: &mut Rules, spec: View<'_>) {
-    let f = r.f;
-    let Some(img) = spec.msg(&f.spec_image) else {
+fn image_rules(r: &mut Rules, spec: KubernetesJobSpecView<'_>) {
+    let Some(img) = spec.image() else {
         r.add(
             "spec.image",
             Rule::ImageReference,
@@ -499,7 +375,7 @@ fn image_rules(r: &mut Rules, spec: View<'_>) {
         );
         return;
     };
-    let repo = img.str(&f.image_repo);
+    let repo = img.repo();
     if repo.is_empty() {
         r.add(
             "spec.image.repo",
@@ -513,7 +389,7 @@ fn image_rules(r: &mut Rules, spec: View<'_>) {
             format!("image repository {why}"),
         );
     }
-    let tag = img.str(&f.image_tag);
+    let tag = img.tag();
     if tag.is_empty() {
         r.add(
             "spec.image.tag",
@@ -527,7 +403,7 @@ fn image_rules(r: &mut Rules, spec: View<'_>) {
             format!("image tag {why}"),
         );
     }
-    let pull_secret = img.str(&f.image_pull_secret_name);
+    let pull_secret = img.pull_secret_name();
     if !pull_secret.is_empty()
         && let Some(why) = names::dns1123_subdomain(pull_secret)
     {
@@ -539,7 +415,7 @@ fn image_rules(r: &mut Rules, spec: View<'_>) {
     }
 }
 
-fn resources(r: &mut Rules, res: View<'_>) {
+fn resources(r: &mut Rules, res: ContainerResourcesView<'_>) {
     // The path is only formatted for a violation.
     let parse = |r: &mut Rules, side: &str, what: &str, text: &str| -> Option<Quantity> {
         if text.is_empty() {
@@ -558,17 +434,14 @@ fn resources(r: &mut Rules, res: View<'_>) {
             }
         }
     };
-    let f = r.f;
-    let side = |r: &mut Rules, name: &str, field| {
-        let cm = res.msg(field);
-        let text = |field| cm.map_or("", |cm| cm.str(field));
+    let side = |r: &mut Rules, name: &str, cm: Option<planton_api::view::CpuMemoryView<'_>>| {
         (
-            parse(r, name, "cpu", text(&f.cpu)),
-            parse(r, name, "memory", text(&f.memory)),
+            parse(r, name, "cpu", cm.map_or("", |cm| cm.cpu())),
+            parse(r, name, "memory", cm.map_or("", |cm| cm.memory())),
         )
     };
-    let (limit_cpu, limit_mem) = side(r, "limits", &f.resources_limits);
-    let (req_cpu, req_mem) = side(r, "requests", &f.resources_requests);
+    let (limit_cpu, limit_mem) = side(r, "limits", res.limits());
+    let (req_cpu, req_mem) = side(r, "requests", res.requests());
     for (name, q) in [("limits", limit_mem), ("requests", req_mem)] {
         if q.is_some_and(|q| !q.is_whole_and_milli_fits()) {
             r.add(
@@ -591,9 +464,8 @@ fn resources(r: &mut Rules, res: View<'_>) {
     }
 }
 
-fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
-    let f = r.f;
-    let Some(env) = spec.msg(&f.spec_env) else {
+fn env(r: &mut Rules, spec: KubernetesJobSpecView<'_>, namespace: Option<&str>) {
+    let Some(env) = spec.env() else {
         return;
     };
     let path = |map: &str, name: &str| {
@@ -618,13 +490,11 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
             );
         }
     };
-    let variables = env.map(&f.env_variables);
+    let variables = env.variables();
     for (name, value) in variables.iter() {
         name_rules(r, "variables", name);
         // Neither member of the `literal_or_ref` oneof.
-        if as_message(value)
-            .is_none_or(|v| !v.has(&f.literal_value) && !v.has(&f.literal_value_from))
-        {
+        if value.value().is_none() && value.value_from().is_none() {
             r.add(
                 path("variables", name),
                 Rule::EnvVarValue,
@@ -633,10 +503,9 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
         }
     }
     let literal_bytes: usize = env
-        .map(&f.env_secrets)
+        .secrets()
         .iter()
-        .filter_map(|(_, v)| as_message(v))
-        .map(|v| v.str(&f.sensitive_value).len())
+        .map(|(_, v)| v.value().map_or(0, str::len))
         .sum();
     if literal_bytes > DATA_MAX {
         r.add(
@@ -645,7 +514,7 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
             format!("the literal values fill the Secret '<name>{ENV_SECRETS_SUFFIX}', whose data must be at most {DATA_MAX} bytes (they have {literal_bytes})"),
         );
     }
-    for (name, value) in env.map(&f.env_secrets).iter() {
+    for (name, value) in env.secrets().iter() {
         name_rules(r, "secrets", name);
         if variables.contains_key(name) {
             r.add_key(
@@ -654,9 +523,8 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
                 "also defined in 'variables': the container gets both definitions and the secret, which comes later, wins",
             );
         }
-        let value = as_message(value);
         // A literal value is stored in the env Secret under the variable's name.
-        if value.is_some_and(|v| v.has(&f.sensitive_value))
+        if value.value().is_some()
             && names::env_var_name(name)
             && let Some(why) = names::data_key(name)
         {
@@ -667,18 +535,18 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
             );
         }
         // Neither member of the `sensitive_value` oneof.
-        if value.is_none_or(|v| !v.has(&f.sensitive_value) && !v.has(&f.sensitive_secret_ref)) {
+        if value.value().is_none() && value.secret_ref().is_none() {
             r.add(
                 path("secrets", name),
                 Rule::EnvVarValue,
                 "set 'value' or 'secretRef': without either the variable would be left out of the Job",
             );
         }
-        let Some(sref) = value.and_then(|v| v.msg(&f.sensitive_secret_ref)) else {
+        let Some(sref) = value.secret_ref() else {
             continue;
         };
         let base = || format!("{}.secret_ref", path("secrets", name));
-        let sref_name = sref.str(&f.secret_ref_name);
+        let sref_name = sref.name();
         if !sref_name.is_empty()
             && let Some(why) = names::dns1123_subdomain(sref_name)
         {
@@ -688,7 +556,7 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
                 format!("Secret name {why}"),
             );
         }
-        let key = sref.str(&f.secret_ref_key);
+        let key = sref.key();
         if !key.is_empty()
             && let Some(why) = names::data_key(key)
         {
@@ -698,7 +566,7 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
                 format!("Secret key {why}"),
             );
         }
-        let sref_ns = sref.str(&f.secret_ref_namespace);
+        let sref_ns = sref.namespace();
         if let Some(ns) = namespace
             && !sref_ns.is_empty()
             && sref_ns != ns
@@ -712,11 +580,9 @@ fn env(r: &mut Rules, spec: View<'_>, namespace: Option<&str>) {
     }
 }
 
-fn config_maps(r: &mut Rules, spec: View<'_>) {
-    for (name, value) in spec.map(&r.f.spec_config_maps).iter() {
-        if let planton_api::prost_reflect::Value::String(data) = value
-            && data.len() > DATA_MAX
-        {
+fn config_maps(r: &mut Rules, spec: KubernetesJobSpecView<'_>) {
+    for (name, data) in spec.config_maps().iter() {
+        if data.len() > DATA_MAX {
             r.add(
                 format!(
                     "spec.config_maps[{}]",
@@ -743,13 +609,12 @@ fn config_maps(r: &mut Rules, spec: View<'_>) {
     }
 }
 
-fn volume_mounts(r: &mut Rules, spec: View<'_>) {
+fn volume_mounts(r: &mut Rules, spec: KubernetesJobSpecView<'_>) {
     let mut names_seen = FirstSeen::default();
     let mut paths_seen = FirstSeen::default();
-    let f = r.f;
-    for (i, vm) in spec.messages(&f.spec_volume_mounts).enumerate() {
+    for (i, vm) in spec.volume_mounts().iter().enumerate() {
         let base = MountPath(i);
-        let name = vm.str(&f.mount_name);
+        let name = vm.name();
         if !name.is_empty() {
             if let Some(why) = names::dns1123_label(name) {
                 r.add(
@@ -766,7 +631,7 @@ fn volume_mounts(r: &mut Rules, spec: View<'_>) {
                 );
             }
         }
-        let mount_path = vm.str(&f.mount_path);
+        let mount_path = vm.mount_path();
         if !mount_path.is_empty() {
             if !mount_path.starts_with('/') {
                 r.add(
@@ -783,7 +648,7 @@ fn volume_mounts(r: &mut Rules, spec: View<'_>) {
                 );
             }
         }
-        let sub_path = vm.str(&f.mount_sub_path);
+        let sub_path = vm.sub_path();
         if !sub_path.is_empty()
             && let Some(why) = names::relative_path(sub_path)
         {
@@ -804,24 +669,45 @@ impl std::fmt::Display for MountPath {
 }
 
 /// The fields of a ConfigMap or Secret volume source.
-struct KeyedSource<'f> {
-    name: &'f FieldDescriptor,
-    key: &'f FieldDescriptor,
-    path: &'f FieldDescriptor,
-    default_mode: &'f FieldDescriptor,
+struct KeyedSource<'a> {
+    name: &'a str,
+    key: &'a str,
+    path: &'a str,
+    default_mode: i32,
+}
+
+impl<'a> From<ConfigMapVolumeSourceView<'a>> for KeyedSource<'a> {
+    fn from(v: ConfigMapVolumeSourceView<'a>) -> Self {
+        KeyedSource {
+            name: v.name(),
+            key: v.key(),
+            path: v.path(),
+            default_mode: v.default_mode(),
+        }
+    }
+}
+
+impl<'a> From<SecretVolumeSourceView<'a>> for KeyedSource<'a> {
+    fn from(v: SecretVolumeSourceView<'a>) -> Self {
+        KeyedSource {
+            name: v.name(),
+            key: v.key(),
+            path: v.path(),
+            default_mode: v.default_mode(),
+        }
+    }
 }
 
 /// The rules of a ConfigMap or Secret volume source (the field `at` of a
 /// mount); `kind` names the object in messages.
 fn keyed_source(
     r: &mut Rules,
-    source: View<'_>,
-    fields: KeyedSource<'_>,
+    source: KeyedSource<'_>,
     (mount, at): (MountPath, &str),
     kind: &str,
     key_rule: Rule,
 ) {
-    let name = source.str(fields.name);
+    let name = source.name;
     if !name.is_empty()
         && let Some(why) = names::dns1123_subdomain(name)
     {
@@ -831,7 +717,7 @@ fn keyed_source(
             format!("{kind} name {why}"),
         );
     }
-    let key = source.str(fields.key);
+    let key = source.key;
     if !key.is_empty()
         && let Some(why) = names::data_key(key)
     {
@@ -841,13 +727,13 @@ fn keyed_source(
             format!("{kind} key {why}"),
         );
     }
-    let path = source.str(fields.path);
+    let path = source.path;
     if !path.is_empty()
         && let Some(why) = names::relative_path(path)
     {
         r.add(format!("{mount}.{at}.path"), Rule::RelativePath, why);
     }
-    if !(0..=0o777).contains(&source.i32(fields.default_mode)) {
+    if !(0..=0o777).contains(&source.default_mode) {
         r.add(
             format!("{mount}.{at}.default_mode"),
             Rule::DefaultMode,
@@ -856,13 +742,17 @@ fn keyed_source(
     }
 }
 
-fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: MountPath) {
-    let f = r.f;
-    let config_map = vm.msg(&f.mount_config_map);
-    let secret = vm.msg(&f.mount_secret);
-    let host_path = vm.msg(&f.mount_host_path);
-    let empty_dir = vm.msg(&f.mount_empty_dir);
-    let pvc = vm.msg(&f.mount_pvc);
+fn volume_source(
+    r: &mut Rules,
+    spec: KubernetesJobSpecView<'_>,
+    vm: VolumeMountView<'_>,
+    base: MountPath,
+) {
+    let config_map = vm.config_map();
+    let secret = vm.secret();
+    let host_path = vm.host_path();
+    let empty_dir = vm.empty_dir();
+    let pvc = vm.pvc();
     let count = [
         config_map.is_some(),
         secret.is_some(),
@@ -881,26 +771,19 @@ fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: MountPath) {
         );
     }
     if let Some(cm) = config_map {
-        let fields = KeyedSource {
-            name: &f.config_map_name,
-            key: &f.config_map_key,
-            path: &f.config_map_path,
-            default_mode: &f.config_map_default_mode,
-        };
         keyed_source(
             r,
-            cm,
-            fields,
+            cm.into(),
             (base, "config_map"),
             "ConfigMap",
             Rule::ConfigMapKey,
         );
-        let (name, key) = (cm.str(&f.config_map_name), cm.str(&f.config_map_key));
+        let (name, key) = (cm.name(), cm.key());
         // A ConfigMap from spec.config_maps has one key: its own name.
         if !key.is_empty()
             && names::data_key(key).is_none()
             && key != name
-            && spec.map(&f.spec_config_maps).contains_key(name)
+            && spec.config_maps().contains_key(name)
         {
             r.add(
                 format!("{base}.config_map.key"),
@@ -913,21 +796,15 @@ fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: MountPath) {
         }
     }
     if let Some(s) = secret {
-        let fields = KeyedSource {
-            name: &f.secret_name,
-            key: &f.secret_key,
-            path: &f.secret_path,
-            default_mode: &f.secret_default_mode,
-        };
-        keyed_source(r, s, fields, (base, "secret"), "Secret", Rule::SecretKey);
+        keyed_source(r, s.into(), (base, "secret"), "Secret", Rule::SecretKey);
     }
     if let Some(h) = host_path
-        && let Some(why) = names::backsteps(h.str(&f.host_path_path))
+        && let Some(why) = names::backsteps(h.path())
     {
         r.add(format!("{base}.host_path.path"), Rule::RelativePath, why);
     }
     if let Some(e) = empty_dir {
-        let size_limit = e.str(&f.empty_dir_size_limit);
+        let size_limit = e.size_limit();
         if !size_limit.is_empty() {
             match Quantity::parse(size_limit) {
                 Ok(q) if q.is_negative() => r.add(
@@ -945,7 +822,7 @@ fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: MountPath) {
         }
     }
     if let Some(pvc) = pvc {
-        let claim = pvc.str(&f.pvc_claim_name);
+        let claim = pvc.claim_name();
         if !claim.is_empty()
             && let Some(why) = names::dns1123_subdomain(claim)
         {
@@ -958,18 +835,17 @@ fn volume_source(r: &mut Rules, spec: View<'_>, vm: View<'_>, base: MountPath) {
     }
 }
 
-fn job_numbers(r: &mut Rules, spec: View<'_>) {
-    let f = r.f;
-    for (field, desc) in [
-        ("parallelism", &f.spec_parallelism),
-        ("completions", &f.spec_completions),
-        ("backoff_limit", &f.spec_backoff_limit),
+fn job_numbers(r: &mut Rules, spec: KubernetesJobSpecView<'_>) {
+    for (field, value) in [
+        ("parallelism", spec.parallelism()),
+        ("completions", spec.completions()),
+        ("backoff_limit", spec.backoff_limit()),
         (
             "ttl_seconds_after_finished",
-            &f.spec_ttl_seconds_after_finished,
+            spec.ttl_seconds_after_finished(),
         ),
     ] {
-        if spec.opt_u32(desc).is_some_and(|v| v > i32::MAX as u32) {
+        if value.is_some_and(|v| v > i32::MAX as u32) {
             r.add(
                 format!("spec.{field}"),
                 Rule::Int32Range,
@@ -978,7 +854,7 @@ fn job_numbers(r: &mut Rules, spec: View<'_>) {
         }
     }
     if spec
-        .opt_u64(&f.spec_active_deadline_seconds)
+        .active_deadline_seconds()
         .is_some_and(|v| v > i64::MAX as u64)
     {
         r.add(
@@ -987,8 +863,8 @@ fn job_numbers(r: &mut Rules, spec: View<'_>) {
             format!("must be at most {} (a Kubernetes int64)", i64::MAX),
         );
     }
-    if spec.opt_str(&f.spec_completion_mode) == Some("Indexed") {
-        match spec.opt_u32(&f.spec_completions) {
+    if spec.completion_mode() == Some("Indexed") {
+        match spec.completions() {
             None | Some(0) => r.add(
                 "spec.completions",
                 Rule::IndexedCompletions,
@@ -998,10 +874,7 @@ fn job_numbers(r: &mut Rules, spec: View<'_>) {
             // backoff limit per index, which is not rendered).
             _ => {}
         }
-        if spec
-            .opt_u32(&f.spec_parallelism)
-            .is_some_and(|p| p > INDEXED_MAX)
-        {
+        if spec.parallelism().is_some_and(|p| p > INDEXED_MAX) {
             r.add(
                 "spec.parallelism",
                 Rule::IndexedLimit,
