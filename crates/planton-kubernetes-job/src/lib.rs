@@ -35,15 +35,11 @@
 #![deny(missing_docs)]
 
 mod iac;
-mod image;
-mod names;
-mod quantity;
 mod resolve;
 mod resources;
 mod rules;
 mod schema;
 mod transform;
-mod view;
 
 use std::fmt;
 
@@ -57,15 +53,15 @@ use planton_manifest::{
 
 pub use iac::{pulumi_program, terraform_variables, terraform_vars};
 pub use planton_api;
+pub use planton_kubernetes;
+pub use planton_kubernetes::rules::{DATA_MAX, ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
+pub use planton_kubernetes::{Quantity, QuantityError, Rule};
 pub use planton_manifest;
 pub use planton_manifest::{LoadError, RuleError, Severity, Source, Violation};
-pub use quantity::{Quantity, QuantityError};
 pub use resolve::{
     MapResolver, Reference, ReferenceResolver, Resolution, ResolveError, resolve_references,
 };
-pub use rules::{
-    DATA_MAX, ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX, INDEXED_MAX, RESERVED_ENV, Rule,
-};
+pub use rules::{INDEXED_MAX, JobRule, RESERVED_ENV};
 pub use transform::{
     CONTAINER_NAME, DOCKER_CONFIG_KEY, Object, Rendered, TransformError, transform,
 };
@@ -297,13 +293,13 @@ impl JobValidator {
                     "must be a JSON object (the content of a docker config.json)",
                 ));
             }
-            if docker_config_json.len() > rules::DATA_MAX {
+            if docker_config_json.len() > DATA_MAX {
                 violations.push(Violation::kubernetes(
                     "docker_config_json",
                     Rule::DataSize.id(),
                     format!(
                         "the image-pull Secret's data must be at most {} bytes (it has {})",
-                        rules::DATA_MAX,
+                        DATA_MAX,
                         docker_config_json.len()
                     ),
                 ));

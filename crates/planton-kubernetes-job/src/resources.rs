@@ -18,8 +18,8 @@
 
 use planton_api::prost_reflect::{DynamicMessage, FieldDescriptor, ReflectMessage, Value};
 
-use crate::quantity::Quantity;
 use planton_api::view::Fields;
+use planton_kubernetes::Quantity;
 
 /// The default requests and limits, read from the protos' option.
 #[derive(Debug, Clone, Default)]

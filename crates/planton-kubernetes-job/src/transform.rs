@@ -20,11 +20,11 @@ use planton_api::KubernetesJobStackOutputs;
 use planton_manifest::{JsonWriter, YamlWriter};
 
 use crate::Validated;
-use crate::rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
 use planton_api::view::{
     CloudResourceMetadataView, KubernetesJobContainerAppEnvView, KubernetesJobSpecView,
     KubernetesJobStackInputView,
 };
+use planton_kubernetes::rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
 
 /// The name of the Job's container.
 pub const CONTAINER_NAME: &str = "job-container";
@@ -450,7 +450,7 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
 /// `kubernetes.label_overridden`).
 fn labels(meta: CloudResourceMetadataView<'_>) -> BTreeMap<String, String> {
     let mut labels = string_map(meta.labels());
-    labels.extend(planton_labels(meta));
+    labels.extend(planton_kubernetes::rules::planton_labels(meta, KIND));
     labels
 }
 
@@ -468,31 +468,14 @@ fn string_map(map: planton_api::view::Map<'_, &str>) -> BTreeMap<String, String>
         .collect()
 }
 
-/// The labels planton sets on every object: `planton.ai/resource`, `name`,
-/// `kind`, and `id`, `organization`, `environment` when the metadata has them.
-pub(crate) fn planton_labels(meta: CloudResourceMetadataView<'_>) -> BTreeMap<String, String> {
-    let mut labels = BTreeMap::from([
-        ("planton.ai/resource".to_owned(), "true".to_owned()),
-        ("planton.ai/name".to_owned(), meta.name().to_owned()),
-        ("planton.ai/kind".to_owned(), "KubernetesJob".to_owned()),
-    ]);
-    for (key, value) in [
-        ("planton.ai/id", meta.id()),
-        ("planton.ai/organization", meta.org()),
-        ("planton.ai/environment", meta.env()),
-    ] {
-        if !value.is_empty() {
-            labels.insert(key.to_owned(), value.to_owned());
-        }
-    }
-    labels
-}
+/// The kind planton names in the `planton.ai/kind` label.
+pub(crate) const KIND: &str = "KubernetesJob";
 
 /// `repo:tag`, or `repo@digest` when the tag is a digest.
 fn image(spec: KubernetesJobSpecView<'_>) -> Result<String, TransformError> {
     let image = spec.image().ok_or(TransformError::Missing("spec.image"))?;
     let (repo, tag) = (image.repo(), image.tag());
-    Ok(if crate::image::is_digest(tag) {
+    Ok(if planton_kubernetes::image::is_digest(tag) {
         format!("{repo}@{tag}")
     } else {
         format!("{repo}:{tag}")
