@@ -10,7 +10,10 @@
 //!   tools that want the proto comments (documentation, generated variables).
 //!
 //! It also writes `views.rs`, the typed views of dynamic messages
-//! (`build_views.rs`, included by `src/view.rs`).
+//! (`build_views.rs`, included by `src/view.rs`), and, from the fields the
+//! protos mark `(org.project_planton.shared.options.sensitive)`,
+//! `sensitive.rs` (their names) and `redact.rs` (a redacting `Debug` for the
+//! messages holding them; `build_redact.rs`, included by `src/redact.rs`).
 //!
 //! `buf/validate/validate.proto` is our own file (`proto/buf/validate/`): the
 //! part of the buf.validate schema our protos use, with the published names,
@@ -24,6 +27,8 @@ use std::{env, fs};
 use prost::Message;
 use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
 
+#[path = "build_redact.rs"]
+mod redact;
 #[path = "build_views.rs"]
 mod views;
 
@@ -31,14 +36,6 @@ const PROTO_ROOT: &str = "proto";
 
 /// Imports that only carry options: compiled, never generated.
 const OPTION_CARRIERS: &str = "buf/";
-
-const REDACTED_DEBUG: [&str; 5] = [
-    ".org.project_planton.provider.kubernetes.KubernetesSensitiveValue",
-    ".org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobStackInput",
-    ".org.project_planton.provider.kubernetes.KubernetesProviderConfigGcpGke",
-    ".org.project_planton.provider.kubernetes.KubernetesProviderConfigDigitalOceanDoks",
-    ".org.project_planton.provider.kubernetes.KubernetesSensitiveValue.sensitive_value",
-];
 
 type BuildResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -77,6 +74,18 @@ fn main() -> BuildResult<()> {
 
     let pool = prost_reflect::DescriptorPool::decode(without_source.as_slice())?;
     fs::write(out_dir.join("views.rs"), views::generate(&pool, &ours)?)?;
+    // The fields marked sensitive in the protos, and a redacting `Debug` for
+    // the messages (and oneofs) holding them.
+    let mut redacted_debug = Vec::new();
+    let (sensitive, debug_impls) = redact::generate(&pool, &ours, &mut redacted_debug)?;
+    fs::write(out_dir.join("redact.rs"), debug_impls)?;
+    fs::write(
+        out_dir.join("sensitive.rs"),
+        format!(
+            "/// The full names of the fields marked `({})`, sorted.\npub const SENSITIVE_FIELDS: &[&str] = &{sensitive:?};\n",
+            redact::SENSITIVE_OPTION
+        ),
+    )?;
     let mut config = prost_build::Config::new();
     for message in pool.all_messages() {
         if !ours.contains(message.parent_file().name()) {
@@ -94,9 +103,8 @@ fn main() -> BuildResult<()> {
                 r#"#[prost_reflect(descriptor_pool = "crate::DESCRIPTOR_POOL")]"#,
             );
     }
-    // Messages that carry secret values get a hand-written, redacting `Debug`
-    // (src/redact.rs).
-    config.skip_debug(REDACTED_DEBUG);
+    // Messages that carry secret values get the generated, redacting `Debug`.
+    config.skip_debug(redacted_debug);
     config
         .include_file("_includes.rs")
         .enable_type_names()

@@ -37,6 +37,7 @@ use prost_reflect::DescriptorPool;
 
 mod redact;
 pub mod registry;
+pub mod sensitive;
 pub mod view;
 
 /// Generated code, one module per proto package.

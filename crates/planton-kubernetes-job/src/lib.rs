@@ -141,6 +141,7 @@ impl Checked {
     /// of load errors in a field that holds secrets.
     pub fn masked_spans(&self) -> Vec<Span> {
         let mut spans = secret_spans(&self.document);
+        let root = self.document.message().descriptor();
         spans.extend_from_slice(self.document.skipped());
         spans.extend(
             self.load_errors
@@ -151,7 +152,7 @@ impl Checked {
                     !matches!(
                         e.rule,
                         LoadRule::UnknownField | LoadRule::Duplicate | LoadRule::Oneof
-                    ) && in_secret_field(&e.path)
+                    ) && planton_api::sensitive::in_secret_field(&root, &e.path)
                 })
                 .map(|e| Span {
                     start: e.location,
@@ -477,7 +478,8 @@ impl JobValidator {
             !load_errors.iter().any(|e| {
                 (!e.path.is_empty() && is_at_or_under(&v.field_path, &e.path))
                     || (!matches!(e.rule, LoadRule::UnknownField | LoadRule::Duplicate)
-                        && parent_path(&e.path).is_some_and(|p| p == v.field_path))
+                        && planton_manifest::parent_path(&e.path)
+                            .is_some_and(|p| !p.is_empty() && p == v.field_path))
             })
         });
         Ok(Checked {
@@ -566,83 +568,17 @@ fn stack_input_descriptor() -> MessageDescriptor {
 /// docker config, provider credentials): a report that quotes input lines
 /// must mask them.
 pub fn secret_spans(document: &Document) -> Vec<Span> {
+    let root = document.message().descriptor();
     document
         .source_map()
         .iter()
-        .filter(|(path, _)| is_secret_path(path))
+        .filter(|(path, _)| planton_api::sensitive::is_secret_path(&root, path))
         .map(|(_, span)| span)
         .collect()
-}
-
-/// The path of the message or collection holding the last element of
-/// `path` (`spec.env` for `spec.env.secrets`, `spec.env.secrets` for
-/// `spec.env.secrets["K"]`); `None` for a top-level field. Quoted map keys
-/// may hold `.` and `[`: they are skipped.
-fn parent_path(path: &str) -> Option<&str> {
-    let mut cut = None;
-    let (mut quoted, mut escaped) = (false, false);
-    for (i, c) in path.char_indices() {
-        if quoted {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => quoted = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => quoted = true,
-            '.' | '[' if i > 0 => cut = Some(i),
-            _ => {}
-        }
-    }
-    cut.map(|i| &path[..i])
 }
 
 /// Whether `path` is `field` or a path under it.
 fn is_at_or_under(path: &str, field: &str) -> bool {
     path.strip_prefix(field)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-}
-
-/// Whether `path` is in a field that holds secrets (a load error there may
-/// be about a secret value written in the wrong place).
-fn in_secret_field(path: &str) -> bool {
-    let path = path.strip_prefix("target.").unwrap_or(path);
-    ["spec.env.secrets", "docker_config_json", "provider_config"]
-        .iter()
-        .any(|field| is_at_or_under(path, field))
-}
-
-fn is_secret_path(path: &str) -> bool {
-    let path = path.strip_prefix("target.").unwrap_or(path);
-    (path.starts_with("spec.env.secrets[") && path.ends_with("].value"))
-        || matches!(
-            path,
-            "docker_config_json"
-                | "provider_config.gcp_gke.service_account_key_base64"
-                | "provider_config.digital_ocean_doks.kube_config"
-        )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parent_paths_skip_quoted_keys() {
-        assert_eq!(parent_path("spec.env.secrets"), Some("spec.env"));
-        assert_eq!(
-            parent_path(r#"spec.env.secrets["a.b[0]\"c"]"#),
-            Some("spec.env.secrets")
-        );
-        assert_eq!(
-            parent_path(r#"spec.env.secrets["a.b"].value"#),
-            Some(r#"spec.env.secrets["a.b"]"#)
-        );
-        assert_eq!(parent_path("spec.command[2]"), Some("spec.command"));
-        assert_eq!(parent_path("spec"), None);
-        assert_eq!(parent_path(""), None);
-    }
 }
