@@ -172,7 +172,7 @@ pub struct JobValidator {
     stack_desc: MessageDescriptor,
     loader: Loader,
     defaults: Defaults,
-    resource_defaults: resources::ResourceDefaults,
+    resource_defaults: planton_kubernetes::resources::ResourceDefaults,
     buf: BufValidator,
     fields: &'static planton_api::view::Fields,
 }
@@ -197,8 +197,7 @@ impl JobValidator {
         let job = KubernetesJob::default().descriptor();
         let fields = planton_api::view::fields().ok_or(SetupError::MissingField)?;
         let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
-        let resource_defaults =
-            resources::ResourceDefaults::from_option(fields, DEFAULT_RESOURCES_OPTION);
+        let resource_defaults = resources::defaults(fields, DEFAULT_RESOURCES_OPTION);
         Ok(JobValidator {
             fields,
             resource_defaults,
@@ -244,7 +243,7 @@ impl JobValidator {
     }
 
     fn apply_defaults_to(&self, message: &mut DynamicMessage) {
-        self.resource_defaults.harmonize(self.fields, message);
+        resources::harmonize(&self.resource_defaults, self.fields, message);
         self.defaults.apply(message);
     }
 

@@ -9,21 +9,18 @@ use std::fmt;
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    HostPathVolumeSource, KeyToPath, LocalObjectReference, Namespace, ObjectFieldSelector,
-    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, ResourceRequirements, Secret,
-    SecretKeySelector, SecretVolumeSource, Volume, VolumeMount as K8sVolumeMount,
+    ConfigMap, Container, EnvVar, EnvVarSource, LocalObjectReference, Namespace,
+    ObjectFieldSelector, PodSpec, PodTemplateSpec, Secret,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use planton_api::KubernetesJobStackOutputs;
 use planton_manifest::{JsonWriter, YamlWriter};
 
 use crate::Validated;
 use planton_api::view::{
-    CloudResourceMetadataView, KubernetesJobContainerAppEnvView, KubernetesJobSpecView,
-    KubernetesJobStackInputView,
+    CloudResourceMetadataView, KubernetesJobContainerAppEnvView, KubernetesJobStackInputView,
 };
+use planton_kubernetes::builders;
 use planton_kubernetes::rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
 
 /// The name of the Job's container.
@@ -320,16 +317,9 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
 
     let env = spec.env();
     let env_secret_name = format!("{name}{ENV_SECRETS_SUFFIX}");
-    let literal_secrets: BTreeMap<String, String> = env
-        .map(|e| e.secrets())
-        .into_iter()
-        .flat_map(|m| m.iter())
-        .filter_map(|(k, v)| {
-            // An empty literal is a value too (unlike upstream, which drops it).
-            let value = v.value()?;
-            Some((k.to_owned(), value.to_owned()))
-        })
-        .collect();
+    // An empty literal is a value too (unlike upstream, which drops it).
+    let literal_secrets =
+        env.map_or_else(BTreeMap::new, |e| builders::literal_secrets(e.secrets()));
     let env_secret = (!literal_secrets.is_empty()).then(|| Secret {
         metadata: object_meta(&env_secret_name),
         type_: Some("Opaque".into()),
@@ -378,15 +368,17 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
         });
     }
 
-    let (volume_mounts, volumes) = volumes(spec);
+    let (volume_mounts, volumes) = builders::volumes(spec.volume_mounts());
     let strings = |list: planton_api::view::List<'_, &str>| -> Option<Vec<String>> {
         (!list.is_empty()).then(|| list.iter().map(str::to_owned).collect())
     };
     let container = Container {
         name: CONTAINER_NAME.into(),
-        image: Some(image(spec)?),
+        image: Some(builders::image_reference(
+            spec.image().ok_or(TransformError::Missing("spec.image"))?,
+        )),
         env: Some(env_vars(env, &env_secret_name)?),
-        resources: Some(resources(spec)),
+        resources: Some(builders::resources(spec.resources())),
         command: strings(spec.command()),
         args: strings(spec.args()),
         volume_mounts: (!volume_mounts.is_empty()).then_some(volume_mounts),
@@ -471,17 +463,6 @@ fn string_map(map: planton_api::view::Map<'_, &str>) -> BTreeMap<String, String>
 /// The kind planton names in the `planton.ai/kind` label.
 pub(crate) const KIND: &str = "KubernetesJob";
 
-/// `repo:tag`, or `repo@digest` when the tag is a digest.
-fn image(spec: KubernetesJobSpecView<'_>) -> Result<String, TransformError> {
-    let image = spec.image().ok_or(TransformError::Missing("spec.image"))?;
-    let (repo, tag) = (image.repo(), image.tag());
-    Ok(if planton_kubernetes::image::is_digest(tag) {
-        format!("{repo}@{tag}")
-    } else {
-        format!("{repo}:{tag}")
-    })
-}
-
 /// `HOSTNAME`, `K8S_POD_ID`, then the variables, then the secrets, each sorted
 /// by name; a name defined again later (a secret named like a variable, a
 /// user's `HOSTNAME`) keeps only its last definition, the one Kubernetes
@@ -512,150 +493,10 @@ fn env_vars(
         },
     ];
     let Some(env) = env else { return Ok(out) };
-    let vars: BTreeMap<&str, _> = env.variables().iter().collect();
-    let mut unresolved = Vec::new();
-    for (name, value) in vars {
-        // An empty value sets the variable to "" (upstream drops it).
-        if let Some(v) = value.value() {
-            out.push(EnvVar {
-                name: name.to_owned(),
-                value: Some(v.to_owned()),
-                ..EnvVar::default()
-            });
-        } else if value.value_from().is_some() {
-            unresolved.push(name.to_owned());
-        }
-    }
-    if !unresolved.is_empty() {
-        return Err(TransformError::UnresolvedReferences {
-            variables: unresolved,
-        });
-    }
-    let secret_ref = |secret: &str, key: &str| {
-        Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.to_owned(),
-                key: key.to_owned(),
-                optional: None,
-            }),
-            ..EnvVarSource::default()
-        })
-    };
-    let secrets: BTreeMap<&str, _> = env.secrets().iter().collect();
-    for (name, value) in secrets {
-        let value_from = if let Some(r) = value.secret_ref() {
-            secret_ref(r.name(), r.key())
-        } else if value.value().is_some() {
-            secret_ref(env_secret_name, name)
-        } else {
-            continue;
-        };
-        out.push(EnvVar {
-            name: name.to_owned(),
-            value_from,
-            ..EnvVar::default()
-        });
-    }
-    Ok(last_definitions(out))
-}
-
-/// `env` without the entries whose name comes again later.
-fn last_definitions(env: Vec<EnvVar>) -> Vec<EnvVar> {
-    let mut seen = std::collections::HashSet::with_capacity(env.len());
-    let mut kept: Vec<EnvVar> = env
-        .into_iter()
-        .rev()
-        .filter(|e| seen.insert(e.name.clone()))
-        .collect();
-    kept.reverse();
-    kept
-}
-
-fn resources(spec: KubernetesJobSpecView<'_>) -> ResourceRequirements {
-    let res = spec.resources();
-    let side = |cm: Option<planton_api::view::CpuMemoryView<'_>>| {
-        let map: BTreeMap<String, K8sQuantity> = [
-            ("cpu", cm.map_or("", |cm| cm.cpu())),
-            ("memory", cm.map_or("", |cm| cm.memory())),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k.to_owned(), K8sQuantity(v.to_owned())))
-        .collect();
-        (!map.is_empty()).then_some(map)
-    };
-    ResourceRequirements {
-        limits: side(res.and_then(|r| r.limits())),
-        requests: side(res.and_then(|r| r.requests())),
-        ..ResourceRequirements::default()
-    }
-}
-
-fn key_items(key: &str, path: &str) -> Option<Vec<KeyToPath>> {
-    (!key.is_empty()).then(|| {
-        let path = if path.is_empty() { key } else { path };
-        vec![KeyToPath {
-            key: key.to_owned(),
-            path: path.to_owned(),
-            mode: None,
-        }]
-    })
-}
-
-fn volumes(spec: KubernetesJobSpecView<'_>) -> (Vec<K8sVolumeMount>, Vec<Volume>) {
-    let mut mounts = Vec::new();
-    let mut volumes = Vec::new();
-    let text = |s: &str| -> Option<String> { (!s.is_empty()).then(|| s.to_owned()) };
-    for vm in spec.volume_mounts().iter() {
-        let name = vm.name();
-        mounts.push(K8sVolumeMount {
-            name: name.to_owned(),
-            mount_path: vm.mount_path().to_owned(),
-            read_only: Some(vm.read_only()),
-            sub_path: text(vm.sub_path()),
-            ..K8sVolumeMount::default()
-        });
-        let mut volume = Volume {
-            name: name.to_owned(),
-            ..Volume::default()
-        };
-        let mode = |mode: i32| {
-            // Zero is unset; a negative mode is sent for the server to refuse.
-            (mode != 0).then_some(mode)
-        };
-        if let Some(cm) = vm.config_map() {
-            volume.config_map = Some(ConfigMapVolumeSource {
-                name: cm.name().to_owned(),
-                items: key_items(cm.key(), cm.path()),
-                default_mode: mode(cm.default_mode()),
-                ..ConfigMapVolumeSource::default()
-            });
-        } else if let Some(s) = vm.secret() {
-            volume.secret = Some(SecretVolumeSource {
-                secret_name: Some(s.name().to_owned()),
-                items: key_items(s.key(), s.path()),
-                default_mode: mode(s.default_mode()),
-                ..SecretVolumeSource::default()
-            });
-        } else if let Some(h) = vm.host_path() {
-            volume.host_path = Some(HostPathVolumeSource {
-                path: h.path().to_owned(),
-                type_: text(h.r#type()),
-            });
-        } else if let Some(e) = vm.empty_dir() {
-            volume.empty_dir = Some(EmptyDirVolumeSource {
-                medium: text(e.medium()),
-                size_limit: text(e.size_limit()).map(K8sQuantity),
-            });
-        } else if let Some(p) = vm.pvc() {
-            volume.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
-                claim_name: p.claim_name().to_owned(),
-                read_only: Some(p.read_only()),
-            });
-        }
-        volumes.push(volume);
-    }
-    (mounts, volumes)
+    let defined = builders::env_vars(env.variables(), env.secrets(), env_secret_name)
+        .map_err(|variables| TransformError::UnresolvedReferences { variables })?;
+    out.extend(defined);
+    Ok(builders::last_definitions(out))
 }
 
 #[cfg(test)]

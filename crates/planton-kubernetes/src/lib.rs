@@ -1,7 +1,8 @@
 //! What every Project Planton Kubernetes component shares: container image
 //! references ([`image`]), resource [`Quantity`]s, Kubernetes name syntaxes
-//! ([`names`]), and the plan-time [`rules`] on images, resources, env and
-//! secrets, volumes and mounts, labels and annotations.
+//! ([`names`]), the plan-time [`rules`] on images, resources, env and
+//! secrets, volumes and mounts, labels and annotations, and the [`builders`]
+//! of those parts of the rendered objects.
 //!
 //! The rules read a loaded manifest in place, through the typed views of
 //! [`planton_api::view`]; a component crate (such as `planton-kubernetes-job`)
@@ -31,11 +32,14 @@
 
 #![deny(missing_docs)]
 
+pub mod builders;
 pub mod image;
 pub mod names;
 mod quantity;
+pub mod resources;
 pub mod rules;
 
+pub use k8s_openapi;
 pub use planton_api;
 pub use planton_manifest::{Severity, Violation};
 pub use quantity::{Quantity, QuantityError};
