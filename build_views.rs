@@ -105,7 +105,7 @@ fn accessor(
         let (value, _) = value_type(&entry.map_entry_value_field().kind(), names)?;
         writeln!(
             out,
-            "    {doc}\n    pub fn {name}(self) -> crate::view::Map<'a, {value}> {{\n        crate::view::Map::new(crate::view::get(self.msg, {at}), self.f)\n    }}"
+            "    {doc}\n    #[inline]\n    pub fn {name}(self) -> crate::view::Map<'a, {value}> {{\n        crate::view::Map::new(crate::view::get(self.msg, {at}), self.f)\n    }}"
         )
         .ok();
         return Ok(());
@@ -114,19 +114,19 @@ fn accessor(
     if field.cardinality() == Cardinality::Repeated {
         writeln!(
             out,
-            "    {doc}\n    pub fn {name}(self) -> crate::view::List<'a, {ty}> {{\n        crate::view::List::new(crate::view::get(self.msg, {at}), self.f)\n    }}"
+            "    {doc}\n    #[inline]\n    pub fn {name}(self) -> crate::view::List<'a, {ty}> {{\n        crate::view::List::new(crate::view::get(self.msg, {at}), self.f)\n    }}"
         )
         .ok();
     } else if field.supports_presence() {
         writeln!(
             out,
-            "    {doc} `None` when unset.\n    pub fn {name}(self) -> Option<{ty}> {{\n        crate::view::get(self.msg, {at}).and_then(|v| crate::view::FromValue::from_value(v, self.f))\n    }}"
+            "    {doc} `None` when unset.\n    #[inline]\n    pub fn {name}(self) -> Option<{ty}> {{\n        crate::view::get(self.msg, {at}).and_then(|v| crate::view::FromValue::from_value(v, self.f))\n    }}"
         )
         .ok();
     } else {
         writeln!(
             out,
-            "    {doc} Its default when unset.\n    pub fn {name}(self) -> {ty} {{\n        crate::view::get(self.msg, {at}).and_then(|v| crate::view::FromValue::from_value(v, self.f)).unwrap_or({default})\n    }}"
+            "    {doc} Its default when unset.\n    #[inline]\n    pub fn {name}(self) -> {ty} {{\n        crate::view::get(self.msg, {at}).and_then(|v| crate::view::FromValue::from_value(v, self.f)).unwrap_or({default})\n    }}"
         )
         .ok();
     }
@@ -232,7 +232,7 @@ pub fn generate(
         .ok();
         writeln!(
             out,
-            "impl<'a> {rust}View<'a> {{\n    /// A view of `msg`; `None` when it is not a `{full}`.\n    pub fn new(msg: &'a prost_reflect::DynamicMessage) -> Option<Self> {{\n        let f = super::fields()?;\n        (prost_reflect::ReflectMessage::descriptor(msg) == f.{member}.message_descriptor).then_some({rust}View {{ msg, f }})\n    }}\n\n    /// The message seen.\n    pub fn as_dynamic(self) -> &'a prost_reflect::DynamicMessage {{\n        self.msg\n    }}\n",
+            "impl<'a> {rust}View<'a> {{\n    /// A view of `msg`; `None` when it is not a `{full}`.\n    #[inline]\n    pub fn new(msg: &'a prost_reflect::DynamicMessage) -> Option<Self> {{\n        let f = super::fields()?;\n        (prost_reflect::ReflectMessage::descriptor(msg) == f.{member}.message_descriptor).then_some({rust}View {{ msg, f }})\n    }}\n\n    /// The message seen.\n    #[inline]\n    pub fn as_dynamic(self) -> &'a prost_reflect::DynamicMessage {{\n        self.msg\n    }}\n",
             full = m.full_name()
         )
         .ok();
@@ -242,7 +242,7 @@ pub fn generate(
         out.push_str("}\n\n");
         writeln!(
             out,
-            "impl<'a> crate::view::FromValue<'a> for {rust}View<'a> {{\n    fn from_value(v: &'a prost_reflect::Value, f: &'static Fields) -> Option<Self> {{\n        match v {{\n            prost_reflect::Value::Message(msg) => Some({rust}View {{ msg, f }}),\n            _ => None,\n        }}\n    }}\n}}\n"
+            "impl<'a> crate::view::FromValue<'a> for {rust}View<'a> {{\n    #[inline]\n    fn from_value(v: &'a prost_reflect::Value, f: &'static Fields) -> Option<Self> {{\n        match v {{\n            prost_reflect::Value::Message(msg) => Some({rust}View {{ msg, f }}),\n            _ => None,\n        }}\n    }}\n}}\n"
         )
         .ok();
     }

@@ -49,6 +49,7 @@ impl std::fmt::Debug for Fields {
 /// for code that also writes messages (views only read). `None` if the
 /// embedded descriptor set lacks a message or field the views were generated
 /// from (it cannot: both come from the same build, which a test checks).
+#[inline]
 pub fn fields() -> Option<&'static Fields> {
     static FIELDS: std::sync::LazyLock<Option<Fields>> =
         std::sync::LazyLock::new(|| Fields::new(crate::descriptor_pool()));
@@ -58,6 +59,7 @@ pub fn fields() -> Option<&'static Fields> {
 /// The value of `field` in `msg` when it is set, borrowed. An unset field
 /// with presence is known without building its default.
 #[doc(hidden)]
+#[inline]
 pub fn get<'a>(msg: &'a DynamicMessage, field: &FieldDescriptor) -> Option<&'a Value> {
     if field.supports_presence() && !msg.has_field(field) {
         return None;
@@ -87,6 +89,7 @@ pub trait FromValue<'a>: Sized {
 macro_rules! scalar {
     ($($ty:ty => $variant:ident),* $(,)?) => {$(
         impl<'a> FromValue<'a> for $ty {
+            #[inline]
             fn from_value(v: &'a Value, _: &'static Fields) -> Option<Self> {
                 match v {
                     Value::$variant(x) => Some(*x),
@@ -100,6 +103,7 @@ macro_rules! scalar {
 scalar!(bool => Bool, i32 => I32, i64 => I64, u32 => U32, u64 => U64, f32 => F32, f64 => F64);
 
 impl<'a> FromValue<'a> for &'a str {
+    #[inline]
     fn from_value(v: &'a Value, _: &'static Fields) -> Option<Self> {
         match v {
             Value::String(s) => Some(s),
