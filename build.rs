@@ -9,6 +9,12 @@
 //! - `descriptor_set_with_source.bin`: the same with source info, embedded for
 //!   tools that want the proto comments (documentation, generated variables).
 //!
+//! It also writes `views.rs`, the typed views of dynamic messages
+//! (`build_views.rs`, included by `src/view.rs`), and, from the fields that
+//! hold secrets (declared once in `build_redact.rs`, checked against the
+//! descriptors), `sensitive.rs` (their names) and `redact.rs` (a redacting `Debug` for the
+//! messages holding them; `build_redact.rs`, included by `src/redact.rs`).
+//!
 //! `buf/validate/validate.proto` is our own file (`proto/buf/validate/`): the
 //! part of the buf.validate schema our protos use, with the published names,
 //! numbers and types, so that our descriptors are the published schema's. It
@@ -21,18 +27,15 @@ use std::{env, fs};
 use prost::Message;
 use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
 
+#[path = "build_redact.rs"]
+mod redact;
+#[path = "build_views.rs"]
+mod views;
+
 const PROTO_ROOT: &str = "proto";
 
 /// Imports that only carry options: compiled, never generated.
 const OPTION_CARRIERS: &str = "buf/";
-
-const REDACTED_DEBUG: [&str; 5] = [
-    ".org.project_planton.provider.kubernetes.KubernetesSensitiveValue",
-    ".org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJobStackInput",
-    ".org.project_planton.provider.kubernetes.KubernetesProviderConfigGcpGke",
-    ".org.project_planton.provider.kubernetes.KubernetesProviderConfigDigitalOceanDoks",
-    ".org.project_planton.provider.kubernetes.KubernetesSensitiveValue.sensitive_value",
-];
 
 type BuildResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -70,6 +73,18 @@ fn main() -> BuildResult<()> {
     set.file.retain(|f| ours.contains(f.name()));
 
     let pool = prost_reflect::DescriptorPool::decode(without_source.as_slice())?;
+    fs::write(out_dir.join("views.rs"), views::generate(&pool, &ours)?)?;
+    // The fields that hold secrets, and a redacting `Debug` for
+    // the messages (and oneofs) holding them.
+    let mut redacted_debug = Vec::new();
+    let (sensitive, debug_impls) = redact::generate(&pool, &ours, &mut redacted_debug)?;
+    fs::write(out_dir.join("redact.rs"), debug_impls)?;
+    fs::write(
+        out_dir.join("sensitive.rs"),
+        format!(
+            "/// The full names of the fields that hold secrets, sorted.\npub const SENSITIVE_FIELDS: &[&str] = &{sensitive:?};\n",
+        ),
+    )?;
     let mut config = prost_build::Config::new();
     for message in pool.all_messages() {
         if !ours.contains(message.parent_file().name()) {
@@ -87,9 +102,8 @@ fn main() -> BuildResult<()> {
                 r#"#[prost_reflect(descriptor_pool = "crate::DESCRIPTOR_POOL")]"#,
             );
     }
-    // Messages that carry secret values get a hand-written, redacting `Debug`
-    // (src/redact.rs).
-    config.skip_debug(REDACTED_DEBUG);
+    // Messages that carry secret values get the generated, redacting `Debug`.
+    config.skip_debug(redacted_debug);
     config
         .include_file("_includes.rs")
         .enable_type_names()

@@ -37,6 +37,8 @@ use prost_reflect::DescriptorPool;
 
 mod redact;
 pub mod registry;
+pub mod sensitive;
+pub mod view;
 
 /// Generated code, one module per proto package.
 #[allow(missing_docs, clippy::all, rustdoc::all)]

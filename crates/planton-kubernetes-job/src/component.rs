@@ -1,7 +1,8 @@
 //! KubernetesJob as a [`Component`]: the engine's generic pipeline
 //! ([`planton_manifest::component::Engine`]) runs it as it runs any other.
 
-use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, Value};
+use planton_api::KubernetesJob;
+use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};
 use planton_manifest::component::Component;
 use planton_manifest::{DefaultOptions, Violation};
 
@@ -13,7 +14,7 @@ impl Component for JobValidator {
     type Error = Error;
 
     fn manifest_descriptor(&self) -> MessageDescriptor {
-        self.job_desc.clone()
+        KubernetesJob::default().descriptor()
     }
 
     fn stack_input_descriptor(&self) -> MessageDescriptor {
@@ -44,7 +45,7 @@ impl Component for JobValidator {
     }
 
     fn before_defaults(&self, input: &mut DynamicMessage) {
-        self.resource_defaults.harmonize(self.fields, input);
+        crate::resources::harmonize(&self.resource_defaults, self.fields, input);
     }
 
     fn rules(&self, input: &DynamicMessage) -> Vec<Violation> {
@@ -62,6 +63,6 @@ impl Component for JobValidator {
     }
 
     fn is_secret(&self, path: &str) -> bool {
-        crate::is_secret_path(path)
+        planton_api::sensitive::is_secret_path(&self.stack_desc, path)
     }
 }

@@ -36,21 +36,18 @@
 
 mod component;
 mod iac;
-mod image;
-mod names;
 mod pipeline;
-mod quantity;
 pub mod report;
 mod resolve;
 mod resources;
 mod rules;
 mod schema;
 mod transform;
-mod view;
 
 use std::fmt;
 
 use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
+use planton_api::view::{KubernetesJobStackInputView, KubernetesJobView};
 use planton_api::{KubernetesJob, KubernetesJobStackInput};
 use planton_manifest::{
     BufValidator, DefaultOptions, Defaults, Document, FieldErrors, LoadRule, Loader, SourceMap,
@@ -60,16 +57,16 @@ use planton_manifest::{
 pub use iac::{pulumi_program, terraform_variables, terraform_vars};
 pub use pipeline::{Error, Input, Output, Rejected, SideInputs};
 pub use planton_api;
+pub use planton_kubernetes;
+pub use planton_kubernetes::rules::{DATA_MAX, ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
+pub use planton_kubernetes::{Quantity, QuantityError, Rule};
 pub use planton_manifest;
 pub use planton_manifest::{LoadError, RuleError, Severity, Source, Violation};
-pub use quantity::{Quantity, QuantityError};
 pub use resolve::{
     MapResolver, Reference, ReferenceResolver, Resolution, ResolveError, ResolverError,
     resolve_references,
 };
-pub use rules::{
-    DATA_MAX, ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX, INDEXED_MAX, RESERVED_ENV, Rule,
-};
+pub use rules::{INDEXED_MAX, JobRule, RESERVED_ENV};
 pub use transform::{
     CONTAINER_NAME, DOCKER_CONFIG_KEY, Object, Rendered, TransformError, transform,
 };
@@ -156,6 +153,7 @@ impl Checked {
     /// of load errors in a field that holds secrets.
     pub fn masked_spans(&self) -> Vec<Span> {
         let mut spans = secret_spans(&self.document);
+        let root = self.document.message().descriptor();
         spans.extend_from_slice(self.document.skipped());
         spans.extend(
             self.load_errors
@@ -166,7 +164,7 @@ impl Checked {
                     !matches!(
                         e.rule,
                         LoadRule::UnknownField | LoadRule::Duplicate | LoadRule::Oneof
-                    ) && in_secret_field(&e.path)
+                    ) && planton_api::sensitive::in_secret_field(&root, &e.path)
                 })
                 .map(|e| Span {
                     start: e.location,
@@ -183,13 +181,12 @@ impl Checked {
 /// and the `buf.validate` rules on first use.
 #[derive(Debug)]
 pub struct JobValidator {
-    job_desc: MessageDescriptor,
     stack_desc: MessageDescriptor,
     loader: Loader,
     defaults: Defaults,
-    resource_defaults: resources::ResourceDefaults,
+    resource_defaults: planton_kubernetes::resources::ResourceDefaults,
     buf: BufValidator,
-    fields: &'static view::Fields,
+    fields: &'static planton_api::view::Fields,
     stack_fields: pipeline::StackFields,
 }
 
@@ -211,17 +208,15 @@ impl JobValidator {
         // Only the KubernetesJob kind: building the whole kind registry would
         // cost a CLI run more than everything else it does.
         let job = KubernetesJob::default().descriptor();
-        let fields = view::fields().ok_or(SetupError::MissingField)?;
+        let fields = planton_api::view::fields().ok_or(SetupError::MissingField)?;
         let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
-        let resource_defaults =
-            resources::ResourceDefaults::from_option(fields, DEFAULT_RESOURCES_OPTION);
+        let resource_defaults = resources::defaults(fields, DEFAULT_RESOURCES_OPTION);
         let stack_fields =
             pipeline::StackFields::new().map_err(SetupError::MissingStackInputField)?;
         Ok(JobValidator {
             fields,
             stack_fields,
             resource_defaults,
-            job_desc: KubernetesJob::default().descriptor(),
             stack_desc: stack_input_descriptor(),
             loader,
             defaults,
@@ -264,7 +259,7 @@ impl JobValidator {
     }
 
     fn apply_defaults_to(&self, message: &mut DynamicMessage) {
-        self.resource_defaults.harmonize(self.fields, message);
+        resources::harmonize(&self.resource_defaults, self.fields, message);
         self.defaults.apply(message);
     }
 
@@ -297,13 +292,10 @@ impl JobValidator {
     /// input), unlocated.
     fn kubernetes_violations(&self, message: &DynamicMessage) -> Vec<Violation> {
         let mut violations = Vec::new();
-        let desc = message.descriptor();
-        let view = view::View(message);
-        if desc == self.job_desc {
-            violations.extend(rules::check(self.fields, view, None));
-        } else if desc == self.stack_desc {
-            let f = self.fields;
-            let docker_config_json = view.str(&f.input_docker_config_json);
+        if let Some(job) = KubernetesJobView::new(message) {
+            violations.extend(rules::check(job, None));
+        } else if let Some(input) = KubernetesJobStackInputView::new(message) {
+            let docker_config_json = input.docker_config_json();
             if !docker_config_json.is_empty()
                 && !matches!(
                     serde_json::from_str::<serde_json::Value>(docker_config_json),
@@ -313,24 +305,24 @@ impl JobValidator {
                 // The value is a credential: never quoted.
                 violations.push(Violation::kubernetes(
                     "docker_config_json",
-                    "kubernetes.docker_config_json",
+                    Rule::DockerConfigJson.id(),
                     "must be a JSON object (the content of a docker config.json)",
                 ));
             }
-            if docker_config_json.len() > rules::DATA_MAX {
+            if docker_config_json.len() > DATA_MAX {
                 violations.push(Violation::kubernetes(
                     "docker_config_json",
                     Rule::DataSize.id(),
                     format!(
                         "the image-pull Secret's data must be at most {} bytes (it has {})",
-                        rules::DATA_MAX,
+                        DATA_MAX,
                         docker_config_json.len()
                     ),
                 ));
             }
-            if let Some(job) = view.msg(&f.input_target) {
-                let ns = Some(view.str(&f.input_kubernetes_namespace)).filter(|s| !s.is_empty());
-                for mut v in rules::check(f, job, ns) {
+            if let Some(job) = input.target() {
+                let ns = Some(input.kubernetes_namespace()).filter(|s| !s.is_empty());
+                for mut v in rules::check(job, ns) {
                     if !v.field_path.starts_with("kubernetes_namespace") {
                         v.field_path = format!("target.{}", v.field_path);
                     }
@@ -502,7 +494,8 @@ impl JobValidator {
             !load_errors.iter().any(|e| {
                 (!e.path.is_empty() && is_at_or_under(&v.field_path, &e.path))
                     || (!matches!(e.rule, LoadRule::UnknownField | LoadRule::Duplicate)
-                        && parent_path(&e.path).is_some_and(|p| p == v.field_path))
+                        && planton_manifest::parent_path(&e.path)
+                            .is_some_and(|p| !p.is_empty() && p == v.field_path))
             })
         });
         Ok(Checked {
@@ -595,83 +588,17 @@ fn stack_input_descriptor() -> MessageDescriptor {
 /// docker config, provider credentials): a report that quotes input lines
 /// must mask them.
 pub fn secret_spans(document: &Document) -> Vec<Span> {
+    let root = document.message().descriptor();
     document
         .source_map()
         .iter()
-        .filter(|(path, _)| is_secret_path(path))
+        .filter(|(path, _)| planton_api::sensitive::is_secret_path(&root, path))
         .map(|(_, span)| span)
         .collect()
-}
-
-/// The path of the message or collection holding the last element of
-/// `path` (`spec.env` for `spec.env.secrets`, `spec.env.secrets` for
-/// `spec.env.secrets["K"]`); `None` for a top-level field. Quoted map keys
-/// may hold `.` and `[`: they are skipped.
-fn parent_path(path: &str) -> Option<&str> {
-    let mut cut = None;
-    let (mut quoted, mut escaped) = (false, false);
-    for (i, c) in path.char_indices() {
-        if quoted {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => quoted = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => quoted = true,
-            '.' | '[' if i > 0 => cut = Some(i),
-            _ => {}
-        }
-    }
-    cut.map(|i| &path[..i])
 }
 
 /// Whether `path` is `field` or a path under it.
 fn is_at_or_under(path: &str, field: &str) -> bool {
     path.strip_prefix(field)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-}
-
-/// Whether `path` is in a field that holds secrets (a load error there may
-/// be about a secret value written in the wrong place).
-fn in_secret_field(path: &str) -> bool {
-    let path = path.strip_prefix("target.").unwrap_or(path);
-    ["spec.env.secrets", "docker_config_json", "provider_config"]
-        .iter()
-        .any(|field| is_at_or_under(path, field))
-}
-
-fn is_secret_path(path: &str) -> bool {
-    let path = path.strip_prefix("target.").unwrap_or(path);
-    (path.starts_with("spec.env.secrets[") && path.ends_with("].value"))
-        || matches!(
-            path,
-            "docker_config_json"
-                | "provider_config.gcp_gke.service_account_key_base64"
-                | "provider_config.digital_ocean_doks.kube_config"
-        )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parent_paths_skip_quoted_keys() {
-        assert_eq!(parent_path("spec.env.secrets"), Some("spec.env"));
-        assert_eq!(
-            parent_path(r#"spec.env.secrets["a.b[0]\"c"]"#),
-            Some("spec.env.secrets")
-        );
-        assert_eq!(
-            parent_path(r#"spec.env.secrets["a.b"].value"#),
-            Some(r#"spec.env.secrets["a.b"]"#)
-        );
-        assert_eq!(parent_path("spec.command[2]"), Some("spec.command"));
-        assert_eq!(parent_path("spec"), None);
-        assert_eq!(parent_path(""), None);
-    }
 }

@@ -1,157 +1,48 @@
-//! Kubernetes' own reading of partly set container resources, applied before
-//! the Planton default fills the leaves the user left out.
-//!
-//! The Planton default (`default_container_resources`) is 1000m/1Gi limits and
-//! 50m/100Mi requests. Filled in blindly, it would contradict what the user
-//! wrote: `limits: {cpu: 10m}` would receive a 50m request, above its limit,
-//! and be reported as a violation of a field the user never set. So, per
-//! resource (cpu, memory), where the user set exactly one side:
-//!
-//! - a missing **request** becomes the user's limit when that limit is below
-//!   the default request (as Kubernetes defaults a missing request to its
-//!   limit); otherwise it gets the default request;
-//! - a missing **limit** becomes the user's request when that request is above
-//!   the default limit; otherwise it gets the default limit.
-//!
-//! A side that does not parse as a quantity is left alone: the quantity rule
-//! reports it.
+//! Where a KubernetesJob's container resources are, for the shared
+//! harmonization of partly set resources
+//! ([`planton_kubernetes::resources`]).
 
-use planton_api::prost_reflect::{DynamicMessage, FieldDescriptor, ReflectMessage, Value};
+use planton_api::prost_reflect::{DynamicMessage, ReflectMessage};
+use planton_api::view::Fields;
+use planton_kubernetes::resources::ResourceDefaults;
 
-use crate::quantity::Quantity;
-use crate::view::Fields;
-
-/// The default requests and limits, read from the protos' option.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ResourceDefaults {
-    limits: Pair,
-    requests: Pair,
+/// The defaults of the option `option` on the Job spec's `resources`.
+pub(crate) fn defaults(f: &Fields, option: &str) -> ResourceDefaults {
+    ResourceDefaults::from_option(&f.kubernetes_job_spec.resources, option)
 }
 
-#[derive(Debug, Clone, Default)]
-struct Pair {
-    cpu: Option<(String, Quantity)>,
-    memory: Option<(String, Quantity)>,
-}
-
-impl ResourceDefaults {
-    /// Reads the message default `option` on the job spec's `resources` field;
-    /// empty when the protos declare none.
-    pub(crate) fn from_option(f: &Fields, option: &str) -> ResourceDefaults {
-        let pool = f.spec_resources.parent_pool();
-        let Some(ext) = pool.get_extension_by_name(option) else {
-            return ResourceDefaults::default();
-        };
-        let options = f.spec_resources.options();
-        if !options.has_extension(&ext) {
-            return ResourceDefaults::default();
+/// Harmonizes the `resources` of a KubernetesJob message (or of a stack
+/// input's target) with `defaults`, when set.
+pub(crate) fn harmonize(defaults: &ResourceDefaults, f: &Fields, message: &mut DynamicMessage) {
+    let job = if message.descriptor() == f.kubernetes_job_stack_input.message_descriptor {
+        // Never inserts an unset target.
+        if !message.has_field(&f.kubernetes_job_stack_input.target) {
+            return;
         }
-        let Value::Message(default) = options.get_extension(&ext).into_owned() else {
-            return ResourceDefaults::default();
-        };
-        let pair = |side: &FieldDescriptor| {
-            let leaf = |leaf: &FieldDescriptor| -> Option<(String, Quantity)> {
-                let cm = default.get_field(side);
-                let text = cm.as_message()?.get_field(leaf).as_str()?.to_owned();
-                let q = Quantity::parse(&text).ok()?;
-                Some((text, q))
-            };
-            Pair {
-                cpu: leaf(&f.cpu),
-                memory: leaf(&f.memory),
-            }
-        };
-        ResourceDefaults {
-            limits: pair(&f.resources_limits),
-            requests: pair(&f.resources_requests),
+        match message
+            .get_field_mut(&f.kubernetes_job_stack_input.target)
+            .as_message_mut()
+        {
+            Some(job) => job,
+            None => return,
         }
+    } else {
+        message
+    };
+    if !job.has_field(&f.kubernetes_job.spec) {
+        return;
     }
-
-    /// Adjusts the `resources` of a KubernetesJob message (or of a stack
-    /// input's target) where the user set one side of a resource only.
-    pub(crate) fn harmonize(&self, f: &Fields, message: &mut DynamicMessage) {
-        let job = if &message.descriptor() == f.input_target.parent_message() {
-            match message.get_field_mut(&f.input_target).as_message_mut() {
-                Some(job) if job.has_field(&f.job_spec) => job,
-                _ => return,
-            }
-        } else {
-            message
-        };
-        if !job.has_field(&f.job_spec) {
-            return;
-        }
-        let Some(spec) = job.get_field_mut(&f.job_spec).as_message_mut() else {
-            return;
-        };
-        if !spec.has_field(&f.spec_resources) {
-            // Unset: the whole default applies, which is consistent.
-            return;
-        }
-        let Some(res) = spec.get_field_mut(&f.spec_resources).as_message_mut() else {
-            return;
-        };
-        for (leaf, limit_default, request_default) in [
-            (&f.cpu, &self.limits.cpu, &self.requests.cpu),
-            (&f.memory, &self.limits.memory, &self.requests.memory),
-        ] {
-            let limit = leaf_text(res, &f.resources_limits, leaf);
-            let request = leaf_text(res, &f.resources_requests, leaf);
-            let fill = match (limit, request) {
-                (Some(limit), None) => request_default
-                    .as_ref()
-                    .and_then(|(_, default)| below(&limit, default))
-                    .map(|text| (&f.resources_requests, text)),
-                (None, Some(request)) => limit_default
-                    .as_ref()
-                    .and_then(|(_, default)| above(&request, default))
-                    .map(|text| (&f.resources_limits, text)),
-                _ => None,
-            };
-            if let Some((side, text)) = fill {
-                set_leaf(res, side, leaf, text);
-            }
-        }
+    let Some(spec) = job.get_field_mut(&f.kubernetes_job.spec).as_message_mut() else {
+        return;
+    };
+    if !spec.has_field(&f.kubernetes_job_spec.resources) {
+        // Unset: the whole default applies, which is consistent.
+        return;
     }
-}
-
-/// The text of `side.leaf` when the user set it (non-empty).
-fn leaf_text(
-    res: &DynamicMessage,
-    side: &FieldDescriptor,
-    leaf: &FieldDescriptor,
-) -> Option<String> {
-    if !res.has_field(side) {
-        return None;
-    }
-    let value = res.get_field(side);
-    let text = value.as_message()?.get_field(leaf);
-    text.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
-}
-
-/// `text` when it parses and is below `default`.
-fn below(text: &str, default: &Quantity) -> Option<String> {
-    Quantity::parse(text)
-        .ok()
-        .filter(|q| !q.is_negative() && q < default)
-        .map(|_| text.to_owned())
-}
-
-/// `text` when it parses and is above `default`.
-fn above(text: &str, default: &Quantity) -> Option<String> {
-    Quantity::parse(text)
-        .ok()
-        .filter(|q| q > default)
-        .map(|_| text.to_owned())
-}
-
-fn set_leaf(
-    res: &mut DynamicMessage,
-    side: &FieldDescriptor,
-    leaf: &FieldDescriptor,
-    text: String,
-) {
-    if let Some(cm) = res.get_field_mut(side).as_message_mut() {
-        cm.set_field(leaf, Value::String(text));
+    if let Some(res) = spec
+        .get_field_mut(&f.kubernetes_job_spec.resources)
+        .as_message_mut()
+    {
+        defaults.harmonize(res);
     }
 }

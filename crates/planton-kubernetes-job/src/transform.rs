@@ -9,20 +9,19 @@ use std::fmt;
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    HostPathVolumeSource, KeyToPath, LocalObjectReference, Namespace, ObjectFieldSelector,
-    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, ResourceRequirements, Secret,
-    SecretKeySelector, SecretVolumeSource, Volume, VolumeMount as K8sVolumeMount,
+    ConfigMap, Container, EnvVar, EnvVarSource, LocalObjectReference, Namespace,
+    ObjectFieldSelector, PodSpec, PodTemplateSpec, Secret,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use planton_api::KubernetesJobStackOutputs;
-use planton_api::prost_reflect::Value;
 use planton_manifest::{JsonWriter, YamlWriter};
 
 use crate::Validated;
-use crate::rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
-use crate::view::{Fields, View, as_message};
+use planton_api::view::{
+    CloudResourceMetadataView, KubernetesJobContainerAppEnvView, KubernetesJobStackInputView,
+};
+use planton_kubernetes::builders;
+use planton_kubernetes::rules::{ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
 
 /// The name of the Job's container.
 pub const CONTAINER_NAME: &str = "job-container";
@@ -277,36 +276,29 @@ impl Rendered {
 /// [`TransformError`] when the namespace is unknown or an environment
 /// variable's reference was not resolved.
 pub fn transform(input: &Validated) -> Result<Rendered, TransformError> {
-    let f = crate::view::fields().ok_or(TransformError::Missing("a field of the protos"))?;
-    render(f, View(input.message()))
+    let input = KubernetesJobStackInputView::new(input.message())
+        .ok_or(TransformError::Missing("a field of the protos"))?;
+    render(input)
 }
 
 /// [`transform`] on the stack input message, read where it is.
-fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
-    let job = input
-        .msg(&f.input_target)
-        .ok_or(TransformError::Missing("target"))?;
-    let meta = job
-        .msg(&f.job_metadata)
-        .ok_or(TransformError::Missing("metadata"))?;
-    let spec = job
-        .msg(&f.job_spec)
-        .ok_or(TransformError::Missing("spec"))?;
-    let name = meta.str(&f.meta_name).to_owned();
+fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformError> {
+    let job = input.target().ok_or(TransformError::Missing("target"))?;
+    let meta = job.metadata().ok_or(TransformError::Missing("metadata"))?;
+    let spec = job.spec().ok_or(TransformError::Missing("spec"))?;
+    let name = meta.name().to_owned();
 
     // The orchestrator's resolved namespace wins over the spec (upstream reads
     // only spec.namespace.value).
-    let resolved = input.str(&f.input_kubernetes_namespace);
-    let literal = spec
-        .msg(&f.spec_namespace)
-        .and_then(|n| n.opt_str(&f.literal_value));
+    let resolved = input.kubernetes_namespace();
+    let literal = spec.namespace().and_then(|n| n.value());
     let namespace = match (resolved, literal) {
         (ns, _) if !ns.is_empty() => ns.to_owned(),
         (_, Some(v)) if !v.is_empty() => v.to_owned(),
         _ => return Err(TransformError::NoNamespace),
     };
-    let labels = labels(f, meta);
-    let annotations = annotations(f, meta);
+    let labels = labels(meta);
+    let annotations = annotations(meta);
     let object_meta = |object_name: &str| ObjectMeta {
         name: Some(object_name.to_owned()),
         namespace: Some(namespace.clone()),
@@ -315,7 +307,7 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
         ..ObjectMeta::default()
     };
 
-    let namespace_object = spec.bool(&f.spec_create_namespace).then(|| Namespace {
+    let namespace_object = spec.create_namespace().then(|| Namespace {
         metadata: ObjectMeta {
             name: Some(namespace.clone()),
             labels: Some(labels.clone()),
@@ -325,18 +317,11 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
         ..Namespace::default()
     });
 
-    let env = spec.msg(&f.spec_env);
+    let env = spec.env();
     let env_secret_name = format!("{name}{ENV_SECRETS_SUFFIX}");
-    let literal_secrets: BTreeMap<String, String> = env
-        .map(|e| e.map(&f.env_secrets))
-        .into_iter()
-        .flat_map(|m| m.iter())
-        .filter_map(|(k, v)| {
-            // An empty literal is a value too (unlike upstream, which drops it).
-            let value = as_message(v)?.opt_str(&f.sensitive_value)?;
-            Some((k.to_owned(), value.to_owned()))
-        })
-        .collect();
+    // An empty literal is a value too (unlike upstream, which drops it).
+    let literal_secrets =
+        env.map_or_else(BTreeMap::new, |e| builders::literal_secrets(e.secrets()));
     let env_secret = (!literal_secrets.is_empty()).then(|| Secret {
         metadata: object_meta(&env_secret_name),
         type_: Some("Opaque".into()),
@@ -345,7 +330,7 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
     });
 
     let pull_secret_name = format!("{name}{IMAGE_PULL_SECRET_SUFFIX}");
-    let docker_config_json = input.str(&f.input_docker_config_json);
+    let docker_config_json = input.docker_config_json();
     let image_pull_secret = (!docker_config_json.is_empty()).then(|| Secret {
         metadata: object_meta(&pull_secret_name),
         type_: Some("kubernetes.io/dockerconfigjson".into()),
@@ -356,14 +341,7 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
         ..Secret::default()
     });
 
-    let mut config_maps: Vec<(&str, &str)> = spec
-        .map(&f.spec_config_maps)
-        .iter()
-        .map(|(k, v)| match v {
-            Value::String(content) => (k, content.as_str()),
-            _ => (k, ""),
-        })
-        .collect();
+    let mut config_maps: Vec<(&str, &str)> = spec.config_maps().iter().collect();
     config_maps.sort();
     let config_maps = config_maps
         .into_iter()
@@ -382,8 +360,8 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
     }
     // Upstream ignores image.pull_secret_name; an existing Secret named there is used.
     if let Some(existing) = spec
-        .msg(&f.spec_image)
-        .map(|i| i.str(&f.image_pull_secret_name))
+        .image()
+        .map(|i| i.pull_secret_name())
         .filter(|n| !n.is_empty())
         && !pull_secrets.iter().any(|r| r.name == existing)
     {
@@ -392,35 +370,32 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
         });
     }
 
-    let (volume_mounts, volumes) = volumes(f, spec);
-    let strings = |field| -> Option<Vec<String>> {
-        let list: Vec<String> = spec.strs(field).map(str::to_owned).collect();
-        (!list.is_empty()).then_some(list)
+    let (volume_mounts, volumes) = builders::volumes(spec.volume_mounts());
+    let strings = |list: planton_api::view::List<'_, &str>| -> Option<Vec<String>> {
+        (!list.is_empty()).then(|| list.iter().map(str::to_owned).collect())
     };
     let container = Container {
         name: CONTAINER_NAME.into(),
-        image: Some(image(f, spec)?),
-        env: Some(env_vars(f, env, &env_secret_name)?),
-        resources: Some(resources(f, spec)),
-        command: strings(&f.spec_command),
-        args: strings(&f.spec_args),
+        image: Some(builders::image_reference(
+            spec.image().ok_or(TransformError::Missing("spec.image"))?,
+        )),
+        env: Some(env_vars(env, &env_secret_name)?),
+        resources: Some(builders::resources(spec.resources())),
+        command: strings(spec.command()),
+        args: strings(spec.args()),
         volume_mounts: (!volume_mounts.is_empty()).then_some(volume_mounts),
         ..Container::default()
     };
-    let present = |field| {
-        spec.opt_str(field)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
+    let present = |value: Option<&str>| value.filter(|s| !s.is_empty()).map(str::to_owned);
     let pod = PodSpec {
-        restart_policy: present(&f.spec_restart_policy),
+        restart_policy: present(spec.restart_policy()),
         containers: vec![container],
         volumes: (!volumes.is_empty()).then_some(volumes),
         image_pull_secrets: (!pull_secrets.is_empty()).then_some(pull_secrets),
         ..PodSpec::default()
     };
-    let positive = |field| {
-        spec.opt_u32(field)
+    let positive = |value: Option<u32>| {
+        value
             .filter(|&v| v > 0)
             .map(|v| i32::try_from(v).unwrap_or(i32::MAX))
     };
@@ -434,19 +409,19 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
                 }),
                 spec: Some(pod),
             },
-            parallelism: positive(&f.spec_parallelism),
-            completions: positive(&f.spec_completions),
+            parallelism: positive(spec.parallelism()),
+            completions: positive(spec.completions()),
             // 0 is meaningful (no retries): kept when set, as upstream does.
             backoff_limit: spec
-                .opt_u32(&f.spec_backoff_limit)
+                .backoff_limit()
                 .map(|v| i32::try_from(v).unwrap_or(i32::MAX)),
             active_deadline_seconds: spec
-                .opt_u64(&f.spec_active_deadline_seconds)
+                .active_deadline_seconds()
                 .filter(|&v| v > 0)
                 .map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
-            ttl_seconds_after_finished: positive(&f.spec_ttl_seconds_after_finished),
-            completion_mode: present(&f.spec_completion_mode),
-            suspend: spec.opt_bool(&f.spec_suspend),
+            ttl_seconds_after_finished: positive(spec.ttl_seconds_after_finished()),
+            completion_mode: present(spec.completion_mode()),
+            suspend: spec.suspend(),
             ..JobSpec::default()
         }),
         ..Job::default()
@@ -467,74 +442,35 @@ fn render(f: &Fields, input: View<'_>) -> Result<Rendered, TransformError> {
 /// The labels on every object and on the pod template: the metadata's
 /// labels, then planton's, which win on a conflict (the rules warn about it:
 /// `kubernetes.label_overridden`).
-fn labels(f: &Fields, meta: View<'_>) -> BTreeMap<String, String> {
-    let mut labels = string_map(meta, &f.meta_labels);
-    labels.extend(planton_labels(f, meta));
+fn labels(meta: CloudResourceMetadataView<'_>) -> BTreeMap<String, String> {
+    let mut labels = string_map(meta.labels());
+    labels.extend(planton_kubernetes::rules::planton_labels(meta, KIND));
     labels
 }
 
 /// The metadata's annotations, on every object (not on the pod template);
 /// `None` when there are none.
-fn annotations(f: &Fields, meta: View<'_>) -> Option<BTreeMap<String, String>> {
-    let annotations = string_map(meta, &f.meta_annotations);
+fn annotations(meta: CloudResourceMetadataView<'_>) -> Option<BTreeMap<String, String>> {
+    let annotations = string_map(meta.annotations());
     (!annotations.is_empty()).then_some(annotations)
 }
 
 /// A `map<string, string>` field, sorted.
-fn string_map(
-    msg: View<'_>,
-    field: &planton_api::prost_reflect::FieldDescriptor,
-) -> BTreeMap<String, String> {
-    msg.map(field)
-        .iter()
-        .map(|(k, v)| (k.to_owned(), v.as_str().unwrap_or("").to_owned()))
+fn string_map(map: planton_api::view::Map<'_, &str>) -> BTreeMap<String, String> {
+    map.iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
 }
 
-/// The labels planton sets on every object: `planton.ai/resource`, `name`,
-/// `kind`, and `id`, `organization`, `environment` when the metadata has them.
-pub(crate) fn planton_labels(f: &Fields, meta: View<'_>) -> BTreeMap<String, String> {
-    let mut labels = BTreeMap::from([
-        ("planton.ai/resource".to_owned(), "true".to_owned()),
-        (
-            "planton.ai/name".to_owned(),
-            meta.str(&f.meta_name).to_owned(),
-        ),
-        ("planton.ai/kind".to_owned(), "KubernetesJob".to_owned()),
-    ]);
-    for (key, field) in [
-        ("planton.ai/id", &f.meta_id),
-        ("planton.ai/organization", &f.meta_org),
-        ("planton.ai/environment", &f.meta_env),
-    ] {
-        let value = meta.str(field);
-        if !value.is_empty() {
-            labels.insert(key.to_owned(), value.to_owned());
-        }
-    }
-    labels
-}
-
-/// `repo:tag`, or `repo@digest` when the tag is a digest.
-fn image(f: &Fields, spec: View<'_>) -> Result<String, TransformError> {
-    let image = spec
-        .msg(&f.spec_image)
-        .ok_or(TransformError::Missing("spec.image"))?;
-    let (repo, tag) = (image.str(&f.image_repo), image.str(&f.image_tag));
-    Ok(if crate::image::is_digest(tag) {
-        format!("{repo}@{tag}")
-    } else {
-        format!("{repo}:{tag}")
-    })
-}
+/// The kind planton names in the `planton.ai/kind` label.
+pub(crate) const KIND: &str = "KubernetesJob";
 
 /// `HOSTNAME`, `K8S_POD_ID`, then the variables, then the secrets, each sorted
 /// by name; a name defined again later (a secret named like a variable, a
 /// user's `HOSTNAME`) keeps only its last definition, the one Kubernetes
 /// would use (server-side apply refuses a list with a name twice).
 fn env_vars(
-    f: &Fields,
-    env: Option<View<'_>>,
+    env: Option<KubernetesJobContainerAppEnvView<'_>>,
     env_secret_name: &str,
 ) -> Result<Vec<EnvVar>, TransformError> {
     let field_ref = |api_version: Option<&str>, path: &str| {
@@ -559,160 +495,10 @@ fn env_vars(
         },
     ];
     let Some(env) = env else { return Ok(out) };
-    let vars: BTreeMap<&str, _> = env.map(&f.env_variables).iter().collect();
-    let mut unresolved = Vec::new();
-    for (name, value) in vars {
-        let Some(value) = as_message(value) else {
-            continue;
-        };
-        // An empty value sets the variable to "" (upstream drops it).
-        if let Some(v) = value.opt_str(&f.literal_value) {
-            out.push(EnvVar {
-                name: name.to_owned(),
-                value: Some(v.to_owned()),
-                ..EnvVar::default()
-            });
-        } else if value.has(&f.literal_value_from) {
-            unresolved.push(name.to_owned());
-        }
-    }
-    if !unresolved.is_empty() {
-        return Err(TransformError::UnresolvedReferences {
-            variables: unresolved,
-        });
-    }
-    let secret_ref = |secret: &str, key: &str| {
-        Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.to_owned(),
-                key: key.to_owned(),
-                optional: None,
-            }),
-            ..EnvVarSource::default()
-        })
-    };
-    let secrets: BTreeMap<&str, _> = env.map(&f.env_secrets).iter().collect();
-    for (name, value) in secrets {
-        let Some(value) = as_message(value) else {
-            continue;
-        };
-        let value_from = if let Some(r) = value.msg(&f.sensitive_secret_ref) {
-            secret_ref(r.str(&f.secret_ref_name), r.str(&f.secret_ref_key))
-        } else if value.has(&f.sensitive_value) {
-            secret_ref(env_secret_name, name)
-        } else {
-            continue;
-        };
-        out.push(EnvVar {
-            name: name.to_owned(),
-            value_from,
-            ..EnvVar::default()
-        });
-    }
-    Ok(last_definitions(out))
-}
-
-/// `env` without the entries whose name comes again later.
-fn last_definitions(env: Vec<EnvVar>) -> Vec<EnvVar> {
-    let mut seen = std::collections::HashSet::with_capacity(env.len());
-    let mut kept: Vec<EnvVar> = env
-        .into_iter()
-        .rev()
-        .filter(|e| seen.insert(e.name.clone()))
-        .collect();
-    kept.reverse();
-    kept
-}
-
-fn resources(f: &Fields, spec: View<'_>) -> ResourceRequirements {
-    let res = spec.msg(&f.spec_resources);
-    let side = |field| {
-        let cm = res.and_then(|r| r.msg(field));
-        let map: BTreeMap<String, K8sQuantity> = [("cpu", &f.cpu), ("memory", &f.memory)]
-            .into_iter()
-            .filter_map(|(k, field)| {
-                let v = cm.map_or("", |cm| cm.str(field));
-                (!v.is_empty()).then(|| (k.to_owned(), K8sQuantity(v.to_owned())))
-            })
-            .collect();
-        (!map.is_empty()).then_some(map)
-    };
-    ResourceRequirements {
-        limits: side(&f.resources_limits),
-        requests: side(&f.resources_requests),
-        ..ResourceRequirements::default()
-    }
-}
-
-fn key_items(key: &str, path: &str) -> Option<Vec<KeyToPath>> {
-    (!key.is_empty()).then(|| {
-        let path = if path.is_empty() { key } else { path };
-        vec![KeyToPath {
-            key: key.to_owned(),
-            path: path.to_owned(),
-            mode: None,
-        }]
-    })
-}
-
-fn volumes(f: &Fields, spec: View<'_>) -> (Vec<K8sVolumeMount>, Vec<Volume>) {
-    let mut mounts = Vec::new();
-    let mut volumes = Vec::new();
-    let text = |v: View<'_>, field| -> Option<String> {
-        let s = v.str(field);
-        (!s.is_empty()).then(|| s.to_owned())
-    };
-    for vm in spec.messages(&f.spec_volume_mounts) {
-        let name = vm.str(&f.mount_name);
-        mounts.push(K8sVolumeMount {
-            name: name.to_owned(),
-            mount_path: vm.str(&f.mount_path).to_owned(),
-            read_only: Some(vm.bool(&f.mount_read_only)),
-            sub_path: text(vm, &f.mount_sub_path),
-            ..K8sVolumeMount::default()
-        });
-        let mut volume = Volume {
-            name: name.to_owned(),
-            ..Volume::default()
-        };
-        let mode = |v: View<'_>, field| {
-            let mode = v.i32(field);
-            // Zero is unset; a negative mode is sent for the server to refuse.
-            (mode != 0).then_some(mode)
-        };
-        if let Some(cm) = vm.msg(&f.mount_config_map) {
-            volume.config_map = Some(ConfigMapVolumeSource {
-                name: cm.str(&f.config_map_name).to_owned(),
-                items: key_items(cm.str(&f.config_map_key), cm.str(&f.config_map_path)),
-                default_mode: mode(cm, &f.config_map_default_mode),
-                ..ConfigMapVolumeSource::default()
-            });
-        } else if let Some(s) = vm.msg(&f.mount_secret) {
-            volume.secret = Some(SecretVolumeSource {
-                secret_name: Some(s.str(&f.secret_name).to_owned()),
-                items: key_items(s.str(&f.secret_key), s.str(&f.secret_path)),
-                default_mode: mode(s, &f.secret_default_mode),
-                ..SecretVolumeSource::default()
-            });
-        } else if let Some(h) = vm.msg(&f.mount_host_path) {
-            volume.host_path = Some(HostPathVolumeSource {
-                path: h.str(&f.host_path_path).to_owned(),
-                type_: text(h, &f.host_path_type),
-            });
-        } else if let Some(e) = vm.msg(&f.mount_empty_dir) {
-            volume.empty_dir = Some(EmptyDirVolumeSource {
-                medium: text(e, &f.empty_dir_medium),
-                size_limit: text(e, &f.empty_dir_size_limit).map(K8sQuantity),
-            });
-        } else if let Some(p) = vm.msg(&f.mount_pvc) {
-            volume.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
-                claim_name: p.str(&f.pvc_claim_name).to_owned(),
-                read_only: Some(p.bool(&f.pvc_read_only)),
-            });
-        }
-        volumes.push(volume);
-    }
-    (mounts, volumes)
+    let defined = builders::env_vars(env.variables(), env.secrets(), env_secret_name)
+        .map_err(|variables| TransformError::UnresolvedReferences { variables })?;
+    out.extend(defined);
+    Ok(builders::last_definitions(out))
 }
 
 #[cfg(test)]

@@ -13,11 +13,19 @@ use planton_kubernetes_job::{JobValidator, Severity};
 static VALIDATOR: LazyLock<JobValidator> = LazyLock::new(|| JobValidator::new().unwrap());
 
 fn run_case(path: &Path) -> String {
+    run(path, false)
+}
+
+/// A case that is a manifest, or a stack input (`stack_input`).
+fn run(path: &Path, stack_input: bool) -> String {
     let text = std::fs::read_to_string(path).unwrap();
     let name = path.file_name().unwrap().to_string_lossy();
-    let checked = VALIDATOR
-        .check(&text)
-        .unwrap_or_else(|e| panic!("{name} loads: {e}"));
+    let checked = if stack_input {
+        VALIDATOR.check_stack_input(&text)
+    } else {
+        VALIDATOR.check(&text)
+    }
+    .unwrap_or_else(|e| panic!("{name} loads: {e}"));
     assert!(
         checked.load_errors.is_empty(),
         "{name} loads cleanly: {:?}",
@@ -106,18 +114,31 @@ fn mixed_cases() {
     );
 }
 
+/// Cases of the rules on what only a stack input has (its docker config),
+/// under `tests/data/stack-input/` (not manifests: the differential test,
+/// which reads `tests/data/validate/`, has no stack inputs).
+#[test]
+fn stack_input_cases() {
+    insta::glob!("../../../tests/data/stack-input", "*.yaml", |path| {
+        insta::assert_snapshot!(run(path, true));
+    });
+}
+
 #[test]
 fn every_rule_has_a_case() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/validate/kubernetes");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
     let mut covered = String::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        covered.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    for dir in ["validate/kubernetes", "stack-input"] {
+        for entry in std::fs::read_dir(data.join(dir)).unwrap() {
+            covered.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
     }
-    for rule in planton_kubernetes_job::Rule::ALL {
+    let shared = planton_kubernetes_job::Rule::ALL.map(|r| r.id());
+    let job_only = planton_kubernetes_job::JobRule::ALL.map(|r| r.id());
+    for id in shared.iter().chain(&job_only) {
         assert!(
-            covered.contains(&format!("# expect: {} ", rule.id())),
-            "no case expects {}",
-            rule.id()
+            covered.contains(&format!("# expect: {id} ")),
+            "no case expects {id}"
         );
     }
 }

@@ -70,7 +70,7 @@ pub use defaults::{DefaultOptions, Defaults, DefaultsError};
 pub use encode::{encode as encode_dynamic, transcode};
 pub use error::{FieldError, FieldErrors, LoadError, LoadRule, MAX_FIELD_ERRORS};
 pub use json_ser::{Error as JsonWriteError, JsonWriter, to_json_pretty as serialize_to_json};
-pub use location::{Location, SourceMap, Span};
+pub use location::{Location, SourceMap, Span, parent_path};
 pub use planton_text::{EXCERPT_CHARS, Excerpt, excerpt};
 pub use violation::{BufValidator, RuleError, Severity, Source, Violation, locate, sort};
 pub use yaml_ser::{Error as YamlWriteError, YamlWriter, to_yaml as serialize_to_yaml};

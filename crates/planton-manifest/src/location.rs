@@ -174,28 +174,42 @@ impl SourceMap {
     }
 }
 
-/// The parent of a field path: `a.b[0]` → `a.b`, `a.b` → `a`, `a` → the root (`""`).
-fn parent_path(path: &str) -> Option<&str> {
+/// The parent of a field path (a violation's or a source map's): the path of
+/// the message or collection holding its last element. `a.b[0]` → `a.b`,
+/// `a.b` → `a`, `a` → the root (`""`), the root → `None`. A quoted map key
+/// may hold `.`, `[`, `]` and escaped quotes: it is skipped.
+///
+/// ```
+/// use planton_manifest::parent_path;
+///
+/// assert_eq!(parent_path(r#"spec.env.secrets["a.b[0]\"c"].value"#), Some(r#"spec.env.secrets["a.b[0]\"c"]"#));
+/// assert_eq!(parent_path(r#"spec.env.secrets["a.b"]"#), Some("spec.env.secrets"));
+/// assert_eq!(parent_path("spec"), Some(""));
+/// assert_eq!(parent_path(""), None);
+/// ```
+pub fn parent_path(path: &str) -> Option<&str> {
     if path.is_empty() {
         return None;
     }
-    if path.ends_with(']') {
-        // Find the '[' opening the last subscript, skipping brackets inside a
-        // quoted map key.
-        let bytes = path.as_bytes();
-        let mut in_quotes = false;
-        let mut i = bytes.len() - 1;
-        while i > 0 {
-            i -= 1;
-            match bytes[i] {
-                b'"' if i == 0 || bytes[i - 1] != b'\\' => in_quotes = !in_quotes,
-                b'[' if !in_quotes => return Some(&path[..i]),
+    let mut cut = 0;
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, c) in path.char_indices() {
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quoted = false,
                 _ => {}
             }
+            continue;
         }
-        return Some("");
+        match c {
+            '"' => quoted = true,
+            '.' | '[' if i > 0 => cut = i,
+            _ => {}
+        }
     }
-    Some(path.rfind('.').map_or("", |i| &path[..i]))
+    Some(&path[..cut])
 }
 
 #[cfg(test)]
@@ -218,6 +232,16 @@ mod tests {
         );
         assert_eq!(parent_path("spec"), Some(""));
         assert_eq!(parent_path(""), None);
+        // An escaped quote, and an escaped backslash before a closing quote.
+        assert_eq!(
+            parent_path(r#"spec.env.secrets["a.b[0]\"c"]"#),
+            Some("spec.env.secrets")
+        );
+        assert_eq!(
+            parent_path(r#"spec.env.secrets["a\\"].value"#),
+            Some(r#"spec.env.secrets["a\\"]"#)
+        );
+        assert_eq!(parent_path("spec.command[2]"), Some("spec.command"));
     }
 
     #[test]
