@@ -154,7 +154,9 @@ fn venv() -> PathBuf {
         let python = dir.join("bin/python");
         let wanted = ["junitparser==5.0.3", "pre-commit==4.7.0"];
         let stamp = dir.join("ci-formats.requirements");
-        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(&wanted.join("\n")) {
+        // A venv's scripts name its directory: a moved venv is rebuilt.
+        let stamped = format!("{}\n{}", dir.display(), wanted.join("\n"));
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(&stamped) {
             let _ = std::fs::remove_dir_all(&dir);
             check(
                 "python3 -m venv",
@@ -170,7 +172,7 @@ fn venv() -> PathBuf {
                     .args(wanted)
                     .output(),
             );
-            std::fs::write(&stamp, wanted.join("\n")).unwrap();
+            std::fs::write(&stamp, stamped).unwrap();
         }
         dir
     })
