@@ -167,3 +167,59 @@ fn fast_reader_takes_every_bundled_example() {
     }
     assert!(n >= 5);
 }
+
+/// Each construct the fast reader takes, at its edges: taken, and read as
+/// saphyr-parser reads it.
+#[test]
+fn fast_reader_takes_its_constructs_as_saphyr_reads_them() {
+    let taken = [
+        "a: 1\n",
+        "a: 1\nb:\n  c: x y  # c\n  d:\n    - p\n    - k: v\n      m: n\n",
+        "a:\n- x\n-\n- # c\n-   \n- k: v\n  m: [a, {b: c}]\n-\n  k: v\nz: 1\n",
+        "a:\n-\n  - x\n  - y\nb:\n- [a]\n- {}\n- [ ]\n- \"q\"\n- 'it''s'\n",
+        "s: |\n  one\n    two\n\n  three\n\n\nt: |-\n  x\n\nu: |+\n  y\n\n\nv: 1\n",
+        "l:\n  - |\n    a\n    b\n  - |-\n    c\n  # after\nw: |\n  at the end\n",
+        "e:   # c\nf:\ng: \"\"  # c\nh: ''\n",
+        "k.with/dots_and-dashes: {value: x, key: \"y\" }  # c\n",
+        "p: echo {a} [b] \"c\" 'd' x#y a:b\nq: -1\nr: --flag=1\n",
+        "deep:\n  a:\n    b:\n      c:\n        d: [[[1, 2], [3]], {x: [y]}]\n",
+        "# head\n\n   # indented comment\na: 1 # trailing\n\n# tail\n",
+        "- a\n- b: c\n",
+        "n: ~\no: null\nyes: no\nnum: 0755\n",
+    ];
+    for t in taken {
+        assert_eq!(fast_reader_agrees(t), Ok(true), "{t}");
+    }
+    let declined = [
+        "a: 1",
+        "a: &x 1\nb: *x\n",
+        "a: !!str 1\n",
+        "a: >\n  folded\n",
+        "a: \"esc\\n\"\n",
+        "a: multi\n  line\n",
+        "a:\n\tb: 1\n",
+        "a: 1\r\nb: 2\r\n",
+        "a: é\n",
+        "---\na: 1\n",
+        "{\"a\": 1}\n",
+        "? a\n: b\n",
+        "<<: {a: 1}\n",
+        "a: [b,\n  c]\n",
+        "a: |2\n   x\n",
+        "\"a\": 1\n",
+    ];
+    for t in declined {
+        assert_eq!(fast_reader_agrees(t), Ok(false), "{t}");
+    }
+    // Nesting past the reader's cap goes to saphyr-parser.
+    let mut deep = String::new();
+    for i in 0..80 {
+        deep.push_str(&" ".repeat(i));
+        deep.push_str("k:\n");
+    }
+    deep.push_str(&" ".repeat(80));
+    deep.push_str("k: v\n");
+    assert_eq!(fast_reader_agrees(&deep), Ok(false));
+    let long_key = format!("{}: v\n", "k".repeat(1500));
+    assert_eq!(fast_reader_agrees(&long_key), Ok(false));
+}
