@@ -640,6 +640,9 @@ impl<'a> Reader<'a> {
                 b',' | b']' | b'}' | b'\n' => break,
                 b':' if key => break,
                 b':' | b'#' | b'[' | b'{' | b'"' | b'\'' => return None,
+                // An indicator after a space (`x -}`): saphyr-parser may
+                // read it as one.
+                b'-' | b'?' if self.b[i - 1] == b' ' => return None,
                 _ => i += 1,
             }
         }

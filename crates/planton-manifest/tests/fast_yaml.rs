@@ -186,6 +186,10 @@ fn fast_reader_takes_its_constructs_as_saphyr_reads_them() {
         "# head\n\n   # indented comment\na: 1 # trailing\n\n# tail\n",
         "- a\n- b: c\n",
         "n: ~\no: null\nyes: no\nnum: 0755\n",
+        // Indicators inside block plain scalars are text.
+        "a: x -\n",
+        "a: x -\nb: x - y\nc: x ? y\nd: x ] } ,\ne: x ! & * | > % @ ` y\n",
+        "- x -\n- {q: x-}\n- [x  y]\n",
     ];
     for t in taken {
         assert_eq!(fast_reader_agrees(t), Ok(true), "{t}");
@@ -207,6 +211,13 @@ fn fast_reader_takes_its_constructs_as_saphyr_reads_them() {
         "a: [b,\n  c]\n",
         "a: |2\n   x\n",
         "\"a\": 1\n",
+        // An indicator after a space in a flow scalar (found by fuzzing:
+        // saphyr-parser refuses `x -}`).
+        "iqq: {q:     )        -}\n",
+        "a: [x -]\n",
+        "a: [x, y -1]\n",
+        "a: {k: v, l: ?x}\n",
+        "a: x :\n",
     ];
     for t in declined {
         assert_eq!(fast_reader_agrees(t), Ok(false), "{t}");
