@@ -97,7 +97,9 @@ pub(crate) enum Found {
 /// tree is held.
 pub(crate) struct Walk {
     root: PathBuf,
-    stack: Vec<std::vec::IntoIter<PathBuf>>,
+    /// Each entry with its type as the directory listing gave it (no
+    /// `stat` for a regular file), `None` where it has to be asked.
+    stack: Vec<std::vec::IntoIter<(PathBuf, Option<fs::FileType>)>>,
     globs: Excludes,
     /// The directory skipped (an output directory inside the input tree),
     /// by identity (device and inode), so any spelling of it matches.
@@ -111,7 +113,7 @@ impl Walk {
     pub(crate) fn new(root: &Path) -> Self {
         Walk {
             root: root.to_path_buf(),
-            stack: vec![vec![root.to_path_buf()].into_iter()],
+            stack: vec![vec![(root.to_path_buf(), None)].into_iter()],
             globs: Excludes::default(),
             exclude: None,
             at_root: true,
@@ -153,7 +155,7 @@ impl Iterator for Walk {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let top = self.stack.last_mut()?;
-            let Some(path) = top.next() else {
+            let Some((path, listed)) = top.next() else {
                 self.stack.pop();
                 continue;
             };
@@ -162,6 +164,16 @@ impl Iterator for Walk {
                 && let Ok(relative) = path.strip_prefix(&self.root)
                 && self.globs.matches(relative)
             {
+                continue;
+            }
+            // A regular file known so from its directory's listing: no
+            // `stat` (one per file, twice per batch, counted and progress).
+            if let Some(t) = listed
+                && t.is_file()
+            {
+                if is_manifest(&path) {
+                    return Some(Found::File(path));
+                }
                 continue;
             }
             // The entry itself (a link is not followed), then what a link
@@ -188,9 +200,10 @@ impl Iterator for Walk {
                 }
                 match fs::read_dir(&path) {
                     Ok(entries) => {
-                        let mut children: Vec<PathBuf> =
-                            entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-                        children.sort();
+                        let mut children: Vec<(PathBuf, Option<fs::FileType>)> = entries
+                            .filter_map(|e| e.ok().map(|e| (e.path(), e.file_type().ok())))
+                            .collect();
+                        children.sort_by(|a, b| a.0.cmp(&b.0));
                         self.stack.push(children.into_iter());
                     }
                     Err(e) => return Some(Found::Unreadable(path, e)),
@@ -242,6 +255,7 @@ pub(crate) fn run<I, T, R>(
         .map_or(2, |n| n.get())
         .max(1);
     let window = workers * WINDOW_PER_WORKER;
+    let wake = (window / 2).max(1);
     let mut progress = Progress::new(total);
     // How many results have been emitted, for the producer to wait on.
     let emitted = (Mutex::new(0usize), Condvar::new());
@@ -287,7 +301,14 @@ pub(crate) fn run<I, T, R>(
                 progress.advance();
                 let (lock, turn) = &emitted;
                 *lock.lock().unwrap_or_else(PoisonError::into_inner) = next;
-                turn.notify_all();
+                // The producer waits for `next` to pass a point at most
+                // `window` behind what it holds; any `window` consecutive
+                // counts include a multiple of `wake`, so waking it at those
+                // alone (not once per result, a system call each) lets it
+                // go on as soon as it could before, give or take `wake`.
+                if next % wake == 0 {
+                    turn.notify_all();
+                }
             }
         }
     });

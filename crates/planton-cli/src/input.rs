@@ -46,10 +46,17 @@ fn read_opened(path: &Path, regular_only: bool) -> anyhow::Result<Source> {
         let file = options
             .open(path)
             .with_context(|| format!("cannot open '{name}'"))?;
-        if regular_only && !file.metadata().is_ok_and(|m| m.is_file()) {
+        let meta = file.metadata().ok();
+        if regular_only && !meta.as_ref().is_some_and(|m| m.is_file()) {
             bail!("{name}: not a regular file");
         }
-        let mut bytes = Vec::new();
+        // Room for the whole file and one byte more: the text comes in one
+        // read and the end of the file in a second (not a small first read
+        // and doublings).
+        let size = meta
+            .filter(|m| m.is_file())
+            .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX));
+        let mut bytes = Vec::with_capacity(size.min(limit) + 1);
         file.take(limit as u64 + 1)
             .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read '{name}'"))?;

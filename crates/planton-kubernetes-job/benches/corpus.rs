@@ -1,7 +1,9 @@
 //! Validation over the comparison corpus (the examples and every validation
 //! case), one pass per iteration: the Rust side of benches/compare-python.
 //! The corpus list comes from `CORPUS_LIST` (a file of paths) when set, else
-//! from the same directories the script uses.
+//! from the same directories the script uses; load + defaults + validate
+//! runs over `LOAD_CORPUS_LIST` when set (the texts the Python side could
+//! load), else over the same corpus.
 
 /// The `planton` binary's allocator, unless the `bench-system-allocator`
 /// feature asks for the system one.
@@ -15,8 +17,8 @@ use std::path::{Path, PathBuf};
 use criterion::{Criterion, criterion_group, criterion_main};
 use planton_kubernetes_job::JobValidator;
 
-fn corpus() -> Vec<PathBuf> {
-    if let Ok(list) = std::env::var("CORPUS_LIST") {
+fn corpus(var: &str) -> Vec<PathBuf> {
+    if let Ok(list) = std::env::var(var) {
         return std::fs::read_to_string(list)
             .unwrap()
             .lines()
@@ -41,7 +43,7 @@ fn corpus() -> Vec<PathBuf> {
 
 fn bench(c: &mut Criterion) {
     let validator = JobValidator::new().unwrap();
-    let docs: Vec<_> = corpus()
+    let docs: Vec<_> = corpus("CORPUS_LIST")
         .iter()
         .filter_map(|p| {
             let mut d = validator.load(&std::fs::read_to_string(p).ok()?).ok()?;
@@ -64,6 +66,20 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for d in &docs {
                 black_box(validator.validate(d).unwrap());
+            }
+        })
+    });
+    let texts: Vec<String> = corpus("LOAD_CORPUS_LIST")
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter(|t| validator.check(t).is_ok())
+        .collect();
+    assert!(!texts.is_empty(), "the load corpus is not empty");
+    eprintln!("load corpus: {} texts", texts.len());
+    group.bench_function("load_defaults_validate", |b| {
+        b.iter(|| {
+            for t in &texts {
+                let _ = black_box(validator.check(black_box(t)));
             }
         })
     });

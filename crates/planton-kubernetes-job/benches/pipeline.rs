@@ -25,6 +25,9 @@ fn example(name: &str) -> String {
 
 fn stages(c: &mut Criterion) {
     let validator = JobValidator::new().unwrap();
+    // The loader before the fast reader, for the same run's baseline.
+    let mut saphyr_only = JobValidator::new().unwrap();
+    saphyr_only.loader_mut().without_fast_reader();
     let buf_only = planton_manifest::BufValidator::new();
     for name in ["data-migration.yaml", "configmap-script.yaml"] {
         let text = example(name);
@@ -44,6 +47,9 @@ fn stages(c: &mut Criterion) {
         });
         group.bench_function("load", |b| {
             b.iter(|| validator.load(black_box(&text)).unwrap())
+        });
+        group.bench_function("baseline/load (saphyr reader alone)", |b| {
+            b.iter(|| saphyr_only.load(black_box(&text)).unwrap())
         });
         let loaded = validator.load(&text).unwrap();
         group.bench_function("defaults", |b| {
@@ -73,6 +79,9 @@ fn stages(c: &mut Criterion) {
         });
         group.bench_function("check (load+defaults+validate)", |b| {
             b.iter(|| validator.check(black_box(&text)).unwrap())
+        });
+        group.bench_function("baseline/check (saphyr reader alone)", |b| {
+            b.iter(|| saphyr_only.check(black_box(&text)).unwrap())
         });
         let input = planton_api::KubernetesJobStackInput {
             target: Some(doc.to_typed().unwrap()),
@@ -135,6 +144,8 @@ fn stages(c: &mut Criterion) {
 /// the front door ([`JobValidator::render`]).
 fn pipelines(c: &mut Criterion) {
     let validator = JobValidator::new().unwrap();
+    let mut saphyr_only = JobValidator::new().unwrap();
+    saphyr_only.loader_mut().without_fast_reader();
     let mut group = c.benchmark_group("pipeline");
     for name in [
         "minimal.yaml",
@@ -153,6 +164,20 @@ fn pipelines(c: &mut Criterion) {
                     .to_yaml()
             })
         });
+        group.bench_function(
+            format!(
+                "baseline/{} (saphyr reader alone)",
+                name.trim_end_matches(".yaml")
+            ),
+            |b| {
+                b.iter(|| {
+                    let doc = saphyr_only.load(black_box(&text)).unwrap();
+                    let mut input = saphyr_only.wrap_manifest(doc);
+                    let validated = saphyr_only.validate_document(&mut input).unwrap();
+                    transform(&validated).unwrap().to_yaml()
+                })
+            },
+        );
     }
     group.finish();
 }

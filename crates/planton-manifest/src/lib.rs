@@ -59,6 +59,7 @@ pub mod schema;
 pub mod terraform;
 mod violation;
 mod yaml;
+mod yaml_fast;
 mod yaml_ser;
 
 use std::fmt;
@@ -93,6 +94,8 @@ pub struct Loader {
     max_depth: usize,
     max_nodes: usize,
     max_alias_bytes: usize,
+    /// Whether the fast reader may take the text (else saphyr-parser alone).
+    fast_reader: bool,
 }
 
 impl Default for Loader {
@@ -110,7 +113,16 @@ impl Loader {
             max_depth: DEFAULT_MAX_DEPTH,
             max_nodes: DEFAULT_MAX_NODES,
             max_alias_bytes: DEFAULT_MAX_ALIAS_BYTES,
+            fast_reader: true,
         }
+    }
+
+    /// Not part of the API: reads every text with saphyr-parser alone, not
+    /// the fast reader for manifests' YAML (the benchmarks' baseline).
+    #[doc(hidden)]
+    pub fn without_fast_reader(&mut self) -> &mut Self {
+        self.fast_reader = false;
+        self
     }
 
     /// A loader for the given `(kind name, message)` pairs.
@@ -258,13 +270,14 @@ impl Loader {
                 limit: self.max_input_bytes,
             });
         }
-        let root = yaml::parse(
+        let root = yaml::parse_with(
             text,
             yaml::Limits {
                 max_depth: self.max_depth,
                 max_nodes: self.max_nodes,
                 max_alias_bytes: self.max_alias_bytes,
             },
+            self.fast_reader,
         )?;
         if !matches!(root.value, yaml::Value::Map(_)) {
             return Err(LoadError::NotAMapping {
@@ -574,4 +587,46 @@ pub fn json_to_string(value: &serde_json::Value) -> String {
 /// strings as literal blocks.
 pub fn json_to_yaml(value: &serde_json::Value) -> String {
     emit::to_yaml(value)
+}
+
+/// Not part of the API: hooks for the workspace's own tests.
+#[doc(hidden)]
+pub mod __test_support {
+    /// Whether the fast YAML reader agrees with saphyr-parser on `text`:
+    /// `Ok(true)` when it takes the text and gives the very events and
+    /// spans saphyr-parser gives, `Ok(false)` when it does not take the
+    /// text, `Err` (both event lists) when it takes a text and reads it
+    /// otherwise, or takes a text saphyr-parser refuses.
+    pub fn fast_reader_agrees(text: &str) -> Result<bool, String> {
+        let (full, fast) = crate::yaml::both_readers(text);
+        let Some(fast) = fast else { return Ok(false) };
+        let show = |events: &[crate::yaml_fast::Located<'_>]| {
+            events
+                .iter()
+                .map(|(e, s, t)| format!("{e:?} {s}-{t}\n"))
+                .collect::<String>()
+        };
+        let Some(full) = full else {
+            return Err(format!(
+                "taken by the fast reader, refused by saphyr-parser; fast:\n{}",
+                show(&fast)
+            ));
+        };
+        // The document start's span is not read by the tree builder.
+        let same = full.len() == fast.len()
+            && full.iter().zip(&fast).all(|(a, b)| {
+                a.0 == b.0
+                    && (matches!(a.0, saphyr_parser::Event::DocumentStart(_))
+                        || (a.1, a.2) == (b.1, b.2))
+            });
+        if same {
+            Ok(true)
+        } else {
+            Err(format!(
+                "saphyr-parser:\n{}fast:\n{}",
+                show(&full),
+                show(&fast)
+            ))
+        }
+    }
 }

@@ -14,6 +14,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::error::LoadError;
 use crate::location::Location;
+use crate::yaml_fast::{self, Located};
 
 /// Limits applied while parsing.
 #[derive(Debug, Clone, Copy)]
@@ -188,8 +189,13 @@ impl Budget {
 /// Every location in the tree and in the error is in the characters of
 /// `text` as written, JSON surrogate pairs included.
 pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
+    parse_with(text, limits, true)
+}
+
+/// [`parse`], with the fast reader or (`fast` false) saphyr-parser alone.
+pub(crate) fn parse_with(text: &str, limits: Limits, fast: bool) -> Result<Node, LoadError> {
     let (prepared, pairs) = json_as_yaml(text)?;
-    let result = parse_prepared(&prepared, limits);
+    let result = parse_prepared(&prepared, limits, fast);
     if pairs.is_empty() {
         return result;
     }
@@ -207,9 +213,78 @@ pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
     }
 }
 
-/// [`parse`] of a text prepared by [`json_as_yaml`].
-fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
+/// [`parse`] of a text prepared by [`json_as_yaml`]: by the fast reader
+/// when it takes the text, else by saphyr-parser.
+fn parse_prepared(text: &str, limits: Limits, fast: bool) -> Result<Node, LoadError> {
+    match fast.then(|| yaml_fast::events(text)).flatten() {
+        Some(events) => build(events.into_iter().map(Ok), limits),
+        None => build(saphyr_events(text, limits), limits),
+    }
+}
+
+/// saphyr-parser's events of `text`, located, its errors as load errors.
+fn saphyr_events(
+    text: &str,
+    limits: Limits,
+) -> impl Iterator<Item = Result<Located<'_>, LoadError>> {
     let mut parser = Parser::new_from_str(text);
+    std::iter::from_fn(move || {
+        let event = parser.next_event()?;
+        Some(
+            event
+                .map(|(event, span)| (event, loc(&span), end(&span)))
+                .map_err(|e| {
+                    let location = Location::new(e.marker().line(), e.marker().col() + 1);
+                    // The scanner has its own nesting limit for flow collections,
+                    // which it may hit while scanning ahead of the events.
+                    if e.info().contains("recursion limit") {
+                        LoadError::TooDeep {
+                            limit: limits.max_depth,
+                            location,
+                        }
+                    } else {
+                        LoadError::Syntax {
+                            message: e.info().to_owned(),
+                            location,
+                        }
+                    }
+                }),
+        )
+    })
+}
+
+/// The events the tree is built from, as the fast reader gives them
+/// (stream and document-end events left out), read by saphyr-parser or
+/// `None` for an error; and those of the fast reader, or `None` when it
+/// does not take the text. For the differential test of the two.
+pub(crate) fn both_readers(text: &str) -> (Option<Vec<Located<'_>>>, Option<Vec<Located<'_>>>) {
+    let full: Option<Vec<Located<'_>>> = saphyr_events(
+        text,
+        Limits {
+            max_depth: usize::MAX,
+            max_nodes: usize::MAX,
+            max_alias_bytes: usize::MAX,
+        },
+    )
+    .filter(|e| {
+        !matches!(
+            e,
+            Ok((
+                Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing,
+                ..
+            ))
+        )
+    })
+    .collect::<Result<_, _>>()
+    .ok();
+    (full, yaml_fast::events(text))
+}
+
+/// Builds the tree from located events, with the limits.
+fn build<'a>(
+    events: impl Iterator<Item = Result<Located<'a>, LoadError>>,
+    limits: Limits,
+) -> Result<Node, LoadError> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut budget = Budget {
@@ -220,23 +295,8 @@ fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
     let mut root: Option<Node> = None;
     let mut documents = 0usize;
 
-    while let Some(event) = parser.next_event() {
-        let (event, span) = event.map_err(|e| {
-            let location = Location::new(e.marker().line(), e.marker().col() + 1);
-            // The scanner has its own nesting limit for flow collections,
-            // which it may hit while scanning ahead of the events.
-            if e.info().contains("recursion limit") {
-                LoadError::TooDeep {
-                    limit: limits.max_depth,
-                    location,
-                }
-            } else {
-                LoadError::Syntax {
-                    message: e.info().to_owned(),
-                    location,
-                }
-            }
-        })?;
+    for event in events {
+        let (event, at, stop) = event?;
         let node = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => continue,
             Event::DocumentStart(_) => {
@@ -244,35 +304,35 @@ fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 continue;
             }
             Event::SequenceStart(anchor, tag) => {
-                check_collection_tag(tag.as_deref(), "seq", &span)?;
+                check_collection_tag(tag.as_deref(), "seq", at)?;
                 if stack.len() >= limits.max_depth {
                     return Err(LoadError::TooDeep {
                         limit: limits.max_depth,
-                        location: loc(&span),
+                        location: at,
                     });
                 }
                 budget.nodes += 1;
                 stack.push(Frame::Seq {
                     items: Vec::with_capacity(4),
-                    loc: loc(&span),
+                    loc: at,
                     anchor,
                     counts: Counts::new(),
                 });
                 continue;
             }
             Event::MappingStart(anchor, tag) => {
-                check_collection_tag(tag.as_deref(), "map", &span)?;
+                check_collection_tag(tag.as_deref(), "map", at)?;
                 if stack.len() >= limits.max_depth {
                     return Err(LoadError::TooDeep {
                         limit: limits.max_depth,
-                        location: loc(&span),
+                        location: at,
                     });
                 }
                 budget.nodes += 1;
                 stack.push(Frame::Map {
                     entries: Vec::with_capacity(4),
                     key: None,
-                    loc: loc(&span),
+                    loc: at,
                     anchor,
                     counts: Counts::new(),
                 });
@@ -288,7 +348,7 @@ fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
                     let node = Node {
                         value: Value::Seq(items),
                         loc,
-                        end: end(&span),
+                        end: stop,
                         size: counts.size,
                         bytes: counts.bytes,
                         height: counts.height,
@@ -309,7 +369,7 @@ fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
                     let node = Node {
                         value: Value::Map(merge_keys(entries)?),
                         loc,
-                        end: end(&span),
+                        end: stop,
                         size: counts.size,
                         bytes: counts.bytes,
                         height: counts.height,
@@ -320,7 +380,7 @@ fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 _ => unreachable!("the parser balances mapping events"),
             },
             Event::Scalar(text, style, anchor, tag) => {
-                let tag = scalar_tag(tag.as_deref(), &span)?;
+                let tag = scalar_tag(tag.as_deref(), at)?;
                 let style = match style {
                     ScalarStyle::Plain => Style::Plain,
                     _ => Style::Quoted,
@@ -333,8 +393,8 @@ fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
                         style,
                         tag,
                     },
-                    loc: loc(&span),
-                    end: end(&span),
+                    loc: at,
+                    end: stop,
                     size: 1,
                     height: 0,
                 };
@@ -345,7 +405,7 @@ fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 let Some(target) = anchors.get(&anchor) else {
                     return Err(LoadError::Syntax {
                         message: "alias to an unknown anchor".into(),
-                        location: loc(&span),
+                        location: at,
                     });
                 };
                 // The aliased subtree is copied where the alias is: its
@@ -354,13 +414,13 @@ fn parse_prepared(text: &str, limits: Limits) -> Result<Node, LoadError> {
                 if stack.len().saturating_add(target.height) > limits.max_depth {
                     return Err(LoadError::TooDeep {
                         limit: limits.max_depth,
-                        location: loc(&span),
+                        location: at,
                     });
                 }
-                budget.copy(target, loc(&span))?;
+                budget.copy(target, at)?;
                 let mut node = target.clone();
-                node.loc = loc(&span);
-                node.end = end(&span);
+                node.loc = at;
+                node.end = stop;
                 node
             }
         };
@@ -682,7 +742,7 @@ fn core_tag(tag: &Tag) -> Option<&str> {
     }
 }
 
-fn unsupported_tag(tag: &Tag, span: &Span) -> LoadError {
+fn unsupported_tag(tag: &Tag, at: Location) -> LoadError {
     let shown = if tag.handle.is_empty() {
         // A verbatim tag, as written.
         format!("!<{}>", tag.suffix)
@@ -691,19 +751,19 @@ fn unsupported_tag(tag: &Tag, span: &Span) -> LoadError {
     };
     LoadError::Syntax {
         message: format!("unsupported tag '{}'", Excerpt(&shown)),
-        location: loc(span),
+        location: at,
     }
 }
 
-fn check_collection_tag(tag: Option<&Tag>, expected: &str, span: &Span) -> Result<(), LoadError> {
+fn check_collection_tag(tag: Option<&Tag>, expected: &str, at: Location) -> Result<(), LoadError> {
     match tag {
         None => Ok(()),
         Some(t) if core_tag(t) == Some(expected) => Ok(()),
-        Some(t) => Err(unsupported_tag(t, span)),
+        Some(t) => Err(unsupported_tag(t, at)),
     }
 }
 
-fn scalar_tag(tag: Option<&Tag>, span: &Span) -> Result<Option<CoreTag>, LoadError> {
+fn scalar_tag(tag: Option<&Tag>, at: Location) -> Result<Option<CoreTag>, LoadError> {
     let Some(tag) = tag else { return Ok(None) };
     // A lone `!` is the non-specific tag: the scalar is a string.
     if tag.handle == "!" && tag.suffix.is_empty() {
@@ -715,7 +775,7 @@ fn scalar_tag(tag: Option<&Tag>, span: &Span) -> Result<Option<CoreTag>, LoadErr
         Some("float") => Ok(Some(CoreTag::Float)),
         Some("bool") => Ok(Some(CoreTag::Bool)),
         Some("null") => Ok(Some(CoreTag::Null)),
-        _ => Err(unsupported_tag(tag, span)),
+        _ => Err(unsupported_tag(tag, at)),
     }
 }
 

@@ -1,0 +1,669 @@
+//! A fast reader for the YAML that manifests are written in, beside
+//! saphyr-parser.
+//!
+//! It reads a strict subset: block mappings with plain keys, block sequences
+//! (indented or not), plain scalars on one line, single- and double-quoted
+//! scalars on one line without escapes, literal block scalars (`|`, `|-`,
+//! `|+`) and flow collections on one line (`[a, b]`, `{name: x}`), with
+//! comments and blank lines anywhere. It produces the very events, with the
+//! very positions, that saphyr-parser produces for such a text, and gives up
+//! (returns `None`) on anything else: tabs, CR, non-ASCII, anchors, aliases,
+//! tags, folded scalars, multi-line plain or quoted scalars, escapes,
+//! document markers, JSON, a text not ending in a line break, or anything it
+//! is not sure of. The caller then reads the text with saphyr-parser, which
+//! makes every error message and every rarer construct its business: this
+//! reader never reports an error of its own.
+//!
+//! It is linear in the text: every step moves forward, and nesting is capped
+//! ([`MAX_NESTING`]) so that recursion stays shallow. The differential test
+//! (`tests/fast_yaml.rs`) holds it to saphyr-parser's events and spans over
+//! every manifest in the repository and mutations of them.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, ScalarStyle};
+
+use crate::location::Location;
+
+/// An event with the locations of its first character and just past its
+/// last, as the tree builder takes them.
+pub(crate) type Located<'a> = (Event<'a>, Location, Location);
+
+/// Deepest nesting this reader follows; deeper texts go to saphyr-parser
+/// (and meet the loader's depth limit there).
+const MAX_NESTING: usize = 64;
+
+/// Longest plain key this reader takes (saphyr-parser refuses implicit keys
+/// over 1024 characters).
+const MAX_KEY: usize = 1000;
+
+/// The events of `text`, or `None` when this reader does not take the text.
+pub(crate) fn events(text: &str) -> Option<Vec<Located<'_>>> {
+    let b = text.as_bytes();
+    if b.last() != Some(&b'\n') {
+        return None;
+    }
+    // Printable ASCII and LF only; JSON (and flow documents) go the other way.
+    if b.iter().any(|&c| c != b'\n' && !(0x20..0x7f).contains(&c)) {
+        return None;
+    }
+    let mut r = Reader {
+        text,
+        b,
+        pos: 0,
+        line: 1,
+        line_start: 0,
+        depth: 0,
+        out: Vec::with_capacity(b.len() / 8),
+    };
+    r.out.push((
+        Event::DocumentStart(false),
+        Location::new(1, 1),
+        Location::new(1, 1),
+    ));
+    match r.next_content()? {
+        Some(0) => {}
+        _ => return None,
+    }
+    let next = if r.is_entry(r.pos) {
+        r.block_seq(0, None)?
+    } else {
+        r.block_map(0)?
+    };
+    if next.is_some() {
+        return None;
+    }
+    Some(r.out)
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    pos: usize,
+    /// Line of `pos`, from 1.
+    line: usize,
+    /// Byte where that line starts.
+    line_start: usize,
+    depth: usize,
+    out: Vec<Located<'a>>,
+}
+
+impl<'a> Reader<'a> {
+    fn at(&self, i: usize) -> u8 {
+        self.b.get(i).copied().unwrap_or(b'\n')
+    }
+
+    /// The location of byte `i` on the current line.
+    fn loc(&self, i: usize) -> Location {
+        Location::new(self.line, i - self.line_start + 1)
+    }
+
+    fn push(&mut self, event: Event<'a>, start: usize, end: usize) {
+        let (s, e) = (self.loc(start), self.loc(end));
+        self.out.push((event, s, e));
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_NESTING).then_some(())
+    }
+
+    /// Moves `pos` past the line break at `pos`.
+    fn newline(&mut self) {
+        self.pos += 1;
+        self.line += 1;
+        self.line_start = self.pos;
+    }
+
+    /// From the start of a line, skips blank and comment lines: `Some(indent)`
+    /// with `pos` on the first character of the next content line, or `None`
+    /// at the end of the text.
+    fn next_content(&mut self) -> Option<Option<usize>> {
+        loop {
+            let mut i = self.pos;
+            while self.at(i) == b' ' {
+                i += 1;
+            }
+            if i >= self.b.len() {
+                self.pos = i;
+                return Some(None);
+            }
+            match self.b[i] {
+                b'\n' => {
+                    self.pos = i;
+                    self.newline();
+                }
+                b'#' => {
+                    self.pos = self.line_end(i);
+                    self.newline();
+                }
+                _ => {
+                    let indent = i - self.line_start;
+                    if indent == 0 {
+                        let rest = &self.b[i..];
+                        if rest.starts_with(b"---") || rest.starts_with(b"...") {
+                            return None;
+                        }
+                    }
+                    self.pos = i;
+                    return Some(Some(indent));
+                }
+            }
+        }
+    }
+
+    /// The line break at or after `i`.
+    fn line_end(&self, i: usize) -> usize {
+        self.b[i..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(self.b.len(), |p| i + p)
+    }
+
+    /// Whether a block sequence entry (`-` then a space or a line break)
+    /// starts at `i`.
+    fn is_entry(&self, i: usize) -> bool {
+        self.at(i) == b'-' && matches!(self.at(i + 1), b' ' | b'\n')
+    }
+
+    /// After a token ending at `i`: past the spaces and a comment that
+    /// follow it on its line (where the reader's next token would start
+    /// looking), or `None` for a `#` that is not a comment.
+    fn skip_trailing(&self, mut i: usize) -> Option<usize> {
+        let from = i;
+        while self.at(i) == b' ' {
+            i += 1;
+        }
+        if self.at(i) == b'#' {
+            if i == from {
+                return None;
+            }
+            i = self.line_end(i);
+        }
+        Some(i)
+    }
+
+    /// The end of a plain key starting at `pos` (its `:` follows, then a
+    /// space or a line break), or `None` when no such key starts there.
+    fn key_end(&self, start: usize) -> Option<usize> {
+        let mut i = start;
+        if matches!(self.at(i), b'-' | b'.') {
+            return None;
+        }
+        while matches!(self.at(i), b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b'/')
+        {
+            i += 1;
+        }
+        (i > start
+            && i - start <= MAX_KEY
+            && self.at(i) == b':'
+            && matches!(self.at(i + 1), b' ' | b'\n'))
+        .then_some(i)
+    }
+
+    /// A block mapping whose first key is at `pos`, in column `indent`.
+    /// Returns what follows it: the indent of the next content line, or
+    /// `None` at the end of the text.
+    fn block_map(&mut self, indent: usize) -> Option<Option<usize>> {
+        self.enter()?;
+        self.push(Event::MappingStart(0, None), self.pos, self.pos);
+        let next = loop {
+            let start = self.pos;
+            let end = self.key_end(start)?;
+            let key = &self.text[start..end];
+            self.push(
+                Event::Scalar(Cow::Borrowed(key), ScalarStyle::Plain, 0, None),
+                start,
+                end,
+            );
+            self.pos = end + 1;
+            let next = self.value(indent, end, false)?;
+            match next {
+                Some(m) if m == indent => continue,
+                Some(m) if m > indent => return None,
+                _ => break next,
+            }
+        };
+        self.push(Event::MappingEnd, self.pos, self.pos);
+        self.depth -= 1;
+        Some(next)
+    }
+
+    /// A block sequence whose first `-` is at `pos`, in column `indent`;
+    /// `parent` is the indent of the mapping it is the value of, if it is
+    /// not indented beyond it (the sequence then starts at its first item).
+    fn block_seq(&mut self, indent: usize, parent: Option<usize>) -> Option<Option<usize>> {
+        self.enter()?;
+        let at = self.out.len();
+        self.push(Event::SequenceStart(0, None), self.pos, self.pos);
+        let mut first = true;
+        let next = loop {
+            let dash = self.pos;
+            self.pos = dash + 1;
+            if first && parent.is_some() {
+                // An indentless sequence starts where its first item's
+                // token does: past the spaces and comment after the dash.
+                let token = self.skip_trailing(self.pos)?;
+                let l = self.loc(token);
+                self.out[at].1 = l;
+                self.out[at].2 = l;
+            }
+            first = false;
+            let next = self.value(indent, dash, true)?;
+            match next {
+                Some(m) if m == indent && self.is_entry(self.pos) => continue,
+                Some(m) if m == indent && parent.is_none() => return None,
+                Some(m) if m > indent => return None,
+                _ => break next,
+            }
+        };
+        self.push(Event::SequenceEnd, self.pos, self.pos);
+        self.depth -= 1;
+        Some(next)
+    }
+
+    /// The value after a key's `:` or an entry's `-` (`pos` just past it),
+    /// of a collection in column `n`; `mark` is the `:` or `-`. Returns what
+    /// follows, as [`Reader::block_map`] does.
+    fn value(&mut self, n: usize, mark: usize, entry: bool) -> Option<Option<usize>> {
+        let token = self.skip_trailing(self.pos)?;
+        if self.at(token) == b'\n' {
+            // Nothing more on this line: a nested node below, or empty.
+            let empty_at = if entry { token } else { mark };
+            let empty = self.loc(empty_at);
+            self.pos = token;
+            if token < self.b.len() {
+                self.newline();
+            }
+            let next = self.next_content()?;
+            return match next {
+                Some(m) if m > n => {
+                    if self.is_entry(self.pos) {
+                        self.block_seq(m, None)
+                    } else {
+                        self.block_map(m)
+                    }
+                }
+                Some(m) if m == n && !entry && self.is_entry(self.pos) => {
+                    self.block_seq(m, Some(n))
+                }
+                _ => {
+                    self.out.push((
+                        Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None),
+                        empty,
+                        empty,
+                    ));
+                    Some(next)
+                }
+            };
+        }
+        if token == self.pos {
+            // `key:x` or `-x`: not a value separator after all.
+            return None;
+        }
+        self.pos = token;
+        let c = self.at(token);
+        match c {
+            b'|' => return self.literal(n),
+            b'[' | b'{' => self.flow(true)?,
+            b'"' | b'\'' => {
+                self.quoted(false)?;
+                if self.at(self.pos) != b'\n' {
+                    return None;
+                }
+            }
+            _ if entry && self.key_end(token).is_some() => {
+                // A compact mapping in a sequence item: `- name: x`.
+                return self.block_map(token - self.line_start);
+            }
+            _ => self.plain_block()?,
+        }
+        // The rest of the line was read; the next content line may not be
+        // deeper (that would continue a plain scalar, or be an error).
+        if self.at(self.pos) != b'\n' {
+            return None;
+        }
+        if self.pos < self.b.len() {
+            self.newline();
+        }
+        let next = self.next_content()?;
+        match next {
+            Some(m) if m > n => None,
+            _ => Some(next),
+        }
+    }
+
+    /// A plain scalar in block context at `pos`, to the end of its line.
+    fn plain_block(&mut self) -> Option<()> {
+        let start = self.pos;
+        let c = self.at(start);
+        if matches!(
+            c,
+            b'[' | b']'
+                | b'{'
+                | b'}'
+                | b','
+                | b'#'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'\''
+                | b'"'
+                | b'%'
+                | b'@'
+                | b'`'
+                | b'?'
+                | b':'
+        ) || (c == b'-' && matches!(self.at(start + 1), b' ' | b'\n'))
+        {
+            return None;
+        }
+        let eol = self.line_end(start);
+        let line = &self.b[start..eol];
+        // The scalar ends at a comment (` #`) or the line's end.
+        let mut end = line
+            .windows(2)
+            .position(|w| w == b" #")
+            .map_or(eol, |p| start + p);
+        while end > start && self.b[end - 1] == b' ' {
+            end -= 1;
+        }
+        let body = &self.b[start..end];
+        if body.ends_with(b":") || body.windows(2).any(|w| w == b": ") {
+            return None;
+        }
+        self.push(
+            Event::Scalar(
+                Cow::Borrowed(&self.text[start..end]),
+                ScalarStyle::Plain,
+                0,
+                None,
+            ),
+            start,
+            end,
+        );
+        self.pos = eol;
+        Some(())
+    }
+
+    /// A quoted scalar at `pos`, on one line, without escapes; `pos` moves
+    /// past it and what [`Reader::skip_trailing`] skips. In a flow
+    /// collection (`flow`) it may be followed by more on its line.
+    fn quoted(&mut self, flow: bool) -> Option<()> {
+        let start = self.pos;
+        let q = self.at(start);
+        let mut i = start + 1;
+        let mut escaped = false;
+        loop {
+            match self.at(i) {
+                b'\n' => return None,
+                b'\\' if q == b'"' => return None,
+                c if c == q => {
+                    if q == b'\'' && self.at(i + 1) == b'\'' {
+                        escaped = true;
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                _ => i += 1,
+            }
+        }
+        let inner = &self.text[start + 1..i];
+        let owned = escaped.then(|| inner.replace("''", "'"));
+        let close = i + 1;
+        let text: Cow<'a, str> = match owned {
+            Some(s) => Cow::Owned(s),
+            None => Cow::Borrowed(inner),
+        };
+        let style = if q == b'"' {
+            ScalarStyle::DoubleQuoted
+        } else {
+            ScalarStyle::SingleQuoted
+        };
+        if self.at(close) == b':' {
+            return None;
+        }
+        let end = if flow {
+            // In a flow collection, a comment cannot follow on this line.
+            let mut e = close;
+            while self.at(e) == b' ' {
+                e += 1;
+            }
+            e
+        } else {
+            self.skip_trailing(close)?
+        };
+        self.push(Event::Scalar(text, style, 0, None), start, end);
+        self.pos = end;
+        Some(())
+    }
+
+    /// A literal block scalar whose `|` is at `pos`, in a collection in
+    /// column `n`. Returns what follows, as [`Reader::block_map`] does.
+    fn literal(&mut self, n: usize) -> Option<Option<usize>> {
+        let mut i = self.pos + 1;
+        let chomp = self.at(i);
+        if matches!(chomp, b'-' | b'+') {
+            i += 1;
+        }
+        let eol = self.skip_trailing(i)?;
+        if self.at(eol) != b'\n' || (eol == i && self.at(i) != b'\n') {
+            return None;
+        }
+        if eol >= self.b.len() {
+            return None;
+        }
+        self.pos = eol;
+        self.newline();
+        // The first line sets the indentation: it must hold text, deeper
+        // than the collection.
+        let mut k = 0;
+        while self.at(self.pos + k) == b' ' {
+            k += 1;
+        }
+        if self.pos + k >= self.b.len() || self.at(self.pos + k) == b'\n' || k <= n {
+            return None;
+        }
+        let ci = k;
+        let start = self.loc(self.pos + ci);
+        let mut body = String::new();
+        let mut blank = 0usize;
+        let end = loop {
+            let ls = self.pos;
+            let mut k = 0;
+            while self.at(ls + k) == b' ' {
+                k += 1;
+            }
+            if ls + k >= self.b.len() {
+                self.pos = ls + k;
+                if k > 0 {
+                    // Spaces and no line break at the end: not taken.
+                    return None;
+                }
+                break self.loc(self.pos);
+            }
+            if self.b[ls + k] == b'\n' {
+                if k > ci {
+                    return None;
+                }
+                blank += 1;
+                self.pos = ls + k;
+                self.newline();
+                continue;
+            }
+            if k < ci {
+                // The first line back out ends the scalar, where its first
+                // character is (a comment's `#` included).
+                let at = self.loc(ls + k);
+                self.pos = ls;
+                break at;
+            }
+            for _ in 0..blank {
+                body.push('\n');
+            }
+            blank = 0;
+            let eol = self.line_end(ls);
+            body.push_str(&self.text[ls + ci..eol]);
+            body.push('\n');
+            self.pos = eol;
+            self.newline();
+        };
+        match chomp {
+            b'-' => {
+                body.pop();
+            }
+            b'+' => {
+                for _ in 0..blank {
+                    body.push('\n');
+                }
+            }
+            _ => {}
+        }
+        self.out.push((
+            Event::Scalar(Cow::Owned(body), ScalarStyle::Literal, 0, None),
+            start,
+            end,
+        ));
+        let next = self.next_content()?;
+        match next {
+            Some(m) if m > n => None,
+            _ => Some(next),
+        }
+    }
+
+    /// A flow collection on one line at `pos`; `pos` moves past it and
+    /// the spaces after it, and, for the outermost (`outer`), a comment
+    /// after those.
+    fn flow(&mut self, outer: bool) -> Option<()> {
+        self.enter()?;
+        let map = self.at(self.pos) == b'{';
+        let close = if map { b'}' } else { b']' };
+        let (start_event, end_event) = if map {
+            (Event::MappingStart(0, None), Event::MappingEnd)
+        } else {
+            (Event::SequenceStart(0, None), Event::SequenceEnd)
+        };
+        let start = self.pos;
+        self.pos += 1;
+        self.spaces();
+        self.push(start_event, start, self.pos);
+        if self.at(self.pos) != close {
+            loop {
+                if map {
+                    self.flow_plain(true)?;
+                    // `key:` then a space (flow_plain stopped at the `:`).
+                    if self.at(self.pos) != b':' || self.at(self.pos + 1) != b' ' {
+                        return None;
+                    }
+                    self.pos += 1;
+                    self.spaces();
+                }
+                match self.at(self.pos) {
+                    b'[' | b'{' => self.flow(false)?,
+                    b'"' | b'\'' => self.quoted(true)?,
+                    _ => self.flow_plain(false)?,
+                }
+                self.spaces();
+                match self.at(self.pos) {
+                    b',' => {
+                        self.pos += 1;
+                        self.spaces();
+                        if matches!(self.at(self.pos), b']' | b'}' | b',') {
+                            return None;
+                        }
+                    }
+                    c if c == close => break,
+                    _ => return None,
+                }
+            }
+        }
+        let end = self.pos;
+        let after = if outer {
+            self.skip_trailing(end + 1)?
+        } else {
+            self.pos = end + 1;
+            self.spaces();
+            self.pos
+        };
+        self.push(end_event, end, after);
+        self.pos = after;
+        self.depth -= 1;
+        Some(())
+    }
+
+    fn spaces(&mut self) {
+        while self.at(self.pos) == b' ' {
+            self.pos += 1;
+        }
+    }
+
+    /// A plain scalar in a flow collection at `pos`: a key (`key`, ended by
+    /// `: `) or a value (ended by `,`, `]` or `}`). `pos` moves to where it
+    /// ends (before any spaces).
+    fn flow_plain(&mut self, key: bool) -> Option<()> {
+        let start = self.pos;
+        let c = self.at(start);
+        if matches!(
+            c,
+            b'[' | b']'
+                | b'{'
+                | b'}'
+                | b','
+                | b'#'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'\''
+                | b'"'
+                | b'%'
+                | b'@'
+                | b'`'
+                | b'?'
+                | b':'
+                | b'\n'
+        ) || (c == b'-'
+            && matches!(
+                self.at(start + 1),
+                b' ' | b',' | b'[' | b']' | b'{' | b'}' | b'\n'
+            ))
+        {
+            return None;
+        }
+        let mut i = start;
+        loop {
+            match self.at(i) {
+                b',' | b']' | b'}' | b'\n' => break,
+                b':' if key => break,
+                b':' | b'#' | b'[' | b'{' | b'"' | b'\'' => return None,
+                // An indicator after a space (`x -}`): saphyr-parser may
+                // read it as one.
+                b'-' | b'?' if self.b[i - 1] == b' ' => return None,
+                _ => i += 1,
+            }
+        }
+        let mut end = i;
+        while end > start && self.b[end - 1] == b' ' {
+            end -= 1;
+        }
+        if end == start || (key && end != i) {
+            return None;
+        }
+        self.push(
+            Event::Scalar(
+                Cow::Borrowed(&self.text[start..end]),
+                ScalarStyle::Plain,
+                0,
+                None,
+            ),
+            start,
+            end,
+        );
+        self.pos = end;
+        Some(())
+    }
+}
