@@ -323,7 +323,15 @@ impl JobValidator {
     /// use planton_kubernetes_job::{Input, JobValidator, SideInputs};
     ///
     /// let validator = JobValidator::new()?;
-    /// let text = std::fs::read_to_string("../../examples/data-migration.yaml")?;
+    /// // A packaged crate has no `examples/` beside it: the text is inline.
+    /// let text = "
+    /// apiVersion: kubernetes.project-planton.org/v1
+    /// kind: KubernetesJob
+    /// metadata: {name: data-migration}
+    /// spec:
+    ///   namespace: {value: batch-jobs}
+    ///   image: {repo: myregistry/migration-runner, tag: v1.2.0}
+    /// ";
     /// let out = validator.render(Input::Manifest(&text), &SideInputs::NONE)?;
     /// assert!(out.rendered.to_yaml().contains("kind: Job\n"));
     /// assert_eq!(out.rendered.outputs.job_name, "data-migration");
