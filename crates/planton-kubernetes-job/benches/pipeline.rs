@@ -182,11 +182,49 @@ fn pipelines(c: &mut Criterion) {
     group.finish();
 }
 
+/// The two YAML writers on the same JSON values (the rendered objects of
+/// every bundled example): the tree writer behind `json_to_yaml` and the
+/// streaming `serialize_to_yaml`, which promise the same bytes.
+fn yaml_writers(c: &mut Criterion) {
+    let validator = JobValidator::new().unwrap();
+    let mut values = Vec::new();
+    for name in [
+        "minimal.yaml",
+        "indexed.yaml",
+        "parallel.yaml",
+        "data-migration.yaml",
+        "configmap-script.yaml",
+    ] {
+        let out = validator
+            .render(Input::Manifest(&example(name)), &SideInputs::new())
+            .unwrap();
+        values.extend(out.rendered.objects().map(|o| o.to_json()));
+    }
+    let mut group = c.benchmark_group("yaml_writer");
+    group.bench_function("json_to_yaml (all objects)", |b| {
+        b.iter(|| {
+            black_box(&values)
+                .iter()
+                .map(|v| planton_manifest::json_to_yaml(v).len())
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("serialize_to_yaml (all objects)", |b| {
+        b.iter(|| {
+            black_box(&values)
+                .iter()
+                .map(|v| planton_manifest::serialize_to_yaml(v).unwrap().len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
 fn setup(c: &mut Criterion) {
     c.bench_function("setup/JobValidator::new", |b| {
         b.iter(|| JobValidator::new().unwrap())
     });
 }
 
-criterion_group!(benches, stages, pipelines, setup);
+criterion_group!(benches, stages, pipelines, yaml_writers, setup);
 criterion_main!(benches);

@@ -1,14 +1,26 @@
 //! KubernetesJob as a [`Component`]: the engine's generic pipeline
-//! ([`planton_manifest::component::Engine`]) runs it as it runs any other.
+//! ([`planton_manifest::component::Engine`]) runs it as it runs any other,
+//! and [`JobValidator::prepare`](crate::JobValidator::prepare) and
+//! [`JobValidator::render`](crate::JobValidator::render) are that pipeline.
 
 use planton_api::KubernetesJob;
 use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};
 use planton_manifest::component::Component;
 use planton_manifest::{DefaultOptions, Violation};
 
-use crate::{DEFAULT_RESOURCES_OPTION, Error, JobValidator, Rendered, SideInputs, Validated};
+use crate::{DEFAULT_RESOURCES_OPTION, Error, JobValidator, Rendered, SideInputs};
 
-impl Component for JobValidator {
+/// The KubernetesJob component: what the engine needs beyond its own
+/// loader, defaults and `buf.validate` rules.
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub(crate) stack_desc: MessageDescriptor,
+    pub(crate) resource_defaults: planton_kubernetes::resources::ResourceDefaults,
+    pub(crate) fields: &'static planton_api::view::Fields,
+    pub(crate) stack_fields: crate::pipeline::StackFields,
+}
+
+impl Component for Job {
     type SideInputs<'a> = SideInputs<'a>;
     type Rendered = Rendered;
     type Error = Error;
@@ -49,20 +61,65 @@ impl Component for JobValidator {
     }
 
     fn rules(&self, input: &DynamicMessage) -> Vec<Violation> {
-        self.kubernetes_violations(input)
+        JobValidator::kubernetes_violations(input)
     }
 
     fn transform(&self, input: &DynamicMessage) -> Result<Rendered, Error> {
-        let validated = Validated {
-            message: input.clone(),
-            typed: std::sync::OnceLock::new(),
-            warnings: Vec::new(),
-            masked: Vec::new(),
-        };
-        Ok(crate::transform(&validated)?)
+        Ok(crate::transform::transform_message(input)?)
     }
 
     fn is_secret(&self, path: &str) -> bool {
         planton_api::sensitive::is_secret_path(&self.stack_desc, path)
+    }
+
+    fn strict(&self, side: &SideInputs<'_>) -> bool {
+        side.strict
+    }
+}
+
+/// A [`JobValidator`] is the KubernetesJob component too (its engine's).
+impl Component for JobValidator {
+    type SideInputs<'a> = SideInputs<'a>;
+    type Rendered = Rendered;
+    type Error = Error;
+
+    fn manifest_descriptor(&self) -> MessageDescriptor {
+        self.engine().component().manifest_descriptor()
+    }
+
+    fn stack_input_descriptor(&self) -> MessageDescriptor {
+        self.engine().component().stack_input_descriptor()
+    }
+
+    fn default_options(&self, options: &mut DefaultOptions) {
+        self.engine().component().default_options(options);
+    }
+
+    fn set_side_inputs(
+        &self,
+        input: &mut DynamicMessage,
+        side: &SideInputs<'_>,
+    ) -> Result<(), Error> {
+        self.engine().component().set_side_inputs(input, side)
+    }
+
+    fn before_defaults(&self, input: &mut DynamicMessage) {
+        self.engine().component().before_defaults(input);
+    }
+
+    fn rules(&self, input: &DynamicMessage) -> Vec<Violation> {
+        self.engine().component().rules(input)
+    }
+
+    fn transform(&self, input: &DynamicMessage) -> Result<Rendered, Error> {
+        self.engine().component().transform(input)
+    }
+
+    fn is_secret(&self, path: &str) -> bool {
+        self.engine().component().is_secret(path)
+    }
+
+    fn strict(&self, side: &SideInputs<'_>) -> bool {
+        self.engine().component().strict(side)
     }
 }

@@ -46,13 +46,11 @@ mod transform;
 
 use std::fmt;
 
+use planton_api::KubernetesJobStackInput;
 use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
 use planton_api::view::{KubernetesJobStackInputView, KubernetesJobView};
-use planton_api::{KubernetesJob, KubernetesJobStackInput};
-use planton_manifest::{
-    BufValidator, DefaultOptions, Defaults, Document, FieldErrors, LoadRule, Loader, SourceMap,
-    Span,
-};
+use planton_manifest::component::Engine;
+use planton_manifest::{Document, FieldErrors, LoadRule, Loader, SourceMap, Span};
 
 pub use iac::{pulumi_program, terraform_variables, terraform_vars};
 pub use pipeline::{Error, Input, Output, Rejected, SideInputs};
@@ -181,13 +179,9 @@ impl Checked {
 /// and the `buf.validate` rules on first use.
 #[derive(Debug)]
 pub struct JobValidator {
+    /// The engine's generic pipeline, running the KubernetesJob component.
+    engine: Engine<component::Job>,
     stack_desc: MessageDescriptor,
-    loader: Loader,
-    defaults: Defaults,
-    resource_defaults: planton_kubernetes::resources::ResourceDefaults,
-    buf: BufValidator,
-    fields: &'static planton_api::view::Fields,
-    stack_fields: pipeline::StackFields,
 }
 
 impl JobValidator {
@@ -198,35 +192,36 @@ impl JobValidator {
     /// [`SetupError`] if a default option in the protos does not convert to its
     /// field's type.
     pub fn new() -> Result<Self, SetupError> {
-        // Cheap: the rules are compiled on first validation.
-        let buf = BufValidator::new();
-        let mut options = DefaultOptions::new();
-        options
-            .scalar_option(DEFAULT_OPTION)
-            .message_option(DEFAULT_RESOURCES_OPTION);
-        let defaults = Defaults::new(&stack_input_descriptor(), &options)?;
-        // Only the KubernetesJob kind: building the whole kind registry would
-        // cost a CLI run more than everything else it does.
-        let job = KubernetesJob::default().descriptor();
+        // Cheap: the rules are compiled on first validation, and only the
+        // KubernetesJob kind is loaded (building the whole kind registry would
+        // cost a CLI run more than everything else it does).
         let fields = planton_api::view::fields().ok_or(SetupError::MissingField)?;
-        let loader = Loader::for_kinds([(job.name().to_owned(), job)]);
-        let resource_defaults = resources::defaults(fields, DEFAULT_RESOURCES_OPTION);
-        let stack_fields =
-            pipeline::StackFields::new().map_err(SetupError::MissingStackInputField)?;
-        Ok(JobValidator {
-            fields,
-            stack_fields,
-            resource_defaults,
+        let job = component::Job {
             stack_desc: stack_input_descriptor(),
-            loader,
-            defaults,
-            buf,
+            resource_defaults: resources::defaults(fields, DEFAULT_RESOURCES_OPTION),
+            fields,
+            stack_fields: pipeline::StackFields::new()
+                .map_err(SetupError::MissingStackInputField)?,
+        };
+        let engine = Engine::new(job).map_err(|e| match e {
+            planton_manifest::component::SetupError::Default(e) => SetupError::Default(e),
+            _ => SetupError::MissingStackInputField("target"),
+        })?;
+        Ok(JobValidator {
+            engine,
+            stack_desc: stack_input_descriptor(),
         })
+    }
+
+    /// The engine running the KubernetesJob component, whose pipeline
+    /// [`JobValidator::prepare`] and [`JobValidator::render`] are.
+    pub(crate) fn engine(&self) -> &Engine<component::Job> {
+        &self.engine
     }
 
     /// The manifest loader (KubernetesJob kind), to adjust its limits.
     pub fn loader_mut(&mut self) -> &mut Loader {
-        &mut self.loader
+        self.engine.loader_mut()
     }
 
     /// Loads a KubernetesJob manifest (no defaults applied).
@@ -235,7 +230,7 @@ impl JobValidator {
     ///
     /// [`LoadError`] when the text is not a KubernetesJob manifest.
     pub fn load(&self, text: &str) -> Result<Document, LoadError> {
-        self.loader.load_str(text)
+        self.engine.loader().load_str(text)
     }
 
     /// Loads a whole `KubernetesJobStackInput` (no defaults applied).
@@ -244,7 +239,7 @@ impl JobValidator {
     ///
     /// [`LoadError`] when the text is not a stack input.
     pub fn load_stack_input(&self, text: &str) -> Result<Document, LoadError> {
-        self.loader.load_str_as(text, &stack_input_descriptor())
+        self.engine.loader().load_str_as(text, &self.stack_desc)
     }
 
     /// Applies the defaults declared in the protos (Planton's `default` and
@@ -259,8 +254,7 @@ impl JobValidator {
     }
 
     fn apply_defaults_to(&self, message: &mut DynamicMessage) {
-        resources::harmonize(&self.resource_defaults, self.fields, message);
-        self.defaults.apply(message);
+        self.engine.apply_defaults(message);
     }
 
     /// Every rule the document breaks (`buf.validate` and Kubernetes), located
@@ -282,15 +276,14 @@ impl JobValidator {
         message: &DynamicMessage,
         map: &SourceMap,
     ) -> Result<Vec<Violation>, RuleError> {
-        let mut violations = self.buf.validate(message)?;
-        violations.extend(self.kubernetes_violations(message));
+        let mut violations = self.engine.violations(message)?;
         planton_manifest::locate(&mut violations, map);
         Ok(violations)
     }
 
     /// The Kubernetes rules `message` breaks (for a KubernetesJob or a stack
     /// input), unlocated.
-    fn kubernetes_violations(&self, message: &DynamicMessage) -> Vec<Violation> {
+    pub(crate) fn kubernetes_violations(message: &DynamicMessage) -> Vec<Violation> {
         let mut violations = Vec::new();
         if let Some(job) = KubernetesJobView::new(message) {
             violations.extend(rules::check(job, None));
@@ -414,14 +407,15 @@ impl JobValidator {
         }
         self.apply_defaults_to(document.message_mut());
         let mut buf = self
-            .buf
+            .engine
+            .buf_validator()
             .validate(document.message())
             .map_err(InvalidInput::Rule)?;
         if !buf.is_empty() {
             planton_manifest::locate(&mut buf, document.source_map());
             return Err(InvalidInput::Violations(buf));
         }
-        let mut kubernetes = self.kubernetes_violations(document.message());
+        let mut kubernetes = Self::kubernetes_violations(document.message());
         planton_manifest::locate(&mut kubernetes, document.source_map());
         Ok((self.take_validated(document, Vec::new()), kubernetes))
     }
@@ -463,7 +457,7 @@ impl JobValidator {
     /// the check: they are [`Checked::load_errors`], and the rest of the
     /// manifest is defaulted and validated.
     pub fn check(&self, text: &str) -> Result<Checked, CheckError> {
-        let recovered = self.loader.load_str_recovering(text)?;
+        let recovered = self.engine.loader().load_str_recovering(text)?;
         self.defaulted_and_checked(recovered.document, recovered.errors)
     }
 
@@ -474,8 +468,9 @@ impl JobValidator {
     /// As [`JobValidator::check`].
     pub fn check_stack_input(&self, text: &str) -> Result<Checked, CheckError> {
         let recovered = self
-            .loader
-            .load_str_as_recovering(text, &stack_input_descriptor())?;
+            .engine
+            .loader()
+            .load_str_as_recovering(text, &self.stack_desc)?;
         self.defaulted_and_checked(recovered.document, recovered.errors)
     }
 

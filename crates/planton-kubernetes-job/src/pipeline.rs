@@ -2,15 +2,14 @@
 //! orchestrator's side inputs to the validated input and the rendered
 //! objects, with one error type for everything that stops the way.
 
+use planton_api::KubernetesJobStackInput;
 use planton_api::prost_reflect::{DynamicMessage, FieldDescriptor, ReflectMessage};
-use planton_api::{KubernetesJob, KubernetesJobStackInput};
 pub use planton_manifest::component::Input;
-use planton_manifest::component::paths_from_target;
-use planton_manifest::{Document, LoadError, RuleError, Span, Violation};
+use planton_manifest::{LoadError, RuleError, Span, Violation};
 
 use crate::{
-    InvalidInput, JobValidator, ReferenceResolver, Rendered, ResolveError, TransformError,
-    Validated, resolve_references, transform,
+    JobValidator, ReferenceResolver, Rendered, ResolveError, TransformError, Validated,
+    resolve_references, transform,
 };
 
 /// What the orchestrator adds to the text: the resolved namespace, the
@@ -188,7 +187,6 @@ impl From<TransformError> for Error {
 /// (a renamed proto field is a compile error here, not a silent no-op).
 #[derive(Debug, Clone)]
 pub(crate) struct StackFields {
-    pub(crate) target: FieldDescriptor,
     pub(crate) namespace: FieldDescriptor,
     pub(crate) docker_config_json: FieldDescriptor,
 }
@@ -206,13 +204,6 @@ impl StackFields {
                 .ok_or(name)
         };
         Ok(StackFields {
-            target: field(
-                KubernetesJobStackInput {
-                    target: Some(KubernetesJob::default()),
-                    ..Default::default()
-                },
-                "target",
-            )?,
             namespace: field(
                 KubernetesJobStackInput {
                     kubernetes_namespace: "-".to_owned(),
@@ -267,45 +258,17 @@ impl JobValidator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn prepare(&self, input: Input<'_>, side: &SideInputs<'_>) -> Result<Validated, Error> {
-        let f = &self.stack_fields;
-        let (mut message, map) = planton_manifest::component::load_stack_input(
-            &self.loader,
-            input,
-            &self.stack_desc,
-            &f.target,
-        )?;
-        // The component's own setting of the side inputs (declared once).
-        planton_manifest::component::Component::set_side_inputs(self, &mut message, side)?;
-        let mut doc = Document::from_parts(self.stack_desc.name(), message, map);
-        match self.validate_document(&mut doc) {
-            Ok(mut validated) => {
-                paths_from_target(&mut validated.warnings, &f.target);
-                if validated.warnings.is_empty() {
-                    return Ok(validated);
-                }
-                if side.strict {
-                    let mut violations = std::mem::take(&mut validated.warnings);
-                    for v in &mut violations {
-                        v.severity = planton_manifest::Severity::Error;
-                    }
-                    return Err(self.rejected(violations, &doc));
-                }
-                validated.masked = crate::secret_spans(&doc);
-                Ok(validated)
-            }
-            Err(InvalidInput::Violations(mut violations)) => {
-                paths_from_target(&mut violations, &f.target);
-                Err(self.rejected(violations, &doc))
-            }
-            Err(InvalidInput::Rule(e)) => Err(Error::Rule(e)),
-        }
-    }
-
-    fn rejected(&self, violations: Vec<Violation>, doc: &Document) -> Error {
-        Error::Invalid(Box::new(Rejected {
-            violations,
-            masked: crate::secret_spans(doc),
-        }))
+        let prepared = self.engine().prepare(input, side).map_err(|e| {
+            e.into_error(|violations, masked| {
+                Error::Invalid(Box::new(Rejected { violations, masked }))
+            })
+        })?;
+        Ok(Validated {
+            message: prepared.input,
+            typed: std::sync::OnceLock::new(),
+            warnings: prepared.warnings,
+            masked: prepared.masked,
+        })
     }
 
     /// [`JobValidator::prepare`], then [`transform`]: from text to the

@@ -276,7 +276,14 @@ impl Rendered {
 /// [`TransformError`] when the namespace is unknown or an environment
 /// variable's reference was not resolved.
 pub fn transform(input: &Validated) -> Result<Rendered, TransformError> {
-    let input = KubernetesJobStackInputView::new(input.message())
+    transform_message(input.message())
+}
+
+/// [`transform`] on a valid stack input message (the engine's component).
+pub(crate) fn transform_message(
+    input: &planton_api::prost_reflect::DynamicMessage,
+) -> Result<Rendered, TransformError> {
+    let input = KubernetesJobStackInputView::new(input)
         .ok_or(TransformError::Missing("a field of the protos"))?;
     render(input)
 }

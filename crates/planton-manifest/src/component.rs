@@ -139,6 +139,13 @@ pub trait Component {
         let _ = path;
         false
     }
+
+    /// Whether warnings refuse the input as errors do (the side inputs ask
+    /// for it: `planton --strict`); never by default.
+    fn strict(&self, side: &Self::SideInputs<'_>) -> bool {
+        let _ = side;
+        false
+    }
 }
 
 /// Why an [`Engine`] could not be built for a component.
@@ -178,6 +185,21 @@ pub enum Error<E: std::error::Error + 'static> {
 }
 
 impl<E: std::error::Error + 'static> Error<E> {
+    /// This error as the component's own error type `F` (a component's
+    /// front door keeping its one error enum): `invalid` makes the refusal
+    /// from the violations and the masked spans, the rest convert by `From`.
+    pub fn into_error<F>(self, invalid: impl FnOnce(Vec<Violation>, Vec<Span>) -> F) -> F
+    where
+        F: From<LoadError> + From<RuleError> + From<E>,
+    {
+        match self {
+            Error::Load(e) => e.into(),
+            Error::Invalid(violations, masked) => invalid(violations, masked),
+            Error::Rule(e) => e.into(),
+            Error::Component(e) => e.into(),
+        }
+    }
+
     /// What `planton` prints for this error, for the input `text` named
     /// `name`: the violation report, or one `error: ` line.
     pub fn report(&self, name: &str, text: &str) -> String {
@@ -210,8 +232,12 @@ impl<E: std::error::Error + 'static> Error<E> {
 pub struct Prepared {
     /// The stack input message.
     pub input: DynamicMessage,
-    /// The warnings validation found (they refused nothing).
+    /// The warnings validation found (they refused nothing), located,
+    /// sorted, with paths as the manifest writes them.
     pub warnings: Vec<Violation>,
+    /// The spans of secret values in the text, when there are warnings (a
+    /// report quoting the text masks them); empty otherwise.
+    pub masked: Vec<Span>,
 }
 
 /// The pipeline of a component `C`: load, side inputs, defaults,
@@ -269,8 +295,10 @@ impl<C: Component> Engine<C> {
     ///
     /// # Errors
     ///
-    /// [`Error::Load`], [`Error::Invalid`] with every violation when one is
-    /// an error, [`Error::Rule`].
+    /// [`Error::Load`], [`Error::Component`] when a side input cannot be
+    /// set, [`Error::Invalid`] with every violation when one is an error (or
+    /// is a warning and [`Component::strict`] holds, all then made errors),
+    /// [`Error::Rule`].
     pub fn prepare(
         &self,
         input: Input<'_>,
@@ -281,24 +309,76 @@ impl<C: Component> Engine<C> {
         self.component
             .set_side_inputs(&mut message, side)
             .map_err(Error::Component)?;
-        self.component.before_defaults(&mut message);
-        self.defaults.apply(&mut message);
-        let mut violations = self.buf.validate(&message)?;
-        violations.extend(self.component.rules(&message));
+        self.apply_defaults(&mut message);
+        let mut violations = self.violations(&message)?;
         crate::locate(&mut violations, &map);
         paths_from_target(&mut violations, &self.target);
+        if violations.is_empty() {
+            return Ok(Prepared {
+                input: message,
+                warnings: violations,
+                masked: Vec::new(),
+            });
+        }
+        let masked = map
+            .iter()
+            .filter(|(path, _)| self.component.is_secret(path))
+            .map(|(_, span)| span)
+            .collect();
         if violations.iter().any(|v| v.severity == Severity::Error) {
-            let masked = map
-                .iter()
-                .filter(|(path, _)| self.component.is_secret(path))
-                .map(|(_, span)| span)
-                .collect();
+            return Err(Error::Invalid(violations, masked));
+        }
+        if self.component.strict(side) {
+            for v in &mut violations {
+                v.severity = Severity::Error;
+            }
             return Err(Error::Invalid(violations, masked));
         }
         Ok(Prepared {
             input: message,
             warnings: violations,
+            masked,
         })
+    }
+
+    /// The component's adjustments ([`Component::before_defaults`]), then the
+    /// defaults of the engine's and the component's options, where `input`
+    /// leaves fields unset.
+    pub fn apply_defaults(&self, input: &mut DynamicMessage) {
+        self.component.before_defaults(input);
+        self.defaults.apply(input);
+    }
+
+    /// Every rule `input` breaks: `buf.validate`'s, then the component's
+    /// ([`Component::rules`]); unlocated, paths from the message's root.
+    ///
+    /// # Errors
+    ///
+    /// [`RuleError`] when a `buf.validate` rule cannot be evaluated.
+    pub fn violations(&self, input: &DynamicMessage) -> Result<Vec<Violation>, RuleError> {
+        let mut violations = self.buf.validate(input)?;
+        violations.extend(self.component.rules(input));
+        Ok(violations)
+    }
+
+    /// The `buf.validate` rules alone.
+    pub fn buf_validator(&self) -> &BufValidator {
+        &self.buf
+    }
+
+    /// The loader of the manifest's kind.
+    pub fn loader(&self) -> &Loader {
+        &self.loader
+    }
+
+    /// The loader of the manifest's kind, to adjust its limits.
+    pub fn loader_mut(&mut self) -> &mut Loader {
+        &mut self.loader
+    }
+
+    /// The stack input's field holding the manifest (its `target`).
+    pub fn target_field(&self) -> &FieldDescriptor {
+        &self.target
     }
 
     /// [`Engine::prepare`], then the component's transform.

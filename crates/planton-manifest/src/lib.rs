@@ -45,6 +45,10 @@
 #![deny(missing_docs)]
 
 pub mod component;
+// First: its macros serve the writers declared after it.
+#[macro_use]
+mod ser_plumbing;
+
 mod decode;
 mod defaults;
 mod emit;
