@@ -105,7 +105,7 @@ fn accessor(
         let (value, _) = value_type(&entry.map_entry_value_field().kind(), names)?;
         writeln!(
             out,
-            "    {doc}\n    #[inline]\n    pub fn {name}(self) -> crate::view::Map<'a, {value}> {{\n        crate::view::Map::new(crate::view::get(self.msg, {at}), self.f)\n    }}"
+            "    {doc}\n    #[inline]\n    pub fn {name}(self) -> crate::view::Map<'a, {value}> {{\n        crate::view::Map::new(crate::view::get_held(self.msg, {at}), self.f)\n    }}"
         )
         .ok();
         return Ok(());
@@ -114,19 +114,19 @@ fn accessor(
     if field.cardinality() == Cardinality::Repeated {
         writeln!(
             out,
-            "    {doc}\n    #[inline]\n    pub fn {name}(self) -> crate::view::List<'a, {ty}> {{\n        crate::view::List::new(crate::view::get(self.msg, {at}), self.f)\n    }}"
+            "    {doc}\n    #[inline]\n    pub fn {name}(self) -> crate::view::List<'a, {ty}> {{\n        crate::view::List::new(crate::view::get_held(self.msg, {at}), self.f)\n    }}"
         )
         .ok();
     } else if field.supports_presence() {
         writeln!(
             out,
-            "    {doc} `None` when unset.\n    #[inline]\n    pub fn {name}(self) -> Option<{ty}> {{\n        crate::view::get(self.msg, {at}).and_then(|v| crate::view::FromValue::from_value(v, self.f))\n    }}"
+            "    {doc} `None` when unset.\n    #[inline]\n    pub fn {name}(self) -> Option<{ty}> {{\n        crate::view::get_present(self.msg, {at}).and_then(|v| crate::view::FromValue::from_value(v, self.f))\n    }}"
         )
         .ok();
     } else {
         writeln!(
             out,
-            "    {doc} Its default when unset.\n    #[inline]\n    pub fn {name}(self) -> {ty} {{\n        crate::view::get(self.msg, {at}).and_then(|v| crate::view::FromValue::from_value(v, self.f)).unwrap_or({default})\n    }}"
+            "    {doc} Its default when unset.\n    #[inline]\n    pub fn {name}(self) -> {ty} {{\n        crate::view::get_held(self.msg, {at}).and_then(|v| crate::view::FromValue::from_value(v, self.f)).unwrap_or({default})\n    }}"
         )
         .ok();
     }

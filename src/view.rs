@@ -56,14 +56,25 @@ pub fn fields() -> Option<&'static Fields> {
     FIELDS.as_ref()
 }
 
-/// The value of `field` in `msg` when it is set, borrowed. An unset field
-/// with presence is known without building its default.
+/// The value of `field`, a field with presence (a message, a proto3
+/// `optional`, a oneof member), in `msg` when it is set, borrowed: `None`
+/// without building the field's default.
 #[doc(hidden)]
 #[inline]
-pub fn get<'a>(msg: &'a DynamicMessage, field: &FieldDescriptor) -> Option<&'a Value> {
-    if field.supports_presence() && !msg.has_field(field) {
+pub fn get_present<'a>(msg: &'a DynamicMessage, field: &FieldDescriptor) -> Option<&'a Value> {
+    if !msg.has_field(field) {
         return None;
     }
+    get_held(msg, field)
+}
+
+/// The value `msg` holds for `field`, a field without presence (a list, a
+/// map, a proto3 scalar), borrowed; `None` when it holds none (the accessor
+/// then reads the default). `has_field` is not asked: for such a field it
+/// would compare the value with a default built from the descriptor.
+#[doc(hidden)]
+#[inline]
+pub fn get_held<'a>(msg: &'a DynamicMessage, field: &FieldDescriptor) -> Option<&'a Value> {
     match msg.get_field(field) {
         Cow::Borrowed(v) => Some(v),
         Cow::Owned(_) => None,

@@ -1,6 +1,7 @@
 //! Compiling the `buf.validate` options of a message into a [`Plan`], and
 //! evaluating it on a message in place.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -84,11 +85,15 @@ struct FieldPlan {
     /// Whether the field tracks presence: `supports_presence`, unless an
     /// editions feature says `IMPLICIT`.
     presence: bool,
-    /// Whether the field is a list or a map (read once: the descriptor
-    /// computes it).
-    repeated: bool,
     /// The field's kind (read once: the descriptor builds it).
     kind: Kind,
+    /// Whether prost-reflect tracks the field's presence
+    /// (`supports_presence`): then `has_field` is a lookup, without
+    /// comparing the value to the field's default.
+    tracked: bool,
+    /// The field's default value, built once: what an unset field without
+    /// presence is evaluated at.
+    default: Value,
     element: PathElement,
     required: bool,
     ignore: Ignore,
@@ -608,8 +613,9 @@ impl Compiler<'_> {
         }
         Ok(Some(FieldPlan {
             presence: field.supports_presence() && !implicit_presence(field),
-            repeated: field.is_list() || field.is_map(),
             kind: field.kind(),
+            tracked: field.supports_presence(),
+            default: field.default_value(),
             field: field.clone(),
             element: element_of(field),
             required,
@@ -1079,9 +1085,10 @@ impl Plan {
         if fp.ignore == Ignore::Always {
             return Ok(());
         }
-        // An absent field is found without building its default value.
-        let set = msg.has_field(&fp.field)
-            && (fp.presence || fp.repeated || !is_zero(&msg.get_field(&fp.field), &fp.kind));
+        let value = field_value(fp, msg);
+        // Set as `has_field` says, with an editions `IMPLICIT` feature applied: a
+        // value held without presence is set unless it is the zero value.
+        let set = value.is_some_and(|v| fp.presence || !is_zero(v, &fp.kind));
         if !set {
             if fp.required {
                 run.path.push(Step {
@@ -1099,13 +1106,13 @@ impl Plan {
         }
         // Here the field is set, or is evaluated at its zero value (no
         // presence, no `ignore`): `IGNORE_IF_ZERO` has been applied.
-        let value = msg.get_field(&fp.field);
+        let value = value.unwrap_or(&fp.default);
         run.path.push(Step {
             element: &fp.element,
             subscript: None,
             map_types: None,
         });
-        let result = self.eval_value(run, &fp.rules, &value, false);
+        let result = self.eval_value(run, &fp.rules, value, false);
         run.path.pop();
         result
     }
@@ -1173,16 +1180,17 @@ impl Plan {
         if (rules.keys.is_some() || rules.values.is_some())
             && let Value::Map(map) = value
         {
-            let mut keys: Vec<&MapKey> = map.keys().collect();
-            keys.sort();
-            for k in keys {
+            // Entries in key order, taken with their values: no key is hashed.
+            let mut entries: Vec<(&MapKey, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (k, v) in entries {
                 run.set_subscript(Some(subscript(k)), rules.map_types);
                 let r = (|| {
                     if let Some(kr) = &rules.keys {
                         let kv = key_value(k);
                         self.eval_elem(run, kr, &kv, true)?;
                     }
-                    if let (Some(vr), Some(v)) = (&rules.values, map.get(k)) {
+                    if let Some(vr) = &rules.values {
                         self.eval_elem(run, vr, v, false)?;
                     }
                     Ok(())
@@ -1209,6 +1217,22 @@ impl Plan {
             Ignore::IfZero if is_zero(value, &elem.kind) => Ok(()),
             _ => self.eval_value(run, &elem.rules, value, for_key),
         }
+    }
+}
+
+/// The value `msg` holds for the field of `fp`, or `None` when it holds
+/// none. For a field whose presence prost-reflect tracks, `has_field` is a
+/// lookup; for the others (lists, maps, scalars without presence) it would
+/// compare the value with a default built from the descriptor, so the value
+/// is read directly: prost-reflect lends a value it holds and builds one only
+/// for a field it does not hold.
+fn field_value<'m>(fp: &FieldPlan, msg: &'m DynamicMessage) -> Option<&'m Value> {
+    if fp.tracked && !msg.has_field(&fp.field) {
+        return None;
+    }
+    match msg.get_field(&fp.field) {
+        Cow::Borrowed(v) => Some(v),
+        Cow::Owned(_) => None,
     }
 }
 
