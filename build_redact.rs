@@ -6,6 +6,8 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use crate::views::snake;
+
 use prost_reflect::{Cardinality, DescriptorPool, FieldDescriptor, Kind, MessageDescriptor};
 
 /// The fields that hold secrets, by full name: the one place they are
@@ -36,22 +38,6 @@ fn upper_camel(name: &str) -> String {
             })
         })
         .collect()
-}
-
-/// `KubernetesSensitiveValue` -> `kubernetes_sensitive_value`.
-fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The Rust path of the module holding `message`'s type (nested messages

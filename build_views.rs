@@ -23,8 +23,8 @@ fn ident(name: &str) -> String {
     }
 }
 
-/// `KubernetesJobSpec` -> `kubernetes_job_spec`.
-fn snake(name: &str) -> String {
+/// `KubernetesJobSpec` -> `kubernetes_job_spec` (prost's module names).
+pub(crate) fn snake(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
         if c.is_ascii_uppercase() {
