@@ -561,41 +561,71 @@ pub(crate) fn remove_temporaries_on_signal() -> std::io::Result<()> {
 /// symbolic link followed) under an unpredictable name, and is registered so
 /// that a signal removes it; it is renamed over `path` only after the whole
 /// text is written.
+#[cfg(test)]
 pub(crate) fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(dir)?;
-    let prefix = format!(
-        ".{}.",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
-    );
-    let mut tmp = {
-        let mut live = live();
-        if live.terminating {
-            return Err(std::io::ErrorKind::Interrupted.into());
+    AtomicWriter::default().write(path, contents)
+}
+
+/// Writes files as [`write_atomically`] does, one after another, creating
+/// each one's directory (and those above it) only when it differs from the
+/// previous file's: a walk's outputs come directory by directory.
+#[derive(Default)]
+pub(crate) struct AtomicWriter {
+    /// The directory the last file was written to, known to exist.
+    made: Option<PathBuf>,
+}
+
+impl AtomicWriter {
+    /// Writes `contents` to `path` (an absolute path costs no look-up of the
+    /// working directory, which a relative one does for its temporary file).
+    pub(crate) fn write(&mut self, path: &Path, contents: &str) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if self.made.as_deref() != Some(dir) {
+            self.made = None;
+            fs::create_dir_all(dir)?;
+            self.made = Some(dir.to_path_buf());
         }
-        let tmp = tempfile::Builder::new()
-            .prefix(&prefix)
-            .suffix(".tmp")
-            // As `fs::write` would: the umask decides.
-            .permissions(fs::Permissions::from_mode(0o666))
-            .tempfile_in(dir)?;
-        live.paths.push(tmp.path().to_path_buf());
-        tmp
-    };
-    let tmp_path = tmp.path().to_path_buf();
-    let result = tmp
-        .write_all(contents.as_bytes())
-        .and_then(|()| tmp.flush())
-        .and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error));
-    // On an error the temporary file was dropped, and so removed.
-    live().paths.retain(|p| p != &tmp_path);
-    result
+        let prefix = format!(
+            ".{}.",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        );
+        let mut tmp = {
+            let mut live = live();
+            if live.terminating {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let created = tempfile::Builder::new()
+                .prefix(&prefix)
+                .suffix(".tmp")
+                // As `fs::write` would: the umask decides.
+                .permissions(fs::Permissions::from_mode(0o666))
+                .tempfile_in(dir);
+            let tmp = match created {
+                Ok(tmp) => tmp,
+                Err(e) => {
+                    // The directory may have gone: ask again next time.
+                    self.made = None;
+                    return Err(e);
+                }
+            };
+            live.paths.push(tmp.path().to_path_buf());
+            tmp
+        };
+        let tmp_path = tmp.path().to_path_buf();
+        let result = tmp
+            .write_all(contents.as_bytes())
+            .and_then(|()| tmp.flush())
+            .and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error));
+        // On an error the temporary file was dropped, and so removed.
+        live().paths.retain(|p| p != &tmp_path);
+        result
+    }
 }
 
 #[cfg(test)]
@@ -740,6 +770,27 @@ mod tests {
         // A failed write leaves nothing either.
         assert!(write_atomically(&dir.join("victim/x.yaml"), "x").is_err());
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 52);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_writer_makes_each_directory_and_again_when_it_went() {
+        let dir = std::env::temp_dir().join(format!("planton-writer-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let mut writer = AtomicWriter::default();
+        writer.write(&dir.join("a/x.yaml"), "1\n").unwrap();
+        writer.write(&dir.join("a/y.yaml"), "2\n").unwrap();
+        writer.write(&dir.join("b/c/z.yaml"), "3\n").unwrap();
+        assert_eq!(fs::read_to_string(dir.join("a/y.yaml")).unwrap(), "2\n");
+        assert_eq!(fs::read_to_string(dir.join("b/c/z.yaml")).unwrap(), "3\n");
+        // The directory it made is removed behind its back: one write fails
+        // (nothing is left), the next makes it again.
+        fs::remove_dir_all(dir.join("b")).unwrap();
+        assert!(writer.write(&dir.join("b/c/w.yaml"), "4\n").is_err());
+        writer.write(&dir.join("b/c/w.yaml"), "5\n").unwrap();
+        assert_eq!(fs::read_to_string(dir.join("b/c/w.yaml")).unwrap(), "5\n");
+        assert_eq!(fs::read_dir(dir.join("b/c")).unwrap().count(), 1);
+        assert!(live().paths.is_empty());
         fs::remove_dir_all(&dir).unwrap();
     }
 
