@@ -8,6 +8,10 @@
 //! - `batch/render-10k/cores=2`: `planton render DIR --out-dir OUT`, `OUT`
 //!   removed before each run (its time is not measured).
 //!
+//! With `PLANTON_BENCH_BASELINE=/path/to/planton` (another build, e.g. of
+//! the parent commit), each line is measured for that binary too, as
+//! `baseline/...`, interleaved in the same run.
+//!
 //! The corpus goes to `/dev/shm` (tmpfs) when it exists, else to the system's
 //! temporary directory; it is written once and reused while its marker file
 //! says it is complete. The scaling from one core to two is the ratio of the
@@ -62,11 +66,11 @@ fn load_average() -> String {
 /// Runs `planton ARGS` on the cores `cpus` (a `taskset` list), its standard
 /// output read to the end (discarded), and checks its exit status: the
 /// corpus has invalid manifests, so `validate` exits with 1, `render` too.
-fn run(cpus: &str, args: &[&std::ffi::OsStr]) -> Duration {
+fn run(binary: &Path, cpus: &str, args: &[&std::ffi::OsStr]) -> Duration {
     let started = Instant::now();
     let output = Command::new("taskset")
         .args(["-c", cpus])
-        .arg(env!("CARGO_BIN_EXE_planton"))
+        .arg(binary)
         .args(args)
         .stdin(Stdio::null())
         .stderr(Stdio::null())
@@ -91,29 +95,39 @@ fn batch(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(8))
         .warm_up_time(Duration::from_secs(1));
     let validate = [std::ffi::OsStr::new("validate"), input.as_os_str()];
-    group.bench_function("validate-10k/cores=1", |b| {
-        b.iter_custom(|iters| (0..iters).map(|_| run("0", &validate)).sum())
-    });
+    let render = [
+        std::ffi::OsStr::new("render"),
+        input.as_os_str(),
+        std::ffi::OsStr::new("--out-dir"),
+        out.as_os_str(),
+    ];
+    let mut binaries = vec![(String::new(), PathBuf::from(env!("CARGO_BIN_EXE_planton")))];
+    if let Some(base) = std::env::var_os("PLANTON_BENCH_BASELINE") {
+        binaries.push(("baseline/".to_owned(), PathBuf::from(base)));
+    }
+    for (prefix, binary) in &binaries {
+        group.bench_function(format!("{prefix}validate-10k/cores=1"), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| run(binary, "0", &validate)).sum())
+        });
+    }
     if cores >= 2 {
-        group.bench_function("validate-10k/cores=2", |b| {
-            b.iter_custom(|iters| (0..iters).map(|_| run("0,1", &validate)).sum())
-        });
-        let render = [
-            std::ffi::OsStr::new("render"),
-            input.as_os_str(),
-            std::ffi::OsStr::new("--out-dir"),
-            out.as_os_str(),
-        ];
-        group.bench_function("render-10k/cores=2", |b| {
-            b.iter_custom(|iters| {
-                (0..iters)
-                    .map(|_| {
-                        let _ = std::fs::remove_dir_all(&out);
-                        run("0,1", &render)
-                    })
-                    .sum()
-            })
-        });
+        for (prefix, binary) in &binaries {
+            group.bench_function(format!("{prefix}validate-10k/cores=2"), |b| {
+                b.iter_custom(|iters| (0..iters).map(|_| run(binary, "0,1", &validate)).sum())
+            });
+        }
+        for (prefix, binary) in &binaries {
+            group.bench_function(format!("{prefix}render-10k/cores=2"), |b| {
+                b.iter_custom(|iters| {
+                    (0..iters)
+                        .map(|_| {
+                            let _ = std::fs::remove_dir_all(&out);
+                            run(binary, "0,1", &render)
+                        })
+                        .sum()
+                })
+            });
+        }
     }
     group.finish();
     let _ = std::fs::remove_dir_all(&out);
