@@ -555,20 +555,20 @@ pub(crate) fn remove_temporaries_on_signal() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Writes `contents` to `path` through a temporary file in the same directory
-/// and a rename, so the file is either complete or absent. The temporary file
-/// is created exclusively (`O_EXCL`: no existing file is opened, no planted
-/// symbolic link followed) under an unpredictable name, and is registered so
-/// that a signal removes it; it is renamed over `path` only after the whole
-/// text is written.
+/// One file written as [`AtomicWriter::write`] writes it.
 #[cfg(test)]
 pub(crate) fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
     AtomicWriter::default().write(path, contents)
 }
 
-/// Writes files as [`write_atomically`] does, one after another, creating
-/// each one's directory (and those above it) only when it differs from the
-/// previous file's: a walk's outputs come directory by directory.
+/// Writes files one after another, each through a temporary file in the
+/// same directory and a rename, so the file is either complete or absent.
+/// The temporary file is created exclusively (`O_EXCL`: no existing file is
+/// opened, no planted symbolic link followed) under an unpredictable name,
+/// and is registered so that a signal removes it; it is renamed over its
+/// path only after the whole text is written. A file's directory (and those
+/// above it) is created only when it differs from the previous file's: a
+/// walk's outputs come directory by directory.
 #[derive(Default)]
 pub(crate) struct AtomicWriter {
     /// The directory the last file was written to, known to exist.
