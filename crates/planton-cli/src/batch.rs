@@ -11,8 +11,8 @@ use std::fs;
 use std::io::{IsTerminal, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::mpsc::channel;
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Whether a path names a manifest: `*.yaml`, `*.yml` or `*.json`.
@@ -97,9 +97,11 @@ pub(crate) enum Found {
 /// tree is held.
 pub(crate) struct Walk {
     root: PathBuf,
-    /// Each entry with its type as the directory listing gave it (no
-    /// `stat` for a regular file), `None` where it has to be asked.
-    stack: Vec<std::vec::IntoIter<(PathBuf, Option<fs::FileType>)>>,
+    /// The directories being listed, each with the entries left, sorted by
+    /// name (the order of the paths, for siblings), with the type the
+    /// listing gave (no `stat` for a regular file), `None` where it has to
+    /// be asked.
+    stack: Vec<(PathBuf, std::vec::IntoIter<Entry>)>,
     globs: Excludes,
     /// The directory skipped (an output directory inside the input tree),
     /// by identity (device and inode), so any spelling of it matches.
@@ -113,7 +115,7 @@ impl Walk {
     pub(crate) fn new(root: &Path) -> Self {
         Walk {
             root: root.to_path_buf(),
-            stack: vec![vec![(root.to_path_buf(), None)].into_iter()],
+            stack: Vec::new(),
             globs: Excludes::default(),
             exclude: None,
             at_root: true,
@@ -136,6 +138,9 @@ impl Walk {
     }
 }
 
+/// A directory entry: its name, and its type if the listing gave it.
+type Entry = (std::ffi::OsString, Option<fs::FileType>);
+
 /// What kind of special file `t` is, if it is one.
 fn special_kind(t: fs::FileType) -> Option<&'static str> {
     if t.is_fifo() {
@@ -154,12 +159,17 @@ impl Iterator for Walk {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let top = self.stack.last_mut()?;
-            let Some((path, listed)) = top.next() else {
-                self.stack.pop();
-                continue;
-            };
             let at_root = std::mem::take(&mut self.at_root);
+            let (path, listed) = if at_root {
+                (self.root.clone(), None)
+            } else {
+                let (dir, entries) = self.stack.last_mut()?;
+                let Some((name, listed)) = entries.next() else {
+                    self.stack.pop();
+                    continue;
+                };
+                (dir.join(name), listed)
+            };
             if !at_root
                 && let Ok(relative) = path.strip_prefix(&self.root)
                 && self.globs.matches(relative)
@@ -200,11 +210,12 @@ impl Iterator for Walk {
                 }
                 match fs::read_dir(&path) {
                     Ok(entries) => {
-                        let mut children: Vec<(PathBuf, Option<fs::FileType>)> = entries
-                            .filter_map(|e| e.ok().map(|e| (e.path(), e.file_type().ok())))
+                        let mut children: Vec<Entry> = entries
+                            .filter_map(|e| e.ok().map(|e| (e.file_name(), e.file_type().ok())))
                             .collect();
-                        children.sort_by(|a, b| a.0.cmp(&b.0));
-                        self.stack.push(children.into_iter());
+                        // Names in one directory are distinct.
+                        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                        self.stack.push((path, children.into_iter()));
                     }
                     Err(e) => return Some(Found::Unreadable(path, e)),
                 }
@@ -219,23 +230,117 @@ impl Iterator for Walk {
     }
 }
 
-/// Counts the manifests under `root` that `globs` leave (for the progress bar).
-pub(crate) fn count(root: &Path, globs: &Excludes) -> usize {
+/// Counts the manifests under `root` that `globs` leave, up to `cap` (the
+/// walk stops there): all of them for the progress bar, whether there is
+/// one, or more than one, for the rest.
+pub(crate) fn count(root: &Path, globs: &Excludes, cap: usize) -> usize {
     Walk::new(root)
         .excluding_globs(globs)
         .filter(|f| !matches!(f, Found::Special(..)))
+        .take(cap)
         .count()
 }
 
-/// How many items may be handed out ahead of the oldest one not yet emitted,
+/// Whether a run's progress bar is drawn: standard error is a terminal and
+/// the report does not go to one too (the lines would mix).
+pub(crate) fn progress_shown() -> bool {
+    std::io::stderr().is_terminal() && !std::io::stdout().is_terminal()
+}
+
+/// The most items one worker takes at a time. Chunks start at one item and
+/// double (per round of workers) up to this, so a short run still spreads
+/// over every core while a long one takes the shared lock, and wakes the
+/// thread that writes the results, once per this many items.
+const MAX_CHUNK: usize = 32;
+
+/// How many chunks may be handed out ahead of the oldest one not yet emitted,
 /// per worker: results that finish early wait for their turn, and this caps
 /// them, so one slow file can hold back the batch but not make its memory
-/// grow with the number of files behind it.
-const WINDOW_PER_WORKER: usize = 8;
+/// grow with the number of files behind it (at most
+/// `CHUNKS_PER_WORKER * MAX_CHUNK` items per worker).
+const CHUNKS_PER_WORKER: usize = 4;
+
+/// The size of chunk number `seq` for `workers` workers.
+fn chunk_size(seq: usize, workers: usize) -> usize {
+    let doublings = (seq / workers).min(MAX_CHUNK.trailing_zeros() as usize);
+    (1usize << doublings).min(MAX_CHUNK)
+}
+
+/// The items as the workers take them: in chunks, numbered in input order,
+/// no further ahead of what was emitted than the window.
+struct Feed<I> {
+    items: I,
+    /// The number of the next chunk handed out.
+    next: usize,
+    /// How many chunks have been emitted.
+    emitted: usize,
+    /// Whether the items have run out.
+    exhausted: bool,
+    /// Whether the run stops (it ended, or a thread panicked).
+    stop: bool,
+    /// How many helpers wait for the window to open (notified only then).
+    waiting: usize,
+}
+
+impl<I: Iterator> Feed<I> {
+    /// The next chunk and its number, if the window has room for it.
+    fn take(&mut self, window: usize, workers: usize) -> Option<(usize, Vec<I::Item>)> {
+        if self.exhausted || self.stop || self.next >= self.emitted + window {
+            return None;
+        }
+        let size = chunk_size(self.next, workers);
+        let chunk: Vec<I::Item> = self.items.by_ref().take(size).collect();
+        if chunk.len() < size {
+            self.exhausted = true;
+        }
+        if chunk.is_empty() {
+            return None;
+        }
+        self.next += 1;
+        Some((self.next - 1, chunk))
+    }
+}
+
+/// The feed and the condition its helpers wait on.
+struct Shared<I> {
+    feed: Mutex<Feed<I>>,
+    opened: Condvar,
+}
+
+impl<I> Shared<I> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Feed<I>> {
+        self.feed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stops the run and wakes every helper.
+    fn stop(&self) {
+        self.lock().stop = true;
+        self.opened.notify_all();
+    }
+}
+
+/// Stops the run when dropped: when the thread holding it ends, normally or
+/// by a panic, no other one waits for it forever.
+struct StopOnDrop<'a, I>(&'a Shared<I>);
+
+impl<I> Drop for StopOnDrop<'_, I> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
+        }
+    }
+}
 
 /// Runs `work` on every item of `items` on all cores and hands the results to
-/// `emit` in the items' order. At most `WINDOW_PER_WORKER` items per worker
-/// are in flight or finished-but-waiting at any time.
+/// `emit` in the items' order.
+///
+/// The calling thread is one of the workers and the only one that emits:
+/// the others (one per further core) take chunks of items under one lock and
+/// send each chunk's results back in one message; between its own chunks the
+/// calling thread emits whatever is next in order. At most
+/// `CHUNKS_PER_WORKER` chunks per worker are in flight or
+/// finished-but-waiting at any time. On one core (or for one item) no thread
+/// is started.
 pub(crate) fn run<I, T, R>(
     items: I,
     total: usize,
@@ -246,77 +351,114 @@ pub(crate) fn run<I, T, R>(
     T: Send,
     R: Send,
 {
-    if total <= 1 {
-        // One file (the common case of a CLI call): no threads to start.
-        items.map(work).for_each(emit);
-        return;
-    }
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .max(1);
-    let window = workers * WINDOW_PER_WORKER;
-    let wake = (window / 2).max(1);
     let mut progress = Progress::new(total);
-    // How many results have been emitted, for the producer to wait on.
-    let emitted = (Mutex::new(0usize), Condvar::new());
+    if total <= 1 || workers == 1 {
+        // One file (the common case of a CLI call), or one core: no threads.
+        for item in items {
+            emit(work(item));
+            progress.advance();
+        }
+        progress.finish();
+        return;
+    }
+    let window = workers * CHUNKS_PER_WORKER;
+    let shared = Shared {
+        feed: Mutex::new(Feed {
+            items,
+            next: 0,
+            emitted: 0,
+            exhausted: false,
+            stop: false,
+            waiting: 0,
+        }),
+        opened: Condvar::new(),
+    };
+    let work = &work;
     std::thread::scope(|scope| {
-        let (job_tx, job_rx) = sync_channel::<(usize, T)>(workers * 4);
-        let (result_tx, result_rx) = sync_channel::<(usize, R)>(workers * 4);
-        let job_rx = Arc::new(Mutex::new(job_rx));
-        let emitted_ref = &emitted;
-        scope.spawn(move || {
-            for (seq, item) in items.enumerate() {
-                let (lock, turn) = emitted_ref;
-                let mut done = lock.lock().unwrap_or_else(PoisonError::into_inner);
-                while seq >= *done + window {
-                    done = turn.wait(done).unwrap_or_else(PoisonError::into_inner);
-                }
-                drop(done);
-                if job_tx.send((seq, item)).is_err() {
-                    break;
-                }
-            }
-        });
-        for _ in 0..workers {
-            let job_rx = Arc::clone(&job_rx);
+        let (result_tx, result_rx) = channel::<(usize, Vec<R>)>();
+        for _ in 1..workers {
             let result_tx = result_tx.clone();
-            let work = &work;
+            let shared = &shared;
             scope.spawn(move || {
-                while let Some((seq, item)) = next_job(&job_rx) {
-                    if result_tx.send((seq, work(item))).is_err() {
-                        break;
+                let _stop = StopOnDrop(shared);
+                loop {
+                    let (seq, chunk) = {
+                        let mut feed = shared.lock();
+                        loop {
+                            if let Some(taken) = feed.take(window, workers) {
+                                break taken;
+                            }
+                            if feed.exhausted || feed.stop {
+                                return;
+                            }
+                            feed.waiting += 1;
+                            feed = shared
+                                .opened
+                                .wait(feed)
+                                .unwrap_or_else(PoisonError::into_inner);
+                            feed.waiting -= 1;
+                        }
+                    };
+                    let results = chunk.into_iter().map(work).collect();
+                    if result_tx.send((seq, results)).is_err() {
+                        return;
                     }
                 }
             });
         }
         drop(result_tx);
-        // Results arrive out of order; hold the early ones until their turn.
-        let mut pending: BTreeMap<usize, R> = BTreeMap::new();
+        let _stop = StopOnDrop(&shared);
+        // Chunks that finished before their turn, by number.
+        let mut pending: BTreeMap<usize, Vec<R>> = BTreeMap::new();
         let mut next = 0;
-        for (seq, result) in result_rx {
-            pending.insert(seq, result);
-            while let Some(result) = pending.remove(&next) {
-                emit(result);
-                next += 1;
-                progress.advance();
-                let (lock, turn) = &emitted;
-                *lock.lock().unwrap_or_else(PoisonError::into_inner) = next;
-                // The producer waits for `next` to pass a point at most
-                // `window` behind what it holds; any `window` consecutive
-                // counts include a multiple of `wake`, so waking it at those
-                // alone (not once per result, a system call each) lets it
-                // go on as soon as it could before, give or take `wake`.
-                if next % wake == 0 {
-                    turn.notify_all();
+        loop {
+            while let Ok((seq, results)) = result_rx.try_recv() {
+                pending.insert(seq, results);
+            }
+            let before = next;
+            while let Some(results) = pending.remove(&next) {
+                for result in results {
+                    emit(result);
+                    progress.advance();
                 }
+                next += 1;
+            }
+            let own = {
+                let mut feed = shared.lock();
+                if next != before {
+                    feed.emitted = next;
+                    if feed.waiting > 0 {
+                        shared.opened.notify_all();
+                    }
+                }
+                match feed.take(window, workers) {
+                    Some(taken) => Some(taken),
+                    None if feed.exhausted && next == feed.next => break,
+                    None => None,
+                }
+            };
+            match own {
+                Some((seq, chunk)) => {
+                    pending.insert(seq, chunk.into_iter().map(work).collect());
+                }
+                // The window is full, or the last chunks are with the
+                // helpers: the next one in order comes from them.
+                None => match result_rx.recv() {
+                    Ok((seq, results)) => {
+                        pending.insert(seq, results);
+                    }
+                    // Every helper ended without it: one panicked (the
+                    // scope passes the panic on).
+                    Err(_) => break,
+                },
             }
         }
+        shared.stop();
     });
     progress.finish();
-}
-
-fn next_job<T>(rx: &Mutex<Receiver<(usize, T)>>) -> Option<(usize, T)> {
-    rx.lock().ok()?.recv().ok()
 }
 
 /// A progress bar on standard error, drawn only when it is a terminal.
@@ -336,11 +478,7 @@ impl Progress {
             done: 0,
             started: now,
             last: now,
-            // Not while the report itself goes to the terminal: the lines
-            // would mix.
-            enabled: std::io::stderr().is_terminal()
-                && !std::io::stdout().is_terminal()
-                && total > 1,
+            enabled: total > 1 && progress_shown(),
         }
     }
 
@@ -417,47 +555,77 @@ pub(crate) fn remove_temporaries_on_signal() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Writes `contents` to `path` through a temporary file in the same directory
-/// and a rename, so the file is either complete or absent. The temporary file
-/// is created exclusively (`O_EXCL`: no existing file is opened, no planted
-/// symbolic link followed) under an unpredictable name, and is registered so
-/// that a signal removes it; it is renamed over `path` only after the whole
-/// text is written.
+/// One file written as [`AtomicWriter::write`] writes it.
+#[cfg(test)]
 pub(crate) fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(dir)?;
-    let prefix = format!(
-        ".{}.",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
-    );
-    let mut tmp = {
-        let mut live = live();
-        if live.terminating {
-            return Err(std::io::ErrorKind::Interrupted.into());
+    AtomicWriter::default().write(path, contents)
+}
+
+/// Writes files one after another, each through a temporary file in the
+/// same directory and a rename, so the file is either complete or absent.
+/// The temporary file is created exclusively (`O_EXCL`: no existing file is
+/// opened, no planted symbolic link followed) under an unpredictable name,
+/// and is registered so that a signal removes it; it is renamed over its
+/// path only after the whole text is written. A file's directory (and those
+/// above it) is created only when it differs from the previous file's: a
+/// walk's outputs come directory by directory.
+#[derive(Default)]
+pub(crate) struct AtomicWriter {
+    /// The directory the last file was written to, known to exist.
+    made: Option<PathBuf>,
+}
+
+impl AtomicWriter {
+    /// Writes `contents` to `path` (an absolute path costs no look-up of the
+    /// working directory, which a relative one does for its temporary file).
+    pub(crate) fn write(&mut self, path: &Path, contents: &str) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if self.made.as_deref() != Some(dir) {
+            self.made = None;
+            fs::create_dir_all(dir)?;
+            self.made = Some(dir.to_path_buf());
         }
-        let tmp = tempfile::Builder::new()
-            .prefix(&prefix)
-            .suffix(".tmp")
-            // As `fs::write` would: the umask decides.
-            .permissions(fs::Permissions::from_mode(0o666))
-            .tempfile_in(dir)?;
-        live.paths.push(tmp.path().to_path_buf());
-        tmp
-    };
-    let tmp_path = tmp.path().to_path_buf();
-    let result = tmp
-        .write_all(contents.as_bytes())
-        .and_then(|()| tmp.flush())
-        .and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error));
-    // On an error the temporary file was dropped, and so removed.
-    live().paths.retain(|p| p != &tmp_path);
-    result
+        let prefix = format!(
+            ".{}.",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        );
+        let mut tmp = {
+            let mut live = live();
+            if live.terminating {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let created = tempfile::Builder::new()
+                .prefix(&prefix)
+                .suffix(".tmp")
+                // As `fs::write` would: the umask decides.
+                .permissions(fs::Permissions::from_mode(0o666))
+                .tempfile_in(dir);
+            let tmp = match created {
+                Ok(tmp) => tmp,
+                Err(e) => {
+                    // The directory may have gone: ask again next time.
+                    self.made = None;
+                    return Err(e);
+                }
+            };
+            live.paths.push(tmp.path().to_path_buf());
+            tmp
+        };
+        let tmp_path = tmp.path().to_path_buf();
+        let result = tmp
+            .write_all(contents.as_bytes())
+            .and_then(|()| tmp.flush())
+            .and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error));
+        // On an error the temporary file was dropped, and so removed.
+        live().paths.retain(|p| p != &tmp_path);
+        result
+    }
 }
 
 #[cfg(test)]
@@ -531,10 +699,53 @@ mod tests {
         assert_eq!(emitted, 10_000);
         let seen = seen_while_slow.load(Ordering::SeqCst);
         assert!(
-            seen <= workers * WINDOW_PER_WORKER,
+            seen <= workers * CHUNKS_PER_WORKER * MAX_CHUNK,
             "{seen} items started while the first was held"
         );
-        assert!(seen > 1, "the others ran meanwhile");
+        if workers > 1 {
+            assert!(seen > 1, "the others ran meanwhile");
+        }
+    }
+
+    #[test]
+    fn chunks_grow_from_one_item_to_the_cap() {
+        assert_eq!(
+            (0..14).map(|s| chunk_size(s, 2)).collect::<Vec<_>>(),
+            [1, 1, 2, 2, 4, 4, 8, 8, 16, 16, 32, 32, 32, 32]
+        );
+        assert_eq!(chunk_size(usize::MAX, 1), MAX_CHUNK);
+        assert_eq!(chunk_size(0, 64), 1);
+    }
+
+    #[test]
+    fn every_item_is_emitted_once_whatever_the_count() {
+        for n in [0usize, 1, 2, 3, 7, 31, 32, 33, 100, 1000] {
+            let mut seen = Vec::new();
+            run(0..n, n, |i| i, |r| seen.push(r));
+            assert_eq!(seen, (0..n).collect::<Vec<_>>(), "{n} items");
+        }
+    }
+
+    #[test]
+    fn a_panicking_item_ends_the_run_with_its_panic() {
+        let outcome = std::panic::catch_unwind(|| {
+            run(
+                0..5_000usize,
+                5_000,
+                |i| {
+                    assert!(i != 1_234, "item 1234");
+                    i
+                },
+                |_| {},
+            );
+        });
+        let message = outcome.unwrap_err();
+        let text = message
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| message.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        assert!(text.contains("item 1234"), "{text}");
     }
 
     #[test]
@@ -563,6 +774,27 @@ mod tests {
     }
 
     #[test]
+    fn a_writer_makes_each_directory_and_again_when_it_went() {
+        let dir = std::env::temp_dir().join(format!("planton-writer-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let mut writer = AtomicWriter::default();
+        writer.write(&dir.join("a/x.yaml"), "1\n").unwrap();
+        writer.write(&dir.join("a/y.yaml"), "2\n").unwrap();
+        writer.write(&dir.join("b/c/z.yaml"), "3\n").unwrap();
+        assert_eq!(fs::read_to_string(dir.join("a/y.yaml")).unwrap(), "2\n");
+        assert_eq!(fs::read_to_string(dir.join("b/c/z.yaml")).unwrap(), "3\n");
+        // The directory it made is removed behind its back: one write fails
+        // (nothing is left), the next makes it again.
+        fs::remove_dir_all(dir.join("b")).unwrap();
+        assert!(writer.write(&dir.join("b/c/w.yaml"), "4\n").is_err());
+        writer.write(&dir.join("b/c/w.yaml"), "5\n").unwrap();
+        assert_eq!(fs::read_to_string(dir.join("b/c/w.yaml")).unwrap(), "5\n");
+        assert_eq!(fs::read_dir(dir.join("b/c")).unwrap().count(), 1);
+        assert!(live().paths.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn the_walk_is_sorted_recursive_and_filtered() {
         let dir = std::env::temp_dir().join(format!("planton-walk-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
@@ -580,7 +812,7 @@ mod tests {
         assert_eq!(found, ["a.json", "b/a.yml", "b/c/d.yaml", "b/z.yaml"]);
         // A symbolic link back up the tree is not followed.
         std::os::unix::fs::symlink("..", dir.join("b/up")).unwrap();
-        assert_eq!(count(&dir, &Excludes::default()), 4);
+        assert_eq!(count(&dir, &Excludes::default(), usize::MAX), 4);
         // An excluded directory (an output inside the input) is skipped.
         let found = Walk::new(&dir).excluding(Some(&dir.join("b"))).count();
         assert_eq!(found, 1);
@@ -589,7 +821,7 @@ mod tests {
             .excluding(Some(&dir.join("b/c/../../b")))
             .count();
         assert_eq!(found, 1);
-        assert_eq!(count(&dir, &Excludes::default()), 4);
+        assert_eq!(count(&dir, &Excludes::default(), usize::MAX), 4);
         // A FIFO named like a manifest is reported, never opened.
         let status = std::process::Command::new("mkfifo")
             .arg(dir.join("b/fifo.yaml"))
@@ -603,7 +835,7 @@ mod tests {
             })
             .collect();
         assert_eq!(specials, [(PathBuf::from("b/fifo.yaml"), "a FIFO")]);
-        assert_eq!(count(&dir, &Excludes::default()), 4);
+        assert_eq!(count(&dir, &Excludes::default(), usize::MAX), 4);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -127,17 +127,24 @@ fn not_a_manifest(text: &str) -> Option<&'static str> {
 }
 
 /// The inputs named on the command line, directories walked recursively
-/// (skipping `exclude`, and what `globs` match), and how many there are.
+/// (skipping `exclude`, and what `globs` match), and how many there are:
+/// counted in full (a walk of its own) only when a progress bar is drawn,
+/// else up to two (one input, or more).
 pub(crate) fn items<'a>(
     args: &'a [PathBuf],
     exclude: Option<&'a std::path::Path>,
     globs: &'a batch::Excludes,
 ) -> (impl Iterator<Item = Item> + Send + 'a, usize) {
+    let cap = if batch::progress_shown() {
+        usize::MAX
+    } else {
+        2
+    };
     let total = args
         .iter()
         .map(|a| {
             if a.is_dir() {
-                batch::count(a, globs).max(1)
+                batch::count(a, globs, cap).max(1)
             } else {
                 1
             }
@@ -158,7 +165,7 @@ pub(crate) fn walk<'a>(
             if arg.as_os_str() == "-" {
                 Box::new(std::iter::once(Item::Stdin))
             } else if arg.is_dir() {
-                if batch::count(arg, globs) == 0 {
+                if batch::count(arg, globs, 1) == 0 {
                     let none = std::io::Error::other(if globs.is_empty() {
                         "no manifests (*.yaml, *.yml, *.json) in it"
                     } else {

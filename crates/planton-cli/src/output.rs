@@ -17,8 +17,13 @@ pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Standard output written piece by piece (buffered); the first write error
-/// (a closed pipe) stops further writes and is reported by [`Stream::finish`].
+/// Standard output written piece by piece, buffered by [`STREAM_BUFFER`]
+/// (a batch's report goes out in a few large writes, not one per file); the
+/// first write error (a closed pipe) stops further writes and is reported
+/// by [`Stream::finish`].
+/// The bytes [`Stream`] gathers before it writes.
+const STREAM_BUFFER: usize = 64 * 1024;
+
 pub(crate) struct Stream {
     out: std::io::BufWriter<std::io::StdoutLock<'static>>,
     error: Option<std::io::Error>,
@@ -27,7 +32,7 @@ pub(crate) struct Stream {
 impl Stream {
     pub(crate) fn stdout() -> Self {
         Stream {
-            out: std::io::BufWriter::new(std::io::stdout().lock()),
+            out: std::io::BufWriter::with_capacity(STREAM_BUFFER, std::io::stdout().lock()),
             error: None,
         }
     }

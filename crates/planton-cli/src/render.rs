@@ -291,15 +291,6 @@ fn plan(
 ) -> Result<Vec<Planned>, Failure> {
     let root_arg = [root.to_path_buf()];
     let inputs: Vec<Item> = walk(&root_arg, Some(out_dir), globs).collect();
-    let mut input_ids: std::collections::HashMap<(u64, u64), &std::path::Path> =
-        std::collections::HashMap::new();
-    for item in &inputs {
-        if let Some(path) = item.path()
-            && let Some(id) = identity(path)
-        {
-            input_ids.entry(id).or_insert(path);
-        }
-    }
     let root_is_dir = root.is_dir();
     let destination = |path: &std::path::Path| -> PathBuf {
         let relative = if root_is_dir {
@@ -309,16 +300,38 @@ fn plan(
         };
         out_dir.join(relative).with_extension(extension)
     };
-    let mut dests = Vec::with_capacity(inputs.len());
-    for item in &inputs {
-        let Some(path) = item.path() else {
-            dests.push(None);
+    let dests: Vec<Option<PathBuf>> = inputs
+        .iter()
+        .map(|item| item.path().map(destination))
+        .collect();
+    // The outputs that exist already, by identity: none when the output
+    // directory does not exist (a first run), so no file is asked about.
+    let existing: Vec<(usize, (u64, u64))> = if identity(out_dir).is_some() {
+        dests
+            .iter()
+            .enumerate()
+            .filter_map(|(i, dest)| Some((i, identity(dest.as_deref()?)?)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The inputs' identities, needed only to compare with existing outputs.
+    let mut input_ids: std::collections::HashMap<(u64, u64), &std::path::Path> =
+        std::collections::HashMap::new();
+    if !existing.is_empty() {
+        for item in &inputs {
+            if let Some(path) = item.path()
+                && let Some(id) = identity(path)
+            {
+                input_ids.entry(id).or_insert(path);
+            }
+        }
+    }
+    for (i, id) in existing {
+        let (Some(path), Some(dest)) = (inputs[i].path(), &dests[i]) else {
             continue;
         };
-        let dest = destination(path);
-        if let Some(id) = identity(&dest)
-            && let Some(input) = input_ids.get(&id)
-        {
+        if let Some(input) = input_ids.get(&id) {
             let whose = if identity(path) == Some(id) {
                 "its own input".to_owned()
             } else {
@@ -334,8 +347,9 @@ fn plan(
             ).into_owned())
             .into());
         }
-        dests.push(Some(dest));
     }
+    // Every output path is the output directory joined with a relative
+    // path: equal paths (compared by components) are equal files.
     let mut taken: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     Ok(inputs
         .into_iter()
@@ -344,8 +358,7 @@ fn plan(
             let Some(dest) = dest else {
                 return (item, out_dir.to_path_buf(), None);
             };
-            let absolute = std::path::absolute(&dest).unwrap_or_else(|_| dest.clone());
-            let conflict = (!taken.insert(absolute)).then(|| {
+            let conflict = (!taken.insert(dest.clone())).then(|| {
                 format!(
                     "'{}' is also the output of an earlier input: {} would overwrite it",
                     dest.display(),
@@ -440,12 +453,20 @@ pub(crate) fn render_to_dir(
             }
         }
     };
-    // Files are written by this one thread, in input order, while the workers
-    // render: writers racing for one directory's lock cost more than they gain.
+    // Files are written by this one thread, in input order, between its
+    // own renders: writers racing for one directory's lock cost more than
+    // they gain. Written by absolute paths (the working directory asked
+    // once, not for every temporary file).
+    let cwd = std::env::current_dir().ok();
+    let mut writer = batch::AtomicWriter::default();
     batch::run(planned.into_iter(), total, work, |outcome| match outcome {
         RenderOutcome::Rendered(dest, text, warnings) => {
             eprint!("{warnings}");
-            match batch::write_atomically(&dest, &text) {
+            let target = match &cwd {
+                Some(cwd) if dest.is_relative() => cwd.join(&dest),
+                _ => dest.clone(),
+            };
+            match writer.write(&target, &text) {
                 Ok(()) => written += 1,
                 Err(e) => {
                     failed += 1;

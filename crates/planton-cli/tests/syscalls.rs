@@ -1,0 +1,168 @@
+//! The system calls a batch run makes per file, counted by `strace` (which
+//! `.ci/run` installs; the test fails when it is missing): the difference
+//! between a run over 300 manifests and one over 100, divided by 200, so
+//! what a run makes once (start-up, the walk's directories) cancels out.
+//!
+//! - `validate DIR`: one `open`, one `read`, one `close` per file, no
+//!   `stat`, and the threads' lock traffic well under one call per file;
+//! - `render DIR --out-dir OUT` into a new `OUT`: the input's three, then
+//!   the temporary file's `open`, `write` and `close` and the `rename`; no
+//!   `stat`, `mkdir` or `getcwd` per file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A new directory of its own (the tests run in parallel).
+fn temp_dir(tag: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("planton-syscalls-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `count` manifests (copies of the bundled examples, one of them invalid)
+/// in `dir`.
+fn corpus(dir: &Path, count: usize) {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let texts: Vec<String> = [
+        "data-migration.yaml",
+        "configmap-script.yaml",
+        "indexed.yaml",
+    ]
+    .iter()
+    .map(|name| std::fs::read_to_string(examples.join(name)).unwrap())
+    .collect();
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..count {
+        let mut text = texts[i % texts.len()].clone();
+        if i == 7 {
+            text.push_str("  restartPolicy: Always\n");
+        }
+        std::fs::write(dir.join(format!("job-{i:04}.yaml")), text).unwrap();
+    }
+}
+
+/// The calls of each kind that `planton args` makes, by `strace -f -c`.
+fn calls(args: &[&std::ffi::OsStr]) -> BTreeMap<String, u64> {
+    let dir = temp_dir("strace");
+    let summary = dir.join("summary");
+    let status = Command::new("strace")
+        .args(["-f", "-c", "-o"])
+        .arg(&summary)
+        .arg(env!("CARGO_BIN_EXE_planton"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("strace runs (.ci/run installs it)");
+    // The corpus has one invalid manifest.
+    assert_eq!(status.code(), Some(1), "{args:?}");
+    let text = std::fs::read_to_string(&summary).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    // Rows: % time, seconds, usecs/call, calls, [errors,] syscall.
+    let counts: BTreeMap<String, u64> = text
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let name = *fields.last()?;
+            let calls = fields.get(3)?.parse().ok()?;
+            (name != "total" && fields.len() >= 5).then(|| (name.to_owned(), calls))
+        })
+        .collect();
+    assert!(counts.contains_key("openat"), "{text}");
+    counts
+}
+
+/// The calls per file of `run` over a directory of manifests: the run over
+/// 300 less the run over 100, by 200.
+fn per_file(run: impl Fn(&Path, &Path) -> BTreeMap<String, u64>) -> BTreeMap<String, f64> {
+    let dir = temp_dir("runs");
+    let (small, large) = (dir.join("small"), dir.join("large"));
+    corpus(&small, 100);
+    corpus(&large, 300);
+    let few = run(&small, &dir.join("out-small"));
+    let many = run(&large, &dir.join("out-large"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    many.iter()
+        .map(|(name, &n)| {
+            let base = few.get(name).copied().unwrap_or(0);
+            (name.clone(), (n as f64 - base as f64) / 200.0)
+        })
+        .collect()
+}
+
+fn get(calls: &BTreeMap<String, f64>, name: &str) -> f64 {
+    calls.get(name).copied().unwrap_or(0.0)
+}
+
+/// The allocator's calls (it maps and returns memory in large pieces) and
+/// the threads' lock traffic: not counted per file, but bounded.
+const NOT_PER_FILE: [&str; 6] = ["futex", "mmap", "munmap", "madvise", "mprotect", "brk"];
+
+/// Every call per file but [`NOT_PER_FILE`], which stay under a fifth of
+/// a call per file together. With debug assertions (the build `cargo test`
+/// runs), the standard library asks each descriptor's flags
+/// (`fcntl(F_GETFD)`) before it closes it, to check that it is open: that
+/// call comes with each `close`, and is not counted; a release build makes
+/// none.
+fn total(calls: &BTreeMap<String, f64>) -> f64 {
+    let other: f64 = NOT_PER_FILE.iter().map(|n| get(calls, n).abs()).sum();
+    assert!(other < 0.2, "{calls:?}");
+    let checks = if cfg!(debug_assertions) {
+        get(calls, "close")
+    } else {
+        0.0
+    };
+    assert_eq!(get(calls, "fcntl"), checks, "{calls:?}");
+    calls
+        .iter()
+        .filter(|(name, _)| !NOT_PER_FILE.contains(&name.as_str()) && *name != "fcntl")
+        .map(|(_, n)| n)
+        .sum()
+}
+
+#[test]
+fn validate_reads_each_file_with_one_open_one_read_one_close() {
+    let calls = per_file(|input, _| calls(&[std::ffi::OsStr::new("validate"), input.as_os_str()]));
+    assert_eq!(get(&calls, "openat"), 1.0, "{calls:?}");
+    assert_eq!(get(&calls, "read"), 1.0, "{calls:?}");
+    assert_eq!(get(&calls, "close"), 1.0, "{calls:?}");
+    for stat in ["statx", "newfstatat", "fstat", "lstat", "stat"] {
+        assert_eq!(get(&calls, stat), 0.0, "{stat}: {calls:?}");
+    }
+    // The report goes out in large writes, not one per file.
+    assert!(get(&calls, "write") < 0.05, "{calls:?}");
+    // And nothing else.
+    assert!((total(&calls) - 3.0).abs() < 0.05, "{calls:?}");
+}
+
+#[test]
+fn render_writes_each_file_with_seven_calls() {
+    let calls = per_file(|input, out| {
+        calls(&[
+            std::ffi::OsStr::new("render"),
+            input.as_os_str(),
+            std::ffi::OsStr::new("--out-dir"),
+            out.as_os_str(),
+        ])
+    });
+    // The input's open, the temporary file's.
+    assert_eq!(get(&calls, "openat"), 2.0, "{calls:?}");
+    assert_eq!(get(&calls, "read"), 1.0, "{calls:?}");
+    assert_eq!(get(&calls, "close"), 2.0, "{calls:?}");
+    assert_eq!(get(&calls, "write"), 1.0, "{calls:?}");
+    assert_eq!(
+        get(&calls, "rename") + get(&calls, "renameat"),
+        1.0,
+        "{calls:?}"
+    );
+    for per_run in ["statx", "newfstatat", "mkdir", "getcwd"] {
+        assert_eq!(get(&calls, per_run), 0.0, "{per_run}: {calls:?}");
+    }
+    assert!((total(&calls) - 7.0).abs() < 0.05, "{calls:?}");
+}
