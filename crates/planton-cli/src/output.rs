@@ -17,17 +17,24 @@ pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Standard output written piece by piece (buffered); the first write error
-/// (a closed pipe) stops further writes and is reported by [`Stream::finish`].
-pub(crate) struct Stream {
-    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+/// An output (standard output by default) written piece by piece
+/// (buffered); the first write error (a closed pipe) stops further writes
+/// and is reported by [`Stream::finish`].
+pub(crate) struct Stream<W: Write = std::io::StdoutLock<'static>> {
+    out: std::io::BufWriter<W>,
     error: Option<std::io::Error>,
 }
 
 impl Stream {
     pub(crate) fn stdout() -> Self {
+        Stream::new(std::io::stdout().lock())
+    }
+}
+
+impl<W: Write> Stream<W> {
+    pub(crate) fn new(out: W) -> Self {
         Stream {
-            out: std::io::BufWriter::new(std::io::stdout().lock()),
+            out: std::io::BufWriter::new(out),
             error: None,
         }
     }

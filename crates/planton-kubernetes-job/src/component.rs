@@ -11,16 +11,17 @@ use planton_manifest::{DefaultOptions, Violation};
 use crate::{DEFAULT_RESOURCES_OPTION, Error, JobValidator, Rendered, SideInputs};
 
 /// The KubernetesJob component: what the engine needs beyond its own
-/// loader, defaults and `buf.validate` rules.
+/// loader, defaults and `buf.validate` rules. [`JobValidator::engine`]
+/// is its engine.
 #[derive(Debug)]
-pub(crate) struct Job {
+pub struct JobComponent {
     pub(crate) stack_desc: MessageDescriptor,
     pub(crate) resource_defaults: planton_kubernetes::resources::ResourceDefaults,
     pub(crate) fields: &'static planton_api::view::Fields,
     pub(crate) stack_fields: crate::pipeline::StackFields,
 }
 
-impl Component for Job {
+impl Component for JobComponent {
     type SideInputs<'a> = SideInputs<'a>;
     type Rendered = Rendered;
     type Error = Error;
@@ -64,12 +65,21 @@ impl Component for Job {
         JobValidator::kubernetes_violations(input)
     }
 
+    fn manifest_rules(&self, manifest: &DynamicMessage) -> Option<Vec<Violation>> {
+        // The rules read a KubernetesJob alone as well as a stack input.
+        Some(JobValidator::kubernetes_violations(manifest))
+    }
+
     fn transform(&self, input: &DynamicMessage) -> Result<Rendered, Error> {
         Ok(crate::transform::transform_message(input)?)
     }
 
-    fn is_secret(&self, path: &str) -> bool {
-        planton_api::sensitive::is_secret_path(&self.stack_desc, path)
+    fn is_secret(&self, root: &MessageDescriptor, path: &str) -> bool {
+        planton_api::sensitive::is_secret_path(root, path)
+    }
+
+    fn in_secret_field(&self, root: &MessageDescriptor, path: &str) -> bool {
+        planton_api::sensitive::in_secret_field(root, path)
     }
 
     fn strict(&self, side: &SideInputs<'_>) -> bool {
@@ -111,12 +121,20 @@ impl Component for JobValidator {
         self.engine().component().rules(input)
     }
 
+    fn manifest_rules(&self, manifest: &DynamicMessage) -> Option<Vec<Violation>> {
+        self.engine().component().manifest_rules(manifest)
+    }
+
     fn transform(&self, input: &DynamicMessage) -> Result<Rendered, Error> {
         self.engine().component().transform(input)
     }
 
-    fn is_secret(&self, path: &str) -> bool {
-        self.engine().component().is_secret(path)
+    fn is_secret(&self, root: &MessageDescriptor, path: &str) -> bool {
+        self.engine().component().is_secret(root, path)
+    }
+
+    fn in_secret_field(&self, root: &MessageDescriptor, path: &str) -> bool {
+        self.engine().component().in_secret_field(root, path)
     }
 
     fn strict(&self, side: &SideInputs<'_>) -> bool {
