@@ -5,7 +5,7 @@
 
 use planton_api::KubernetesJob;
 use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};
-use planton_manifest::component::Component;
+use planton_manifest::component::{Component, Secrets};
 use planton_manifest::{DefaultOptions, Violation};
 
 use crate::{DEFAULT_RESOURCES_OPTION, Error, JobValidator, Rendered, SideInputs};
@@ -74,12 +74,13 @@ impl Component for JobComponent {
         Ok(crate::transform::transform_message(input)?)
     }
 
-    fn is_secret(&self, root: &MessageDescriptor, path: &str) -> bool {
-        planton_api::sensitive::is_secret_path(root, path)
-    }
-
-    fn in_secret_field(&self, root: &MessageDescriptor, path: &str) -> bool {
-        planton_api::sensitive::in_secret_field(root, path)
+    fn secrets(&self) -> Secrets {
+        // The `KubernetesSensitiveValue` fields and the credentials, from
+        // the descriptors.
+        Secrets::new(
+            planton_api::sensitive::is_secret_path,
+            planton_api::sensitive::in_secret_field,
+        )
     }
 
     fn strict(&self, side: &SideInputs<'_>) -> bool {
@@ -129,12 +130,8 @@ impl Component for JobValidator {
         self.engine().component().transform(input)
     }
 
-    fn is_secret(&self, root: &MessageDescriptor, path: &str) -> bool {
-        self.engine().component().is_secret(root, path)
-    }
-
-    fn in_secret_field(&self, root: &MessageDescriptor, path: &str) -> bool {
-        self.engine().component().in_secret_field(root, path)
+    fn secrets(&self) -> Secrets {
+        self.engine().component().secrets()
     }
 
     fn strict(&self, side: &SideInputs<'_>) -> bool {

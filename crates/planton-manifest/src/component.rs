@@ -145,21 +145,10 @@ pub trait Component {
         None
     }
 
-    /// Whether the value at `path`, from the root of a message of type
-    /// `root` (the manifest or the stack input), is a secret that a report
-    /// quoting the input must mask; none by default.
-    fn is_secret(&self, root: &MessageDescriptor, path: &str) -> bool {
-        let _ = (root, path);
-        false
-    }
-
-    /// Whether `path`, from the root of a message of type `root`, is in a
-    /// field that may hold a secret (a load error there may be about a
-    /// secret written in the wrong place, so its value is masked too); none
-    /// by default.
-    fn in_secret_field(&self, root: &MessageDescriptor, path: &str) -> bool {
-        let _ = (root, path);
-        false
+    /// How the component tells its secret values apart (a report quoting
+    /// the input masks them); none by default.
+    fn secrets(&self) -> Secrets {
+        Secrets::NONE
     }
 
     /// Whether warnings refuse the input as errors do (the side inputs ask
@@ -248,6 +237,53 @@ impl<E: std::error::Error + 'static> Error<E> {
     }
 }
 
+/// How a component tells its secret values apart, from the descriptors:
+/// plain functions of a message type (the manifest's or the stack input's)
+/// and a path from its root, so a [`Checked`] finds its secrets when asked.
+#[derive(Debug, Clone, Copy)]
+pub struct Secrets {
+    is_secret: fn(&MessageDescriptor, &str) -> bool,
+    in_secret_field: fn(&MessageDescriptor, &str) -> bool,
+}
+
+fn never(_: &MessageDescriptor, _: &str) -> bool {
+    false
+}
+
+impl Secrets {
+    /// No value is a secret.
+    pub const NONE: Secrets = Secrets {
+        is_secret: never,
+        in_secret_field: never,
+    };
+
+    /// Secrets told by `is_secret` (whether the value at a path is a
+    /// secret) and `in_secret_field` (whether a path is in a field that may
+    /// hold one: a load error there may be about a secret written in the
+    /// wrong place, so its value is masked too).
+    pub fn new(
+        is_secret: fn(&MessageDescriptor, &str) -> bool,
+        in_secret_field: fn(&MessageDescriptor, &str) -> bool,
+    ) -> Self {
+        Secrets {
+            is_secret,
+            in_secret_field,
+        }
+    }
+
+    /// Whether the value at `path`, from the root of a `root` message, is a
+    /// secret.
+    pub fn is_secret(&self, root: &MessageDescriptor, path: &str) -> bool {
+        (self.is_secret)(root, path)
+    }
+
+    /// Whether `path`, from the root of a `root` message, is in a field that
+    /// may hold a secret.
+    pub fn in_secret_field(&self, root: &MessageDescriptor, path: &str) -> bool {
+        (self.in_secret_field)(root, path)
+    }
+}
+
 /// Why a text could not be checked ([`Engine::check`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -276,7 +312,7 @@ pub struct Checked {
     pub load_errors: FieldErrors,
     /// Every violation, warnings included, located in the input text.
     pub violations: Vec<Violation>,
-    masked: Vec<Span>,
+    secrets: Secrets,
 }
 
 impl Checked {
@@ -300,12 +336,36 @@ impl Checked {
     }
 
     /// The spans of the input that a report quoting its lines must mask:
-    /// the secret values ([`Component::is_secret`]), the values the loader
-    /// did not read ([`Document::skipped`]: nothing is known of them), and
-    /// the values of load errors in a field that holds secrets
-    /// ([`Component::in_secret_field`]).
+    /// the secret values ([`Component::secrets`]), the values the loader did
+    /// not read ([`Document::skipped`]: nothing is known of them), and the
+    /// values of load errors in a field that may hold secrets.
     pub fn masked_spans(&self) -> Vec<Span> {
-        self.masked.clone()
+        let document = &self.document;
+        let root = document.message().descriptor();
+        let mut spans: Vec<Span> = document
+            .source_map()
+            .iter()
+            .filter(|(path, _)| self.secrets.is_secret(&root, path))
+            .map(|(_, span)| span)
+            .collect();
+        spans.extend_from_slice(document.skipped());
+        spans.extend(
+            self.load_errors
+                .iter()
+                // About a value (not a key): the value may be a secret
+                // written where it does not fit.
+                .filter(|e| {
+                    !matches!(
+                        e.rule,
+                        LoadRule::UnknownField | LoadRule::Duplicate | LoadRule::Oneof
+                    ) && self.secrets.in_secret_field(&root, &e.path)
+                })
+                .map(|e| Span {
+                    start: e.location,
+                    end: e.end,
+                }),
+        );
+        spans
     }
 }
 
@@ -409,9 +469,10 @@ impl<C: Component> Engine<C> {
                 masked: Vec::new(),
             });
         }
+        let secrets = self.component.secrets();
         let masked = map
             .iter()
-            .filter(|(path, _)| self.component.is_secret(&self.stack_input, path))
+            .filter(|(path, _)| secrets.is_secret(&self.stack_input, path))
             .map(|(_, span)| span)
             .collect();
         if violations.iter().any(|v| v.severity == Severity::Error) {
@@ -538,12 +599,11 @@ impl<C: Component> Engine<C> {
                             .is_some_and(|p| !p.is_empty() && p == v.field_path))
             })
         });
-        let masked = self.masked_spans(&document, &load_errors);
         Ok(Checked {
             document,
             load_errors,
             violations,
-            masked,
+            secrets: self.component.secrets(),
         })
     }
 
@@ -571,36 +631,6 @@ impl<C: Component> Engine<C> {
             }
         }
         Ok(violations)
-    }
-
-    /// The spans of `document`'s text a report quoting it masks (see
-    /// [`Checked::masked_spans`]).
-    fn masked_spans(&self, document: &Document, load_errors: &FieldErrors) -> Vec<Span> {
-        let root = document.message().descriptor();
-        let mut spans: Vec<Span> = document
-            .source_map()
-            .iter()
-            .filter(|(path, _)| self.component.is_secret(&root, path))
-            .map(|(_, span)| span)
-            .collect();
-        spans.extend_from_slice(document.skipped());
-        spans.extend(
-            load_errors
-                .iter()
-                // About a value (not a key): the value may be a secret
-                // written where it does not fit.
-                .filter(|e| {
-                    !matches!(
-                        e.rule,
-                        LoadRule::UnknownField | LoadRule::Duplicate | LoadRule::Oneof
-                    ) && self.component.in_secret_field(&root, &e.path)
-                })
-                .map(|e| Span {
-                    start: e.location,
-                    end: e.end,
-                }),
-        );
-        spans
     }
 
     /// The manifest's message.
