@@ -48,7 +48,7 @@ fn bench(c: &mut Criterion) {
             "backoffLimit: 3\n  restartPolicy: Always",
         );
     let typo = example.replace("backoffLimit: 3", "backofLimit: 3");
-    let count = |t: &str| lsp::diagnostics(validator, t).len();
+    let count = |t: &str| lsp::diagnostics(validator.engine(), t).len();
     assert_eq!(count(&valid), 0);
     assert_eq!(count(&violations), 2);
     assert_eq!(count(&typo), 1);
@@ -60,7 +60,7 @@ fn bench(c: &mut Criterion) {
         ("typo", &typo),
     ] {
         g.bench_function(name, |b| {
-            b.iter(|| lsp::diagnostics(validator, black_box(text)))
+            b.iter(|| lsp::diagnostics(validator.engine(), black_box(text)))
         });
     }
     g.finish();

@@ -228,7 +228,7 @@ pub(crate) enum Format {
 
 /// An output format for reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ReportFormat {
+pub enum ReportFormat {
     /// Each violation with its source line and a caret, like rustc.
     Human,
     /// One JSON document for all files.

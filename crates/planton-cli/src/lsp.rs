@@ -37,6 +37,7 @@ use lsp_types::{
 };
 use planton_api::prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, ReflectMessage};
 use planton_kubernetes_job::JobValidator;
+use planton_manifest::component::{CheckError, Component, Engine};
 use planton_manifest::{Location, Severity, Source};
 use serde_json::Value as Json;
 
@@ -272,7 +273,7 @@ impl Server {
             _ => return Vec::new(),
         };
         let text = self.documents.get(uri.as_str()).map_or("", String::as_str);
-        let found = diagnostics(self.validator, text);
+        let found = diagnostics(self.validator.engine(), text);
         vec![publish(uri, found, Some(version))]
     }
 
@@ -446,10 +447,10 @@ fn publish(uri: Uri, diagnostics: Vec<Diagnostic>, version: Option<i32>) -> Noti
 
 /// The diagnostics of a manifest's text: what `planton validate` reports,
 /// at the regions `validate -o sarif` gives, at most [`MAX_DIAGNOSTICS`].
-pub(crate) fn diagnostics(validator: &JobValidator, text: &str) -> Vec<Diagnostic> {
-    let result = validator.check(text);
+pub(crate) fn diagnostics<C: Component>(engine: &Engine<C>, text: &str) -> Vec<Diagnostic> {
+    let result = engine.check(text);
     // The load errors one by one: the outcome keeps their joined text only.
-    if let Err(planton_kubernetes_job::CheckError::Load(e)) = &result {
+    if let Err(CheckError::Load(e)) = &result {
         let errors = report::load_errors(text, e);
         let ends: Vec<Location> = errors
             .iter()
@@ -898,7 +899,7 @@ spec:
     #[test]
     fn diagnostics_carry_rule_ids_ranges_and_no_secret() {
         let v = JobValidator::new().unwrap();
-        let d = diagnostics(&v, BROKEN);
+        let d = diagnostics(v.engine(), BROKEN);
         let found: Vec<(String, u32, u32, u32)> = d
             .iter()
             .map(|d| {
@@ -927,7 +928,7 @@ spec:
         let v = JobValidator::new().unwrap();
         let text = "kind: KubernetesJob\nspec:\n  backofLimit: 3\n  parallelism: x\n";
         // The loader skips both and goes on: the rest is validated too.
-        let all = diagnostics(&v, text);
+        let all = diagnostics(v.engine(), text);
         assert!(
             all.iter()
                 .any(|d| d.code == Some(NumberOrString::String("required".into())))
@@ -1014,7 +1015,7 @@ spec:
     fn positions_count_utf16_units() {
         let v = JobValidator::new().unwrap();
         let text = "kind: KubernetesJob\nmetadata: {name: \"😀😀\", badKey: 1}\n";
-        let d = diagnostics(&v, text);
+        let d = diagnostics(v.engine(), text);
         let bad_key = d
             .iter()
             .find(|d| d.code == Some(NumberOrString::String("load.unknown_field".into())))
@@ -1081,7 +1082,7 @@ spec:
         // LOG_LEVEL both a variable and a secret: a warning (the server
         // accepts it; the container gets the name twice).
         let text = "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {name: job}\nspec:\n  namespace: {value: batch}\n  image: {repo: busybox, tag: \"1.36\"}\n  env:\n    variables: {LOG_LEVEL: {value: info}}\n    secrets: {LOG_LEVEL: {value: debug}}\n";
-        let d = diagnostics(&v, text);
+        let d = diagnostics(v.engine(), text);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].severity, Some(DiagnosticSeverity::WARNING));
         assert_eq!(
@@ -1113,7 +1114,7 @@ spec:
                     let _ = s.hover(text, p);
                 }
             }
-            let _ = diagnostics(s.validator, text);
+            let _ = diagnostics(s.validator.engine(), text);
         }
     }
 }

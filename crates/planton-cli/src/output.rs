@@ -17,22 +17,28 @@ pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Standard output written piece by piece, buffered by [`STREAM_BUFFER`]
-/// (a batch's report goes out in a few large writes, not one per file); the
-/// first write error (a closed pipe) stops further writes and is reported
-/// by [`Stream::finish`].
-/// The bytes [`Stream`] gathers before it writes.
+/// The bytes [`Stream`] gathers before it writes (a batch's report goes out
+/// in a few large writes, not one per file).
 const STREAM_BUFFER: usize = 64 * 1024;
 
-pub(crate) struct Stream {
-    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+/// An output (standard output by default) written piece by piece, buffered
+/// by [`STREAM_BUFFER`]; the first write error (a closed pipe) stops further
+/// writes and is reported by [`Stream::finish`].
+pub(crate) struct Stream<W: Write = std::io::StdoutLock<'static>> {
+    out: std::io::BufWriter<W>,
     error: Option<std::io::Error>,
 }
 
 impl Stream {
     pub(crate) fn stdout() -> Self {
+        Stream::new(std::io::stdout().lock())
+    }
+}
+
+impl<W: Write> Stream<W> {
+    pub(crate) fn new(out: W) -> Self {
         Stream {
-            out: std::io::BufWriter::with_capacity(STREAM_BUFFER, std::io::stdout().lock()),
+            out: std::io::BufWriter::with_capacity(STREAM_BUFFER, out),
             error: None,
         }
     }

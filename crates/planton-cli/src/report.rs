@@ -1,7 +1,6 @@
 //! Reports: the library's ([`planton_manifest::report`]), and how the CLI
 //! prints an error that stops a command.
 
-pub(crate) use planton_kubernetes_job::report::{from_check, outcome};
 pub(crate) use planton_manifest::report::*;
 
 use planton_manifest::sanitize;

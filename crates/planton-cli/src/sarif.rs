@@ -40,8 +40,9 @@ enum Origin {
 }
 
 /// The state of a SARIF report being written.
-#[derive(Default)]
 pub(crate) struct Sarif {
+    /// The component's kind, as the rule descriptions name it.
+    kind: String,
     /// The rule ids in order of first use, and where each comes from.
     rules: Vec<(String, Origin)>,
     /// The index of each rule id in `rules`.
@@ -51,6 +52,16 @@ pub(crate) struct Sarif {
 }
 
 impl Sarif {
+    /// A report on manifests of the component `kind` (`KubernetesJob`).
+    pub(crate) fn new(kind: &str) -> Self {
+        Sarif {
+            kind: kind.to_owned(),
+            rules: Vec::new(),
+            index: HashMap::new(),
+            any: false,
+        }
+    }
+
     /// The results of one file, each on its own line, with the separating
     /// commas; empty for a valid file.
     pub(crate) fn entry(&mut self, r: &FileResult) -> String {
@@ -155,7 +166,7 @@ impl Sarif {
         let rules: Vec<Value> = self
             .rules
             .iter()
-            .map(|(id, origin)| descriptor(id, *origin))
+            .map(|(id, origin)| descriptor(&self.kind, id, *origin))
             .collect();
         let tool = json!({
             "driver": {
@@ -224,12 +235,12 @@ fn result(
 }
 
 /// The descriptor of the rule `id`: its descriptions, help and level.
-fn descriptor(id: &str, origin: Origin) -> Value {
+fn descriptor(kind: &str, id: &str, origin: Origin) -> Value {
     let (short, help, level, tag) = match origin {
         Origin::Checker(Source::BufValidate) => (
-            format!("buf.validate rule '{id}' of the KubernetesJob protos."),
+            format!("buf.validate rule '{id}' of the {kind} protos."),
             format!(
-                "The field breaks the buf.validate rule '{id}' declared in the KubernetesJob \
+                "The field breaks the buf.validate rule '{id}' declared in the {kind} \
                  protos (checked by protovalidate after the defaults are applied). Change the \
                  field named in the result so that it satisfies the rule; `planton validate` \
                  shows the rule's message and the source line."
@@ -245,7 +256,7 @@ fn descriptor(id: &str, origin: Origin) -> Value {
             (
                 format!("Load rule '{id}': {what}"),
                 format!(
-                    "The file breaks '{id}', a rule of reading a KubernetesJob manifest: {what} \
+                    "The file breaks '{id}', a rule of reading a {kind} manifest: {what} \
                      Fix the place named in the result; `planton validate` shows the message \
                      and, when the rest of the file loaded, the source line."
                 ),
@@ -264,11 +275,12 @@ fn descriptor(id: &str, origin: Origin) -> Value {
             "kubernetes",
         ),
         Origin::Load => (
-            "The file does not load as a KubernetesJob manifest.".to_owned(),
-            "The file could not be read, or is not well-formed YAML or JSON, or does not fit \
-             the KubernetesJob schema (an unknown field, a value of the wrong type). Fix the \
-             place named in the message; no rule was checked."
-                .to_owned(),
+            format!("The file does not load as a {kind} manifest."),
+            format!(
+                "The file could not be read, or is not well-formed YAML or JSON, or does not fit \
+                 the {kind} schema (an unknown field, a value of the wrong type). Fix the \
+                 place named in the message; no rule was checked."
+            ),
             "error",
             "load",
         ),

@@ -1,29 +1,37 @@
 //! `validate`: every file's violations, in the report format asked for.
 
+use std::io::Write;
 use std::path::PathBuf;
 
-use planton_kubernetes_job::JobValidator;
+use planton_manifest::component::{Component, Engine};
 
-use crate::app::{Failure, validator};
+use crate::app::Failure;
 use crate::args::ReportFormat;
 use crate::input::Source;
 use crate::items::{Item, items};
 use crate::{batch, github, junit, output, report, sarif};
 
-pub(crate) fn validate(
+/// Refuses standard input (`-`) named more than once.
+pub(crate) fn stdin_once(files: &[PathBuf]) -> Result<(), Failure> {
+    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        return Err(anyhow::anyhow!("standard input ('-') can be given only once").into());
+    }
+    Ok(())
+}
+
+/// Checks every file (directories walked) with the component `engine` runs,
+/// and writes the report in `format` to `out`.
+pub(crate) fn validate<C: Component + Sync, W: Write>(
+    engine: &Engine<C>,
     files: &[PathBuf],
     format: ReportFormat,
     strict: bool,
     globs: &batch::Excludes,
+    mut out: output::Stream<W>,
 ) -> Result<(), Failure> {
-    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
-        return Err(anyhow::anyhow!("standard input ('-') can be given only once").into());
-    }
-    let validator = validator()?;
     let (inputs, total) = items(files, None, globs);
     let mut summary = report::Summary::default();
-    let mut out = output::Stream::stdout();
-    let mut sarif = sarif::Sarif::default();
+    let mut sarif = sarif::Sarif::new(engine.manifest_descriptor().name());
     match format {
         ReportFormat::Json => out.write(report::JSON_OPEN),
         ReportFormat::Sarif => out.write(sarif::OPEN),
@@ -48,7 +56,7 @@ pub(crate) fn validate(
                 if let Some(note) = item.not_a_manifest(&source.text) {
                     return Err(note);
                 }
-                (check(validator, &source, strict), Some(source.text))
+                (check(engine, &source, strict), Some(source.text))
             }
         };
         Ok(report::FileResult {
@@ -92,6 +100,10 @@ pub(crate) fn validate(
 }
 
 /// Checks one manifest; with `strict`, warnings become errors.
-pub(crate) fn check(validator: &JobValidator, source: &Source, strict: bool) -> report::Outcome {
-    report::outcome(validator, &source.name, &source.text, strict)
+pub(crate) fn check<C: Component>(
+    engine: &Engine<C>,
+    source: &Source,
+    strict: bool,
+) -> report::Outcome {
+    report::outcome(engine, &source.name, &source.text, strict)
 }

@@ -710,3 +710,185 @@ fn warnings_stay_warnings_in_the_ci_formats() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("::error file=dup.yaml"));
 }
+
+/// The second component's manifests (tests/second-component), one per
+/// outcome: its own rule broken, a buf.validate rule broken, a field that
+/// does not load (the rest still checked), a valid one.
+fn write_widgets(dir: &Path) {
+    let head = "apiVersion: example.project-planton.org/v1\nkind: Widget\nmetadata: {name: knob}\n";
+    for (name, spec) in [
+        ("a-red.yaml", "spec: {color: red, replicas: 9}\n"),
+        ("b-purple.yaml", "spec: {color: purple}\n"),
+        ("c-typo.yaml", "spec: {colour: red, color: pink}\n"),
+        ("d-good.yaml", "spec: {color: green}\n"),
+    ] {
+        std::fs::write(dir.join(name), format!("{head}{spec}")).unwrap();
+    }
+}
+
+/// `planton validate DIR -o FORMAT`'s own code (`planton_cli::validate`,
+/// which the command runs for KubernetesJob) run on the second component:
+/// its exit code and report.
+fn validate_widgets(dir: &Path, format: planton_cli::ReportFormat) -> (u8, String) {
+    use planton_manifest::component::Engine;
+    static ENGINE: OnceLock<Engine<planton_second_component::WidgetComponent>> = OnceLock::new();
+    let engine =
+        ENGINE.get_or_init(|| Engine::new(planton_second_component::WidgetComponent).unwrap());
+    let mut out = Vec::new();
+    let code = planton_cli::validate(engine, &[dir.to_path_buf()], format, false, &mut out);
+    (code, String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn the_validation_side_is_generic_over_the_component() {
+    use planton_cli::ReportFormat;
+    let dir = scratch("widgets");
+    write_widgets(&dir);
+    let name = |f: &str| dir.join(f).display().to_string();
+
+    // The rustc-like report: each file's findings, the summary.
+    let (code, human) = validate_widgets(&dir, ReportFormat::Human);
+    assert_eq!(code, 1, "{human}");
+    for expected in [
+        format!(
+            "error[widget.red_replicas]: a red widget has at most 3 replicas\n --> {}:4:30\n",
+            name("a-red.yaml")
+        ),
+        format!(
+            "error[string.in]: must be in list [red, green, blue]\n --> {}:4:15\n",
+            name("b-purple.yaml")
+        ),
+        "error[load.unknown_field]: unknown field 'colour' in WidgetSpec (did you mean 'color'?)\n"
+            .to_owned(),
+        "4 files: 1 valid, 3 invalid (4 violations), 0 not loaded\n".to_owned(),
+    ] {
+        assert!(human.contains(&expected), "{expected:?} not in:\n{human}");
+    }
+    // The unknown field did not stop the check of the rest of the file.
+    let typo = &human[human.find(&name("c-typo.yaml")).unwrap()..];
+    assert!(typo.contains("error[string.in]"), "{human}");
+
+    // JSON: a result per file, the same findings.
+    let (code, json) = validate_widgets(&dir, ReportFormat::Json);
+    assert_eq!(code, 1);
+    let json: Value = serde_json::from_str(&json).unwrap();
+    let rules: Vec<Vec<&str>> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["violations"]
+                .as_array()
+                .map(|vs| vs.iter().map(|v| v["rule_id"].as_str().unwrap()).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            vec!["widget.red_replicas"],
+            vec!["string.in"],
+            vec!["load.unknown_field", "string.in"],
+            vec![],
+        ],
+        "{json:#}"
+    );
+
+    // SARIF: valid by the Multitool, the rules described as the Widget's.
+    let (code, sarif) = validate_widgets(&dir, ReportFormat::Sarif);
+    assert_eq!(code, 1);
+    let path = dir.join("out.sarif");
+    std::fs::write(&path, &sarif).unwrap();
+    assert_eq!(multitool_findings(&dir, &path), [], "{sarif}");
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    let rules = &log["runs"][0]["tool"]["driver"]["rules"];
+    let described = |id: &str| {
+        rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["shortDescription"]["text"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        described("string.in").as_deref(),
+        Some("buf.validate rule 'string.in' of the Widget protos.")
+    );
+    assert!(sarif.contains("widget.red_replicas"), "{sarif}");
+
+    // JUnit: read back by junitparser, a suite per file.
+    let (code, junit) = validate_widgets(&dir, ReportFormat::Junit);
+    assert_eq!(code, 1);
+    let path = dir.join("report.xml");
+    std::fs::write(&path, &junit).unwrap();
+    let out = check(
+        "junitparser",
+        Command::new(venv().join("bin/python"))
+            .args(["-c", READ_JUNIT])
+            .arg(&path)
+            .output(),
+    );
+    let suites: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failures: Vec<i64> = suites
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["failures"].as_i64().unwrap() + s["errors"].as_i64().unwrap())
+        .collect();
+    assert_eq!(failures, [1, 1, 1, 0], "{junit}");
+
+    // GitHub annotations: one per finding, at the file and line.
+    let (code, github) = validate_widgets(&dir, ReportFormat::Github);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = github.lines().collect();
+    assert_eq!(lines.len(), 4, "{github}");
+    assert!(
+        lines[0].starts_with(&format!("::error file={},line=4,", name("a-red.yaml"))),
+        "{github}"
+    );
+
+    // A directory of valid widgets: exit 0 in every format.
+    let good = scratch("widgets-good");
+    std::fs::copy(dir.join("d-good.yaml"), good.join("good.yaml")).unwrap();
+    for format in [
+        ReportFormat::Human,
+        ReportFormat::Json,
+        ReportFormat::Sarif,
+        ReportFormat::Junit,
+        ReportFormat::Github,
+    ] {
+        assert_eq!(validate_widgets(&good, format).0, 0, "{format:?}");
+    }
+}
+
+/// The library's `validate` is the command's code: on KubernetesJob
+/// manifests it writes what `planton validate` writes, in every format.
+#[test]
+fn the_library_validation_is_the_commands() {
+    use planton_cli::ReportFormat;
+    let dir = scratch("same-as-command");
+    let files = write_inputs(&dir);
+    let validator = planton_kubernetes_job::JobValidator::new().unwrap();
+    for (format, flag) in [
+        (ReportFormat::Human, "human"),
+        (ReportFormat::Json, "json"),
+        (ReportFormat::Sarif, "sarif"),
+        (ReportFormat::Junit, "junit"),
+        (ReportFormat::Github, "github"),
+    ] {
+        let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
+        let mut out = Vec::new();
+        let code = planton_cli::validate(validator.engine(), &paths, format, false, &mut out);
+        let command = Command::new(env!("CARGO_BIN_EXE_planton"))
+            .args(["validate", "-o", flag])
+            .args(&paths)
+            .output()
+            .unwrap();
+        assert_eq!(i32::from(code), command.status.code().unwrap(), "{flag}");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(command.stdout).unwrap(),
+            "{flag}"
+        );
+    }
+}

@@ -5,22 +5,23 @@
 
 use planton_api::KubernetesJob;
 use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};
-use planton_manifest::component::Component;
+use planton_manifest::component::{Component, Secrets};
 use planton_manifest::{DefaultOptions, Violation};
 
 use crate::{DEFAULT_RESOURCES_OPTION, Error, JobValidator, Rendered, SideInputs};
 
 /// The KubernetesJob component: what the engine needs beyond its own
-/// loader, defaults and `buf.validate` rules.
+/// loader, defaults and `buf.validate` rules. [`JobValidator::engine`]
+/// is its engine.
 #[derive(Debug)]
-pub(crate) struct Job {
+pub struct JobComponent {
     pub(crate) stack_desc: MessageDescriptor,
     pub(crate) resource_defaults: planton_kubernetes::resources::ResourceDefaults,
     pub(crate) fields: &'static planton_api::view::Fields,
     pub(crate) stack_fields: crate::pipeline::StackFields,
 }
 
-impl Component for Job {
+impl Component for JobComponent {
     type SideInputs<'a> = SideInputs<'a>;
     type Rendered = Rendered;
     type Error = Error;
@@ -64,12 +65,22 @@ impl Component for Job {
         JobValidator::kubernetes_violations(input)
     }
 
+    fn manifest_rules(&self, manifest: &DynamicMessage) -> Option<Vec<Violation>> {
+        // The rules read a KubernetesJob alone as well as a stack input.
+        Some(JobValidator::kubernetes_violations(manifest))
+    }
+
     fn transform(&self, input: &DynamicMessage) -> Result<Rendered, Error> {
         Ok(crate::transform::transform_message(input)?)
     }
 
-    fn is_secret(&self, path: &str) -> bool {
-        planton_api::sensitive::is_secret_path(&self.stack_desc, path)
+    fn secrets(&self) -> Secrets {
+        // The `KubernetesSensitiveValue` fields and the credentials, from
+        // the descriptors.
+        Secrets::new(
+            planton_api::sensitive::is_secret_path,
+            planton_api::sensitive::in_secret_field,
+        )
     }
 
     fn strict(&self, side: &SideInputs<'_>) -> bool {
@@ -111,12 +122,16 @@ impl Component for JobValidator {
         self.engine().component().rules(input)
     }
 
+    fn manifest_rules(&self, manifest: &DynamicMessage) -> Option<Vec<Violation>> {
+        self.engine().component().manifest_rules(manifest)
+    }
+
     fn transform(&self, input: &DynamicMessage) -> Result<Rendered, Error> {
         self.engine().component().transform(input)
     }
 
-    fn is_secret(&self, path: &str) -> bool {
-        self.engine().component().is_secret(path)
+    fn secrets(&self) -> Secrets {
+        self.engine().component().secrets()
     }
 
     fn strict(&self, side: &SideInputs<'_>) -> bool {

@@ -50,8 +50,9 @@ use planton_api::KubernetesJobStackInput;
 use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage};
 use planton_api::view::{KubernetesJobStackInputView, KubernetesJobView};
 use planton_manifest::component::Engine;
-use planton_manifest::{Document, FieldErrors, LoadRule, Loader, SourceMap, Span};
+use planton_manifest::{Document, Loader, SourceMap, Span};
 
+pub use component::JobComponent;
 pub use iac::{pulumi_program, terraform_variables, terraform_vars};
 pub use pipeline::{Error, Input, Output, Rejected, SideInputs};
 pub use planton_api;
@@ -59,6 +60,7 @@ pub use planton_kubernetes;
 pub use planton_kubernetes::rules::{DATA_MAX, ENV_SECRETS_SUFFIX, IMAGE_PULL_SECRET_SUFFIX};
 pub use planton_kubernetes::{Quantity, QuantityError, Rule};
 pub use planton_manifest;
+pub use planton_manifest::component::{CheckError, Checked};
 pub use planton_manifest::{LoadError, RuleError, Severity, Source, Violation};
 pub use resolve::{
     MapResolver, Reference, ReferenceResolver, Resolution, ResolveError, ResolverError,
@@ -96,83 +98,6 @@ pub enum SetupError {
     MissingStackInputField(&'static str),
 }
 
-/// Why a text could not be checked.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CheckError {
-    /// The text could not be loaded.
-    #[error(transparent)]
-    Load(#[from] LoadError),
-    /// A `buf.validate` rule could not be evaluated.
-    #[error(transparent)]
-    Rule(#[from] RuleError),
-}
-
-/// A loaded, defaulted manifest and every rule it breaks, sorted by position.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Checked {
-    /// The manifest, with defaults applied.
-    pub document: Document,
-    /// The fields that did not load (unknown, of the wrong type, ...), sorted
-    /// by position. They were left unset, and the rest of the manifest was
-    /// defaulted and validated: `violations` holds what that found, less
-    /// the violations of these fields and of fields under them, which would
-    /// only repeat the load error.
-    pub load_errors: FieldErrors,
-    /// Every violation, warnings included, located in the input text, sorted
-    /// by position.
-    pub violations: Vec<Violation>,
-}
-
-impl Checked {
-    /// Whether the manifest loaded cleanly and breaks no rule, warnings aside.
-    pub fn is_valid(&self) -> bool {
-        self.load_errors.is_empty() && self.violations.iter().all(|v| !v.is_error())
-    }
-
-    /// The load errors and the violations in one list, sorted by position:
-    /// each load error as a violation of its rule (`load.unknown_field`, ...)
-    /// from [`Source::Load`].
-    pub fn findings(&self) -> Vec<Violation> {
-        let mut all: Vec<Violation> = self
-            .load_errors
-            .iter()
-            .map(planton_manifest::FieldError::to_violation)
-            .collect();
-        all.extend(self.violations.iter().cloned());
-        planton_manifest::sort(&mut all);
-        all
-    }
-
-    /// The spans of the input that a report quoting its lines must mask:
-    /// the secret values ([`secret_spans`]), the values the loader did not
-    /// read ([`Document::skipped`]: nothing is known of them), and the values
-    /// of load errors in a field that holds secrets.
-    pub fn masked_spans(&self) -> Vec<Span> {
-        let mut spans = secret_spans(&self.document);
-        let root = self.document.message().descriptor();
-        spans.extend_from_slice(self.document.skipped());
-        spans.extend(
-            self.load_errors
-                .iter()
-                // About a value (not a key): the value may be a secret
-                // written where it does not fit.
-                .filter(|e| {
-                    !matches!(
-                        e.rule,
-                        LoadRule::UnknownField | LoadRule::Duplicate | LoadRule::Oneof
-                    ) && planton_api::sensitive::in_secret_field(&root, &e.path)
-                })
-                .map(|e| Span {
-                    start: e.location,
-                    end: e.end,
-                }),
-        );
-        spans
-    }
-}
-
 /// Loads, defaults and validates KubernetesJob manifests and stack inputs.
 ///
 /// Build it once and reuse it: the defaults plan is compiled at construction
@@ -180,7 +105,7 @@ impl Checked {
 #[derive(Debug)]
 pub struct JobValidator {
     /// The engine's generic pipeline, running the KubernetesJob component.
-    engine: Engine<component::Job>,
+    engine: Engine<JobComponent>,
     stack_desc: MessageDescriptor,
 }
 
@@ -196,7 +121,7 @@ impl JobValidator {
         // KubernetesJob kind is loaded (building the whole kind registry would
         // cost a CLI run more than everything else it does).
         let fields = planton_api::view::fields().ok_or(SetupError::MissingField)?;
-        let job = component::Job {
+        let job = JobComponent {
             stack_desc: stack_input_descriptor(),
             resource_defaults: resources::defaults(fields, DEFAULT_RESOURCES_OPTION),
             fields,
@@ -214,8 +139,9 @@ impl JobValidator {
     }
 
     /// The engine running the KubernetesJob component, whose pipeline
-    /// [`JobValidator::prepare`] and [`JobValidator::render`] are.
-    pub(crate) fn engine(&self) -> &Engine<component::Job> {
+    /// [`JobValidator::prepare`] and [`JobValidator::render`] are: for code
+    /// generic over the component (the reports, `planton validate`).
+    pub fn engine(&self) -> &Engine<JobComponent> {
         &self.engine
     }
 
@@ -457,47 +383,17 @@ impl JobValidator {
     /// the check: they are [`Checked::load_errors`], and the rest of the
     /// manifest is defaulted and validated.
     pub fn check(&self, text: &str) -> Result<Checked, CheckError> {
-        let recovered = self.engine.loader().load_str_recovering(text)?;
-        self.defaulted_and_checked(recovered.document, recovered.errors)
+        self.engine.check(text)
     }
 
-    /// As [`JobValidator::check`], for a whole stack input.
+    /// As [`JobValidator::check`], for a whole stack input (paths from the
+    /// stack input's root: `target.spec...`).
     ///
     /// # Errors
     ///
     /// As [`JobValidator::check`].
     pub fn check_stack_input(&self, text: &str) -> Result<Checked, CheckError> {
-        let recovered = self
-            .engine
-            .loader()
-            .load_str_as_recovering(text, &self.stack_desc)?;
-        self.defaulted_and_checked(recovered.document, recovered.errors)
-    }
-
-    fn defaulted_and_checked(
-        &self,
-        mut document: Document,
-        load_errors: FieldErrors,
-    ) -> Result<Checked, CheckError> {
-        self.apply_defaults(&mut document);
-        let mut violations = self.validate(&document)?;
-        // A field that did not load is unset: a violation of it, or of a
-        // field under it, would only repeat its load error; so would one of
-        // the message holding it (`set 'value' or 'secretRef'`), unless the
-        // field was unknown or given twice (the message lacks nothing then).
-        violations.retain(|v| {
-            !load_errors.iter().any(|e| {
-                (!e.path.is_empty() && is_at_or_under(&v.field_path, &e.path))
-                    || (!matches!(e.rule, LoadRule::UnknownField | LoadRule::Duplicate)
-                        && planton_manifest::parent_path(&e.path)
-                            .is_some_and(|p| !p.is_empty() && p == v.field_path))
-            })
-        });
-        Ok(Checked {
-            document,
-            load_errors,
-            violations,
-        })
+        self.engine.check_stack_input(text)
     }
 }
 
@@ -590,10 +486,4 @@ pub fn secret_spans(document: &Document) -> Vec<Span> {
         .filter(|(path, _)| planton_api::sensitive::is_secret_path(&root, path))
         .map(|(_, span)| span)
         .collect()
-}
-
-/// Whether `path` is `field` or a path under it.
-fn is_at_or_under(path: &str, field: &str) -> bool {
-    path.strip_prefix(field)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
 }

@@ -14,8 +14,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub use planton_manifest::report::from_check;
 use planton_manifest::report::{
-    FileResult, MAX_ERROR_CHARS, Outcome, human, human_one, load_error, load_failure,
+    FileResult, MAX_ERROR_CHARS, Outcome, human, human_one, load_error,
 };
 use planton_manifest::{Span, Violation, sanitize};
 
@@ -23,73 +24,10 @@ use crate::{Error, JobValidator, Validated};
 
 /// Checks the manifest `text` (named `name` in messages): the outcome that
 /// every report (text, JSON, the CI formats, the language server's
-/// diagnostics) is made from. With `strict`, warnings become errors.
+/// diagnostics) is made from. With `strict`, warnings become errors. The
+/// engine's [`planton_manifest::report::outcome`] for KubernetesJob.
 pub fn outcome(validator: &crate::JobValidator, name: &str, text: &str, strict: bool) -> Outcome {
-    from_check(name, validator.check(text), strict)
-}
-
-/// The outcome of a check of a text named `name` in messages, see
-/// [`outcome`].
-pub fn from_check(
-    name: &str,
-    result: Result<crate::Checked, crate::CheckError>,
-    strict: bool,
-) -> Outcome {
-    match result {
-        Ok(mut checked) => {
-            if strict {
-                for v in &mut checked.violations {
-                    v.severity = planton_manifest::Severity::Error;
-                }
-            }
-            // The load errors (with the span of the text at fault) and the
-            // violations (with their value's span), in one list by position.
-            let mut found: Vec<(Violation, Option<Span>)> = checked
-                .load_errors
-                .iter()
-                .map(|e| {
-                    let span = Span {
-                        start: e.location,
-                        end: e.end,
-                    };
-                    (e.to_violation(), Some(span))
-                })
-                .collect();
-            found.extend(checked.violations.iter().map(|v| {
-                let span = if v.for_key {
-                    None
-                } else {
-                    checked.document.source_map().span(&v.field_path)
-                };
-                (v.clone(), span)
-            }));
-            found.sort_by(|(a, _), (b, _)| {
-                let pos = |v: &Violation| {
-                    v.location
-                        .map_or((usize::MAX, usize::MAX), |l| (l.line, l.column))
-                };
-                pos(a)
-                    .cmp(&pos(b))
-                    .then_with(|| a.field_path.cmp(&b.field_path))
-                    .then_with(|| a.rule_id.cmp(&b.rule_id))
-            });
-            let secrets = checked.masked_spans();
-            let unkept = checked.load_errors.omitted();
-            let (violations, spans) = found.into_iter().unzip();
-            Outcome::Checked {
-                violations,
-                spans,
-                secrets,
-                unkept,
-            }
-        }
-        Err(crate::CheckError::Load(e)) => load_failure(name, &e),
-        Err(e) => Outcome::Error {
-            message: sanitize::clean_to(&format!("{name}: {e}"), 1000).into_owned(),
-            location: None,
-            finding: None,
-        },
-    }
+    planton_manifest::report::outcome(validator.engine(), name, text, strict)
 }
 
 impl JobValidator {

@@ -201,8 +201,8 @@ impl Object<'_> {
             Object::ConfigMap(o) => writer.write(o),
             Object::Job(o) => writer.write(o),
         };
-        // k8s-openapi objects have string keys and serialize infallibly; the
-        // JSON route stays the reference should that ever change.
+        // k8s-openapi objects have string keys and serialize infallibly;
+        // should that ever change, the object is written from its JSON value.
         if written.is_err() {
             writer.push_str(&planton_manifest::json_to_yaml(&self.to_json()));
         }

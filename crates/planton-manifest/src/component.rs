@@ -7,11 +7,13 @@
 //! transform; loading, defaults, validation, locating violations in the text
 //! and reporting them are the engine's, the same for every component.
 
-use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, Value};
+use prost_reflect::{
+    DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage, Value,
+};
 
 use crate::{
-    BufValidator, DefaultOptions, Defaults, DefaultsError, LoadError, Loader, RuleError, Severity,
-    SourceMap, Span, Violation, report,
+    BufValidator, DefaultOptions, Defaults, DefaultsError, Document, FieldErrors, LoadError,
+    LoadRule, Loader, RuleError, Severity, SourceMap, Span, Violation, report,
 };
 
 /// The option holding a field's scalar default
@@ -133,11 +135,20 @@ pub trait Component {
     /// The component's error when the input cannot be rendered.
     fn transform(&self, input: &DynamicMessage) -> Result<Self::Rendered, Self::Error>;
 
-    /// Whether the value at `path` (from the stack input's root) is a secret
-    /// that a report quoting the input must mask; none by default.
-    fn is_secret(&self, path: &str) -> bool {
-        let _ = path;
-        false
+    /// The component's rules on a bare manifest (no stack input around
+    /// it), defaulted, unlocated, with paths from the manifest's root, when
+    /// the component can check a manifest alone; `None` (the default) has
+    /// the engine check the manifest as the target of an otherwise empty
+    /// stack input with [`Component::rules`].
+    fn manifest_rules(&self, manifest: &DynamicMessage) -> Option<Vec<Violation>> {
+        let _ = manifest;
+        None
+    }
+
+    /// How the component tells its secret values apart (a report quoting
+    /// the input masks them); none by default.
+    fn secrets(&self) -> Secrets {
+        Secrets::NONE
     }
 
     /// Whether warnings refuse the input as errors do (the side inputs ask
@@ -224,6 +235,144 @@ impl<E: std::error::Error + 'static> Error<E> {
             ),
         }
     }
+}
+
+/// How a component tells its secret values apart, from the descriptors:
+/// plain functions of a message type (the manifest's or the stack input's)
+/// and a path from its root, so a [`Checked`] finds its secrets when asked.
+#[derive(Debug, Clone, Copy)]
+pub struct Secrets {
+    is_secret: fn(&MessageDescriptor, &str) -> bool,
+    in_secret_field: fn(&MessageDescriptor, &str) -> bool,
+}
+
+fn never(_: &MessageDescriptor, _: &str) -> bool {
+    false
+}
+
+impl Secrets {
+    /// No value is a secret.
+    pub const NONE: Secrets = Secrets {
+        is_secret: never,
+        in_secret_field: never,
+    };
+
+    /// Secrets told by `is_secret` (whether the value at a path is a
+    /// secret) and `in_secret_field` (whether a path is in a field that may
+    /// hold one: a load error there may be about a secret written in the
+    /// wrong place, so its value is masked too).
+    pub fn new(
+        is_secret: fn(&MessageDescriptor, &str) -> bool,
+        in_secret_field: fn(&MessageDescriptor, &str) -> bool,
+    ) -> Self {
+        Secrets {
+            is_secret,
+            in_secret_field,
+        }
+    }
+
+    /// Whether the value at `path`, from the root of a `root` message, is a
+    /// secret.
+    pub fn is_secret(&self, root: &MessageDescriptor, path: &str) -> bool {
+        (self.is_secret)(root, path)
+    }
+
+    /// Whether `path`, from the root of a `root` message, is in a field that
+    /// may hold a secret.
+    pub fn in_secret_field(&self, root: &MessageDescriptor, path: &str) -> bool {
+        (self.in_secret_field)(root, path)
+    }
+}
+
+/// Why a text could not be checked ([`Engine::check`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// The text could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A `buf.validate` rule could not be evaluated.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+}
+
+/// A loaded, defaulted text and every rule it breaks: what every report
+/// (text, JSON, the CI formats, a language server's diagnostics) is made
+/// from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Checked {
+    /// The text's message, with defaults applied.
+    pub document: Document,
+    /// The fields that did not load (unknown, of the wrong type, ...), sorted
+    /// by position. They were left unset, and the rest of the text was
+    /// defaulted and validated: `violations` holds what that found, less
+    /// the violations of these fields and of fields under them, which would
+    /// only repeat the load error.
+    pub load_errors: FieldErrors,
+    /// Every violation, warnings included, located in the input text.
+    pub violations: Vec<Violation>,
+    secrets: Secrets,
+}
+
+impl Checked {
+    /// Whether the text loaded cleanly and breaks no rule, warnings aside.
+    pub fn is_valid(&self) -> bool {
+        self.load_errors.is_empty() && self.violations.iter().all(|v| !v.is_error())
+    }
+
+    /// The load errors and the violations in one list, sorted by position:
+    /// each load error as a violation of its rule (`load.unknown_field`, ...)
+    /// from [`Source::Load`](crate::Source::Load).
+    pub fn findings(&self) -> Vec<Violation> {
+        let mut all: Vec<Violation> = self
+            .load_errors
+            .iter()
+            .map(crate::FieldError::to_violation)
+            .collect();
+        all.extend(self.violations.iter().cloned());
+        crate::sort(&mut all);
+        all
+    }
+
+    /// The spans of the input that a report quoting its lines must mask:
+    /// the secret values ([`Component::secrets`]), the values the loader did
+    /// not read ([`Document::skipped`]: nothing is known of them), and the
+    /// values of load errors in a field that may hold secrets.
+    pub fn masked_spans(&self) -> Vec<Span> {
+        let document = &self.document;
+        let root = document.message().descriptor();
+        let mut spans: Vec<Span> = document
+            .source_map()
+            .iter()
+            .filter(|(path, _)| self.secrets.is_secret(&root, path))
+            .map(|(_, span)| span)
+            .collect();
+        spans.extend_from_slice(document.skipped());
+        spans.extend(
+            self.load_errors
+                .iter()
+                // About a value (not a key): the value may be a secret
+                // written where it does not fit.
+                .filter(|e| {
+                    !matches!(
+                        e.rule,
+                        LoadRule::UnknownField | LoadRule::Duplicate | LoadRule::Oneof
+                    ) && self.secrets.in_secret_field(&root, &e.path)
+                })
+                .map(|e| Span {
+                    start: e.location,
+                    end: e.end,
+                }),
+        );
+        spans
+    }
+}
+
+/// Whether `path` is `field` or a path under it.
+fn is_at_or_under(path: &str, field: &str) -> bool {
+    path.strip_prefix(field)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
 }
 
 /// A valid, defaulted stack input of a component, and its warnings.
@@ -320,9 +469,10 @@ impl<C: Component> Engine<C> {
                 masked: Vec::new(),
             });
         }
+        let secrets = self.component.secrets();
         let masked = map
             .iter()
-            .filter(|(path, _)| self.component.is_secret(path))
+            .filter(|(path, _)| secrets.is_secret(&self.stack_input, path))
             .map(|(_, span)| span)
             .collect();
         if violations.iter().any(|v| v.severity == Severity::Error) {
@@ -395,6 +545,92 @@ impl<C: Component> Engine<C> {
         self.component
             .transform(&prepared.input)
             .map_err(Error::Component)
+    }
+
+    /// Loads a manifest, applies the defaults and validates it, as
+    /// `planton validate` does: the fields that do not load (unknown, of the
+    /// wrong type, ...) do not stop the check but are
+    /// [`Checked::load_errors`], and the rest is defaulted and validated.
+    /// Paths are from the manifest's root.
+    ///
+    /// # Errors
+    ///
+    /// [`CheckError`] when the text does not load or a rule cannot be
+    /// evaluated; broken rules are [`Checked::violations`].
+    pub fn check(&self, text: &str) -> Result<Checked, CheckError> {
+        let recovered = self.loader.load_str_recovering(text)?;
+        self.defaulted_and_checked(recovered.document, recovered.errors)
+    }
+
+    /// As [`Engine::check`], for a whole stack input (paths from the stack
+    /// input's root).
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::check`].
+    pub fn check_stack_input(&self, text: &str) -> Result<Checked, CheckError> {
+        let recovered = self
+            .loader
+            .load_str_as_recovering(text, &self.stack_input)?;
+        self.defaulted_and_checked(recovered.document, recovered.errors)
+    }
+
+    fn defaulted_and_checked(
+        &self,
+        mut document: Document,
+        load_errors: FieldErrors,
+    ) -> Result<Checked, CheckError> {
+        self.apply_defaults(document.message_mut());
+        let mut violations = if document.message().descriptor() == self.manifest {
+            self.manifest_violations(document.message_mut())?
+        } else {
+            self.violations(document.message())?
+        };
+        crate::locate(&mut violations, document.source_map());
+        // A field that did not load is unset: a violation of it, or of a
+        // field under it, would only repeat its load error; so would one of
+        // the message holding it (`set 'value' or 'secretRef'`), unless the
+        // field was unknown or given twice (the message lacks nothing then).
+        violations.retain(|v| {
+            !load_errors.iter().any(|e| {
+                (!e.path.is_empty() && is_at_or_under(&v.field_path, &e.path))
+                    || (!matches!(e.rule, LoadRule::UnknownField | LoadRule::Duplicate)
+                        && crate::parent_path(&e.path)
+                            .is_some_and(|p| !p.is_empty() && p == v.field_path))
+            })
+        });
+        Ok(Checked {
+            document,
+            load_errors,
+            violations,
+            secrets: self.component.secrets(),
+        })
+    }
+
+    /// Every rule the defaulted `manifest` breaks, unlocated, paths from its
+    /// root: `buf.validate`'s, then the component's, on the manifest alone
+    /// ([`Component::manifest_rules`]) or as the target of an otherwise
+    /// empty stack input.
+    fn manifest_violations(
+        &self,
+        manifest: &mut DynamicMessage,
+    ) -> Result<Vec<Violation>, RuleError> {
+        let mut violations = self.buf.validate(manifest)?;
+        match self.component.manifest_rules(manifest) {
+            Some(found) => violations.extend(found),
+            None => {
+                let mut input = DynamicMessage::new(self.stack_input.clone());
+                let taken = std::mem::replace(manifest, DynamicMessage::new(self.manifest.clone()));
+                input.set_field(&self.target, Value::Message(taken));
+                let mut found = self.component.rules(&input);
+                paths_from_target(&mut found, &self.target);
+                violations.extend(found);
+                if let Some(Value::Message(back)) = input.take_field(&self.target) {
+                    *manifest = back;
+                }
+            }
+        }
+        Ok(violations)
     }
 
     /// The manifest's message.

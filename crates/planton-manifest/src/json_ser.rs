@@ -254,17 +254,34 @@ struct Map<'w> {
 
 impl Map<'_> {
     fn key(&mut self, key: &str) {
+        let key_start = self.w.keys.len();
+        self.w.keys.push_str(key);
+        self.entry(key_start);
+    }
+
+    /// A map key given to serde's `serialize_key`, its text (as serde_json
+    /// makes it) written straight into the key buffer.
+    fn serialized_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        let key_start = self.w.keys.len();
+        if let Err(e) = key_text(key, &mut self.w.keys) {
+            self.w.keys.truncate(key_start);
+            return Err(e);
+        }
+        self.entry(key_start);
+        Ok(())
+    }
+
+    /// Starts the entry whose key is `w.keys[key_start..]`.
+    fn entry(&mut self, key_start: usize) {
         let w = &mut *self.w;
         w.out.push_str(if w.entries.len() == self.first_entry {
             "\n"
         } else {
             SEPARATOR
         });
-        let key_start = w.keys.len();
-        w.keys.push_str(key);
         w.entries.push((w.out.len(), key_start..w.keys.len()));
         indent(&mut w.out, self.level + 2);
-        write_str(&mut w.out, key);
+        write_str(&mut w.out, &w.keys[key_start..]);
         w.out.push_str(": ");
     }
 

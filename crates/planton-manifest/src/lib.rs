@@ -51,7 +51,6 @@ mod ser_plumbing;
 
 mod decode;
 mod defaults;
-mod emit;
 mod encode;
 mod error;
 mod json_ser;
@@ -64,6 +63,7 @@ pub mod terraform;
 mod violation;
 mod yaml;
 mod yaml_fast;
+mod yaml_scalar;
 mod yaml_ser;
 
 use std::fmt;
@@ -566,7 +566,22 @@ pub fn to_json_value<M: ReflectMessage>(message: &M) -> serde_json::Value {
     let value = dynamic
         .serialize_with_options(serde_json::value::Serializer, &SerializeOptions::new())
         .unwrap_or(serde_json::Value::Null);
-    emit::sorted(value)
+    sorted(value)
+}
+
+/// `value` with every object's keys in sorted order, whatever the
+/// `preserve_order` setting of serde_json in the build.
+fn sorted(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// The proto3-JSON form of a message, pretty-printed, ending with a newline.
@@ -581,16 +596,19 @@ pub fn to_yaml_string<M: ReflectMessage>(message: &M) -> String {
 
 /// A JSON value pretty-printed with sorted keys, ending with a newline.
 pub fn json_to_string(value: &serde_json::Value) -> String {
-    let mut s = serde_json::to_string_pretty(&emit::sorted(value.clone())).unwrap_or_default();
+    let mut s = serde_json::to_string_pretty(&sorted(value.clone())).unwrap_or_default();
     s.push('\n');
     s
 }
 
 /// A JSON value written as YAML that kubectl (YAML 1.1) and YAML 1.2 readers
 /// read back unchanged: keys sorted, ambiguous strings quoted, multi-line
-/// strings as literal blocks.
+/// strings as literal blocks. The one YAML writer ([`YamlWriter`]), as
+/// [`serialize_to_yaml`] writes any `Serialize` value.
 pub fn json_to_yaml(value: &serde_json::Value) -> String {
-    emit::to_yaml(value)
+    // A JSON value's keys are strings and its serialization cannot fail: the
+    // writer refuses only other keys and failing `Serialize` implementations.
+    yaml_ser::to_yaml(value).unwrap_or_default()
 }
 
 /// Not part of the API: hooks for the workspace's own tests.

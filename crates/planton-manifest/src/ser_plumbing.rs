@@ -175,10 +175,7 @@ macro_rules! serializer_plumbing {
             type Ok = ();
             type Error = Error;
             fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-                let mut text = String::new();
-                key_text(key, &mut text)?;
-                self.key(&text);
-                Ok(())
+                self.serialized_key(key)
             }
             fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
                 self.value(value)

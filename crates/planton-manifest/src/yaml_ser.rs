@@ -1,6 +1,6 @@
-//! Any `Serialize` value written straight to YAML, with the output of
-//! [`crate::emit::to_yaml`] for its JSON value, byte for byte, but without
-//! building that value first.
+//! The YAML writer: any `Serialize` value written straight to YAML (a JSON
+//! value too: [`crate::json_to_yaml`]), keys in sorted order, scalars as
+//! [`crate::yaml_scalar`] writes them, without building a tree first.
 //!
 //! The writer streams. Two things a block-style writer must know before it
 //! can start are settled afterwards instead:
@@ -15,10 +15,11 @@ use std::ops::Range;
 
 use serde::ser::{self, Serialize};
 
-use crate::emit::{indent, write_key, write_string};
+use crate::yaml_scalar::{indent, write_key, write_string};
 
 /// Writes `value` as a YAML document (no `---` marker) ending with a newline:
-/// the same text as [`crate::json_to_yaml`] of `serde_json::to_value(value)`.
+/// the same text whether `value` is given typed or as its JSON value
+/// (`serde_json::to_value(value)`, through [`crate::json_to_yaml`]).
 ///
 /// # Errors
 ///
@@ -245,12 +246,29 @@ struct Map<'w> {
 
 impl Map<'_> {
     fn key(&mut self, key: &str) {
+        let key_start = self.w.keys.len();
+        self.w.keys.push_str(key);
+        self.entry(key_start);
+    }
+
+    /// A map key given to serde's `serialize_key`, its text (as serde_json
+    /// makes it) written straight into the key buffer.
+    fn serialized_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        let key_start = self.w.keys.len();
+        if let Err(e) = key_text(key, &mut self.w.keys) {
+            self.w.keys.truncate(key_start);
+            return Err(e);
+        }
+        self.entry(key_start);
+        Ok(())
+    }
+
+    /// Starts the entry whose key is `w.keys[key_start..]`.
+    fn entry(&mut self, key_start: usize) {
         let w = &mut *self.w;
-        let key_start = w.keys.len();
-        w.keys.push_str(key);
         w.entries.push((w.out.len(), key_start..w.keys.len()));
         indent(&mut w.out, self.level);
-        write_key(&mut w.out, key, self.level);
+        write_key(&mut w.out, &w.keys[key_start..], self.level);
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -435,12 +453,20 @@ mod tests {
 
     use super::*;
 
-    fn both(v: &serde_json::Value) {
-        assert_eq!(to_yaml(v).unwrap(), crate::emit::to_yaml(v), "for {v}");
+    /// `v` written (as a document, and under a key), and read back as
+    /// kubectl reads YAML (1.1 scalars), is `v` again.
+    fn reads_back(v: &serde_json::Value) {
+        let text = to_yaml(v).unwrap();
+        if !v.is_null() {
+            assert_eq!(crate::yaml_to_json(&text).unwrap(), *v, "{text}");
+        }
+        let under = json!({ "v": v });
+        let text = to_yaml(&under).unwrap();
+        assert_eq!(crate::yaml_to_json(&text).unwrap(), under, "{text}");
     }
 
     #[test]
-    fn equals_the_json_value_route() {
+    fn values_read_back_unchanged() {
         for v in [
             json!({"b": [1, {"w": true, "x": "s"}, [2]], "a": {}, "c": []}),
             json!([]),
@@ -455,8 +481,16 @@ mod tests {
             json!({"0755": "0755", "on": "off", "": "", "a: b": "#c", "x": [1.0, -2, 1e300]}),
             json!([{"a": [{"b": {"c": "d"}}, "e"], "f": {"g": [[{"h": 1, "i": 2}]]}}]),
         ] {
-            both(&v);
+            reads_back(&v);
         }
+        assert_eq!(
+            to_yaml(&json!({"b": [1, {"w": true, "x": "s"}, [2]], "a": {}, "c": []})).unwrap(),
+            "a: {}\nb:\n  - 1\n  - w: true\n    x: s\n  -\n    - 2\nc: []\n"
+        );
+        assert_eq!(
+            to_yaml(&json!([[], {}, [[1]], [{"a": {"b": []}}], {"k": [{}]}])).unwrap(),
+            "- []\n- {}\n-\n  -\n    - 1\n-\n  - a:\n      b: []\n- k:\n    - {}\n"
+        );
     }
 
     /// Fields that do not arrive in key order, nested in every position.
@@ -479,7 +513,7 @@ mod tests {
     fn fields_out_of_order_are_sorted_like_the_json_value() {
         for depth in 0..4 {
             let direct = to_yaml(&Unordered(depth)).unwrap();
-            let via_value = crate::emit::to_yaml(&serde_json::to_value(Unordered(depth)).unwrap());
+            let via_value = crate::json_to_yaml(&serde_json::to_value(Unordered(depth)).unwrap());
             assert_eq!(direct, via_value);
         }
         assert_eq!(
@@ -509,7 +543,7 @@ mod tests {
         assert!(writer.write(&[bad]).is_err());
         let expected: String = docs
             .iter()
-            .map(|d| format!("---\n{}", crate::emit::to_yaml(d)))
+            .map(|d| format!("---\n{}", to_yaml(d).unwrap()))
             .collect();
         assert_eq!(writer.finish(), expected);
     }

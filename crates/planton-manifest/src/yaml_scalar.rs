@@ -1,59 +1,14 @@
-//! JSON values written as YAML that kubectl reads back unchanged.
+//! The text of YAML scalars and keys for the YAML writer
+//! ([`crate::YamlWriter`], behind [`crate::json_to_yaml`] too).
 //!
 //! Strings are left unquoted only when both YAML 1.1 (kubectl) and YAML 1.2
 //! read them back as the same string; anything that could turn into a
 //! boolean, number, null or timestamp, or that holds YAML syntax, is
-//! double-quoted. Multi-line strings use literal blocks. Object keys are
-//! written in sorted order, so the output never depends on map iteration.
-
-use serde_json::Value;
+//! double-quoted. Multi-line strings use literal blocks.
 
 use crate::scalar::{self, Plain};
 
-/// Writes `value` as a YAML document (no `---` marker), ending with a newline.
-pub fn to_yaml(value: &Value) -> String {
-    let mut out = String::new();
-    match value {
-        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
-        Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
-        other => {
-            write_inline(&mut out, other, 0);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// `value` with every object's keys in sorted order, whatever the
-/// `preserve_order` setting of serde_json in the build.
-pub fn sorted(value: Value) -> Value {
-    match value {
-        Value::Object(m) => {
-            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
-        other => other,
-    }
-}
-
-/// Calls `f` on each entry of `m` in key order. Without serde_json's
-/// `preserve_order` the map iterates in that order already, so sorting (and
-/// its allocation) is only the fallback.
-fn for_each_sorted<'m>(
-    m: &'m serde_json::Map<String, Value>,
-    mut f: impl FnMut(&'m str, &'m Value),
-) {
-    if m.keys().is_sorted() {
-        m.iter().for_each(|(k, v)| f(k, v));
-    } else {
-        let mut entries: Vec<_> = m.iter().collect();
-        entries.sort_by(|a, b| a.0.cmp(b.0));
-        entries.into_iter().for_each(|(k, v)| f(k, v));
-    }
-}
-
+/// Appends `n` spaces.
 pub(crate) fn indent(out: &mut String, n: usize) {
     const SPACES: &str = "                                ";
     let mut n = n;
@@ -62,14 +17,6 @@ pub(crate) fn indent(out: &mut String, n: usize) {
         n -= SPACES.len();
     }
     out.push_str(&SPACES[..n]);
-}
-
-fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize) {
-    for_each_sorted(m, |k, v| {
-        indent(out, level);
-        write_key(out, k, level);
-        write_child(out, v, level);
-    });
 }
 
 /// Writes `key:`; a key too long for an implicit key (YAML allows 1024
@@ -93,72 +40,8 @@ pub(crate) fn write_key(out: &mut String, key: &str, level: usize) {
     out.push(':');
 }
 
-fn write_seq(out: &mut String, a: &[Value], level: usize) {
-    for v in a {
-        indent(out, level);
-        out.push('-');
-        match v {
-            Value::Object(m) if !m.is_empty() => {
-                // The first entry sits on the dash line, the rest align with it.
-                let mut first = true;
-                for_each_sorted(m, |k, v| {
-                    if first {
-                        out.push(' ');
-                        first = false;
-                    } else {
-                        indent(out, level + 2);
-                    }
-                    write_key(out, k, level + 2);
-                    write_child(out, v, level + 2);
-                });
-            }
-            Value::Array(inner) if !inner.is_empty() => {
-                out.push('\n');
-                write_seq(out, inner, level + 2);
-            }
-            other => {
-                out.push(' ');
-                write_inline(out, other, level + 2);
-                out.push('\n');
-            }
-        }
-    }
-}
-
-/// Writes what follows `key:`: a nested block or ` scalar`.
-fn write_child(out: &mut String, v: &Value, level: usize) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            write_map(out, m, level + 2);
-        }
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            write_seq(out, a, level + 2);
-        }
-        other => {
-            out.push(' ');
-            write_inline(out, other, level + 2);
-            out.push('\n');
-        }
-    }
-}
-
-fn write_inline(out: &mut String, v: &Value, level: usize) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            use std::fmt::Write;
-            // Writing to a String cannot fail.
-            let _ = write!(out, "{n}");
-        }
-        Value::String(s) => write_string(out, s, level, false),
-        Value::Array(_) => out.push_str("[]"),
-        Value::Object(_) => out.push_str("{}"),
-    }
-}
-
+/// Appends the string `s` as a scalar (a key when `is_key`) of a value
+/// indented by `level`: plain, a literal block or double-quoted.
 pub(crate) fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
     if is_plain_safe(s) {
         out.push_str(s);
@@ -304,6 +187,7 @@ fn write_double_quoted(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json_to_yaml as to_yaml;
     use serde_json::json;
 
     #[test]
