@@ -187,7 +187,8 @@ impl Validator {
         let mut run = plan::Run {
             cel: &self.cel,
             now: std::cell::OnceCell::new(),
-            path: Vec::new(),
+            // Deep enough for most messages without growing.
+            path: Vec::with_capacity(16),
             out: Vec::new(),
             fail_fast: self.fail_fast,
             depth: 0,
