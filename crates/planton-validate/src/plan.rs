@@ -289,14 +289,17 @@ fn rules_name_for(kind: &Kind) -> Option<&'static str> {
 
 struct Compiler<'a> {
     cel: &'a Cel,
+    /// Whether expressions are parsed on first evaluation instead of here.
+    lazy: bool,
     exts: &'a Exts,
     index: HashMap<String, usize>,
     messages: Vec<MessagePlan>,
 }
 
 impl Plan {
-    /// Compiles the rules of `desc` and of every message type it reaches.
-    pub(crate) fn compile(cel: &Cel, desc: &MessageDescriptor) -> Result<Plan, Error> {
+    /// Compiles the rules of `desc` and of every message type it reaches;
+    /// with `lazy`, CEL expressions are parsed on their first evaluation.
+    pub(crate) fn compile(cel: &Cel, desc: &MessageDescriptor, lazy: bool) -> Result<Plan, Error> {
         let Some(exts) = Exts::of(desc.parent_pool()) else {
             return Ok(Plan {
                 root: desc.clone(),
@@ -305,6 +308,7 @@ impl Plan {
         };
         let mut c = Compiler {
             cel,
+            lazy,
             exts: &exts,
             index: HashMap::new(),
             messages: Vec::new(),
@@ -836,7 +840,7 @@ impl Compiler<'_> {
         };
         let expr = std::sync::OnceLock::new();
         // A natively evaluated expression is one of a known few, which parse.
-        if native.is_none() {
+        if native.is_none() && !self.lazy {
             let compiled = self.cel.compile(src, this).map_err(|e| {
                 compile_error(
                     where_,
