@@ -105,16 +105,22 @@ fn accessor(
         let (value, _) = value_type(&entry.map_entry_value_field().kind(), names)?;
         writeln!(
             out,
-            "    {doc}\n    #[inline]\n    pub fn {name}(self) -> crate::view::Map<'a, {value}> {{\n        crate::view::Map::new(crate::view::get_held(self.msg, {at}), self.f)\n    }}"
+            "    {doc}\n    #[inline]\n    pub fn {name}(self) -> crate::view::Map<'a, {value}> {{\n        crate::view::Map::new(crate::view::get_present(self.msg, {at}), self.f)\n    }}"
         )
         .ok();
         return Ok(());
     }
     let (ty, default) = value_type(&field.kind(), names)?;
     if field.cardinality() == Cardinality::Repeated {
+        // Messages: `has_field` first (see `view::get_present`).
+        let read = if matches!(field.kind(), Kind::Message(_)) {
+            "get_present"
+        } else {
+            "get_held"
+        };
         writeln!(
             out,
-            "    {doc}\n    #[inline]\n    pub fn {name}(self) -> crate::view::List<'a, {ty}> {{\n        crate::view::List::new(crate::view::get_held(self.msg, {at}), self.f)\n    }}"
+            "    {doc}\n    #[inline]\n    pub fn {name}(self) -> crate::view::List<'a, {ty}> {{\n        crate::view::List::new(crate::view::{read}(self.msg, {at}), self.f)\n    }}"
         )
         .ok();
     } else if field.supports_presence() {

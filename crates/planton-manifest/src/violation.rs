@@ -196,10 +196,21 @@ pub fn sort(violations: &mut [Violation]) {
 ///
 /// Build it once and reuse it: construction is cheap and starts no thread;
 /// the rules of a message type are compiled on first use of that type (well
-/// under a millisecond for a KubernetesJob) and cached.
-#[derive(Default)]
+/// under a millisecond for a KubernetesJob) and cached. Their CEL
+/// expressions are parsed when first evaluated
+/// ([`planton_validate::Validator::lazy_expressions`]): a manifest that
+/// leaves a field unset never pays for parsing its expressions. The rules
+/// of every Planton message are held to compile eagerly by a test.
 pub struct BufValidator {
     inner: planton_validate::Validator,
+}
+
+impl Default for BufValidator {
+    fn default() -> Self {
+        let mut inner = planton_validate::Validator::new();
+        inner.lazy_expressions(true);
+        BufValidator { inner }
+    }
 }
 
 impl fmt::Debug for BufValidator {

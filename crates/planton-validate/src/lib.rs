@@ -94,12 +94,14 @@ pub struct Validator {
     /// validators see one message type.
     first: OnceLock<(MessageDescriptor, Arc<Plan>)>,
     fail_fast: bool,
+    lazy_expressions: bool,
 }
 
 impl std::fmt::Debug for Validator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Validator")
             .field("fail_fast", &self.fail_fast)
+            .field("lazy_expressions", &self.lazy_expressions)
             .finish_non_exhaustive()
     }
 }
@@ -118,7 +120,22 @@ impl Validator {
             plans: Mutex::default(),
             first: OnceLock::new(),
             fail_fast: false,
+            lazy_expressions: false,
         }
+    }
+
+    /// Parses each CEL expression on its first evaluation rather than when
+    /// the plan is compiled: a plan then compiles without parsing the
+    /// expressions of fields a message leaves unset (the first parse costs
+    /// most of a cold start's plan compilation).
+    ///
+    /// A broken expression is then reported as [`Error::Runtime`] when it
+    /// is first evaluated, and not at all while unevaluated, instead of as
+    /// [`Error::Compile`] by [`plan`](Self::plan). Use it for rules known to
+    /// compile (e.g. held to it by a test compiling them eagerly).
+    pub fn lazy_expressions(&mut self, yes: bool) -> &mut Self {
+        self.lazy_expressions = yes;
+        self
     }
 
     /// Stops at the first violation: message rules come first, then oneofs,
@@ -145,7 +162,7 @@ impl Validator {
         if let Some((_, p)) = same_name.iter().find(|(d, _)| d == desc) {
             return p.clone();
         }
-        let p = Plan::compile(&self.cel, desc).map(Arc::new);
+        let p = Plan::compile(&self.cel, desc, self.lazy_expressions).map(Arc::new);
         same_name.push((desc.clone(), p.clone()));
         if let Ok(plan) = &p {
             // Only the first type compiled takes the slot.
@@ -187,7 +204,8 @@ impl Validator {
         let mut run = plan::Run {
             cel: &self.cel,
             now: std::cell::OnceCell::new(),
-            path: Vec::new(),
+            // Deep enough for most messages without growing.
+            path: Vec::with_capacity(16),
             out: Vec::new(),
             fail_fast: self.fail_fast,
             depth: 0,

@@ -87,9 +87,13 @@ struct FieldPlan {
     presence: bool,
     /// The field's kind (read once: the descriptor builds it).
     kind: Kind,
-    /// Whether prost-reflect tracks the field's presence
-    /// (`supports_presence`): then `has_field` is a lookup, without
-    /// comparing the value to the field's default.
+    /// Whether the field is read with `has_field` first: when prost-reflect
+    /// tracks its presence (`supports_presence`: `has_field` is then a
+    /// look-up, without comparing the value to the field's default), and
+    /// for maps and lists of messages, whose default prost-reflect builds
+    /// from the descriptor on every read of the unset field (a descriptor
+    /// clone and a look-up of the map-entry option): `has_field` of an unset
+    /// field is one look-up, and such fields are mostly unset.
     tracked: bool,
     /// The field's default value, built once: what an unset field without
     /// presence is evaluated at.
@@ -285,14 +289,17 @@ fn rules_name_for(kind: &Kind) -> Option<&'static str> {
 
 struct Compiler<'a> {
     cel: &'a Cel,
+    /// Whether expressions are parsed on first evaluation instead of here.
+    lazy: bool,
     exts: &'a Exts,
     index: HashMap<String, usize>,
     messages: Vec<MessagePlan>,
 }
 
 impl Plan {
-    /// Compiles the rules of `desc` and of every message type it reaches.
-    pub(crate) fn compile(cel: &Cel, desc: &MessageDescriptor) -> Result<Plan, Error> {
+    /// Compiles the rules of `desc` and of every message type it reaches;
+    /// with `lazy`, CEL expressions are parsed on their first evaluation.
+    pub(crate) fn compile(cel: &Cel, desc: &MessageDescriptor, lazy: bool) -> Result<Plan, Error> {
         let Some(exts) = Exts::of(desc.parent_pool()) else {
             return Ok(Plan {
                 root: desc.clone(),
@@ -301,6 +308,7 @@ impl Plan {
         };
         let mut c = Compiler {
             cel,
+            lazy,
             exts: &exts,
             index: HashMap::new(),
             messages: Vec::new(),
@@ -614,7 +622,8 @@ impl Compiler<'_> {
         Ok(Some(FieldPlan {
             presence: field.supports_presence() && !implicit_presence(field),
             kind: field.kind(),
-            tracked: field.supports_presence(),
+            tracked: field.supports_presence()
+                || (field.is_list() || field.is_map()) && matches!(field.kind(), Kind::Message(_)),
             default: field.default_value(),
             field: field.clone(),
             element: element_of(field),
@@ -831,7 +840,7 @@ impl Compiler<'_> {
         };
         let expr = std::sync::OnceLock::new();
         // A natively evaluated expression is one of a known few, which parse.
-        if native.is_none() {
+        if native.is_none() && !self.lazy {
             let compiled = self.cel.compile(src, this).map_err(|e| {
                 compile_error(
                     where_,
@@ -946,10 +955,13 @@ impl Run<'_> {
                 let mut e = s.element.clone();
                 if s.subscript.is_some() {
                     e.subscript = s.subscript.clone();
-                    if let Some((k, v)) = s.map_types {
-                        e.key_type = Some(k);
-                        e.value_type = Some(v);
-                    }
+                }
+                // A map entry's key is filled in by the map's loop
+                // ([`Plan::eval_value`]) once the entry is evaluated: the key
+                // is only copied when a violation names it.
+                if let Some((k, v)) = s.map_types {
+                    e.key_type = Some(k);
+                    e.value_type = Some(v);
                 }
                 e
             })
@@ -1182,9 +1194,14 @@ impl Plan {
         {
             // Entries in key order, taken with their values: no key is hashed.
             let mut entries: Vec<(&MapKey, &Value)> = map.iter().collect();
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            if entries.len() > 1 {
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            }
+            // The step of this map in every path reported from its entries.
+            let at = run.path.len().saturating_sub(1);
             for (k, v) in entries {
-                run.set_subscript(Some(subscript(k)), rules.map_types);
+                let before = run.out.len();
+                run.set_subscript(None, rules.map_types);
                 let r = (|| {
                     if let Some(kr) = &rules.keys {
                         let kv = key_value(k);
@@ -1196,6 +1213,12 @@ impl Plan {
                     Ok(())
                 })();
                 run.set_subscript(None, None);
+                // The entry's key, in the paths of the violations it caused.
+                for found in &mut run.out[before..] {
+                    if let Some(e) = found.field.get_mut(at) {
+                        e.subscript = Some(subscript(k));
+                    }
+                }
                 r?;
             }
         }
@@ -1221,11 +1244,11 @@ impl Plan {
 }
 
 /// The value `msg` holds for the field of `fp`, or `None` when it holds
-/// none. For a field whose presence prost-reflect tracks, `has_field` is a
-/// lookup; for the others (lists, maps, scalars without presence) it would
-/// compare the value with a default built from the descriptor, so the value
-/// is read directly: prost-reflect lends a value it holds and builds one only
-/// for a field it does not hold.
+/// none (or, for a map or a list of messages, holds an empty one). A
+/// `tracked` field is asked with `has_field` first (see
+/// [`FieldPlan::tracked`]); the others (scalar lists, scalars without
+/// presence) are read directly: prost-reflect lends a value it holds and
+/// builds one only for a field it does not hold.
 fn field_value<'m>(fp: &FieldPlan, msg: &'m DynamicMessage) -> Option<&'m Value> {
     if fp.tracked && !msg.has_field(&fp.field) {
         return None;

@@ -205,6 +205,34 @@ fn broken_rules_are_compile_errors() {
 }
 
 #[test]
+fn lazy_expressions_are_parsed_when_first_evaluated() {
+    let pool = pool();
+    let mut lazy = Validator::new();
+    lazy.lazy_expressions(true);
+    let bad = message(&pool, "BadExpression", "{}");
+    // The plan compiles without parsing the expression ...
+    assert!(lazy.plan(&bad.descriptor()).is_ok());
+    // ... which fails when evaluated: a runtime error naming the rule.
+    let err = lazy.validate(&bad).unwrap_err();
+    assert!(matches!(err, Error::Runtime(_)), "{err:?}");
+    assert!(err.to_string().contains("rule 'bad'"), "{err}");
+    // Rules that compile give the eager validator's verdicts.
+    let eager = Validator::new();
+    for (name, json) in [
+        ("Job", VALID_JOB),
+        ("Job", "{}"),
+        ("DivideByThis", r#"{"n": 2}"#),
+    ] {
+        let m = message(&pool, name, json);
+        assert_eq!(
+            summary(&lazy.validate(&m).unwrap()),
+            summary(&eager.validate(&m).unwrap()),
+            "{name} {json}"
+        );
+    }
+}
+
+#[test]
 fn evaluation_failures_are_runtime_errors_without_the_value() {
     let pool = pool();
     let validator = Validator::new();
