@@ -364,12 +364,14 @@ impl JobValidator {
     /// point into the manifest's text.
     pub fn wrap_manifest(&self, manifest: Document) -> Document {
         let (message, map) = manifest.into_parts();
+        let target = self.engine.target_field();
         let mut input = DynamicMessage::new(self.stack_desc.clone());
-        input.set_field_by_name(
-            "target",
-            planton_api::prost_reflect::Value::Message(message),
-        );
-        Document::from_parts(self.stack_desc.name(), input, map.into_prefixed("target"))
+        input.set_field(target, planton_api::prost_reflect::Value::Message(message));
+        Document::from_parts(
+            self.stack_desc.name(),
+            input,
+            map.into_prefixed(target.name()),
+        )
     }
 
     /// Loads a manifest, applies the defaults and validates it.
