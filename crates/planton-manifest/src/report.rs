@@ -237,16 +237,7 @@ pub fn from_check(name: &str, result: Result<Checked, CheckError>, strict: bool)
                 };
                 (v.clone(), span)
             }));
-            found.sort_by(|(a, _), (b, _)| {
-                let pos = |v: &Violation| {
-                    v.location
-                        .map_or((usize::MAX, usize::MAX), |l| (l.line, l.column))
-                };
-                pos(a)
-                    .cmp(&pos(b))
-                    .then_with(|| a.field_path.cmp(&b.field_path))
-                    .then_with(|| a.rule_id.cmp(&b.rule_id))
-            });
+            found.sort_by(|(a, _), (b, _)| crate::violation::order(a, b));
             let secrets = checked.masked_spans();
             let unkept = checked.load_errors.omitted();
             let (violations, spans) = found.into_iter().unzip();

@@ -179,16 +179,20 @@ pub fn locate(violations: &mut [Violation], map: &SourceMap) {
 
 /// Sorts violations by position (unlocated last), then field path, then rule id.
 pub fn sort(violations: &mut [Violation]) {
-    violations.sort_by(|a, b| {
-        let pos = |v: &Violation| {
-            v.location
-                .map_or((usize::MAX, usize::MAX), |l| (l.line, l.column))
-        };
-        pos(a)
-            .cmp(&pos(b))
-            .then_with(|| a.field_path.cmp(&b.field_path))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-    });
+    violations.sort_by(order);
+}
+
+/// The order of [`sort`]: by position (unlocated last), then field path,
+/// then rule id.
+pub fn order(a: &Violation, b: &Violation) -> std::cmp::Ordering {
+    let pos = |v: &Violation| {
+        v.location
+            .map_or((usize::MAX, usize::MAX), |l| (l.line, l.column))
+    };
+    pos(a)
+        .cmp(&pos(b))
+        .then_with(|| a.field_path.cmp(&b.field_path))
+        .then_with(|| a.rule_id.cmp(&b.rule_id))
 }
 
 /// Evaluates the `buf.validate` rules of a message with [`planton_validate`],
