@@ -379,10 +379,11 @@ pub(crate) fn run<I, T, R>(
     let work = &work;
     std::thread::scope(|scope| {
         let (result_tx, result_rx) = channel::<(usize, Vec<R>)>();
+        let mut helpers = Vec::with_capacity(workers - 1);
         for _ in 1..workers {
             let result_tx = result_tx.clone();
             let shared = &shared;
-            scope.spawn(move || {
+            helpers.push(scope.spawn(move || {
                 let _stop = StopOnDrop(shared);
                 loop {
                     let (seq, chunk) = {
@@ -407,7 +408,7 @@ pub(crate) fn run<I, T, R>(
                         return;
                     }
                 }
-            });
+            }));
         }
         drop(result_tx);
         let _stop = StopOnDrop(&shared);
@@ -457,6 +458,13 @@ pub(crate) fn run<I, T, R>(
             }
         }
         shared.stop();
+        // A helper's panic goes on with its own payload (the scope would
+        // only say that a thread panicked).
+        for helper in helpers {
+            if let Err(payload) = helper.join() {
+                std::panic::resume_unwind(payload);
+            }
+        }
     });
     progress.finish();
 }
