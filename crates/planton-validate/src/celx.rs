@@ -58,6 +58,7 @@ impl Cel {
         let _ = env.add_extension(cel::extensions::strings);
         let _ = env.add_macro(get_field_macro());
         let _ = env.add_extension(bytes_functions);
+        let _ = env.add_extension(crate::zone::register);
         let env = Arc::new(env);
         let mut root = Context::with_env(Arc::clone(&env));
         register(&mut root);

@@ -35,6 +35,7 @@ mod formats;
 mod native;
 mod plan;
 mod violation;
+mod zone;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
