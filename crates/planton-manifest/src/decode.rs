@@ -253,13 +253,15 @@ impl Decoder {
             oneofs.push((oneof, index, key));
         }
         if let Some(v) = self.field_value(value, field) {
-            // Without presence, a default value is the same as unset in
-            // proto3: leave it unset, as its JSON round trip would.
-            if field.is_list
-                || field.is_map.is_some()
-                || field.supports_presence
-                || field.default.as_ref().is_none_or(|d| v != *d)
-            {
+            if field.is_list || field.is_map.is_some() {
+                // Put in place of the field's empty default: setting it
+                // would check the kind of every entry against the
+                // descriptors (a descriptor made per entry), and they are
+                // the field's kinds already (`field_value` read them so).
+                *msg.get_field_mut(&field.desc) = v;
+            } else if field.supports_presence || field.default.as_ref().is_none_or(|d| v != *d) {
+                // Without presence, a default value is the same as unset in
+                // proto3: leave it unset, as its JSON round trip would.
                 msg.set_field(&field.desc, v);
             }
         }
