@@ -6,7 +6,9 @@
 //! (see [`crate::scalar`]). Every problem is collected with its field path and
 //! position, and decoding goes on, so one pass reports them all.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use prost_reflect::{
     DynamicMessage, EnumDescriptor, FieldDescriptor, Kind, MapKey, MessageDescriptor,
@@ -149,8 +151,9 @@ impl Decoder {
     /// Decodes a mapping node into a message of type `desc`. String values
     /// are moved out of the tree, not copied.
     pub fn message(&mut self, node: &mut Node, desc: &MessageDescriptor) -> DynamicMessage {
-        let mut msg = DynamicMessage::new(desc.clone());
-        if desc.full_name().starts_with("google.protobuf.") {
+        let table = Table::of(desc);
+        let mut msg = DynamicMessage::new(table.desc.clone());
+        if table.well_known {
             return self.well_known(node, desc).unwrap_or(msg);
         }
         let at = span(node);
@@ -163,26 +166,21 @@ impl Decoder {
             return msg;
         };
         let mut seen = SeenFields::default();
-        let mut oneofs: Vec<(OneofDescriptor, FieldDescriptor, Location)> = Vec::new();
+        // The non-synthetic oneofs set, each with the field that set it and
+        // where (by their positions in the table).
+        let mut oneofs: Vec<(usize, usize, Location)> = Vec::new();
         for (key, value) in entries.iter_mut() {
             let Value::Scalar { text: name, .. } = &key.value else {
                 continue;
             };
-            let field = desc
-                .get_field_by_json_name(name)
-                .or_else(|| desc.get_field_by_name(name));
-            let Some(field) = field else {
+            let Some(index) = table.field_by_name(name) else {
                 self.skipped.push(span(value));
                 if self.errors.is_full() {
                     // Only counted: skip the suggestion.
                     self.errors.omit();
                     continue;
                 }
-                let known = desc
-                    .fields()
-                    .map(|f| f.json_name().to_owned())
-                    .collect::<Vec<_>>();
-                let hint = closest(name, known.iter().map(String::as_str))
+                let hint = closest(name, table.fields.iter().map(|f| &*f.json_name))
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
                 let mark = self.enter_unknown(name);
@@ -194,25 +192,37 @@ impl Decoder {
                 self.leave(mark);
                 continue;
             };
-            let len = self.enter_field(field.name());
-            self.field(&mut msg, &field, span(key), value, &mut seen, &mut oneofs);
+            let len = self.enter_field(&table.fields[index].name);
+            self.field(
+                &mut msg,
+                &table,
+                index,
+                span(key),
+                value,
+                &mut seen,
+                &mut oneofs,
+            );
             self.leave(len);
         }
         msg
     }
 
-    /// One `key: value` entry of a message, at the field's path.
+    /// One `key: value` entry of a message, at the field's path: field
+    /// number `index` of `table`.
+    #[allow(clippy::too_many_arguments)]
     fn field(
         &mut self,
         msg: &mut DynamicMessage,
-        field: &FieldDescriptor,
+        table: &Table,
+        index: usize,
         key_span: Span,
         value: &mut Node,
         seen: &mut SeenFields,
-        oneofs: &mut Vec<(OneofDescriptor, FieldDescriptor, Location)>,
+        oneofs: &mut Vec<(usize, usize, Location)>,
     ) {
+        let field = &table.fields[index];
         let key = key_span.start;
-        if !seen.insert(field.number()) {
+        if !seen.insert(field.number) {
             // The first occurrence was recorded under the same path.
             let first = self.spans.key(&self.path).unwrap_or(key);
             self.skipped.push(span(value));
@@ -221,7 +231,7 @@ impl Decoder {
                 key_span,
                 format!(
                     "duplicate field '{}' (first set at {first})",
-                    field.json_name()
+                    field.json_name
                 ),
             );
             return;
@@ -231,41 +241,37 @@ impl Decoder {
             // proto3 JSON: null leaves the field unset.
             return;
         }
-        if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
+        if let Some(oneof) = field.oneof {
             if let Some((_, other, at)) = oneofs.iter().find(|(o, ..)| *o == oneof) {
                 let message = format!(
                     "'{}' and '{}' (set at {at}) belong to oneof '{}': set only one",
-                    field.json_name(),
-                    other.json_name(),
-                    oneof.name()
+                    field.json_name, table.fields[*other].json_name, table.oneofs[oneof]
                 );
                 self.error(LoadRule::Oneof, key_span, message);
                 return;
             }
-            oneofs.push((oneof, field.clone(), key));
+            oneofs.push((oneof, index, key));
         }
-        let is_map = field.is_map();
-        let is_list = !is_map && field.is_list();
-        if let Some(v) = self.field_value(value, field, is_map, is_list) {
-            // Without presence, a default value is the same as unset in
-            // proto3: leave it unset, as its JSON round trip would.
-            if is_list || is_map || field.supports_presence() || v != field.default_value() {
-                msg.set_field(field, v);
+        if let Some(v) = self.field_value(value, field) {
+            if field.is_list || field.is_map.is_some() {
+                // Put in place of the field's empty default: setting it
+                // would check the kind of every entry against the
+                // descriptors (a descriptor made per entry), and they are
+                // the field's kinds already (`field_value` read them so).
+                *msg.get_field_mut(&field.desc) = v;
+            } else if field.supports_presence || field.default.as_ref().is_none_or(|d| v != *d) {
+                // Without presence, a default value is the same as unset in
+                // proto3: leave it unset, as its JSON round trip would.
+                msg.set_field(&field.desc, v);
             }
         }
     }
 
-    fn field_value(
-        &mut self,
-        node: &mut Node,
-        field: &FieldDescriptor,
-        is_map: bool,
-        is_list: bool,
-    ) -> Option<PValue> {
-        if is_map {
-            return self.map(node, field);
+    fn field_value(&mut self, node: &mut Node, field: &FieldTable) -> Option<PValue> {
+        if let Some((key_kind, value_kind)) = &field.is_map {
+            return self.map(node, key_kind, value_kind);
         }
-        if is_list {
+        if field.is_list {
             let at = span(node);
             let Value::Seq(items) = &mut node.value else {
                 self.error(
@@ -276,13 +282,12 @@ impl Decoder {
                 return None;
             };
             let mut out = Vec::with_capacity(items.len());
-            let kind = field.kind();
             for (i, item) in items.iter_mut().enumerate() {
                 let len = self.enter_index(i);
                 self.spans.record(&self.path, None, span(item));
                 if item.is_null() {
                     self.error(LoadRule::Null, span(item), "null is not allowed in a list");
-                } else if let Some(v) = self.single(item, &kind) {
+                } else if let Some(v) = self.single(item, &field.kind) {
                     out.push(v);
                 }
                 self.leave(len);
@@ -290,10 +295,10 @@ impl Decoder {
             // An empty list is the same as an unset one in proto3.
             return (!out.is_empty()).then_some(PValue::List(out));
         }
-        self.single(node, &field.kind())
+        self.single(node, &field.kind)
     }
 
-    fn map(&mut self, node: &mut Node, field: &FieldDescriptor) -> Option<PValue> {
+    fn map(&mut self, node: &mut Node, key_kind: &Kind, value_kind: &Kind) -> Option<PValue> {
         let at = span(node);
         let Value::Map(entries) = &mut node.value else {
             self.error(
@@ -303,17 +308,12 @@ impl Decoder {
             );
             return None;
         };
-        let Kind::Message(entry) = field.kind() else {
-            return None;
-        };
-        let key_kind = entry.map_entry_key_field().kind();
-        let value_kind = entry.map_entry_value_field().kind();
         let mut out = HashMap::with_capacity(entries.len());
         // Keys seen whose value did not make it into `out` (errors): with
         // `out`, every key seen, without copying the good ones.
         let mut rejected: std::collections::HashSet<MapKey> = Default::default();
         for (k, v) in entries.iter_mut() {
-            let Some(key) = self.map_key(k, &key_kind) else {
+            let Some(key) = self.map_key(k, key_kind) else {
                 self.skipped.push(span(v));
                 continue;
             };
@@ -337,7 +337,7 @@ impl Decoder {
                     );
                     None
                 } else {
-                    self.single(v, &value_kind)
+                    self.single(v, value_kind)
                 };
                 match value {
                     Some(value) => {
@@ -766,6 +766,131 @@ impl Decoder {
     }
 }
 
+/// What decoding needs of one message type, read from its descriptor once
+/// per thread ([`Table::of`]).
+///
+/// Asking a descriptor for a field, its kind or its oneof makes a new
+/// descriptor value, that is a clone of the pool's one reference count (an
+/// atomic update): per field of every manifest, the cores of a batch fought
+/// over it. Decoding borrows from the table instead.
+struct Table {
+    desc: MessageDescriptor,
+    /// A `google.protobuf` type: read through its own JSON form.
+    well_known: bool,
+    fields: Vec<FieldTable>,
+    /// Field positions by JSON name, and by proto name where no JSON name
+    /// is the same (the JSON name wins, as in proto3 JSON).
+    by_name: HashMap<Box<str>, usize>,
+    /// The names of the non-synthetic oneofs.
+    oneofs: Vec<Box<str>>,
+}
+
+/// What decoding needs of one field.
+struct FieldTable {
+    desc: FieldDescriptor,
+    number: u32,
+    name: Box<str>,
+    json_name: Box<str>,
+    kind: Kind,
+    /// A map's key and value kinds.
+    is_map: Option<(Kind, Kind)>,
+    is_list: bool,
+    supports_presence: bool,
+    /// The field's default value, for a singular field without presence.
+    default: Option<PValue>,
+    /// Its non-synthetic oneof, by position in [`Table::oneofs`].
+    oneof: Option<usize>,
+}
+
+/// The tables a thread has read, by message full name.
+type Tables = HashMap<Box<str>, Rc<Table>>;
+
+thread_local! {
+    static TABLES: RefCell<Tables> = RefCell::new(HashMap::new());
+}
+
+impl Table {
+    /// The table of `desc`, read now if this thread has none for it yet (or
+    /// one of another pool's type of the same name). Bounded by the number
+    /// of message types a thread decodes.
+    fn of(desc: &MessageDescriptor) -> Rc<Table> {
+        TABLES.with(|tables| {
+            if let Some(table) = tables.borrow().get(desc.full_name())
+                && table.desc == *desc
+            {
+                return table.clone();
+            }
+            let table = Rc::new(Table::read(desc));
+            tables
+                .borrow_mut()
+                .insert(desc.full_name().into(), table.clone());
+            table
+        })
+    }
+
+    fn read(desc: &MessageDescriptor) -> Table {
+        let mut oneofs: Vec<(OneofDescriptor, Box<str>)> = Vec::new();
+        let fields: Vec<FieldTable> = desc
+            .fields()
+            .map(|field| {
+                let is_map = field.is_map();
+                let oneof = field
+                    .containing_oneof()
+                    .filter(|o| !o.is_synthetic())
+                    .map(|o| {
+                        oneofs.iter().position(|(p, _)| *p == o).unwrap_or_else(|| {
+                            let name = o.name().into();
+                            oneofs.push((o, name));
+                            oneofs.len() - 1
+                        })
+                    });
+                let map_kinds = match field.kind() {
+                    Kind::Message(entry) if is_map => Some((
+                        entry.map_entry_key_field().kind(),
+                        entry.map_entry_value_field().kind(),
+                    )),
+                    _ => None,
+                };
+                let is_list = !is_map && field.is_list();
+                let supports_presence = field.supports_presence();
+                FieldTable {
+                    number: field.number(),
+                    name: field.name().into(),
+                    json_name: field.json_name().into(),
+                    kind: field.kind(),
+                    default: (!is_map && !is_list && !supports_presence)
+                        .then(|| field.default_value()),
+                    is_map: map_kinds,
+                    is_list,
+                    supports_presence,
+                    oneof,
+                    desc: field,
+                }
+            })
+            .collect();
+        let mut by_name = HashMap::with_capacity(fields.len() * 2);
+        for (i, f) in fields.iter().enumerate() {
+            by_name.insert(f.name.clone(), i);
+        }
+        for (i, f) in fields.iter().enumerate() {
+            by_name.insert(f.json_name.clone(), i);
+        }
+        Table {
+            well_known: desc.full_name().starts_with("google.protobuf."),
+            desc: desc.clone(),
+            fields,
+            by_name,
+            oneofs: oneofs.into_iter().map(|(_, name)| name).collect(),
+        }
+    }
+
+    /// The position of the field named `name` (its JSON name, or else its
+    /// proto name).
+    fn field_by_name(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+}
+
 /// The protobuf name of an integer kind.
 fn integer_kind_name(kind: &Kind) -> &'static str {
     match kind {
@@ -1031,7 +1156,86 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use prost_reflect::ReflectMessage;
+
     use super::*;
+
+    /// Decodes `yaml` into a `KubernetesJob` of `pool`.
+    fn decode_job(
+        pool: &prost_reflect::DescriptorPool,
+        yaml: &str,
+    ) -> (DynamicMessage, Vec<String>) {
+        let desc = pool
+            .get_message_by_name(
+                "org.project_planton.provider.kubernetes.kubernetesjob.v1.KubernetesJob",
+            )
+            .unwrap();
+        let limits = crate::yaml::Limits {
+            max_depth: crate::DEFAULT_MAX_DEPTH,
+            max_nodes: crate::DEFAULT_MAX_NODES,
+            max_alias_bytes: crate::DEFAULT_MAX_ALIAS_BYTES,
+        };
+        let mut root = crate::yaml::parse(yaml, limits).unwrap();
+        let mut decoder = Decoder::with_capacity(root.size());
+        let message = decoder.message(&mut root, &desc);
+        let errors = decoder
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.path, e.message))
+            .collect();
+        (message, errors)
+    }
+
+    /// A thread's tables are per pool: the same type of another pool (the
+    /// same names) is decoded into that pool's messages, and back.
+    #[test]
+    fn tables_follow_the_pool_of_the_descriptor() {
+        let ours = planton_api::descriptor_pool();
+        let other =
+            prost_reflect::DescriptorPool::decode(planton_api::FILE_DESCRIPTOR_SET).unwrap();
+        let yaml = "metadata: {name: a}\nspec: {namespace: {value: ns}, backoffLimit: 2, env: {variables: {A: {value: b}}}}\n";
+        for pool in [ours, &other, ours, &other] {
+            let (message, errors) = decode_job(pool, yaml);
+            assert!(errors.is_empty(), "{errors:?}");
+            assert_eq!(message.descriptor().parent_pool(), pool);
+            let spec = message.get_field_by_name("spec").unwrap();
+            let spec = spec.as_message().unwrap();
+            assert_eq!(spec.descriptor().parent_pool(), pool);
+            assert_eq!(
+                spec.get_field_by_name("backoff_limit").unwrap().as_u32(),
+                Some(2)
+            );
+        }
+    }
+
+    /// Both spellings of a field name, the errors of a oneof set twice and
+    /// of an unknown field (with its suggestion) come from the tables as
+    /// they came from the descriptors.
+    #[test]
+    fn names_oneofs_and_unknown_fields_from_the_tables() {
+        let pool = planton_api::descriptor_pool();
+        let (a, errors) = decode_job(pool, "spec: {backoffLimit: 2}\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        let (b, errors) = decode_job(pool, "spec: {backoff_limit: 2}\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(a, b);
+        let (_, errors) = decode_job(pool, "spec: {backofLimit: 2}\n");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("unknown field 'backofLimit'")
+                && errors[0].contains("did you mean 'backoffLimit'?"),
+            "{errors:?}"
+        );
+        let (_, errors) = decode_job(
+            pool,
+            "spec: {env: {secrets: {A: {value: x, secretRef: {name: s, key: k}}}}}\n",
+        );
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("'secretRef' and 'value'") && errors[0].contains("belong to oneof"),
+            "{errors:?}"
+        );
+    }
 
     #[test]
     fn map_keys_enter_the_path_as_protovalidate_writes_them() {
