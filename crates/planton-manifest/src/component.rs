@@ -580,8 +580,13 @@ impl<C: Component> Engine<C> {
         mut document: Document,
         load_errors: FieldErrors,
     ) -> Result<Checked, CheckError> {
-        self.apply_defaults(document.message_mut());
-        let mut violations = if document.message().descriptor() == self.manifest {
+        // As `apply_defaults`, with the message's descriptor made once for
+        // the defaults and the choice of rules below (each making of it is
+        // an atomic update of the pool's shared reference count).
+        self.component.before_defaults(document.message_mut());
+        let desc = document.message().descriptor();
+        self.defaults.apply_as(document.message_mut(), &desc);
+        let mut violations = if desc == self.manifest {
             self.manifest_violations(document.message_mut())?
         } else {
             self.violations(document.message())?

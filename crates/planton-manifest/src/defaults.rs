@@ -81,6 +81,10 @@ struct MessageStep {
     default: Option<DynamicMessage>,
     /// The plan of the field's type, when that type holds defaults.
     plan: Option<usize>,
+    /// The field belongs to a real (not synthetic) oneof. Read once here:
+    /// asking the field for its oneof makes a descriptor, a clone of the
+    /// pool's shared reference count, per manifest.
+    in_oneof: bool,
 }
 
 /// The option extensions a [`Defaults`] plan reads.
@@ -161,7 +165,14 @@ impl Defaults {
     /// Applies the defaults to `message` (of the root type or any type reachable
     /// from it; other types are left unchanged).
     pub fn apply(&self, message: &mut DynamicMessage) {
-        if let Some(&plan) = self.index.get(message.descriptor().full_name()) {
+        self.apply_as(message, &message.descriptor());
+    }
+
+    /// As [`Defaults::apply`], given `message`'s descriptor `desc` (asking
+    /// the message for it makes one, a clone of the pool's shared reference
+    /// count: a caller that holds it already saves that).
+    pub(crate) fn apply_as(&self, message: &mut DynamicMessage, desc: &MessageDescriptor) {
+        if let Some(&plan) = self.index.get(desc.full_name()) {
             self.apply_plan(plan, message);
         }
     }
@@ -175,10 +186,7 @@ impl Defaults {
         }
         for step in &plan.messages {
             let present = message.has_field(&step.field);
-            let in_oneof = step
-                .field
-                .containing_oneof()
-                .is_some_and(|o| !o.is_synthetic());
+            let in_oneof = step.in_oneof;
             if !present && in_oneof {
                 // Creating it would unset another member of the oneof.
                 continue;
@@ -236,6 +244,7 @@ impl Builder {
                     let child_plan = self.visit(&child)?;
                     if default.is_some() || child_plan.is_some() {
                         plan.messages.push(MessageStep {
+                            in_oneof: field.containing_oneof().is_some_and(|o| !o.is_synthetic()),
                             field: field.clone(),
                             default,
                             plan: child_plan,
