@@ -10,9 +10,12 @@
 //! - `cold/true`: `/bin/true` (or `true` on `PATH`), the cost of a spawn on
 //!   this machine, the baseline of the two.
 //!
-//! With `PLANTON_BENCH_BASELINE=/path/to/planton` (another build, e.g. of
-//! the parent commit), the two `planton` lines are measured for that binary
-//! too, as `baseline/...`, interleaved in the same run. The machine's load
+//! The binary is the bench profile's build, which skips the release
+//! profile's link-time optimisation; `PLANTON_BENCH_BINARY=target/release/planton`
+//! times the release build instead (build it first). With
+//! `PLANTON_BENCH_BASELINE=/path/to/planton` (another build, e.g. of the
+//! parent commit), the two `planton` lines are measured for that binary too,
+//! as `baseline/...`, interleaved in the same run. The machine's load
 //! average is printed before and after.
 
 #![allow(missing_docs)]
@@ -64,7 +67,12 @@ fn cold(c: &mut Criterion) {
         .sample_size(50)
         .measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1));
-    let mut binaries = vec![(String::new(), PathBuf::from(env!("CARGO_BIN_EXE_planton")))];
+    let binary = std::env::var_os("PLANTON_BENCH_BINARY").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_planton")),
+        PathBuf::from,
+    );
+    eprintln!("timing {}", binary.display());
+    let mut binaries = vec![(String::new(), binary)];
     if let Some(base) = std::env::var_os("PLANTON_BENCH_BASELINE") {
         binaries.push(("baseline/".to_owned(), PathBuf::from(base)));
     }
