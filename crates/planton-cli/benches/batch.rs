@@ -22,9 +22,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+
+mod spawn;
+use spawn::{load_average, timed};
 
 const FILES: usize = 10_000;
 
@@ -57,26 +60,16 @@ fn corpus() -> PathBuf {
     dir
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
-}
-
 /// Runs `planton ARGS` on the cores `cpus` (a `taskset` list), its standard
 /// output read to the end (discarded), and checks its exit status: the
 /// corpus has invalid manifests, so `validate` exits with 1, `render` too.
 fn run(binary: &Path, cpus: &str, args: &[&std::ffi::OsStr]) -> Duration {
-    let started = Instant::now();
-    let output = Command::new("taskset")
-        .args(["-c", cpus])
-        .arg(binary)
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .expect("taskset runs planton");
-    let took = started.elapsed();
+    let (output, took) = timed(
+        Command::new("taskset")
+            .args(["-c", cpus])
+            .arg(binary)
+            .args(args),
+    );
     assert_eq!(output.status.code(), Some(1), "{args:?}");
     assert!(!output.stdout.is_empty());
     took

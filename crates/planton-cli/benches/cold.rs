@@ -21,32 +21,22 @@
 #![allow(missing_docs)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+
+mod spawn;
+use spawn::{load_average, timed};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
-}
-
 /// Runs `binary ARGS` with its standard output read to the end, and checks
 /// it succeeded and (for `planton`) wrote something.
 fn run(binary: &Path, args: &[&std::ffi::OsStr], prints: bool) -> Duration {
-    let started = Instant::now();
-    let output = Command::new(binary)
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .expect("the binary runs");
-    let took = started.elapsed();
+    let (output, took) = timed(Command::new(binary).args(args));
     assert!(output.status.success(), "{binary:?} {args:?}");
     assert_eq!(!output.stdout.is_empty(), prints, "{binary:?} {args:?}");
     took
