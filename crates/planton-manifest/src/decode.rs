@@ -376,14 +376,14 @@ impl Decoder {
             Kind::String => {
                 if !quoted && let Some(msg) = ambiguous_string(text, "key") {
                     // Keys are names, not secrets: the path may show them.
-                    let mark = self.enter_key(&MapKey::String(text.clone()));
+                    let mark = self.enter_key(&MapKey::String(text.to_string()));
                     self.error(LoadRule::AmbiguousScalar, at, msg);
                     self.leave(mark);
                     return None;
                 }
-                Some(MapKey::String(std::mem::take(text)))
+                Some(MapKey::String(std::mem::take(text).into_owned()))
             }
-            Kind::Bool => match text.as_str() {
+            Kind::Bool => match &**text {
                 "true" => Some(MapKey::Bool(true)),
                 "false" => Some(MapKey::Bool(false)),
                 _ => {
@@ -464,7 +464,11 @@ impl Decoder {
     }
 
     /// The entries of a mapping node, or an error at the current path.
-    fn text_mapping<'n>(&mut self, node: &'n mut Node) -> Option<&'n mut Vec<(Node, Node)>> {
+    #[allow(clippy::type_complexity)]
+    fn text_mapping<'n, 't>(
+        &mut self,
+        node: &'n mut Node<'t>,
+    ) -> Option<&'n mut Vec<(Node<'t>, Node<'t>)>> {
         let at = span(node);
         let found = node.describe();
         match &mut node.value {
@@ -530,7 +534,7 @@ impl Decoder {
             return None;
         }
         match &mut node.value {
-            Value::Scalar { text, .. } => Some(std::mem::take(text)),
+            Value::Scalar { text, .. } => Some(std::mem::take(text).into_owned()),
             _ => None,
         }
     }
@@ -1078,7 +1082,7 @@ fn json_value(node: &Node) -> serde_json::Value {
     match &node.value {
         Value::Scalar { text, style, tag } => {
             if *style == Style::Quoted || *tag == Some(CoreTag::Str) {
-                return J::String(text.clone());
+                return J::String(text.to_string());
             }
             serde_json::from_str(text).unwrap_or(J::Null)
         }
@@ -1087,7 +1091,7 @@ fn json_value(node: &Node) -> serde_json::Value {
             entries
                 .iter()
                 .filter_map(|(k, v)| match &k.value {
-                    Value::Scalar { text, .. } => Some((text.clone(), json_value(v))),
+                    Value::Scalar { text, .. } => Some((text.to_string(), json_value(v))),
                     _ => None,
                 })
                 .collect(),
@@ -1101,7 +1105,7 @@ pub(crate) fn to_json(node: &Node) -> serde_json::Value {
     match &node.value {
         Value::Scalar { text, style, tag } => {
             if *style == Style::Quoted || *tag == Some(CoreTag::Str) {
-                return J::String(text.clone());
+                return J::String(text.to_string());
             }
             match scalar::resolve(text) {
                 Plain::Null => J::Null,
@@ -1111,7 +1115,7 @@ pub(crate) fn to_json(node: &Node) -> serde_json::Value {
                     .or_else(|_| u64::try_from(i).map(J::from))
                     .unwrap_or(J::Null),
                 Plain::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
-                Plain::Timestamp | Plain::Str => J::String(text.clone()),
+                Plain::Timestamp | Plain::Str => J::String(text.to_string()),
             }
         }
         Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
@@ -1119,7 +1123,7 @@ pub(crate) fn to_json(node: &Node) -> serde_json::Value {
             entries
                 .iter()
                 .filter_map(|(k, v)| match &k.value {
-                    Value::Scalar { text, .. } => Some((text.clone(), to_json(v))),
+                    Value::Scalar { text, .. } => Some((text.to_string(), to_json(v))),
                     _ => None,
                 })
                 .collect(),
@@ -1175,7 +1179,8 @@ mod tests {
             max_nodes: crate::DEFAULT_MAX_NODES,
             max_alias_bytes: crate::DEFAULT_MAX_ALIAS_BYTES,
         };
-        let mut root = crate::yaml::parse(yaml, limits).unwrap();
+        let source = crate::yaml::prepare(yaml).unwrap();
+        let mut root = source.parse(limits, true).unwrap();
         let mut decoder = Decoder::with_capacity(root.size());
         let message = decoder.message(&mut root, &desc);
         let errors = decoder

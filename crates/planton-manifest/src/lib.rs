@@ -199,7 +199,9 @@ impl Loader {
     /// YAML/JSON, breaks a limit, is not a mapping, or has a missing or
     /// unsupported `kind`.
     pub fn load_str_recovering(&self, text: &str) -> Result<Recovered, LoadError> {
-        let (mut root, json) = self.parse(text)?;
+        let source = self.prepare(text)?;
+        let mut root = self.parse(&source)?;
+        let json = yaml::is_json(text);
         let yaml::Value::Map(entries) = &root.value else {
             unreachable!("parse checks the root")
         };
@@ -232,7 +234,7 @@ impl Loader {
                 supported: supported(),
             });
         };
-        let (desc, kind) = (desc.clone(), kind.clone());
+        let (desc, kind) = (desc.clone(), kind.to_string());
         let mut loaded = decode_root(&mut root, &desc, json);
         loaded.document.kind = kind;
         Ok(loaded)
@@ -259,23 +261,27 @@ impl Loader {
         text: &str,
         desc: &MessageDescriptor,
     ) -> Result<Recovered, LoadError> {
-        let (mut root, json) = self.parse(text)?;
-        let mut loaded = decode_root(&mut root, desc, json);
+        let source = self.prepare(text)?;
+        let mut root = self.parse(&source)?;
+        let mut loaded = decode_root(&mut root, desc, yaml::is_json(text));
         loaded.document.kind = desc.name().to_owned();
         Ok(loaded)
     }
 
-    /// The tree of `text` and whether the text is JSON (read by the proto3
-    /// JSON mapping rather than kubectl's YAML 1.1 scalars).
-    fn parse(&self, text: &str) -> Result<(yaml::Node, bool), LoadError> {
+    /// `text` made ready for the reader, if it is not too large.
+    fn prepare<'t>(&self, text: &'t str) -> Result<yaml::Source<'t>, LoadError> {
         if text.len() > self.max_input_bytes {
             return Err(LoadError::TooLarge {
                 size: text.len(),
                 limit: self.max_input_bytes,
             });
         }
-        let root = yaml::parse_with(
-            text,
+        yaml::prepare(text)
+    }
+
+    /// The tree of a prepared text, a mapping.
+    fn parse<'s>(&self, source: &'s yaml::Source<'_>) -> Result<yaml::Node<'s>, LoadError> {
+        let root = source.parse(
             yaml::Limits {
                 max_depth: self.max_depth,
                 max_nodes: self.max_nodes,
@@ -289,9 +295,16 @@ impl Loader {
                 location: root.loc,
             });
         }
-        Ok((root, yaml::is_json(text)))
+        Ok(root)
     }
 }
+
+/// The default limits, for the readers of side inputs.
+const DEFAULT_LIMITS: yaml::Limits = yaml::Limits {
+    max_depth: DEFAULT_MAX_DEPTH,
+    max_nodes: DEFAULT_MAX_NODES,
+    max_alias_bytes: DEFAULT_MAX_ALIAS_BYTES,
+};
 
 fn decode_root(root: &mut yaml::Node, desc: &MessageDescriptor, json: bool) -> Recovered {
     // At most one source-map entry per node (aliases are counted in the
@@ -441,14 +454,8 @@ pub fn yaml_to_json(text: &str) -> Result<serde_json::Value, LoadError> {
             limit: DEFAULT_MAX_INPUT_BYTES,
         });
     }
-    let root = yaml::parse(
-        text,
-        yaml::Limits {
-            max_depth: DEFAULT_MAX_DEPTH,
-            max_nodes: DEFAULT_MAX_NODES,
-            max_alias_bytes: DEFAULT_MAX_ALIAS_BYTES,
-        },
-    )?;
+    let source = yaml::prepare(text)?;
+    let root = source.parse(DEFAULT_LIMITS, true)?;
     let mut errors = FieldErrors::new();
     duplicate_keys(&root, &mut String::new(), &mut errors);
     if !errors.is_empty() {
@@ -483,14 +490,8 @@ pub fn load_text_table(text: &str) -> Result<TextTable, LoadError> {
             limit: DEFAULT_MAX_INPUT_BYTES,
         });
     }
-    let mut root = yaml::parse(
-        text,
-        yaml::Limits {
-            max_depth: DEFAULT_MAX_DEPTH,
-            max_nodes: DEFAULT_MAX_NODES,
-            max_alias_bytes: DEFAULT_MAX_ALIAS_BYTES,
-        },
-    )?;
+    let source = yaml::prepare(text)?;
+    let mut root = source.parse(DEFAULT_LIMITS, true)?;
     let mut decoder = decode::Decoder::with_capacity(0);
     decoder.json = yaml::is_json(text);
     let table = decoder.text_table(&mut root);

@@ -47,19 +47,22 @@ pub(crate) enum CoreTag {
 }
 
 #[derive(Debug, Clone)]
-pub(crate) enum Value {
+pub(crate) enum Value<'a> {
     Scalar {
-        text: String,
+        /// Borrowed from the text where it is written as it reads (no
+        /// escapes, folding or line joins), so that keys and most scalars
+        /// cost no allocation.
+        text: Cow<'a, str>,
         style: Style,
         tag: Option<CoreTag>,
     },
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<(Node<'a>, Node<'a>)>),
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Node {
-    pub value: Value,
+pub(crate) struct Node<'a> {
+    pub value: Value<'a>,
     pub loc: Location,
     /// Where the node's text ends (exclusive).
     pub end: Location,
@@ -73,7 +76,7 @@ pub(crate) struct Node {
     height: usize,
 }
 
-impl Node {
+impl Node<'_> {
     /// Nodes in this subtree, itself included.
     pub fn size(&self) -> usize {
         self.size
@@ -86,7 +89,7 @@ impl Node {
                 style: Style::Plain,
                 tag: None,
             } => {
-                matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                matches!(&**text, "" | "~" | "null" | "Null" | "NULL")
             }
             Value::Scalar {
                 tag: Some(CoreTag::Null),
@@ -138,16 +141,16 @@ impl Counts {
     }
 }
 
-enum Frame {
+enum Frame<'a> {
     Seq {
-        items: Vec<Node>,
+        items: Vec<Node<'a>>,
         loc: Location,
         anchor: usize,
         counts: Counts,
     },
     Map {
-        entries: Vec<(Node, Node)>,
-        key: Option<Node>,
+        entries: Vec<(Node<'a>, Node<'a>)>,
+        key: Option<Node<'a>>,
         loc: Location,
         anchor: usize,
         counts: Counts,
@@ -184,38 +187,50 @@ impl Budget {
     }
 }
 
-/// Parses `text` into the tree of its single document.
-///
-/// Every location in the tree and in the error is in the characters of
-/// `text` as written, JSON surrogate pairs included.
-pub(crate) fn parse(text: &str, limits: Limits) -> Result<Node, LoadError> {
-    parse_with(text, limits, true)
+/// A text made ready for the reader ([`prepare`]): the tree read from it
+/// borrows its scalars from it.
+pub(crate) struct Source<'t> {
+    text: Cow<'t, str>,
+    pairs: Pairs,
 }
 
-/// [`parse`], with the fast reader or (`fast` false) saphyr-parser alone.
-pub(crate) fn parse_with(text: &str, limits: Limits, fast: bool) -> Result<Node, LoadError> {
-    let (prepared, pairs) = json_as_yaml(text)?;
-    let result = parse_prepared(&prepared, limits, fast);
-    if pairs.is_empty() {
-        return result;
-    }
-    match result {
-        Ok(mut root) => {
-            pairs.shift_tree(&mut root);
-            Ok(root)
+/// `text` made ready for the reader: a JSON document's tabs and surrogate
+/// pairs rewritten ([`json_as_yaml`]), any other text as it is.
+pub(crate) fn prepare(text: &str) -> Result<Source<'_>, LoadError> {
+    let (text, pairs) = json_as_yaml(text)?;
+    Ok(Source { text, pairs })
+}
+
+impl Source<'_> {
+    /// Parses the text into the tree of its single document, by the fast
+    /// reader when it takes the text (and `fast` is true), else by
+    /// saphyr-parser.
+    ///
+    /// Every location in the tree and in the error is in the characters of
+    /// the text as written, JSON surrogate pairs included.
+    pub fn parse(&self, limits: Limits, fast: bool) -> Result<Node<'_>, LoadError> {
+        let result = parse_prepared(&self.text, limits, fast);
+        if self.pairs.is_empty() {
+            return result;
         }
-        Err(mut e) => {
-            if let Some(location) = e.location_mut() {
-                *location = pairs.apply(*location);
+        match result {
+            Ok(mut root) => {
+                self.pairs.shift_tree(&mut root);
+                Ok(root)
             }
-            Err(e)
+            Err(mut e) => {
+                if let Some(location) = e.location_mut() {
+                    *location = self.pairs.apply(*location);
+                }
+                Err(e)
+            }
         }
     }
 }
 
 /// [`parse`] of a text prepared by [`json_as_yaml`]: by the fast reader
 /// when it takes the text, else by saphyr-parser.
-fn parse_prepared(text: &str, limits: Limits, fast: bool) -> Result<Node, LoadError> {
+fn parse_prepared(text: &str, limits: Limits, fast: bool) -> Result<Node<'_>, LoadError> {
     match fast.then(|| yaml_fast::events(text)).flatten() {
         Some(events) => build(events.into_iter().map(Ok), limits),
         None => build(saphyr_events(text, limits), limits),
@@ -284,9 +299,9 @@ pub(crate) fn both_readers(text: &str) -> (Option<Vec<Located<'_>>>, Option<Vec<
 fn build<'a>(
     events: impl Iterator<Item = Result<Located<'a>, LoadError>>,
     limits: Limits,
-) -> Result<Node, LoadError> {
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
+) -> Result<Node<'a>, LoadError> {
+    let mut stack: Vec<Frame<'a>> = Vec::new();
+    let mut anchors: HashMap<usize, Node<'a>> = HashMap::new();
     let mut budget = Budget {
         limits,
         nodes: 0,
@@ -389,7 +404,7 @@ fn build<'a>(
                 let node = Node {
                     bytes: text.len(),
                     value: Value::Scalar {
-                        text: text.into_owned(),
+                        text,
                         style,
                         tag,
                     },
@@ -716,11 +731,11 @@ fn location_at(text: &str, offset: usize) -> Location {
 }
 
 /// Keeps a copy of an anchored node for its aliases, charged to the budget.
-fn remember(
-    anchors: &mut HashMap<usize, Node>,
+fn remember<'a>(
+    anchors: &mut HashMap<usize, Node<'a>>,
     budget: &mut Budget,
     anchor: usize,
-    node: &Node,
+    node: &Node<'a>,
 ) -> Result<(), LoadError> {
     if anchor != 0 {
         budget.copy(node, node.loc)?;
@@ -782,7 +797,8 @@ fn scalar_tag(tag: Option<&Tag>, at: Location) -> Result<Option<CoreTag>, LoadEr
 /// Applies YAML 1.1 merge keys (`<<: *base` or `<<: [*a, *b]`): keys of the
 /// merged mappings are added unless the mapping itself has them; among several
 /// merged mappings, the earlier wins.
-fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError> {
+#[allow(clippy::type_complexity)]
+fn merge_keys<'a>(entries: Vec<(Node<'a>, Node<'a>)>) -> Result<Vec<(Node<'a>, Node<'a>)>, LoadError> {
     let is_merge = |k: &Node| matches!(&k.value, Value::Scalar { text, style: Style::Plain, tag: None } if text == "<<");
     if !entries.iter().any(|(k, _)| is_merge(k)) {
         return Ok(entries);
@@ -823,11 +839,11 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError
             own.push((k, v));
         }
     }
-    let key_text = |n: &Node| match &n.value {
+    let key_text = |n: &Node<'a>| match &n.value {
         Value::Scalar { text, .. } => text.clone(),
-        _ => String::new(),
+        _ => Cow::Borrowed(""),
     };
-    let mut seen: std::collections::HashSet<String> =
+    let mut seen: std::collections::HashSet<Cow<'a, str>> =
         own.iter().map(|(k, _)| key_text(k)).collect();
     for source in sources {
         for (k, v) in source {
@@ -849,12 +865,19 @@ mod tests {
         max_alias_bytes: 1 << 20,
     };
 
+    /// The tree of `text` (leaked: tests only).
+    fn parse(text: &str, limits: Limits) -> Result<Node<'static>, LoadError> {
+        let text: &'static str = Box::leak(text.to_owned().into_boxed_str());
+        let source: &'static Source<'static> = Box::leak(Box::new(prepare(text)?));
+        source.parse(limits, true)
+    }
+
     fn map_keys(node: &Node) -> Vec<String> {
         match &node.value {
             Value::Map(entries) => entries
                 .iter()
                 .map(|(k, _)| match &k.value {
-                    Value::Scalar { text, .. } => text.clone(),
+                    Value::Scalar { text, .. } => text.to_string(),
                     _ => unreachable!(),
                 })
                 .collect(),
@@ -929,7 +952,7 @@ mod tests {
             panic!()
         };
         let text = |n: &Node| match &n.value {
-            Value::Scalar { text, .. } => text.clone(),
+            Value::Scalar { text, .. } => text.to_string(),
             _ => panic!(),
         };
         assert_eq!(text(&entries[0].1), "x\u{1F600}y");
