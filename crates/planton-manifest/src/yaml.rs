@@ -231,10 +231,15 @@ impl Source<'_> {
 /// [`parse`] of a text prepared by [`json_as_yaml`]: by the fast reader
 /// when it takes the text, else by saphyr-parser.
 fn parse_prepared(text: &str, limits: Limits, fast: bool) -> Result<Node<'_>, LoadError> {
-    match fast.then(|| yaml_fast::events(text)).flatten() {
-        Some(events) => build(events.into_iter().map(Ok), limits),
-        None => build(saphyr_events(text, limits), limits),
+    if fast {
+        // The fast reader feeds the builder as it reads; when it gives up,
+        // what it built is dropped and saphyr-parser reads the text.
+        let mut builder = Builder::new(limits);
+        if yaml_fast::read(text, &mut builder).is_some() {
+            return builder.finish();
+        }
     }
+    build(saphyr_events(text, limits), limits)
 }
 
 /// saphyr-parser's events of `text`, located, its errors as load errors.
@@ -300,60 +305,102 @@ fn build<'a>(
     events: impl Iterator<Item = Result<Located<'a>, LoadError>>,
     limits: Limits,
 ) -> Result<Node<'a>, LoadError> {
-    let mut stack: Vec<Frame<'a>> = Vec::new();
-    let mut anchors: HashMap<usize, Node<'a>> = HashMap::new();
-    let mut budget = Budget {
-        limits,
-        nodes: 0,
-        alias_bytes: 0,
-    };
-    let mut root: Option<Node> = None;
-    let mut documents = 0usize;
-
+    let mut builder = Builder::new(limits);
     for event in events {
         let (event, at, stop) = event?;
+        builder.step(event, at, stop)?;
+    }
+    builder.finish()
+}
+
+/// The tree being built, event by event, with the limits.
+pub(crate) struct Builder<'a> {
+    limits: Limits,
+    stack: Vec<Frame<'a>>,
+    anchors: HashMap<usize, Node<'a>>,
+    budget: Budget,
+    root: Option<Node<'a>>,
+    documents: usize,
+    /// The first error, when fed by [`yaml_fast`]: later events are
+    /// ignored.
+    failed: Option<LoadError>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(limits: Limits) -> Self {
+        Builder {
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            budget: Budget {
+                limits,
+                nodes: 0,
+                alias_bytes: 0,
+            },
+            root: None,
+            documents: 0,
+            failed: None,
+        }
+    }
+
+    /// The tree, or the first error.
+    fn finish(self) -> Result<Node<'a>, LoadError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        match self.root {
+            Some(root) if !root.is_null() => Ok(root),
+            _ => Err(LoadError::Empty),
+        }
+    }
+
+    /// Takes one event.
+    fn step(&mut self, event: Event<'a>, at: Location, stop: Location) -> Result<(), LoadError> {
+        let limits = self.limits;
         let node = match event {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => continue,
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {
+                return Ok(());
+            }
             Event::DocumentStart(_) => {
-                documents += 1;
-                continue;
+                self.documents += 1;
+                return Ok(());
             }
             Event::SequenceStart(anchor, tag) => {
                 check_collection_tag(tag.as_deref(), "seq", at)?;
-                if stack.len() >= limits.max_depth {
+                if self.stack.len() >= limits.max_depth {
                     return Err(LoadError::TooDeep {
                         limit: limits.max_depth,
                         location: at,
                     });
                 }
-                budget.nodes += 1;
-                stack.push(Frame::Seq {
+                self.budget.nodes += 1;
+                self.stack.push(Frame::Seq {
                     items: Vec::with_capacity(4),
                     loc: at,
                     anchor,
                     counts: Counts::new(),
                 });
-                continue;
+                return Ok(());
             }
             Event::MappingStart(anchor, tag) => {
                 check_collection_tag(tag.as_deref(), "map", at)?;
-                if stack.len() >= limits.max_depth {
+                if self.stack.len() >= limits.max_depth {
                     return Err(LoadError::TooDeep {
                         limit: limits.max_depth,
                         location: at,
                     });
                 }
-                budget.nodes += 1;
-                stack.push(Frame::Map {
+                self.budget.nodes += 1;
+                self.stack.push(Frame::Map {
                     entries: Vec::with_capacity(4),
                     key: None,
                     loc: at,
                     anchor,
                     counts: Counts::new(),
                 });
-                continue;
+                return Ok(());
             }
-            Event::SequenceEnd => match stack.pop() {
+            Event::SequenceEnd => match self.stack.pop() {
                 Some(Frame::Seq {
                     items,
                     loc,
@@ -368,12 +415,12 @@ fn build<'a>(
                         bytes: counts.bytes,
                         height: counts.height,
                     };
-                    remember(&mut anchors, &mut budget, anchor, &node)?;
+                    remember(&mut self.anchors, &mut self.budget, anchor, &node)?;
                     node
                 }
                 _ => unreachable!("the parser balances sequence events"),
             },
-            Event::MappingEnd => match stack.pop() {
+            Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Map {
                     entries,
                     loc,
@@ -389,7 +436,7 @@ fn build<'a>(
                         bytes: counts.bytes,
                         height: counts.height,
                     };
-                    remember(&mut anchors, &mut budget, anchor, &node)?;
+                    remember(&mut self.anchors, &mut self.budget, anchor, &node)?;
                     node
                 }
                 _ => unreachable!("the parser balances mapping events"),
@@ -400,24 +447,20 @@ fn build<'a>(
                     ScalarStyle::Plain => Style::Plain,
                     _ => Style::Quoted,
                 };
-                budget.nodes += 1;
+                self.budget.nodes += 1;
                 let node = Node {
                     bytes: text.len(),
-                    value: Value::Scalar {
-                        text,
-                        style,
-                        tag,
-                    },
+                    value: Value::Scalar { text, style, tag },
                     loc: at,
                     end: stop,
                     size: 1,
                     height: 0,
                 };
-                remember(&mut anchors, &mut budget, anchor, &node)?;
+                remember(&mut self.anchors, &mut self.budget, anchor, &node)?;
                 node
             }
             Event::Alias(anchor) => {
-                let Some(target) = anchors.get(&anchor) else {
+                let Some(target) = self.anchors.get(&anchor) else {
                     return Err(LoadError::Syntax {
                         message: "alias to an unknown anchor".into(),
                         location: at,
@@ -426,33 +469,33 @@ fn build<'a>(
                 // The aliased subtree is copied where the alias is: its
                 // depth counts from there, and all of its nodes and text
                 // are charged.
-                if stack.len().saturating_add(target.height) > limits.max_depth {
+                if self.stack.len().saturating_add(target.height) > limits.max_depth {
                     return Err(LoadError::TooDeep {
                         limit: limits.max_depth,
                         location: at,
                     });
                 }
-                budget.copy(target, at)?;
+                self.budget.copy(target, at)?;
                 let mut node = target.clone();
                 node.loc = at;
                 node.end = stop;
                 node
             }
         };
-        if budget.nodes > limits.max_nodes {
+        if self.budget.nodes > limits.max_nodes {
             return Err(LoadError::TooManyNodes {
                 limit: limits.max_nodes,
                 location: node.loc,
             });
         }
         // Attach the finished node to its parent, or make it the document root.
-        match stack.last_mut() {
+        match self.stack.last_mut() {
             None => {
-                if documents > 1 && !node.is_null() {
+                if self.documents > 1 && !node.is_null() {
                     return Err(LoadError::MultipleDocuments { location: node.loc });
                 }
-                if root.is_none() || root.as_ref().is_some_and(Node::is_null) {
-                    root = Some(node);
+                if self.root.is_none() || self.root.as_ref().is_some_and(Node::is_null) {
+                    self.root = Some(node);
                 }
             }
             Some(Frame::Seq { items, counts, .. }) => {
@@ -483,10 +526,17 @@ fn build<'a>(
                 }
             }
         }
+        Ok(())
     }
-    match root {
-        Some(root) if !root.is_null() => Ok(root),
-        _ => Err(LoadError::Empty),
+}
+
+impl<'a> yaml_fast::Sink<'a> for Builder<'a> {
+    fn event(&mut self, event: Event<'a>, start: Location, end: Location) {
+        if self.failed.is_none()
+            && let Err(e) = self.step(event, start, end)
+        {
+            self.failed = Some(e);
+        }
     }
 }
 
@@ -798,7 +848,9 @@ fn scalar_tag(tag: Option<&Tag>, at: Location) -> Result<Option<CoreTag>, LoadEr
 /// merged mappings are added unless the mapping itself has them; among several
 /// merged mappings, the earlier wins.
 #[allow(clippy::type_complexity)]
-fn merge_keys<'a>(entries: Vec<(Node<'a>, Node<'a>)>) -> Result<Vec<(Node<'a>, Node<'a>)>, LoadError> {
+fn merge_keys<'a>(
+    entries: Vec<(Node<'a>, Node<'a>)>,
+) -> Result<Vec<(Node<'a>, Node<'a>)>, LoadError> {
     let is_merge = |k: &Node| matches!(&k.value, Value::Scalar { text, style: Style::Plain, tag: None } if text == "<<");
     if !entries.iter().any(|(k, _)| is_merge(k)) {
         return Ok(entries);

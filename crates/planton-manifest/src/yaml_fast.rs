@@ -37,8 +37,28 @@ const MAX_NESTING: usize = 64;
 /// over 1024 characters).
 const MAX_KEY: usize = 1000;
 
+/// Where the reader's events go, as it reads them.
+pub(crate) trait Sink<'a> {
+    /// Takes the next event, located.
+    fn event(&mut self, event: Event<'a>, start: Location, end: Location);
+}
+
+impl<'a> Sink<'a> for Vec<Located<'a>> {
+    fn event(&mut self, event: Event<'a>, start: Location, end: Location) {
+        self.push((event, start, end));
+    }
+}
+
 /// The events of `text`, or `None` when this reader does not take the text.
 pub(crate) fn events(text: &str) -> Option<Vec<Located<'_>>> {
+    let mut out = Vec::with_capacity(text.len() / 8);
+    read(text, &mut out)?;
+    Some(out)
+}
+
+/// Reads `text` into `sink`; `None` when this reader does not take the
+/// text, the sink then holding the events of a part of it.
+pub(crate) fn read<'a>(text: &'a str, sink: &mut impl Sink<'a>) -> Option<()> {
     let b = text.as_bytes();
     if b.last() != Some(&b'\n') {
         return None;
@@ -54,13 +74,13 @@ pub(crate) fn events(text: &str) -> Option<Vec<Located<'_>>> {
         line: 1,
         line_start: 0,
         depth: 0,
-        out: Vec::with_capacity(b.len() / 8),
+        out: sink,
     };
-    r.out.push((
+    r.out.event(
         Event::DocumentStart(false),
         Location::new(1, 1),
         Location::new(1, 1),
-    ));
+    );
     match r.next_content()? {
         Some(0) => {}
         _ => return None,
@@ -73,10 +93,10 @@ pub(crate) fn events(text: &str) -> Option<Vec<Located<'_>>> {
     if next.is_some() {
         return None;
     }
-    Some(r.out)
+    Some(())
 }
 
-struct Reader<'a> {
+struct Reader<'a, 's, S> {
     text: &'a str,
     b: &'a [u8],
     pos: usize,
@@ -85,10 +105,10 @@ struct Reader<'a> {
     /// Byte where that line starts.
     line_start: usize,
     depth: usize,
-    out: Vec<Located<'a>>,
+    out: &'s mut S,
 }
 
-impl<'a> Reader<'a> {
+impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     fn at(&self, i: usize) -> u8 {
         self.b.get(i).copied().unwrap_or(b'\n')
     }
@@ -100,7 +120,7 @@ impl<'a> Reader<'a> {
 
     fn push(&mut self, event: Event<'a>, start: usize, end: usize) {
         let (s, e) = (self.loc(start), self.loc(end));
-        self.out.push((event, s, e));
+        self.out.event(event, s, e);
     }
 
     fn enter(&mut self) -> Option<()> {
@@ -234,21 +254,16 @@ impl<'a> Reader<'a> {
     /// not indented beyond it (the sequence then starts at its first item).
     fn block_seq(&mut self, indent: usize, parent: Option<usize>) -> Option<Option<usize>> {
         self.enter()?;
-        let at = self.out.len();
-        self.push(Event::SequenceStart(0, None), self.pos, self.pos);
-        let mut first = true;
+        // An indentless sequence starts where its first item's token
+        // does: past the spaces and comment after the dash.
+        let start = match parent {
+            Some(_) => self.skip_trailing(self.pos + 1)?,
+            None => self.pos,
+        };
+        self.push(Event::SequenceStart(0, None), start, start);
         let next = loop {
             let dash = self.pos;
             self.pos = dash + 1;
-            if first && parent.is_some() {
-                // An indentless sequence starts where its first item's
-                // token does: past the spaces and comment after the dash.
-                let token = self.skip_trailing(self.pos)?;
-                let l = self.loc(token);
-                self.out[at].1 = l;
-                self.out[at].2 = l;
-            }
-            first = false;
             let next = self.value(indent, dash, true)?;
             match next {
                 Some(m) if m == indent && self.is_entry(self.pos) => continue,
@@ -288,11 +303,11 @@ impl<'a> Reader<'a> {
                     self.block_seq(m, Some(n))
                 }
                 _ => {
-                    self.out.push((
+                    self.out.event(
                         Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None),
                         empty,
                         empty,
-                    ));
+                    );
                     Some(next)
                 }
             };
@@ -522,11 +537,11 @@ impl<'a> Reader<'a> {
             }
             _ => {}
         }
-        self.out.push((
+        self.out.event(
             Event::Scalar(Cow::Owned(body), ScalarStyle::Literal, 0, None),
             start,
             end,
-        ));
+        );
         let next = self.next_content()?;
         match next {
             Some(m) if m > n => None,
