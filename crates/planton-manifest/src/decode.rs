@@ -10,6 +10,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use foldhash::fast::FixedState;
+
 use prost_reflect::{
     DynamicMessage, EnumDescriptor, FieldDescriptor, Kind, MapKey, MessageDescriptor,
     OneofDescriptor, Value as PValue,
@@ -783,8 +785,10 @@ struct Table {
     well_known: bool,
     fields: Vec<FieldTable>,
     /// Field positions by JSON name, and by proto name where no JSON name
-    /// is the same (the JSON name wins, as in proto3 JSON).
-    by_name: HashMap<Box<str>, usize>,
+    /// is the same (the JSON name wins, as in proto3 JSON). Its keys are
+    /// the descriptor's, never the input's: a fast hasher with a fixed seed
+    /// is safe.
+    by_name: HashMap<Box<str>, usize, FixedState>,
     /// The names of the non-synthetic oneofs.
     oneofs: Vec<Box<str>>,
 }
@@ -806,28 +810,29 @@ struct FieldTable {
     oneof: Option<usize>,
 }
 
-/// The tables a thread has read, by message full name.
-type Tables = HashMap<Box<str>, Rc<Table>>;
+/// The tables a thread has read, by the address of their message's full
+/// name (unique while its pool lives, and a table keeps its pool alive).
+type Tables = HashMap<usize, Rc<Table>, FixedState>;
 
 thread_local! {
-    static TABLES: RefCell<Tables> = RefCell::new(HashMap::new());
+    static TABLES: RefCell<Tables> = RefCell::new(HashMap::default());
 }
 
 impl Table {
-    /// The table of `desc`, read now if this thread has none for it yet (or
-    /// one of another pool's type of the same name). Bounded by the number
-    /// of message types a thread decodes.
+    /// The table of `desc`, read now if this thread has none for it yet.
+    /// Bounded by the number of message types a thread decodes (of every
+    /// pool it decodes with: a table keeps its pool, so an address is never
+    /// another message's; the descriptor is compared all the same).
     fn of(desc: &MessageDescriptor) -> Rc<Table> {
         TABLES.with(|tables| {
-            if let Some(table) = tables.borrow().get(desc.full_name())
+            let key = desc.full_name().as_ptr() as usize;
+            if let Some(table) = tables.borrow().get(&key)
                 && table.desc == *desc
             {
                 return table.clone();
             }
             let table = Rc::new(Table::read(desc));
-            tables
-                .borrow_mut()
-                .insert(desc.full_name().into(), table.clone());
+            tables.borrow_mut().insert(key, table.clone());
             table
         })
     }
@@ -872,7 +877,8 @@ impl Table {
                 }
             })
             .collect();
-        let mut by_name = HashMap::with_capacity(fields.len() * 2);
+        let mut by_name =
+            HashMap::with_capacity_and_hasher(fields.len() * 2, FixedState::default());
         for (i, f) in fields.iter().enumerate() {
             by_name.insert(f.name.clone(), i);
         }
