@@ -1186,8 +1186,8 @@ mod tests {
             max_alias_bytes: crate::DEFAULT_MAX_ALIAS_BYTES,
         };
         let source = crate::yaml::prepare(yaml).unwrap();
-        let mut root = source.parse(limits, true).unwrap();
-        let mut decoder = Decoder::with_capacity(root.size());
+        let (mut root, nodes) = source.parse(limits, true).unwrap();
+        let mut decoder = Decoder::with_capacity(nodes);
         let message = decoder.message(&mut root, &desc);
         let errors = decoder
             .errors

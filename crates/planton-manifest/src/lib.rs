@@ -200,7 +200,7 @@ impl Loader {
     /// unsupported `kind`.
     pub fn load_str_recovering(&self, text: &str) -> Result<Recovered, LoadError> {
         let source = self.prepare(text)?;
-        let mut root = self.parse(&source)?;
+        let (mut root, nodes) = self.parse(&source)?;
         let json = yaml::is_json(text);
         let yaml::Value::Map(entries) = &root.value else {
             unreachable!("parse checks the root")
@@ -235,7 +235,7 @@ impl Loader {
             });
         };
         let (desc, kind) = (desc.clone(), kind.to_string());
-        let mut loaded = decode_root(&mut root, &desc, json);
+        let mut loaded = decode_root(&mut root, nodes, &desc, json);
         loaded.document.kind = kind;
         Ok(loaded)
     }
@@ -262,8 +262,8 @@ impl Loader {
         desc: &MessageDescriptor,
     ) -> Result<Recovered, LoadError> {
         let source = self.prepare(text)?;
-        let mut root = self.parse(&source)?;
-        let mut loaded = decode_root(&mut root, desc, yaml::is_json(text));
+        let (mut root, nodes) = self.parse(&source)?;
+        let mut loaded = decode_root(&mut root, nodes, desc, yaml::is_json(text));
         loaded.document.kind = desc.name().to_owned();
         Ok(loaded)
     }
@@ -279,9 +279,12 @@ impl Loader {
         yaml::prepare(text)
     }
 
-    /// The tree of a prepared text, a mapping.
-    fn parse<'s>(&self, source: &'s yaml::Source<'_>) -> Result<yaml::Node<'s>, LoadError> {
-        let root = source.parse(
+    /// The tree of a prepared text, a mapping, and its number of nodes.
+    fn parse<'s>(
+        &self,
+        source: &'s yaml::Source<'_>,
+    ) -> Result<(yaml::Node<'s>, usize), LoadError> {
+        let (root, nodes) = source.parse(
             yaml::Limits {
                 max_depth: self.max_depth,
                 max_nodes: self.max_nodes,
@@ -295,7 +298,7 @@ impl Loader {
                 location: root.loc,
             });
         }
-        Ok(root)
+        Ok((root, nodes))
     }
 }
 
@@ -306,10 +309,16 @@ const DEFAULT_LIMITS: yaml::Limits = yaml::Limits {
     max_alias_bytes: DEFAULT_MAX_ALIAS_BYTES,
 };
 
-fn decode_root(root: &mut yaml::Node, desc: &MessageDescriptor, json: bool) -> Recovered {
-    // At most one source-map entry per node (aliases are counted in the
-    // size, and bounded by the node limit).
-    let mut decoder = decode::Decoder::with_capacity(root.size());
+/// Decodes a tree of `nodes` nodes.
+fn decode_root(
+    root: &mut yaml::Node,
+    nodes: usize,
+    desc: &MessageDescriptor,
+    json: bool,
+) -> Recovered {
+    // At most one source-map entry per node (aliases are counted, and
+    // bounded by the node limit).
+    let mut decoder = decode::Decoder::with_capacity(nodes);
     decoder.json = json;
     decoder.spans_root(root);
     let message = decoder.message(root, desc);
@@ -455,7 +464,7 @@ pub fn yaml_to_json(text: &str) -> Result<serde_json::Value, LoadError> {
         });
     }
     let source = yaml::prepare(text)?;
-    let root = source.parse(DEFAULT_LIMITS, true)?;
+    let (root, _) = source.parse(DEFAULT_LIMITS, true)?;
     let mut errors = FieldErrors::new();
     duplicate_keys(&root, &mut String::new(), &mut errors);
     if !errors.is_empty() {
@@ -491,7 +500,7 @@ pub fn load_text_table(text: &str) -> Result<TextTable, LoadError> {
         });
     }
     let source = yaml::prepare(text)?;
-    let mut root = source.parse(DEFAULT_LIMITS, true)?;
+    let (mut root, _) = source.parse(DEFAULT_LIMITS, true)?;
     let mut decoder = decode::Decoder::with_capacity(0);
     decoder.json = yaml::is_json(text);
     let table = decoder.text_table(&mut root);

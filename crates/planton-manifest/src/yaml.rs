@@ -66,22 +66,9 @@ pub(crate) struct Node<'a> {
     pub loc: Location,
     /// Where the node's text ends (exclusive).
     pub end: Location,
-    /// Nodes in this subtree, itself included (for the alias budget).
-    size: usize,
-    /// Bytes of scalar text (keys included) in this subtree (for the alias
-    /// byte budget).
-    bytes: usize,
-    /// Levels of collections in this subtree: 0 for a scalar (for the depth
-    /// limit after alias expansion).
-    height: usize,
 }
 
 impl Node<'_> {
-    /// Nodes in this subtree, itself included.
-    pub fn size(&self) -> usize {
-        self.size
-    }
-
     pub fn is_null(&self) -> bool {
         match &self.value {
             Value::Scalar {
@@ -118,14 +105,20 @@ fn end(span: &Span) -> Location {
     Location::new(span.end.line(), span.end.col() + 1)
 }
 
-/// What a collection being built has counted so far.
+/// What a subtree holds, for the limits of anchors and aliases (kept beside
+/// the tree, not in its nodes, so that nodes stay small to move).
+#[derive(Clone, Copy)]
 struct Counts {
+    /// Nodes, itself included.
     size: usize,
+    /// Bytes of scalar text (keys included).
     bytes: usize,
+    /// Levels of collections: 0 for a scalar.
     height: usize,
 }
 
 impl Counts {
+    /// An empty collection.
     fn new() -> Self {
         Counts {
             size: 1,
@@ -134,10 +127,20 @@ impl Counts {
         }
     }
 
-    fn add(&mut self, node: &Node) {
-        self.size = self.size.saturating_add(node.size);
-        self.bytes = self.bytes.saturating_add(node.bytes);
-        self.height = self.height.max(node.height.saturating_add(1));
+    /// A scalar of `bytes` bytes.
+    fn scalar(bytes: usize) -> Self {
+        Counts {
+            size: 1,
+            bytes,
+            height: 0,
+        }
+    }
+
+    /// Adds a child's subtree to a collection's.
+    fn add(&mut self, child: Counts) {
+        self.size = self.size.saturating_add(child.size);
+        self.bytes = self.bytes.saturating_add(child.bytes);
+        self.height = self.height.max(child.height.saturating_add(1));
     }
 }
 
@@ -167,10 +170,10 @@ struct Budget {
 }
 
 impl Budget {
-    /// Charges a copy of `node`'s subtree, made at `at`.
-    fn copy(&mut self, node: &Node, at: Location) -> Result<(), LoadError> {
-        self.nodes = self.nodes.saturating_add(node.size);
-        self.alias_bytes = self.alias_bytes.saturating_add(node.bytes);
+    /// Charges a copy of a subtree of `counts`, made at `at`.
+    fn copy(&mut self, counts: Counts, at: Location) -> Result<(), LoadError> {
+        self.nodes = self.nodes.saturating_add(counts.size);
+        self.alias_bytes = self.alias_bytes.saturating_add(counts.bytes);
         if self.nodes > self.limits.max_nodes {
             return Err(LoadError::TooManyNodes {
                 limit: self.limits.max_nodes,
@@ -208,15 +211,17 @@ impl Source<'_> {
     ///
     /// Every location in the tree and in the error is in the characters of
     /// the text as written, JSON surrogate pairs included.
-    pub fn parse(&self, limits: Limits, fast: bool) -> Result<Node<'_>, LoadError> {
+    ///
+    /// Also returns the number of nodes in the tree (aliases expanded).
+    pub fn parse(&self, limits: Limits, fast: bool) -> Result<(Node<'_>, usize), LoadError> {
         let result = parse_prepared(&self.text, limits, fast);
         if self.pairs.is_empty() {
             return result;
         }
         match result {
-            Ok(mut root) => {
+            Ok((mut root, size)) => {
                 self.pairs.shift_tree(&mut root);
-                Ok(root)
+                Ok((root, size))
             }
             Err(mut e) => {
                 if let Some(location) = e.location_mut() {
@@ -230,7 +235,7 @@ impl Source<'_> {
 
 /// [`parse`] of a text prepared by [`json_as_yaml`]: by the fast reader
 /// when it takes the text, else by saphyr-parser.
-fn parse_prepared(text: &str, limits: Limits, fast: bool) -> Result<Node<'_>, LoadError> {
+fn parse_prepared(text: &str, limits: Limits, fast: bool) -> Result<(Node<'_>, usize), LoadError> {
     if fast {
         // The fast reader feeds the builder as it reads; when it gives up,
         // what it built is dropped and saphyr-parser reads the text.
@@ -304,7 +309,7 @@ pub(crate) fn both_readers(text: &str) -> (Option<Vec<Located<'_>>>, Option<Vec<
 fn build<'a>(
     events: impl Iterator<Item = Result<Located<'a>, LoadError>>,
     limits: Limits,
-) -> Result<Node<'a>, LoadError> {
+) -> Result<(Node<'a>, usize), LoadError> {
     let mut builder = Builder::new(limits);
     for event in events {
         let (event, at, stop) = event?;
@@ -317,9 +322,11 @@ fn build<'a>(
 pub(crate) struct Builder<'a> {
     limits: Limits,
     stack: Vec<Frame<'a>>,
-    anchors: HashMap<usize, Node<'a>>,
+    /// Anchored nodes, with what their subtrees hold.
+    anchors: HashMap<usize, (Node<'a>, Counts)>,
     budget: Budget,
-    root: Option<Node<'a>>,
+    /// The document's node, with the nodes of its tree.
+    root: Option<(Node<'a>, usize)>,
     documents: usize,
     /// The first error, when fed by [`yaml_fast`]: later events are
     /// ignored.
@@ -343,13 +350,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The tree, or the first error.
-    fn finish(self) -> Result<Node<'a>, LoadError> {
+    /// The tree and its number of nodes, or the first error.
+    fn finish(self) -> Result<(Node<'a>, usize), LoadError> {
         if let Some(e) = self.failed {
             return Err(e);
         }
         match self.root {
-            Some(root) if !root.is_null() => Ok(root),
+            Some((root, size)) if !root.is_null() => Ok((root, size)),
             _ => Err(LoadError::Empty),
         }
     }
@@ -357,7 +364,7 @@ impl<'a> Builder<'a> {
     /// Takes one event.
     fn step(&mut self, event: Event<'a>, at: Location, stop: Location) -> Result<(), LoadError> {
         let limits = self.limits;
-        let node = match event {
+        let (node, counts) = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {
                 return Ok(());
             }
@@ -411,12 +418,9 @@ impl<'a> Builder<'a> {
                         value: Value::Seq(items),
                         loc,
                         end: stop,
-                        size: counts.size,
-                        bytes: counts.bytes,
-                        height: counts.height,
                     };
-                    remember(&mut self.anchors, &mut self.budget, anchor, &node)?;
-                    node
+                    remember(&mut self.anchors, &mut self.budget, anchor, &node, counts)?;
+                    (node, counts)
                 }
                 _ => unreachable!("the parser balances sequence events"),
             },
@@ -432,12 +436,9 @@ impl<'a> Builder<'a> {
                         value: Value::Map(merge_keys(entries)?),
                         loc,
                         end: stop,
-                        size: counts.size,
-                        bytes: counts.bytes,
-                        height: counts.height,
                     };
-                    remember(&mut self.anchors, &mut self.budget, anchor, &node)?;
-                    node
+                    remember(&mut self.anchors, &mut self.budget, anchor, &node, counts)?;
+                    (node, counts)
                 }
                 _ => unreachable!("the parser balances mapping events"),
             },
@@ -448,19 +449,17 @@ impl<'a> Builder<'a> {
                     _ => Style::Quoted,
                 };
                 self.budget.nodes += 1;
+                let counts = Counts::scalar(text.len());
                 let node = Node {
-                    bytes: text.len(),
                     value: Value::Scalar { text, style, tag },
                     loc: at,
                     end: stop,
-                    size: 1,
-                    height: 0,
                 };
-                remember(&mut self.anchors, &mut self.budget, anchor, &node)?;
-                node
+                remember(&mut self.anchors, &mut self.budget, anchor, &node, counts)?;
+                (node, counts)
             }
             Event::Alias(anchor) => {
-                let Some(target) = self.anchors.get(&anchor) else {
+                let Some((target, counts)) = self.anchors.get(&anchor) else {
                     return Err(LoadError::Syntax {
                         message: "alias to an unknown anchor".into(),
                         location: at,
@@ -469,17 +468,18 @@ impl<'a> Builder<'a> {
                 // The aliased subtree is copied where the alias is: its
                 // depth counts from there, and all of its nodes and text
                 // are charged.
-                if self.stack.len().saturating_add(target.height) > limits.max_depth {
+                if self.stack.len().saturating_add(counts.height) > limits.max_depth {
                     return Err(LoadError::TooDeep {
                         limit: limits.max_depth,
                         location: at,
                     });
                 }
-                self.budget.copy(target, at)?;
+                let counts = *counts;
+                self.budget.copy(counts, at)?;
                 let mut node = target.clone();
                 node.loc = at;
                 node.end = stop;
-                node
+                (node, counts)
             }
         };
         if self.budget.nodes > limits.max_nodes {
@@ -494,21 +494,25 @@ impl<'a> Builder<'a> {
                 if self.documents > 1 && !node.is_null() {
                     return Err(LoadError::MultipleDocuments { location: node.loc });
                 }
-                if self.root.is_none() || self.root.as_ref().is_some_and(Node::is_null) {
-                    self.root = Some(node);
+                if self.root.is_none() || self.root.as_ref().is_some_and(|(r, _)| r.is_null()) {
+                    self.root = Some((node, counts.size));
                 }
             }
-            Some(Frame::Seq { items, counts, .. }) => {
-                counts.add(&node);
+            Some(Frame::Seq {
+                items,
+                counts: parent,
+                ..
+            }) => {
+                parent.add(counts);
                 items.push(node);
             }
             Some(Frame::Map {
                 entries,
                 key,
-                counts,
+                counts: parent,
                 ..
             }) => {
-                counts.add(&node);
+                parent.add(counts);
                 match key.take() {
                     None => {
                         if !matches!(node.value, Value::Scalar { .. }) {
@@ -782,14 +786,15 @@ fn location_at(text: &str, offset: usize) -> Location {
 
 /// Keeps a copy of an anchored node for its aliases, charged to the budget.
 fn remember<'a>(
-    anchors: &mut HashMap<usize, Node<'a>>,
+    anchors: &mut HashMap<usize, (Node<'a>, Counts)>,
     budget: &mut Budget,
     anchor: usize,
     node: &Node<'a>,
+    counts: Counts,
 ) -> Result<(), LoadError> {
     if anchor != 0 {
-        budget.copy(node, node.loc)?;
-        anchors.insert(anchor, node.clone());
+        budget.copy(counts, node.loc)?;
+        anchors.insert(anchor, (node.clone(), counts));
     }
     Ok(())
 }
@@ -921,7 +926,7 @@ mod tests {
     fn parse(text: &str, limits: Limits) -> Result<Node<'static>, LoadError> {
         let text: &'static str = Box::leak(text.to_owned().into_boxed_str());
         let source: &'static Source<'static> = Box::leak(Box::new(prepare(text)?));
-        source.parse(limits, true)
+        source.parse(limits, true).map(|(root, _)| root)
     }
 
     fn map_keys(node: &Node) -> Vec<String> {
