@@ -64,7 +64,7 @@ pub(crate) fn read<'a>(text: &'a str, sink: &mut impl Sink<'a>) -> Option<()> {
         return None;
     }
     // Printable ASCII and LF only; JSON (and flow documents) go the other way.
-    if b.iter().any(|&c| c != b'\n' && !(0x20..0x7f).contains(&c)) {
+    if !printable_ascii(b) {
         return None;
     }
     let mut r = Reader {
@@ -94,6 +94,20 @@ pub(crate) fn read<'a>(text: &'a str, sink: &mut impl Sink<'a>) -> Option<()> {
         return None;
     }
     Some(())
+}
+
+/// Whether every byte is printable ASCII or LF. Checked 64 bytes at a time
+/// without stopping early inside a block, so that the compiler vectorizes it
+/// (a byte-by-byte `any` cost 11 instructions a byte).
+fn printable_ascii(b: &[u8]) -> bool {
+    let bad = |c: u8| (c != b'\n') & !(0x20..0x7f).contains(&c);
+    let mut blocks = b.chunks_exact(64);
+    for block in blocks.by_ref() {
+        if block.iter().fold(false, |acc, &c| acc | bad(c)) {
+            return false;
+        }
+    }
+    !blocks.remainder().iter().any(|&c| bad(c))
 }
 
 struct Reader<'a, 's, S> {
@@ -680,5 +694,25 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         );
         self.pos = end;
         Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable_ascii;
+
+    #[test]
+    fn printable_ascii_finds_any_other_byte_wherever_it_is() {
+        for len in [0, 1, 63, 64, 65, 130, 200] {
+            let good: Vec<u8> = (0..len).map(|i| b" ~a\nZ0"[i % 6]).collect();
+            assert!(printable_ascii(&good), "len {len}");
+            for at in 0..len {
+                for bad in [b'\t', b'\r', 0x1f, 0x7f, 0x80, 0xff, 0] {
+                    let mut text = good.clone();
+                    text[at] = bad;
+                    assert!(!printable_ascii(&text), "len {len}, {bad:#x} at {at}");
+                }
+            }
+        }
     }
 }
