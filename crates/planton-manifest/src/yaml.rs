@@ -144,20 +144,16 @@ impl Counts {
     }
 }
 
-enum Frame<'a> {
-    Seq {
-        items: Vec<Node<'a>>,
-        loc: Location,
-        anchor: usize,
-        counts: Counts,
-    },
-    Map {
-        entries: Vec<(Node<'a>, Node<'a>)>,
-        key: Option<Node<'a>>,
-        loc: Location,
-        anchor: usize,
-        counts: Counts,
-    },
+/// A collection being built. Its children so far are the builder's pending
+/// nodes from `start` on (a mapping's keys and values in turn): one list for
+/// the whole tree, so that a collection's own list is made once, at its end,
+/// at its size.
+struct Frame {
+    map: bool,
+    start: usize,
+    loc: Location,
+    anchor: usize,
+    counts: Counts,
 }
 
 /// The copies made for anchors and aliases, against their budgets.
@@ -321,7 +317,9 @@ fn build<'a>(
 /// The tree being built, event by event, with the limits.
 pub(crate) struct Builder<'a> {
     limits: Limits,
-    stack: Vec<Frame<'a>>,
+    stack: Vec<Frame>,
+    /// The children of the collections being built, innermost last.
+    pending: Vec<Node<'a>>,
     /// Anchored nodes, with what their subtrees hold.
     anchors: HashMap<usize, (Node<'a>, Counts)>,
     budget: Budget,
@@ -338,6 +336,7 @@ impl<'a> Builder<'a> {
         Builder {
             limits,
             stack: Vec::new(),
+            pending: Vec::with_capacity(32),
             anchors: HashMap::new(),
             budget: Budget {
                 limits,
@@ -381,8 +380,9 @@ impl<'a> Builder<'a> {
                     });
                 }
                 self.budget.nodes += 1;
-                self.stack.push(Frame::Seq {
-                    items: Vec::with_capacity(4),
+                self.stack.push(Frame {
+                    map: false,
+                    start: self.pending.len(),
                     loc: at,
                     anchor,
                     counts: Counts::new(),
@@ -398,9 +398,9 @@ impl<'a> Builder<'a> {
                     });
                 }
                 self.budget.nodes += 1;
-                self.stack.push(Frame::Map {
-                    entries: Vec::with_capacity(4),
-                    key: None,
+                self.stack.push(Frame {
+                    map: true,
+                    start: self.pending.len(),
                     loc: at,
                     anchor,
                     counts: Counts::new(),
@@ -408,12 +408,14 @@ impl<'a> Builder<'a> {
                 return Ok(());
             }
             Event::SequenceEnd => match self.stack.pop() {
-                Some(Frame::Seq {
-                    items,
+                Some(Frame {
+                    map: false,
+                    start,
                     loc,
                     anchor,
                     counts,
                 }) => {
+                    let items = self.pending.drain(start..).collect();
                     let node = Node {
                         value: Value::Seq(items),
                         loc,
@@ -425,13 +427,20 @@ impl<'a> Builder<'a> {
                 _ => unreachable!("the parser balances sequence events"),
             },
             Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Map {
-                    entries,
+                Some(Frame {
+                    map: true,
+                    start,
                     loc,
                     anchor,
                     counts,
-                    ..
                 }) => {
+                    let mut entries = Vec::with_capacity((self.pending.len() - start) / 2);
+                    let mut children = self.pending.drain(start..);
+                    // The parser gives every key a value.
+                    while let (Some(k), Some(v)) = (children.next(), children.next()) {
+                        entries.push((k, v));
+                    }
+                    drop(children);
                     let node = Node {
                         value: Value::Map(merge_keys(entries)?),
                         loc,
@@ -498,36 +507,16 @@ impl<'a> Builder<'a> {
                     self.root = Some((node, counts.size));
                 }
             }
-            Some(Frame::Seq {
-                items,
-                counts: parent,
-                ..
-            }) => {
-                parent.add(counts);
-                items.push(node);
-            }
-            Some(Frame::Map {
-                entries,
-                key,
-                counts: parent,
-                ..
-            }) => {
-                parent.add(counts);
-                match key.take() {
-                    None => {
-                        if !matches!(node.value, Value::Scalar { .. }) {
-                            return Err(LoadError::Syntax {
-                                message: format!(
-                                    "mapping keys must be scalars, found {}",
-                                    node.describe()
-                                ),
-                                location: node.loc,
-                            });
-                        }
-                        *key = Some(node);
-                    }
-                    Some(k) => entries.push((k, node)),
+            Some(parent) => {
+                parent.counts.add(counts);
+                let is_key = parent.map && (self.pending.len() - parent.start).is_multiple_of(2);
+                if is_key && !matches!(node.value, Value::Scalar { .. }) {
+                    return Err(LoadError::Syntax {
+                        message: format!("mapping keys must be scalars, found {}", node.describe()),
+                        location: node.loc,
+                    });
                 }
+                self.pending.push(node);
             }
         }
         Ok(())
