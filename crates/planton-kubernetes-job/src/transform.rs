@@ -406,12 +406,21 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
             .filter(|&v| v > 0)
             .map(|v| i32::try_from(v).unwrap_or(i32::MAX))
     };
+    // The Job's metadata and its pod template's take the last copies of
+    // the labels and annotations.
+    let job_meta = ObjectMeta {
+        name: Some(name.clone()),
+        namespace: Some(namespace.clone()),
+        labels: Some(labels.clone()),
+        annotations,
+        ..ObjectMeta::default()
+    };
     let job_object = Job {
-        metadata: object_meta(&name),
+        metadata: job_meta,
         spec: Some(JobSpec {
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(labels.clone()),
+                    labels: Some(labels),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(pod),
@@ -489,7 +498,9 @@ fn env_vars(
             ..EnvVarSource::default()
         })
     };
-    let mut out = vec![
+    let defined_len = env.map_or(0, |e| e.variables().len() + e.secrets().len());
+    let mut out = Vec::with_capacity(2 + defined_len);
+    out.extend([
         EnvVar {
             name: "HOSTNAME".into(),
             value_from: field_ref(None, "status.podIP"),
@@ -500,12 +511,25 @@ fn env_vars(
             value_from: field_ref(Some("v1"), "metadata.name"),
             ..EnvVar::default()
         },
-    ];
+    ]);
     let Some(env) = env else { return Ok(out) };
     let defined = builders::env_vars(env.variables(), env.secrets(), env_secret_name)
         .map_err(|variables| TransformError::UnresolvedReferences { variables })?;
     out.extend(defined);
+    if names_are_unique(&out) {
+        // Nothing to drop: the list as it is (the usual case, without the
+        // set of names `last_definitions` builds).
+        return Ok(out);
+    }
     Ok(builders::last_definitions(out))
+}
+
+/// Whether no two variables of `env` share a name: the names sorted and
+/// compared side by side, O(n log n) without hashing or copying them.
+fn names_are_unique(env: &[EnvVar]) -> bool {
+    let mut names: Vec<&str> = env.iter().map(|e| e.name.as_str()).collect();
+    names.sort_unstable();
+    names.windows(2).all(|pair| pair[0] != pair[1])
 }
 
 #[cfg(test)]

@@ -65,14 +65,28 @@ fn is_plain_safe(s: &str) -> bool {
 /// strings.
 fn word_is_plain(s: &str) -> Option<bool> {
     let b = s.as_bytes();
-    let word = !b.is_empty()
-        && b[0].is_ascii_alphabetic()
-        && b.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'));
+    let word =
+        !b.is_empty() && b[0].is_ascii_alphabetic() && b.iter().all(|&c| WORD_BYTE[usize::from(c)]);
     word.then(|| {
-        b.len() > 5 || (scalar::resolve(s) == Plain::Str && reads_as_string_in_yaml_1_2(s))
+        b.len() > 5
+            // Every boolean or null word starts with one of these letters.
+            || !matches!(b[0].to_ascii_lowercase(), b'y' | b'n' | b'o' | b't' | b'f')
+            || (scalar::resolve(s) == Plain::Str && reads_as_string_in_yaml_1_2(s))
     })
 }
+
+/// The bytes of a word-like string ([`word_is_plain`]): ASCII letters and
+/// digits, `-`, `_`, `.` and `/`.
+static WORD_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        table[i] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/');
+        i += 1;
+    }
+    table
+};
 
 /// [`is_plain_safe`] for any string.
 fn is_plain_safe_in_general(s: &str) -> bool {
@@ -245,6 +259,18 @@ mod tests {
             }
         }
         words.extend(["nullx", "truex", "falsex", "yesno", "offon"].map(String::from));
+        // Every first letter before the tails of the boolean and null words,
+        // and words of up to five letters that are none of them.
+        for a in (b'a'..=b'z').chain(b'A'..=b'Z') {
+            for tail in [
+                "es", "ES", "n", "N", "ff", "FF", "ull", "ULL", "rue", "RUE", "alse",
+            ] {
+                words.push(format!("{}{tail}", a as char));
+            }
+            for tail in ["ind", "pec", "mage", "1", "pi"] {
+                words.push(format!("{}{tail}", a as char));
+            }
+        }
         for w in &words {
             if let Some(plain) = word_is_plain(w) {
                 assert_eq!(plain, is_plain_safe_in_general(w), "{w:?}");
