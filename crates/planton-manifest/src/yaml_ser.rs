@@ -266,9 +266,26 @@ impl Map<'_> {
     /// Starts the entry whose key is `w.keys[key_start..]`.
     fn entry(&mut self, key_start: usize) {
         let w = &mut *self.w;
+        let first_on_dash_line =
+            matches!(self.at, At::SeqItem { .. }) && w.entries.len() == self.first_entry;
         w.entries.push((w.out.len(), key_start..w.keys.len()));
-        indent(&mut w.out, self.level);
+        if first_on_dash_line {
+            // The first entry of an item sits on the dash line: `- key: ...`.
+            w.out.push(' ');
+        } else {
+            indent(&mut w.out, self.level);
+        }
         write_key(&mut w.out, &w.keys[key_start..], self.level);
+    }
+
+    /// How an entry's segment starts: one space after the dash for the
+    /// first entry of a sequence item, the indentation otherwise.
+    fn prefix_len(at: At, level: usize, position: usize) -> usize {
+        if position == 0 && matches!(at, At::SeqItem { .. }) {
+            1
+        } else {
+            level
+        }
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -290,26 +307,24 @@ impl Map<'_> {
             // Put the entries' segments in key order; the last one runs to
             // the end of the output. Equal keys keep their order (the sort is
             // stable), as the JSON value would keep only one of them anyway.
+            // A segment's text does not depend on its place but for how it
+            // starts (`prefix_len`), which is made anew for the new place.
             let mut order: Vec<(Range<usize>, &str)> = entries
                 .iter()
                 .enumerate()
                 .map(|(i, e)| {
                     let end = entries.get(i + 1).map_or(w.out.len(), |n| n.0);
-                    (e.0..end, key(e))
+                    (e.0 + Map::prefix_len(self.at, self.level, i)..end, key(e))
                 })
                 .collect();
             order.sort_by(|a, b| a.1.cmp(b.1));
             let mut sorted = String::with_capacity(w.out.len() - self.content_start);
-            for (range, _) in &order {
+            for (position, (range, _)) in order.iter().enumerate() {
+                indent(&mut sorted, Map::prefix_len(self.at, self.level, position));
                 sorted.push_str(&w.out[range.clone()]);
             }
             w.out.truncate(self.content_start);
             w.out.push_str(&sorted);
-        }
-        if let At::SeqItem { .. } = self.at {
-            // The first entry sits on the dash line: `- key: ...`.
-            w.out
-                .replace_range(self.content_start..self.content_start + self.level, " ");
         }
         w.entries.truncate(self.first_entry);
         w.keys.truncate(self.keys_start);
