@@ -365,13 +365,10 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
             name: pull_secret_name,
         });
     }
+    let image = spec.image().ok_or(TransformError::Missing("spec.image"))?;
     // Upstream ignores image.pull_secret_name; an existing Secret named there is used.
-    if let Some(existing) = spec
-        .image()
-        .map(|i| i.pull_secret_name())
-        .filter(|n| !n.is_empty())
-        && !pull_secrets.iter().any(|r| r.name == existing)
-    {
+    let existing = image.pull_secret_name();
+    if !existing.is_empty() && !pull_secrets.iter().any(|r| r.name == existing) {
         pull_secrets.push(LocalObjectReference {
             name: existing.to_owned(),
         });
@@ -383,9 +380,7 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
     };
     let container = Container {
         name: CONTAINER_NAME.into(),
-        image: Some(builders::image_reference(
-            spec.image().ok_or(TransformError::Missing("spec.image"))?,
-        )),
+        image: Some(builders::image_reference(image)),
         env: Some(env_vars(env, &env_secret_name)?),
         resources: Some(builders::resources(spec.resources())),
         command: strings(spec.command()),
@@ -406,12 +401,21 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
             .filter(|&v| v > 0)
             .map(|v| i32::try_from(v).unwrap_or(i32::MAX))
     };
+    // The Job's metadata and its pod template's take the last copies of
+    // the labels and annotations.
+    let job_meta = ObjectMeta {
+        name: Some(name.clone()),
+        namespace: Some(namespace.clone()),
+        labels: Some(labels.clone()),
+        annotations,
+        ..ObjectMeta::default()
+    };
     let job_object = Job {
-        metadata: object_meta(&name),
+        metadata: job_meta,
         spec: Some(JobSpec {
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(labels.clone()),
+                    labels: Some(labels),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(pod),
@@ -450,8 +454,14 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
 /// labels, then planton's, which win on a conflict (the rules warn about it:
 /// `kubernetes.label_overridden`).
 fn labels(meta: CloudResourceMetadataView<'_>) -> BTreeMap<String, String> {
-    let mut labels = string_map(meta.labels());
-    labels.extend(planton_kubernetes::rules::planton_labels(meta, KIND));
+    // Planton's first, then the metadata's where planton has none: the same
+    // map as the metadata's overwritten by planton's, without building two.
+    let mut labels = planton_kubernetes::rules::planton_labels(meta, KIND);
+    for (key, value) in meta.labels().iter() {
+        if !labels.contains_key(key) {
+            labels.insert(key.to_owned(), value.to_owned());
+        }
+    }
     labels
 }
 
@@ -489,7 +499,10 @@ fn env_vars(
             ..EnvVarSource::default()
         })
     };
-    let mut out = vec![
+    let lists = env.map(|e| (e.variables(), e.secrets()));
+    let defined_len = lists.map_or(0, |(variables, secrets)| variables.len() + secrets.len());
+    let mut out = Vec::with_capacity(2 + defined_len);
+    out.extend([
         EnvVar {
             name: "HOSTNAME".into(),
             value_from: field_ref(None, "status.podIP"),
@@ -500,12 +513,27 @@ fn env_vars(
             value_from: field_ref(Some("v1"), "metadata.name"),
             ..EnvVar::default()
         },
-    ];
-    let Some(env) = env else { return Ok(out) };
-    let defined = builders::env_vars(env.variables(), env.secrets(), env_secret_name)
+    ]);
+    let Some((variables, secrets)) = lists else {
+        return Ok(out);
+    };
+    let defined = builders::env_vars(variables, secrets, env_secret_name)
         .map_err(|variables| TransformError::UnresolvedReferences { variables })?;
     out.extend(defined);
+    if names_are_unique(&out) {
+        // Nothing to drop: the list as it is (the usual case, without the
+        // set of names `last_definitions` builds).
+        return Ok(out);
+    }
     Ok(builders::last_definitions(out))
+}
+
+/// Whether no two variables of `env` share a name: the names sorted and
+/// compared side by side, O(n log n) without hashing or copying them.
+fn names_are_unique(env: &[EnvVar]) -> bool {
+    let mut names: Vec<&str> = env.iter().map(|e| e.name.as_str()).collect();
+    names.sort_unstable();
+    names.windows(2).all(|pair| pair[0] != pair[1])
 }
 
 #[cfg(test)]

@@ -362,6 +362,27 @@ fn container_env_order_and_sources() {
     assert_eq!(c["image"], "busybox:1.36");
 }
 
+/// A name defined twice (a user's `HOSTNAME`, a secret named like a
+/// variable) is listed once, with its last definition: the one Kubernetes
+/// would use.
+#[test]
+fn a_name_defined_again_keeps_its_last_definition() {
+    let r = render(&manifest(
+        "{name: job}",
+        "  env:\n    variables: {HOSTNAME: {value: h}, TOKEN: {value: plain}, ALPHA: {value: a}}\n    secrets: {TOKEN: {value: t}}\n",
+    ));
+    let c = container(&r);
+    assert_eq!(
+        c["env"],
+        json!([
+            {"name": "K8S_POD_ID", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
+            {"name": "ALPHA", "value": "a"},
+            {"name": "HOSTNAME", "value": "h"},
+            {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "job-env-secrets", "key": "TOKEN"}}},
+        ])
+    );
+}
+
 #[test]
 fn command_and_args_only_when_given() {
     let c = container(&render(&manifest("{name: job}", "")));

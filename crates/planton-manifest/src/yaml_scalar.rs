@@ -65,17 +65,89 @@ fn is_plain_safe(s: &str) -> bool {
 /// strings.
 fn word_is_plain(s: &str) -> Option<bool> {
     let b = s.as_bytes();
-    let word = !b.is_empty()
-        && b[0].is_ascii_alphabetic()
-        && b.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'));
+    let word =
+        !b.is_empty() && b[0].is_ascii_alphabetic() && b.iter().all(|&c| WORD_BYTE[usize::from(c)]);
     word.then(|| {
-        b.len() > 5 || (scalar::resolve(s) == Plain::Str && reads_as_string_in_yaml_1_2(s))
+        b.len() > 5
+            // Every boolean or null word starts with one of these letters.
+            || !matches!(b[0].to_ascii_lowercase(), b'y' | b'n' | b'o' | b't' | b'f')
+            || (scalar::resolve(s) == Plain::Str && reads_as_string_in_yaml_1_2(s))
     })
 }
 
+/// The bytes of a word-like string ([`word_is_plain`]): ASCII letters and
+/// digits, `-`, `_`, `.` and `/`.
+static WORD_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        table[i] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/');
+        i += 1;
+    }
+    table
+};
+
 /// [`is_plain_safe`] for any string.
 fn is_plain_safe_in_general(s: &str) -> bool {
+    let syntax_free = if s.is_ascii() {
+        ascii_has_no_syntax(s.as_bytes())
+    } else {
+        has_no_syntax(s)
+    };
+    if !syntax_free {
+        return false;
+    }
+    if scalar::resolve(s) != Plain::Str || !reads_as_string_in_yaml_1_2(s) {
+        return false;
+    }
+    // YAML 1.1 sexagesimal numbers (`1:30`) and anything number-like with a colon.
+    let first = s.as_bytes()[0];
+    !(first.is_ascii_digit() && s.contains(':'))
+}
+
+/// [`has_no_syntax`] for an ASCII string, in one pass over its bytes.
+fn ascii_has_no_syntax(b: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    // Indicators that start other syntax; a space or a colon at an end.
+    if first == b' ' || last == b' ' || last == b':' || INDICATOR[usize::from(first)] {
+        return false;
+    }
+    let mut previous = 0u8;
+    for &c in b {
+        // Control characters (whitespace other than the space is among them),
+        // flow indicators, `: ` and ` #`.
+        if c < 0x20
+            || c == 0x7f
+            || matches!(c, b',' | b'[' | b']' | b'{' | b'}')
+            || (previous == b':' && c == b' ')
+            || (previous == b' ' && c == b'#')
+        {
+            return false;
+        }
+        previous = c;
+    }
+    true
+}
+
+/// The ASCII indicators that start other syntax when they start a scalar.
+static INDICATOR: [bool; 256] = {
+    let mut table = [false; 256];
+    let indicators = b"-?:,[]{}#&*!|>'\"%@`<=~";
+    let mut i = 0;
+    while i < indicators.len() {
+        table[indicators[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Whether `s` holds nothing that makes YAML syntax of a plain scalar: not
+/// empty, no space at its ends, no indicator first, no `: `, ` #`, control
+/// or line-breaking character, no flow indicator.
+fn has_no_syntax(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
@@ -96,17 +168,7 @@ fn is_plain_safe_in_general(s: &str) -> bool {
     }
     // Any flow indicator is harmless in block context but not inside flow
     // collections; keep the rule simple and quote.
-    if s.contains([',', '[', ']', '{', '}']) {
-        return false;
-    }
-    if scalar::resolve(s) != Plain::Str || !reads_as_string_in_yaml_1_2(s) {
-        return false;
-    }
-    // YAML 1.1 sexagesimal numbers (`1:30`) and anything number-like with a colon.
-    if first.is_ascii_digit() && s.contains(':') {
-        return false;
-    }
-    true
+    !s.contains([',', '[', ']', '{', '}'])
 }
 
 /// YAML 1.2 core schema: null, booleans, and the numbers it adds (`0o17`, `.5e3`).
@@ -245,10 +307,72 @@ mod tests {
             }
         }
         words.extend(["nullx", "truex", "falsex", "yesno", "offon"].map(String::from));
+        // Every first letter before the tails of the boolean and null words,
+        // and words of up to five letters that are none of them.
+        for a in (b'a'..=b'z').chain(b'A'..=b'Z') {
+            for tail in [
+                "es", "ES", "n", "N", "ff", "FF", "ull", "ULL", "rue", "RUE", "alse",
+            ] {
+                words.push(format!("{}{tail}", a as char));
+            }
+            for tail in ["ind", "pec", "mage", "1", "pi"] {
+                words.push(format!("{}{tail}", a as char));
+            }
+        }
         for w in &words {
             if let Some(plain) = word_is_plain(w) {
                 assert_eq!(plain, is_plain_safe_in_general(w), "{w:?}");
             }
+        }
+    }
+
+    /// The one-pass ASCII check agrees with the general one: every string
+    /// of up to three characters from an alphabet of the bytes that matter,
+    /// and longer strings drawn from it.
+    #[test]
+    fn the_ascii_pass_agrees_with_the_general_check() {
+        let alphabet: Vec<char> = "a1 :#-?,[]{}&*!|>'\"%@`<=~.\t\n\r\x0b\x0c\x7f\x00_/"
+            .chars()
+            .collect();
+        let mut strings = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = strings
+                .iter()
+                .filter(|s| s.chars().count() < 3)
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        // Longer ones, from a fixed linear congruential sequence.
+        let mut state = 0x2545_f491_u64;
+        for len in 4..40 {
+            for _ in 0..200 {
+                let s: String = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1);
+                        alphabet[(state >> 33) as usize % alphabet.len()]
+                    })
+                    .collect();
+                strings.push(s);
+            }
+        }
+        strings.extend(
+            [
+                "postgres://db:5432/app",
+                "a: b",
+                "a #b",
+                "a#b",
+                "x:",
+                "x: ",
+                " x",
+                "echo hi\n",
+            ]
+            .map(String::from),
+        );
+        for s in &strings {
+            assert_eq!(ascii_has_no_syntax(s.as_bytes()), has_no_syntax(s), "{s:?}");
         }
     }
 

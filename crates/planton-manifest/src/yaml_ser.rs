@@ -99,10 +99,18 @@ impl ser::Error for Error {
 struct Writer {
     out: String,
     /// The entries of the mappings being written, innermost last: where each
-    /// entry's text starts in `out`, and its key in `keys`. A stack, so no
+    /// entry's text starts in `out`, and its key. A stack, so no
     /// mapping allocates its own list.
-    entries: Vec<(usize, Range<usize>)>,
+    entries: Vec<(usize, Key)>,
     keys: String,
+}
+
+/// An entry's key: a struct's field name as it is, or another key's text in
+/// [`Writer::keys`].
+#[derive(Clone)]
+enum Key {
+    Static(&'static str),
+    Buffered(Range<usize>),
 }
 
 /// Where a value goes, which decides what is written around it.
@@ -245,10 +253,9 @@ struct Map<'w> {
 }
 
 impl Map<'_> {
-    fn key(&mut self, key: &str) {
-        let key_start = self.w.keys.len();
-        self.w.keys.push_str(key);
-        self.entry(key_start);
+    /// A struct's field name (or a variant's), kept where it is.
+    fn key(&mut self, key: &'static str) {
+        self.entry(Key::Static(key));
     }
 
     /// A map key given to serde's `serialize_key`, its text (as serde_json
@@ -259,16 +266,38 @@ impl Map<'_> {
             self.w.keys.truncate(key_start);
             return Err(e);
         }
-        self.entry(key_start);
+        self.entry(Key::Buffered(key_start..self.w.keys.len()));
         Ok(())
     }
 
-    /// Starts the entry whose key is `w.keys[key_start..]`.
-    fn entry(&mut self, key_start: usize) {
+    /// Starts the entry of `key`.
+    fn entry(&mut self, key: Key) {
         let w = &mut *self.w;
-        w.entries.push((w.out.len(), key_start..w.keys.len()));
-        indent(&mut w.out, self.level);
-        write_key(&mut w.out, &w.keys[key_start..], self.level);
+        let first_on_dash_line =
+            matches!(self.at, At::SeqItem { .. }) && w.entries.len() == self.first_entry;
+        let start = w.out.len();
+        if first_on_dash_line {
+            // The first entry of an item sits on the dash line: `- key: ...`.
+            w.out.push(' ');
+        } else {
+            indent(&mut w.out, self.level);
+        }
+        let text = match &key {
+            Key::Static(text) => text,
+            Key::Buffered(range) => &w.keys[range.clone()],
+        };
+        write_key(&mut w.out, text, self.level);
+        w.entries.push((start, key));
+    }
+
+    /// How an entry's segment starts: one space after the dash for the
+    /// first entry of a sequence item, the indentation otherwise.
+    fn prefix_len(at: At, level: usize, position: usize) -> usize {
+        if position == 0 && matches!(at, At::SeqItem { .. }) {
+            1
+        } else {
+            level
+        }
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -285,35 +314,44 @@ impl Map<'_> {
             return Slot { w, at: self.at }.display("{}");
         }
         let entries = &w.entries[self.first_entry..];
-        let key = |e: &(usize, Range<usize>)| &w.keys[e.1.clone()];
-        if !entries.windows(2).all(|p| key(&p[0]) <= key(&p[1])) {
+        let key = |e: &(usize, Key)| match &e.1 {
+            Key::Static(text) => *text,
+            Key::Buffered(range) => &w.keys[range.clone()],
+        };
+        if !entries.windows(2).all(|p| in_order(key(&p[0]), key(&p[1]))) {
             // Put the entries' segments in key order; the last one runs to
             // the end of the output. Equal keys keep their order (the sort is
             // stable), as the JSON value would keep only one of them anyway.
+            // A segment's text does not depend on its place but for how it
+            // starts (`prefix_len`), which is made anew for the new place.
             let mut order: Vec<(Range<usize>, &str)> = entries
                 .iter()
                 .enumerate()
                 .map(|(i, e)| {
                     let end = entries.get(i + 1).map_or(w.out.len(), |n| n.0);
-                    (e.0..end, key(e))
+                    (e.0 + Map::prefix_len(self.at, self.level, i)..end, key(e))
                 })
                 .collect();
             order.sort_by(|a, b| a.1.cmp(b.1));
             let mut sorted = String::with_capacity(w.out.len() - self.content_start);
-            for (range, _) in &order {
+            for (position, (range, _)) in order.iter().enumerate() {
+                indent(&mut sorted, Map::prefix_len(self.at, self.level, position));
                 sorted.push_str(&w.out[range.clone()]);
             }
             w.out.truncate(self.content_start);
             w.out.push_str(&sorted);
         }
-        if let At::SeqItem { .. } = self.at {
-            // The first entry sits on the dash line: `- key: ...`.
-            w.out
-                .replace_range(self.content_start..self.content_start + self.level, " ");
-        }
         w.entries.truncate(self.first_entry);
         w.keys.truncate(self.keys_start);
         Ok(())
+    }
+}
+
+/// `a <= b`, most often decided by the first bytes alone.
+fn in_order(a: &str, b: &str) -> bool {
+    match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x < y,
+        _ => a <= b,
     }
 }
 
