@@ -42,7 +42,7 @@ pub(crate) fn resolve(text: &str) -> Plain {
     if first != b'.' && is_timestamp(text) {
         return Plain::Timestamp;
     }
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let plain = without_underscores(text);
     if let Some(i) = parse_go_int(&plain) {
         return Plain::Int(i);
     }
@@ -52,6 +52,16 @@ pub(crate) fn resolve(text: &str) -> Plain {
         return Plain::Float(f);
     }
     Plain::Str
+}
+
+/// `text` without its `_` digit separators; borrowed when it has none (the
+/// common case: no allocation per number read).
+fn without_underscores(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('_') {
+        std::borrow::Cow::Owned(text.replace('_', ""))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint`: an optional sign,
@@ -91,7 +101,7 @@ fn parse_go_int(s: &str) -> Option<i128> {
 /// `5.0`, `-9223372036854775809`) writes, or `None` when it is beyond
 /// `i128` or not an integer. Linear in the text, with no float rounding.
 pub(crate) fn exact_integer(text: &str) -> Option<i128> {
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let plain = without_underscores(text);
     if !is_yaml_float(&plain) {
         return None;
     }
