@@ -459,3 +459,27 @@ fn alias_bombs_are_refused_alike_by_both_readers() {
         );
     }
 }
+
+/// An alias inside the node its anchor is on (a cycle): saphyr-parser
+/// numbers it, and the loader refuses it the same way whichever reader
+/// reads it.
+#[test]
+fn aliases_inside_their_own_anchor_are_refused_alike() {
+    let loader = || {
+        Loader::for_kinds(
+            registry::supported_kinds()
+                .map(|k| (k.name().to_owned(), k.manifest_message().unwrap())),
+        )
+    };
+    for text in [
+        "kind: KubernetesJob\na: &x\n  b: *x\n",
+        "kind: KubernetesJob\na: &x [y, *x]\n",
+        "kind: KubernetesJob\na: &x {b: {c: *x}}\n",
+    ] {
+        assert_eq!(fast_reader_agrees(text), Ok(true), "{text}");
+        let fast = loader().load_str(text).unwrap_err();
+        let slow = loader().without_fast_reader().load_str(text).unwrap_err();
+        assert_eq!(fast, slow, "{text}");
+        assert!(fast.to_string().contains("unknown anchor"), "{fast}");
+    }
+}
