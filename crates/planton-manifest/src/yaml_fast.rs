@@ -1,16 +1,19 @@
 //! A fast reader for the YAML that manifests are written in, beside
 //! saphyr-parser.
 //!
-//! It reads a strict subset: block mappings with plain keys, block sequences
+//! It reads a strict subset: block mappings with plain keys (inner spaces
+//! allowed) or quoted keys on one line without escapes, block sequences
 //! (indented or not), plain scalars on one line, single- and double-quoted
 //! scalars on one line without escapes, literal block scalars (`|`, `|-`,
-//! `|+`) and flow collections on one line (`[a, b]`, `{name: x}`), with
-//! comments and blank lines anywhere. It produces the very events, with the
-//! very positions, that saphyr-parser produces for such a text, and gives up
-//! (returns `None`) on anything else: tabs, CR, non-ASCII, anchors, aliases,
-//! tags, folded scalars, multi-line plain or quoted scalars, escapes,
-//! document markers, JSON, a text not ending in a line break, or anything it
-//! is not sure of. The caller then reads the text with saphyr-parser, which
+//! `|+`), flow collections on one line (`[a, b]`, `{name: x}`), anchors
+//! (`&name`) on values and aliases (`*name`) as values, with comments and
+//! blank lines anywhere. It produces the very events, with the very
+//! positions and anchor ids, that saphyr-parser produces for such a text,
+//! and gives up (returns `None`) on anything else: tabs, CR, non-ASCII,
+//! anchors on keys, aliases as keys or to an anchor not yet defined, tags,
+//! folded scalars, multi-line plain or quoted scalars, escapes, document
+//! markers, JSON, a text not ending in a line break, or anything it is not
+//! sure of. The caller then reads the text with saphyr-parser, which
 //! makes every error message and every rarer construct its business: this
 //! reader never reports an error of its own.
 //!
@@ -20,6 +23,7 @@
 //! every manifest in the repository and mutations of them.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use saphyr_parser::{Event, ScalarStyle};
 
@@ -36,6 +40,24 @@ const MAX_NESTING: usize = 64;
 /// Longest plain key this reader takes (saphyr-parser refuses implicit keys
 /// over 1024 characters).
 const MAX_KEY: usize = 1000;
+
+/// Longest anchor or alias name this reader takes.
+const MAX_ANCHOR: usize = 1000;
+
+/// An anchor read before a node: its id (as saphyr-parser numbers anchors,
+/// from 1 in the order they appear) and where its `&` and its name's end
+/// are.
+#[derive(Clone, Copy)]
+struct Anchor {
+    id: usize,
+    start: Location,
+    end: Location,
+}
+
+/// The id an optional anchor gives its node's event (0 for none).
+fn id(anchor: Option<Anchor>) -> usize {
+    anchor.map_or(0, |a| a.id)
+}
 
 /// Where the reader's events go, as it reads them.
 pub(crate) trait Sink<'a> {
@@ -74,6 +96,8 @@ pub(crate) fn read<'a>(text: &'a str, sink: &mut impl Sink<'a>) -> Option<()> {
         line: 1,
         line_start: 0,
         depth: 0,
+        anchors: HashMap::new(),
+        next_anchor: 1,
         out: sink,
     };
     r.out.event(
@@ -86,9 +110,9 @@ pub(crate) fn read<'a>(text: &'a str, sink: &mut impl Sink<'a>) -> Option<()> {
         _ => return None,
     }
     let next = if r.is_entry(r.pos) {
-        r.block_seq(0, None)?
+        r.block_seq(0, None, None)?
     } else {
-        r.block_map(0)?
+        r.block_map(0, None)?
     };
     if next.is_some() {
         return None;
@@ -119,6 +143,10 @@ struct Reader<'a, 's, S> {
     /// Byte where that line starts.
     line_start: usize,
     depth: usize,
+    /// The anchors defined so far, by name: the id of the latest of each.
+    anchors: HashMap<&'a str, usize>,
+    /// The id the next anchor takes.
+    next_anchor: usize,
     out: &'s mut S,
 }
 
@@ -135,6 +163,60 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     fn push(&mut self, event: Event<'a>, start: usize, end: usize) {
         let (s, e) = (self.loc(start), self.loc(end));
         self.out.event(event, s, e);
+    }
+
+    /// Pushes the event of a node from `start` to `end` on the current
+    /// line, or from its anchor's `&` when it has one.
+    fn push_node(&mut self, event: Event<'a>, anchor: Option<Anchor>, start: usize, end: usize) {
+        let s = anchor.map_or_else(|| self.loc(start), |a| a.start);
+        let e = self.loc(end);
+        self.out.event(event, s, e);
+    }
+
+    /// The end of the anchor or alias name after the `&` or `*` at `i`:
+    /// letters, digits, `_`, `-` and `.` up to a space, a line break or a
+    /// flow indicator (which end a name for saphyr-parser); `None` for an
+    /// empty or long name or any other character in it.
+    fn name_end(&self, i: usize) -> Option<usize> {
+        let mut j = i + 1;
+        while matches!(self.at(j), b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.') {
+            j += 1;
+        }
+        (j > i + 1
+            && j - i <= MAX_ANCHOR
+            && matches!(self.at(j), b' ' | b'\n' | b',' | b'[' | b']' | b'{' | b'}'))
+        .then_some(j)
+    }
+
+    /// The anchor whose `&` is at `pos`, defined (so numbered) here; `pos`
+    /// moves past its name, which a space must follow (or, in block
+    /// context, a line break).
+    fn anchor(&mut self, flow: bool) -> Option<Anchor> {
+        let start = self.pos;
+        let end = self.name_end(start)?;
+        if !(self.at(end) == b' ' || (!flow && self.at(end) == b'\n')) {
+            return None;
+        }
+        let id = self.next_anchor;
+        self.next_anchor += 1;
+        self.anchors.insert(&self.text[start + 1..end], id);
+        self.pos = end;
+        Some(Anchor {
+            id,
+            start: self.loc(start),
+            end: self.loc(end),
+        })
+    }
+
+    /// The alias whose `*` is at `pos`, to an anchor defined before it;
+    /// `pos` moves past its name.
+    fn alias(&mut self) -> Option<()> {
+        let start = self.pos;
+        let end = self.name_end(start)?;
+        let id = *self.anchors.get(&self.text[start + 1..end])?;
+        self.push(Event::Alias(id), start, end);
+        self.pos = end;
+        Some(())
     }
 
     fn enter(&mut self) -> Option<()> {
@@ -217,36 +299,88 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         Some(i)
     }
 
-    /// The end of a plain key starting at `pos` (its `:` follows, then a
-    /// space or a line break), or `None` when no such key starts there.
-    fn key_end(&self, start: usize) -> Option<usize> {
+    /// The key of a block mapping starting at `start`, with its `:` then
+    /// a space or a line break after it: where the `:` is, the key's text
+    /// and style; or `None` when no key this reader takes starts there.
+    fn key(&self, start: usize) -> Option<(usize, &'a str, ScalarStyle)> {
+        let (colon, text, style) = match self.at(start) {
+            b'"' | b'\'' => {
+                let close = self.quoted_key(start)?;
+                let style = if self.at(start) == b'"' {
+                    ScalarStyle::DoubleQuoted
+                } else {
+                    ScalarStyle::SingleQuoted
+                };
+                (close + 1, &self.text[start + 1..close], style)
+            }
+            _ => {
+                let end = self.plain_key_end(start)?;
+                (end, &self.text[start..end], ScalarStyle::Plain)
+            }
+        };
+        (colon - start <= MAX_KEY
+            && self.at(colon) == b':'
+            && matches!(self.at(colon + 1), b' ' | b'\n'))
+        .then_some((colon, text, style))
+    }
+
+    /// Whether a block mapping's key starts at `start`.
+    fn is_key(&self, start: usize) -> bool {
+        self.key(start).is_some()
+    }
+
+    /// The end of a plain key starting at `start`: letters, digits, `_`,
+    /// `-`, `.` and `/`, with single spaces inside (each followed by a
+    /// letter, a digit or `_`); a first `-` or `.` must be followed by one
+    /// of those too. The caller checks for the `:` after it.
+    fn plain_key_end(&self, start: usize) -> Option<usize> {
+        let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
         let mut i = start;
-        if matches!(self.at(i), b'-' | b'.') {
+        if matches!(self.at(i), b'-' | b'.') && !word(self.at(i + 1)) {
             return None;
         }
-        while matches!(self.at(i), b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b'/')
-        {
-            i += 1;
+        loop {
+            match self.at(i) {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b'/' => i += 1,
+                b' ' if i > start && word(self.at(i + 1)) => i += 1,
+                _ => break,
+            }
         }
-        (i > start
-            && i - start <= MAX_KEY
-            && self.at(i) == b':'
-            && matches!(self.at(i + 1), b' ' | b'\n'))
-        .then_some(i)
+        (i > start).then_some(i)
+    }
+
+    /// The closing quote of a quoted key whose opening quote is at
+    /// `start`: on its line, without escapes (nor `''`), a `:` right after
+    /// it.
+    fn quoted_key(&self, start: usize) -> Option<usize> {
+        let q = self.at(start);
+        let mut i = start + 1;
+        loop {
+            match self.at(i) {
+                b'\n' | b'\\' => return None,
+                c if c == q => break,
+                _ => i += 1,
+            }
+        }
+        (self.at(i + 1) == b':').then_some(i)
     }
 
     /// A block mapping whose first key is at `pos`, in column `indent`.
     /// Returns what follows it: the indent of the next content line, or
     /// `None` at the end of the text.
-    fn block_map(&mut self, indent: usize) -> Option<Option<usize>> {
+    fn block_map(&mut self, indent: usize, anchor: Option<Anchor>) -> Option<Option<usize>> {
         self.enter()?;
-        self.push(Event::MappingStart(0, None), self.pos, self.pos);
+        self.push_node(
+            Event::MappingStart(id(anchor), None),
+            anchor,
+            self.pos,
+            self.pos,
+        );
         let next = loop {
             let start = self.pos;
-            let end = self.key_end(start)?;
-            let key = &self.text[start..end];
+            let (end, key, style) = self.key(start)?;
             self.push(
-                Event::Scalar(Cow::Borrowed(key), ScalarStyle::Plain, 0, None),
+                Event::Scalar(Cow::Borrowed(key), style, 0, None),
                 start,
                 end,
             );
@@ -266,7 +400,12 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     /// A block sequence whose first `-` is at `pos`, in column `indent`;
     /// `parent` is the indent of the mapping it is the value of, if it is
     /// not indented beyond it (the sequence then starts at its first item).
-    fn block_seq(&mut self, indent: usize, parent: Option<usize>) -> Option<Option<usize>> {
+    fn block_seq(
+        &mut self,
+        indent: usize,
+        parent: Option<usize>,
+        anchor: Option<Anchor>,
+    ) -> Option<Option<usize>> {
         self.enter()?;
         // An indentless sequence starts where its first item's token
         // does: past the spaces and comment after the dash.
@@ -274,7 +413,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
             Some(_) => self.skip_trailing(self.pos + 1)?,
             None => self.pos,
         };
-        self.push(Event::SequenceStart(0, None), start, start);
+        self.push_node(Event::SequenceStart(id(anchor), None), anchor, start, start);
         let next = loop {
             let dash = self.pos;
             self.pos = dash + 1;
@@ -297,55 +436,48 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     fn value(&mut self, n: usize, mark: usize, entry: bool) -> Option<Option<usize>> {
         let token = self.skip_trailing(self.pos)?;
         if self.at(token) == b'\n' {
-            // Nothing more on this line: a nested node below, or empty.
-            let empty_at = if entry { token } else { mark };
-            let empty = self.loc(empty_at);
-            self.pos = token;
-            if token < self.b.len() {
-                self.newline();
-            }
-            let next = self.next_content()?;
-            return match next {
-                Some(m) if m > n => {
-                    if self.is_entry(self.pos) {
-                        self.block_seq(m, None)
-                    } else {
-                        self.block_map(m)
-                    }
-                }
-                Some(m) if m == n && !entry && self.is_entry(self.pos) => {
-                    self.block_seq(m, Some(n))
-                }
-                _ => {
-                    self.out.event(
-                        Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None),
-                        empty,
-                        empty,
-                    );
-                    Some(next)
-                }
-            };
+            return self.below(n, mark, entry, None, token);
         }
         if token == self.pos {
             // `key:x` or `-x`: not a value separator after all.
             return None;
         }
         self.pos = token;
-        let c = self.at(token);
-        match c {
-            b'|' => return self.literal(n),
-            b'[' | b'{' => self.flow(true)?,
+        let mut anchor = None;
+        if self.at(token) == b'&' {
+            let a = self.anchor(false)?;
+            let next = self.skip_trailing(self.pos)?;
+            if self.at(next) == b'\n' {
+                // `key: &a` then a node below, or empty.
+                return self.below(n, mark, entry, Some(a), next);
+            }
+            self.pos = next;
+            anchor = Some(a);
+        }
+        let token = self.pos;
+        match self.at(token) {
+            _ if entry && self.is_key(token) => {
+                // A compact mapping in a sequence item: `- name: x` (an
+                // anchor before it would be the key's).
+                if anchor.is_some() {
+                    return None;
+                }
+                return self.block_map(token - self.line_start, None);
+            }
+            b'|' => return self.literal(n, anchor),
+            b'[' | b'{' => self.flow(true, anchor)?,
             b'"' | b'\'' => {
-                self.quoted(false)?;
+                self.quoted(false, anchor)?;
                 if self.at(self.pos) != b'\n' {
                     return None;
                 }
             }
-            _ if entry && self.key_end(token).is_some() => {
-                // A compact mapping in a sequence item: `- name: x`.
-                return self.block_map(token - self.line_start);
+            b'*' if anchor.is_none() => {
+                self.alias()?;
+                // Only a comment may follow (`*a :` would make it a key).
+                self.pos = self.skip_trailing(self.pos)?;
             }
-            _ => self.plain_block()?,
+            _ => self.plain_block(anchor)?,
         }
         // The rest of the line was read; the next content line may not be
         // deeper (that would continue a plain scalar, or be an error).
@@ -362,8 +494,51 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         }
     }
 
+    /// A value with nothing more on its line (its anchor, if any, read;
+    /// `token` at the line break): a collection on the lines below, or an
+    /// empty scalar. The arguments are [`Reader::value`]'s.
+    fn below(
+        &mut self,
+        n: usize,
+        mark: usize,
+        entry: bool,
+        anchor: Option<Anchor>,
+        token: usize,
+    ) -> Option<Option<usize>> {
+        let empty_at = if entry { token } else { mark };
+        let empty = self.loc(empty_at);
+        self.pos = token;
+        if token < self.b.len() {
+            self.newline();
+        }
+        let next = self.next_content()?;
+        match next {
+            Some(m) if m > n => {
+                if self.is_entry(self.pos) {
+                    self.block_seq(m, None, anchor)
+                } else {
+                    self.block_map(m, anchor)
+                }
+            }
+            Some(m) if m == n && !entry && self.is_entry(self.pos) => {
+                self.block_seq(m, Some(n), anchor)
+            }
+            _ => {
+                // An empty scalar: where the `:` or the `-`'s line break
+                // is, or the span of its anchor.
+                let (start, end) = anchor.map_or((empty, empty), |a| (a.start, a.end));
+                self.out.event(
+                    Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, id(anchor), None),
+                    start,
+                    end,
+                );
+                Some(next)
+            }
+        }
+    }
+
     /// A plain scalar in block context at `pos`, to the end of its line.
-    fn plain_block(&mut self) -> Option<()> {
+    fn plain_block(&mut self, anchor: Option<Anchor>) -> Option<()> {
         let start = self.pos;
         let c = self.at(start);
         if matches!(
@@ -403,13 +578,14 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         if body.ends_with(b":") || body.windows(2).any(|w| w == b": ") {
             return None;
         }
-        self.push(
+        self.push_node(
             Event::Scalar(
                 Cow::Borrowed(&self.text[start..end]),
                 ScalarStyle::Plain,
-                0,
+                id(anchor),
                 None,
             ),
+            anchor,
             start,
             end,
         );
@@ -420,7 +596,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     /// A quoted scalar at `pos`, on one line, without escapes; `pos` moves
     /// past it and what [`Reader::skip_trailing`] skips. In a flow
     /// collection (`flow`) it may be followed by more on its line.
-    fn quoted(&mut self, flow: bool) -> Option<()> {
+    fn quoted(&mut self, flow: bool, anchor: Option<Anchor>) -> Option<()> {
         let start = self.pos;
         let q = self.at(start);
         let mut i = start + 1;
@@ -465,14 +641,19 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         } else {
             self.skip_trailing(close)?
         };
-        self.push(Event::Scalar(text, style, 0, None), start, end);
+        self.push_node(
+            Event::Scalar(text, style, id(anchor), None),
+            anchor,
+            start,
+            end,
+        );
         self.pos = end;
         Some(())
     }
 
     /// A literal block scalar whose `|` is at `pos`, in a collection in
     /// column `n`. Returns what follows, as [`Reader::block_map`] does.
-    fn literal(&mut self, n: usize) -> Option<Option<usize>> {
+    fn literal(&mut self, n: usize, anchor: Option<Anchor>) -> Option<Option<usize>> {
         let mut i = self.pos + 1;
         let chomp = self.at(i);
         if matches!(chomp, b'-' | b'+') {
@@ -497,7 +678,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
             return None;
         }
         let ci = k;
-        let start = self.loc(self.pos + ci);
+        let start = anchor.map_or_else(|| self.loc(self.pos + ci), |a| a.start);
         let mut body = String::new();
         let mut blank = 0usize;
         let end = loop {
@@ -552,7 +733,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
             _ => {}
         }
         self.out.event(
-            Event::Scalar(Cow::Owned(body), ScalarStyle::Literal, 0, None),
+            Event::Scalar(Cow::Owned(body), ScalarStyle::Literal, id(anchor), None),
             start,
             end,
         );
@@ -566,23 +747,45 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     /// A flow collection on one line at `pos`; `pos` moves past it and
     /// the spaces after it, and, for the outermost (`outer`), a comment
     /// after those.
-    fn flow(&mut self, outer: bool) -> Option<()> {
+    fn flow(&mut self, outer: bool, anchor: Option<Anchor>) -> Option<()> {
         self.enter()?;
         let map = self.at(self.pos) == b'{';
         let close = if map { b'}' } else { b']' };
         let (start_event, end_event) = if map {
-            (Event::MappingStart(0, None), Event::MappingEnd)
+            (Event::MappingStart(id(anchor), None), Event::MappingEnd)
         } else {
-            (Event::SequenceStart(0, None), Event::SequenceEnd)
+            (Event::SequenceStart(id(anchor), None), Event::SequenceEnd)
         };
         let start = self.pos;
         self.pos += 1;
         self.spaces();
-        self.push(start_event, start, self.pos);
+        self.push_node(start_event, anchor, start, self.pos);
         if self.at(self.pos) != close {
             loop {
                 if map {
-                    self.flow_plain(true)?;
+                    match self.at(self.pos) {
+                        b'"' | b'\'' => {
+                            // A quoted key, its `:` right after it.
+                            let start = self.pos;
+                            let close = self.quoted_key(start)?;
+                            if close - start > MAX_KEY {
+                                return None;
+                            }
+                            let style = if self.at(start) == b'"' {
+                                ScalarStyle::DoubleQuoted
+                            } else {
+                                ScalarStyle::SingleQuoted
+                            };
+                            let key = &self.text[start + 1..close];
+                            self.push(
+                                Event::Scalar(Cow::Borrowed(key), style, 0, None),
+                                start,
+                                close + 1,
+                            );
+                            self.pos = close + 1;
+                        }
+                        _ => self.flow_plain(true, None)?,
+                    }
                     // `key:` then a space (flow_plain stopped at the `:`).
                     if self.at(self.pos) != b':' || self.at(self.pos + 1) != b' ' {
                         return None;
@@ -590,10 +793,18 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
                     self.pos += 1;
                     self.spaces();
                 }
+                let anchor = if self.at(self.pos) == b'&' {
+                    let a = self.anchor(true)?;
+                    self.spaces();
+                    Some(a)
+                } else {
+                    None
+                };
                 match self.at(self.pos) {
-                    b'[' | b'{' => self.flow(false)?,
-                    b'"' | b'\'' => self.quoted(true)?,
-                    _ => self.flow_plain(false)?,
+                    b'[' | b'{' => self.flow(false, anchor)?,
+                    b'"' | b'\'' => self.quoted(true, anchor)?,
+                    b'*' if anchor.is_none() => self.alias()?,
+                    _ => self.flow_plain(false, anchor)?,
                 }
                 self.spaces();
                 match self.at(self.pos) {
@@ -632,7 +843,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     /// A plain scalar in a flow collection at `pos`: a key (`key`, ended by
     /// `: `) or a value (ended by `,`, `]` or `}`). `pos` moves to where it
     /// ends (before any spaces).
-    fn flow_plain(&mut self, key: bool) -> Option<()> {
+    fn flow_plain(&mut self, key: bool, anchor: Option<Anchor>) -> Option<()> {
         let start = self.pos;
         let c = self.at(start);
         if matches!(
@@ -682,13 +893,14 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         if end == start || (key && end != i) {
             return None;
         }
-        self.push(
+        self.push_node(
             Event::Scalar(
                 Cow::Borrowed(&self.text[start..end]),
                 ScalarStyle::Plain,
-                0,
+                id(anchor),
                 None,
             ),
+            anchor,
             start,
             end,
         );
