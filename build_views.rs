@@ -170,7 +170,7 @@ pub fn generate(
         "/// The descriptors of every message and field of the views, resolved once.\npub struct Fields {\n",
     );
     let mut fields_new = String::from(
-        "impl Fields {\n    /// `None` when a message or field is missing from `pool`.\n    pub(super) fn new(pool: &prost_reflect::DescriptorPool) -> Option<Fields> {\n        Some(Fields {\n",
+        "impl Fields {\n    /// `None` when a message or field is missing from `pool`.\n    pub(crate) fn new(pool: &prost_reflect::DescriptorPool) -> Option<Fields> {\n        Some(Fields {\n",
     );
     for m in &messages {
         let rust = &names[m.full_name()];
@@ -238,7 +238,7 @@ pub fn generate(
         .ok();
         writeln!(
             out,
-            "impl<'a> {rust}View<'a> {{\n    /// A view of `msg`; `None` when it is not a `{full}`.\n    #[inline]\n    pub fn new(msg: &'a prost_reflect::DynamicMessage) -> Option<Self> {{\n        let f = super::fields()?;\n        (prost_reflect::ReflectMessage::descriptor(msg) == f.{member}.message_descriptor).then_some({rust}View {{ msg, f }})\n    }}\n\n    /// The message seen.\n    #[inline]\n    pub fn as_dynamic(self) -> &'a prost_reflect::DynamicMessage {{\n        self.msg\n    }}\n",
+            "impl<'a> {rust}View<'a> {{\n    /// A view of `msg`; `None` when it is not a `{full}`.\n    #[inline]\n    pub fn new(msg: &'a prost_reflect::DynamicMessage) -> Option<Self> {{\n        let desc = prost_reflect::ReflectMessage::descriptor(msg);\n        let f = super::fields_in(desc.parent_pool())?;\n        (desc == f.{member}.message_descriptor).then_some({rust}View {{ msg, f }})\n    }}\n\n    /// The message seen.\n    #[inline]\n    pub fn as_dynamic(self) -> &'a prost_reflect::DynamicMessage {{\n        self.msg\n    }}\n",
             full = m.full_name()
         )
         .ok();

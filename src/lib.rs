@@ -35,6 +35,7 @@ pub use prost;
 pub use prost_reflect;
 use prost_reflect::DescriptorPool;
 
+mod private;
 mod redact;
 pub mod registry;
 pub mod sensitive;
@@ -47,6 +48,7 @@ mod generated {
 }
 
 pub use generated::org;
+pub use private::with_private_pool;
 
 pub use org::project_planton::provider::kubernetes::kubernetesjob::v1::{
     KubernetesJob, KubernetesJobContainerAppEnv, KubernetesJobSpec, KubernetesJobStackInput,
@@ -75,15 +77,42 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
 pub const FILE_DESCRIPTOR_SET_WITH_SOURCE: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/descriptor_set_with_source.bin"));
 
-static DESCRIPTOR_POOL: LazyLock<DescriptorPool> = LazyLock::new(|| {
+/// The process-wide pool.
+static SHARED_POOL: LazyLock<DescriptorPool> = LazyLock::new(|| {
     // The bytes were produced and decoded once by build.rs: they are valid.
     DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("embedded descriptor set is valid")
 });
 
+/// What the generated `ReflectMessage::descriptor` implementations read:
+/// [`descriptor_pool()`], the calling thread's pool.
+struct CurrentPool;
+
+impl std::ops::Deref for CurrentPool {
+    type Target = DescriptorPool;
+
+    #[inline]
+    fn deref(&self) -> &DescriptorPool {
+        descriptor_pool()
+    }
+}
+
+static DESCRIPTOR_POOL: CurrentPool = CurrentPool;
+
 /// The descriptor pool behind every generated message's
 /// [`ReflectMessage::descriptor`](prost_reflect::ReflectMessage::descriptor).
 ///
-/// It is decoded once, on first use.
+/// It is the one pool of the process, decoded on first use, except on a
+/// thread inside [`with_private_pool`], where it is that call's private copy.
+#[inline]
 pub fn descriptor_pool() -> &'static DescriptorPool {
-    &DESCRIPTOR_POOL
+    match private::current() {
+        Some(copy) => &copy.pool,
+        None => &SHARED_POOL,
+    }
+}
+
+/// Whether `pool` is one of this crate's: the shared pool or a private copy
+/// (each has the same files, so the same messages by name).
+pub(crate) fn is_ours(pool: &DescriptorPool) -> bool {
+    *pool == *SHARED_POOL || private::of(pool).is_some()
 }

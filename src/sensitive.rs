@@ -90,7 +90,8 @@ struct Graph {
     messages: Vec<HashMap<Box<str>, Step>>,
 }
 
-static GRAPH: LazyLock<Graph> = LazyLock::new(|| Graph::of(crate::descriptor_pool()));
+/// Names and numbers only: the same for every pool of this crate's files.
+static GRAPH: LazyLock<Graph> = LazyLock::new(|| Graph::of(&crate::SHARED_POOL));
 
 impl Graph {
     fn of(pool: &DescriptorPool) -> Graph {
@@ -123,9 +124,9 @@ impl Graph {
 
     /// The steps along `path` from `root` (as [`fields_along`]), each
     /// handed to `visit`; whether every name was a field. `None` when
-    /// `root` is not of this crate's pool.
+    /// `root` is not of one of this crate's pools.
     fn walk(root: &MessageDescriptor, path: &str, mut visit: impl FnMut(Step)) -> Option<bool> {
-        if root.parent_pool() != crate::descriptor_pool() {
+        if !crate::is_ours(root.parent_pool()) {
             return None;
         }
         let graph = &*GRAPH;

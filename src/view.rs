@@ -30,7 +30,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 
-use prost_reflect::{DynamicMessage, FieldDescriptor, MapKey, Value};
+use prost_reflect::{DescriptorPool, DynamicMessage, FieldDescriptor, MapKey, Value};
 
 #[allow(missing_docs, clippy::all)]
 mod generated {
@@ -49,10 +49,38 @@ impl std::fmt::Debug for Fields {
 /// for code that also writes messages (views only read). `None` if the
 /// embedded descriptor set lacks a message or field the views were generated
 /// from (it cannot: both come from the same build, which a test checks).
+///
+/// They are of [`descriptor_pool()`](crate::descriptor_pool), the calling
+/// thread's pool (see [`with_private_pool`](crate::with_private_pool)).
 #[inline]
 pub fn fields() -> Option<&'static Fields> {
+    match crate::private::current() {
+        Some(copy) => copy.fields(),
+        None => shared_fields(),
+    }
+}
+
+/// The descriptors of every message and field in `pool`: `None` unless it
+/// is one of this crate's pools (the shared one or a private copy).
+///
+/// What code reading or writing a message it was given uses, so that it
+/// works on messages of any of this crate's pools, wherever it runs.
+#[inline]
+pub fn fields_in(pool: &DescriptorPool) -> Option<&'static Fields> {
+    if let Some(copy) = crate::private::current()
+        && copy.pool == *pool
+    {
+        return copy.fields();
+    }
+    if *pool == *crate::SHARED_POOL {
+        return shared_fields();
+    }
+    crate::private::of(pool)?.fields()
+}
+
+fn shared_fields() -> Option<&'static Fields> {
     static FIELDS: std::sync::LazyLock<Option<Fields>> =
-        std::sync::LazyLock::new(|| Fields::new(crate::descriptor_pool()));
+        std::sync::LazyLock::new(|| Fields::new(&crate::SHARED_POOL));
     FIELDS.as_ref()
 }
 

@@ -37,10 +37,10 @@ impl ResourceDefaults {
     /// Reads the message default `option` (a `ContainerResources`) on
     /// `field`, a field of that type; empty when the protos declare none.
     pub fn from_option(field: &FieldDescriptor, option: &str) -> ResourceDefaults {
-        let Some(f) = planton_api::view::fields() else {
+        let pool = field.parent_pool();
+        let Some(f) = planton_api::view::fields_in(pool) else {
             return ResourceDefaults::default();
         };
-        let pool = field.parent_pool();
         let Some(ext) = pool.get_extension_by_name(option) else {
             return ResourceDefaults::default();
         };
@@ -73,12 +73,11 @@ impl ResourceDefaults {
     /// of a resource only (see the module docs); leaves any other message
     /// alone.
     pub fn harmonize(&self, res: &mut DynamicMessage) {
-        let Some(f) = planton_api::view::fields() else {
+        let desc = planton_api::prost_reflect::ReflectMessage::descriptor(&*res);
+        let Some(f) = planton_api::view::fields_in(desc.parent_pool()) else {
             return;
         };
-        if planton_api::prost_reflect::ReflectMessage::descriptor(&*res)
-            != f.container_resources.message_descriptor
-        {
+        if desc != f.container_resources.message_descriptor {
             return;
         }
         for (leaf, limit_default, request_default) in [
