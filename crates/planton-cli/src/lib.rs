@@ -34,6 +34,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use planton_kubernetes_job::JobValidator;
 use planton_manifest::component::{Component, Engine};
 use planton_manifest::sanitize;
 
@@ -92,7 +93,7 @@ where
 {
     let result = validate::stdin_once(files).and_then(|()| {
         validate::validate(
-            engine,
+            batch::Engines::shared(engine),
             files,
             format,
             strict,
@@ -120,7 +121,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let globs = walk_excludes(&walk)?;
             validate::stdin_once(&files)?;
             validate::validate(
-                validator()?.engine(),
+                batch::Engines::own(validator()?, &|| JobValidator::new().ok()),
                 &files,
                 output,
                 strict,

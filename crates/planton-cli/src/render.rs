@@ -395,7 +395,7 @@ pub(crate) fn render_to_dir(
     let planned = plan(&root, out_dir, extension, globs)?;
     let total = planned.len();
     batch::remove_temporaries_on_signal()?;
-    let work = |(item, dest, conflict): Planned| -> RenderOutcome {
+    let work = |validator: &JobValidator, (item, dest, conflict): Planned| -> RenderOutcome {
         if let Some(note) = item.note() {
             return RenderOutcome::Skipped(note);
         }
@@ -459,40 +459,48 @@ pub(crate) fn render_to_dir(
     // once, not for every temporary file).
     let cwd = std::env::current_dir().ok();
     let mut writer = batch::AtomicWriter::default();
-    batch::run(planned.into_iter(), total, work, |outcome| match outcome {
-        RenderOutcome::Rendered(dest, text, warnings) => {
-            eprint!("{warnings}");
-            let target = match &cwd {
-                Some(cwd) if dest.is_relative() => cwd.join(&dest),
-                _ => dest.clone(),
-            };
-            match writer.write(&target, &text) {
-                Ok(()) => written += 1,
-                Err(e) => {
-                    failed += 1;
-                    eprintln!(
-                        "error: cannot write '{}': {e}",
-                        sanitize::path(&dest.display().to_string())
-                    );
+    let own = || JobValidator::new().ok();
+    let engines = batch::Engines::own(validator, &own);
+    batch::run_with(
+        planned.into_iter(),
+        total,
+        engines,
+        work,
+        |outcome| match outcome {
+            RenderOutcome::Rendered(dest, text, warnings) => {
+                eprint!("{warnings}");
+                let target = match &cwd {
+                    Some(cwd) if dest.is_relative() => cwd.join(&dest),
+                    _ => dest.clone(),
+                };
+                match writer.write(&target, &text) {
+                    Ok(()) => written += 1,
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!(
+                            "error: cannot write '{}': {e}",
+                            sanitize::path(&dest.display().to_string())
+                        );
+                    }
                 }
             }
-        }
-        RenderOutcome::Invalid(report, dest) => {
-            invalid += 1;
-            eprint!("{report}");
-            clear_stale(dest);
-        }
-        RenderOutcome::Failed(message, dest) => {
-            failed += 1;
-            eprintln!("error: {message}");
-            clear_stale(dest);
-        }
-        RenderOutcome::Skipped(note) => eprint!("{note}"),
-        RenderOutcome::NotManifest(note, dest) => {
-            eprint!("{note}");
-            clear_stale(dest);
-        }
-    });
+            RenderOutcome::Invalid(report, dest) => {
+                invalid += 1;
+                eprint!("{report}");
+                clear_stale(dest);
+            }
+            RenderOutcome::Failed(message, dest) => {
+                failed += 1;
+                eprintln!("error: {message}");
+                clear_stale(dest);
+            }
+            RenderOutcome::Skipped(note) => eprint!("{note}"),
+            RenderOutcome::NotManifest(note, dest) => {
+                eprint!("{note}");
+                clear_stale(dest);
+            }
+        },
+    );
     let files = written + invalid + failed;
     output::write_stdout(&format!(
         "{files} file{}: {written} rendered into {}, {invalid} invalid, {failed} not rendered{}\n",

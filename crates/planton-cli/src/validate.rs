@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use planton_kubernetes_job::{JobComponent, JobValidator};
 use planton_manifest::component::{Component, Engine};
 
 use crate::app::Failure;
@@ -19,16 +20,40 @@ pub(crate) fn stdin_once(files: &[PathBuf]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Checks every file (directories walked) with the component `engine` runs,
-/// and writes the report in `format` to `out`.
-pub(crate) fn validate<C: Component + Sync, W: Write>(
-    engine: &Engine<C>,
+/// What a thread of a batch checks with: an engine, or what holds one.
+pub(crate) trait HasEngine<C> {
+    /// The engine.
+    fn engine(&self) -> &Engine<C>;
+}
+
+impl<C> HasEngine<C> for Engine<C> {
+    fn engine(&self) -> &Engine<C> {
+        self
+    }
+}
+
+impl HasEngine<JobComponent> for JobValidator {
+    fn engine(&self) -> &Engine<JobComponent> {
+        JobValidator::engine(self)
+    }
+}
+
+/// Checks every file (directories walked) with the component the engines
+/// run, and writes the report in `format` to `out`.
+pub(crate) fn validate<C, E, W>(
+    engines: batch::Engines<'_, E>,
     files: &[PathBuf],
     format: ReportFormat,
     strict: bool,
     globs: &batch::Excludes,
     mut out: output::Stream<W>,
-) -> Result<(), Failure> {
+) -> Result<(), Failure>
+where
+    C: Component,
+    E: HasEngine<C> + Sync,
+    W: Write,
+{
+    let engine = engines.first().engine();
     let (inputs, total) = items(files, None, globs);
     let mut summary = report::Summary::default();
     let mut sarif = sarif::Sarif::new(engine.manifest_descriptor().name());
@@ -38,7 +63,7 @@ pub(crate) fn validate<C: Component + Sync, W: Write>(
         ReportFormat::Junit => out.write(junit::OPEN),
         ReportFormat::Human | ReportFormat::Github => {}
     }
-    let work = |item: Item| {
+    let work = |engine: &E, item: Item| {
         if let Some(note) = item.note() {
             return Err(note);
         }
@@ -56,7 +81,7 @@ pub(crate) fn validate<C: Component + Sync, W: Write>(
                 if let Some(note) = item.not_a_manifest(&source.text) {
                     return Err(note);
                 }
-                (check(engine, &source, strict), Some(source.text))
+                (check(engine.engine(), &source, strict), Some(source.text))
             }
         };
         Ok(report::FileResult {
@@ -65,7 +90,7 @@ pub(crate) fn validate<C: Component + Sync, W: Write>(
             text,
         })
     };
-    batch::run(inputs, total, work, |result| {
+    batch::run_with(inputs, total, engines, work, |result| {
         let result = match result {
             Ok(result) => result,
             Err(note) => {
