@@ -3,8 +3,7 @@
 //! and [`JobValidator::prepare`](crate::JobValidator::prepare) and
 //! [`JobValidator::render`](crate::JobValidator::render) are that pipeline.
 
-use planton_api::KubernetesJob;
-use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, ReflectMessage, Value};
+use planton_api::prost_reflect::{DynamicMessage, MessageDescriptor, Value};
 use planton_manifest::component::{Component, Secrets};
 use planton_manifest::{DefaultOptions, Violation};
 
@@ -27,7 +26,9 @@ impl Component for JobComponent {
     type Error = Error;
 
     fn manifest_descriptor(&self) -> MessageDescriptor {
-        KubernetesJob::default().descriptor()
+        // Of the pool the component was made in (see
+        // `planton_api::with_private_pool`), like its stack input's.
+        self.fields.kubernetes_job.message_descriptor.clone()
     }
 
     fn stack_input_descriptor(&self) -> MessageDescriptor {

@@ -81,5 +81,24 @@ fn a_validator_on_a_private_pool_reports_and_renders_as_the_shared_one() {
         shared.manifest_descriptor().parent_pool(),
         planton_api::descriptor_pool()
     );
-    let _ = planton_api::KubernetesJob::default().descriptor();
+}
+
+#[test]
+fn a_validator_keeps_the_pool_it_was_made_in() {
+    let private = with_private_pool(|| JobValidator::new().unwrap());
+    // Asked outside the call, its descriptors are still of its copy.
+    let pool = private.stack_input_descriptor().parent_pool().clone();
+    assert_ne!(&pool, planton_api::descriptor_pool());
+    assert_eq!(private.manifest_descriptor().parent_pool(), &pool);
+    assert_eq!(private.engine().manifest_descriptor().parent_pool(), &pool);
+    let checked = private
+        .check("apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {name: a}\nspec: {namespace: {value: b}, image: {repo: busybox, tag: '1'}}\n")
+        .unwrap();
+    assert!(checked.is_valid());
+    assert_eq!(
+        planton_api::KubernetesJob::default()
+            .descriptor()
+            .parent_pool(),
+        planton_api::descriptor_pool()
+    );
 }
