@@ -59,7 +59,7 @@ impl Component for JobComponent {
     }
 
     fn before_defaults(&self, input: &mut DynamicMessage) {
-        crate::resources::harmonize(&self.resource_defaults, self.fields, input);
+        crate::resources::harmonize(&self.resource_defaults, input);
     }
 
     fn rules(&self, input: &DynamicMessage) -> Vec<Violation> {

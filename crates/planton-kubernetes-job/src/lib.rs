@@ -270,9 +270,22 @@ impl JobValidator {
         input: KubernetesJobStackInput,
         source_map: Option<&SourceMap>,
     ) -> Result<Validated, InvalidInput> {
+        // A message of this validator's pool, which need not be the calling
+        // thread's (see `planton_api::with_private_pool`).
+        let mut message = DynamicMessage::new(self.stack_desc.clone());
+        if let Err(e) = message.transcode_from(&input) {
+            return Err(InvalidInput::Violations(vec![Violation::kubernetes(
+                "",
+                "planton.message_type",
+                format!(
+                    "the input does not decode as a {}: {e}",
+                    self.stack_desc.name()
+                ),
+            )]));
+        }
         let mut document = Document::from_parts(
             self.stack_desc.name(),
-            input.transcode_to_dynamic(),
+            message,
             source_map.cloned().unwrap_or_default(),
         );
         self.validate_document(&mut document)
@@ -450,7 +463,15 @@ impl Validated {
 
 impl PartialEq for Validated {
     fn eq(&self, other: &Self) -> bool {
-        self.message == other.message
+        let desc = self.message.descriptor();
+        if desc == other.message.descriptor() {
+            return self.message == other.message;
+        }
+        // Of two validators on two pools (see
+        // `planton_api::with_private_pool`): the messages' descriptors differ
+        // by pool alone, so compare the fields in one pool.
+        let mut theirs = DynamicMessage::new(desc);
+        theirs.transcode_from(&other.message).is_ok() && self.message == theirs
     }
 }
 

@@ -322,5 +322,13 @@ pub(crate) fn resolved(
         return Ok(message);
     };
     resolve_references(&mut input, resolver)?;
-    Ok(input.transcode_to_dynamic())
+    // Back in the message's own pool, which need not be the calling thread's
+    // (see `planton_api::with_private_pool`). The input decoded from this
+    // message's encoding, so its own encoding decodes back; were it not to,
+    // the references left would stop the render as unresolved.
+    let mut resolved = DynamicMessage::new(message.descriptor());
+    match resolved.transcode_from(&input) {
+        Ok(()) => Ok(resolved),
+        Err(_) => Ok(message),
+    }
 }

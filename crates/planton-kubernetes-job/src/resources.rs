@@ -12,9 +12,14 @@ pub(crate) fn defaults(f: &Fields, option: &str) -> ResourceDefaults {
 }
 
 /// Harmonizes the `resources` of a KubernetesJob message (or of a stack
-/// input's target) with `defaults`, when set.
-pub(crate) fn harmonize(defaults: &ResourceDefaults, f: &Fields, message: &mut DynamicMessage) {
-    let job = if message.descriptor() == f.kubernetes_job_stack_input.message_descriptor {
+/// input's target) with `defaults`, when set; the message may be of any of
+/// `planton_api`'s pools.
+pub(crate) fn harmonize(defaults: &ResourceDefaults, message: &mut DynamicMessage) {
+    let desc = message.descriptor();
+    let Some(f) = planton_api::view::fields_in(desc.parent_pool()) else {
+        return;
+    };
+    let job = if desc == f.kubernetes_job_stack_input.message_descriptor {
         // Never inserts an unset target.
         if !message.has_field(&f.kubernetes_job_stack_input.target) {
             return;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use planton_api::prost_reflect::ReflectMessage;
 use planton_api::with_private_pool;
 use planton_kubernetes_job::planton_manifest::component::Component;
-use planton_kubernetes_job::{Input, JobValidator, SideInputs};
+use planton_kubernetes_job::{Input, JobValidator, MapResolver, SideInputs};
 
 fn manifests() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -101,4 +101,86 @@ fn a_validator_keeps_the_pool_it_was_made_in() {
             .parent_pool(),
         planton_api::descriptor_pool()
     );
+}
+
+/// A manifest that needs every side input: references to resolve, a
+/// namespace from another resource, a registry secret, and resources set
+/// on one side only (harmonized against the defaults).
+const NEEDS_SIDE_INPUTS: &str = "apiVersion: kubernetes.project-planton.org/v1
+kind: KubernetesJob
+metadata: {name: sides}
+spec:
+  namespace: {valueFrom: {name: ns}}
+  image: {repo: registry.example.com/app, tag: '1', pullSecretName: regcred}
+  resources: {limits: {cpu: 10m}}
+  env:
+    variables:
+      URL: {valueFrom: {kind: KubernetesDeployment, name: api, fieldPath: status.outputs.internal_url}}
+    secrets: {TOKEN: {value: s3cr3t-value}}
+";
+
+/// What each way through the door gives for [`NEEDS_SIDE_INPUTS`].
+fn with_side_inputs(v: &JobValidator) -> Vec<String> {
+    let mut resolver = MapResolver::new();
+    resolver.insert("KubernetesNamespace/ns", "spec.name", "batch");
+    resolver.insert(
+        "KubernetesDeployment/api",
+        "status.outputs.internal_url",
+        "http://api:8080",
+    );
+    let mut side = SideInputs::new();
+    side.namespace("batch")
+        .docker_config_json(r#"{"auths":{"registry.example.com":{"auth":"dXNlcjpwYXNz"}}}"#)
+        .resolver(&resolver);
+    let rendered = match v.render(Input::Manifest(NEEDS_SIDE_INPUTS), &side) {
+        Ok(out) => out.rendered.to_yaml(),
+        Err(e) => e.report("sides.yaml", NEEDS_SIDE_INPUTS),
+    };
+    let typed = match v.prepare(Input::Manifest(NEEDS_SIDE_INPUTS), &side) {
+        Ok(validated) => {
+            // The typed door: the generated input back through validation.
+            match v.validate_input(validated.input().clone(), None) {
+                Ok(again) => {
+                    assert!(again == validated, "validate_input changed the input");
+                    format!("{:?}", again.warnings())
+                }
+                Err(e) => format!("refused: {e:?}"),
+            }
+        }
+        Err(e) => format!("not prepared: {e}"),
+    };
+    vec![rendered, typed]
+}
+
+#[test]
+fn a_validator_works_the_same_outside_its_pool_and_beside_another() {
+    let shared = JobValidator::new().unwrap();
+    let expected = with_side_inputs(&shared);
+    assert!(expected[0].contains("http://api:8080"), "{}", expected[0]);
+    assert!(expected[0].contains("cpu: 10m"), "{}", expected[0]);
+    assert!(
+        !expected[1].starts_with("refused") && !expected[1].starts_with("not"),
+        "{}",
+        expected[1]
+    );
+    let private = with_private_pool(|| JobValidator::new().unwrap());
+    // Made in a copy, used outside it.
+    assert_eq!(with_side_inputs(&private), expected);
+    // The shared one used inside a copy, and the private one inside another.
+    assert_eq!(with_private_pool(|| with_side_inputs(&shared)), expected);
+    assert_eq!(with_private_pool(|| with_side_inputs(&private)), expected);
+    // The same input validated by both compares equal across the pools.
+    let side = SideInputs::new();
+    let text = NEEDS_SIDE_INPUTS.replace("valueFrom: {kind: KubernetesDeployment, name: api, fieldPath: status.outputs.internal_url}", "value: x");
+    let text = text.replace("{valueFrom: {name: ns}}", "{value: batch}");
+    let a = shared.prepare(Input::Manifest(&text), &side).unwrap();
+    let b = private.prepare(Input::Manifest(&text), &side).unwrap();
+    assert!(a == b);
+    let other = shared
+        .prepare(
+            Input::Manifest(&text.replace("name: sides", "name: other")),
+            &side,
+        )
+        .unwrap();
+    assert!(other != b);
 }
