@@ -81,11 +81,14 @@ pub(crate) fn of(pool: &DescriptorPool) -> Option<&'static Copy> {
 /// any thread; a call inside another is the outer call's copy.
 ///
 /// Descriptors and messages of the copy are not equal (`==`) to those of
-/// the shared pool, and prost-reflect refuses to set a field of one to a
-/// message of the other: keep what is made inside to the thread's own work
-/// (the views, [`sensitive`](crate::sensitive) and the transform read
-/// messages of any of this crate's pools). Once [`MAX_COPIES`] copies are
-/// in use, `f` runs on the shared pool.
+/// the shared pool, and prost-reflect does not check which pool a message
+/// set into a field comes from, so a message mixing two pools goes
+/// unnoticed. What is built from descriptors keeps its pool wherever it is
+/// used: a validator made inside works outside too, and on the documents it
+/// loaded (the views, [`sensitive`](crate::sensitive) and the transform
+/// read messages of any of this crate's pools); give it no message of
+/// another pool to fill in. Once [`MAX_COPIES`] copies are in use, `f` runs
+/// on the shared pool.
 ///
 /// # Examples
 ///
