@@ -87,7 +87,7 @@ pub(crate) fn of(pool: &DescriptorPool) -> Option<&'static Copy> {
 /// used: a validator made inside works outside too, and on the documents it
 /// loaded (the views, [`sensitive`](crate::sensitive) and the transform
 /// read messages of any of this crate's pools); give it no message of
-/// another pool to fill in. Once [`MAX_COPIES`] copies are in use, `f` runs
+/// another pool to fill in. Once 64 copies are in use, `f` runs
 /// on the shared pool.
 ///
 /// # Examples
