@@ -71,8 +71,20 @@ fn word_is_plain(s: &str) -> Option<bool> {
         b.len() > 5
             // Every boolean or null word starts with one of these letters.
             || !matches!(b[0].to_ascii_lowercase(), b'y' | b'n' | b'o' | b't' | b'f')
+            // Nor is any other word, whatever its case (`name`, `type`).
+            || !is_bool_or_null_word_ignoring_case(b)
             || (scalar::resolve(s) == Plain::Str && reads_as_string_in_yaml_1_2(s))
     })
+}
+
+/// Whether `b` is, ignoring ASCII case, one of the boolean or null words of
+/// YAML 1.1 or 1.2: only those can read as something else than a string
+/// among the words [`word_is_plain`] takes.
+fn is_bool_or_null_word_ignoring_case(b: &[u8]) -> bool {
+    const WORDS: [&[u8]; 9] = [
+        b"y", b"yes", b"n", b"no", b"on", b"off", b"true", b"false", b"null",
+    ];
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(b))
 }
 
 /// The bytes of a word-like string ([`word_is_plain`]): ASCII letters and
