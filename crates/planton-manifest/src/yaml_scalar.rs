@@ -6,6 +6,8 @@
 //! boolean, number, null or timestamp, or that holds YAML syntax, is
 //! double-quoted. Multi-line strings use literal blocks.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::scalar::{self, Plain};
 
 /// Appends `n` spaces.
@@ -38,6 +40,48 @@ pub(crate) fn write_key(out: &mut String, key: &str, level: usize) {
         out.push_str(&rendered);
     }
     out.push(':');
+}
+
+/// [`write_key`] for a struct's field name, which is most often plain
+/// and written again and again (`name`, `metadata`): a name found plain is
+/// remembered, and found again by its address instead of being checked.
+pub(crate) fn write_static_key(out: &mut String, key: &'static str, level: usize) {
+    if static_key_is_plain(key) {
+        out.push_str(key);
+        out.push(':');
+    } else {
+        write_key(out, key, level);
+    }
+}
+
+/// The field names known to be plain keys, each as its address and length
+/// (`address << 16 | length`; 0 is an empty slot), in a slot chosen by its
+/// address. A `&'static str` is never freed nor changed: the text at an
+/// address with a length is always the same, so a slot holding that pair
+/// answers for it. Another name taking the slot only costs a check.
+static PLAIN_STATIC_KEYS: [AtomicU64; 256] = [const { AtomicU64::new(0) }; 256];
+
+/// Whether `key` is written plain by [`write_key`], remembered in
+/// [`PLAIN_STATIC_KEYS`].
+fn static_key_is_plain(key: &'static str) -> bool {
+    let plain = |key: &str| key.len() <= 1000 && is_plain_safe(key);
+    let address = key.as_ptr() as usize as u64;
+    let len = key.len() as u64;
+    if len == 0 || len > 1000 || address >> 48 != 0 {
+        return plain(key);
+    }
+    let tag = (address << 16) | len;
+    let slot = &PLAIN_STATIC_KEYS[((address ^ (address >> 8)) & 0xff) as usize];
+    // The tag is the whole answer: no other memory is read through it, so
+    // no ordering is needed.
+    if slot.load(Ordering::Relaxed) == tag {
+        return true;
+    }
+    let is_plain = plain(key);
+    if is_plain {
+        slot.store(tag, Ordering::Relaxed);
+    }
+    is_plain
 }
 
 /// Appends the string `s` as a scalar (a key when `is_key`) of a value

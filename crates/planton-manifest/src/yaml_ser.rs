@@ -15,7 +15,7 @@ use std::ops::Range;
 
 use serde::ser::{self, Serialize};
 
-use crate::yaml_scalar::{indent, write_key, write_string};
+use crate::yaml_scalar::{indent, write_key, write_static_key, write_string};
 
 /// Writes `value` as a YAML document (no `---` marker) ending with a newline:
 /// the same text whether `value` is given typed or as its JSON value
@@ -282,11 +282,10 @@ impl Map<'_> {
         } else {
             indent(&mut w.out, self.level);
         }
-        let text = match &key {
-            Key::Static(text) => text,
-            Key::Buffered(range) => &w.keys[range.clone()],
-        };
-        write_key(&mut w.out, text, self.level);
+        match &key {
+            Key::Static(text) => write_static_key(&mut w.out, text, self.level),
+            Key::Buffered(range) => write_key(&mut w.out, &w.keys[range.clone()], self.level),
+        }
         w.entries.push((start, key));
     }
 
@@ -584,5 +583,33 @@ mod tests {
             .map(|d| format!("---\n{}", to_yaml(d).unwrap()))
             .collect();
         assert_eq!(writer.finish(), expected);
+    }
+
+    /// Field names that must be quoted or written explicitly stay so when
+    /// written again (plain names are remembered, these are not).
+    #[test]
+    fn field_names_are_written_alike_every_time() {
+        struct Names;
+        impl Serialize for Names {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut st = s.serialize_struct("Names", 6)?;
+                st.serialize_field("name", "a")?;
+                st.serialize_field("on", "b")?;
+                st.serialize_field("y", "c")?;
+                st.serialize_field("a: b", "d")?;
+                st.serialize_field("0755", "e")?;
+                st.serialize_field("metadata", "f")?;
+                st.end()
+            }
+        }
+        let via_value = crate::json_to_yaml(&serde_json::to_value(Names).unwrap());
+        assert!(via_value.contains("\"on\": b\n") && via_value.contains("name: a\n"));
+        for _ in 0..3 {
+            assert_eq!(to_yaml(&Names).unwrap(), via_value);
+            assert_eq!(
+                to_yaml(&[Names]).unwrap(),
+                crate::json_to_yaml(&json!([serde_json::to_value(Names).unwrap()]))
+            );
+        }
     }
 }
