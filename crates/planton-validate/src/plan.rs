@@ -1294,6 +1294,11 @@ fn is_zero(value: &Value, kind: &Kind) -> bool {
         Value::List(l) => l.is_empty(),
         Value::Map(m) => m.is_empty(),
         Value::Message(m) => *m == DynamicMessage::new(m.descriptor()),
+        // The common scalars, without building the kind's default to
+        // compare with (`default_value` of a string or bytes kind is
+        // empty, of a bool false, of a number 0).
+        Value::String(s) if matches!(kind, Kind::String) => s.is_empty(),
+        Value::Bool(b) if matches!(kind, Kind::Bool) => !b,
         v => *v == Value::default_value(kind),
     }
 }
