@@ -18,11 +18,17 @@ use planton_api::view::{
 /// `repo:tag`, or `repo@digest` when the tag is a digest.
 pub fn image_reference(image: ContainerImageView<'_>) -> String {
     let (repo, tag) = (image.repo(), image.tag());
-    if crate::image::is_digest(tag) {
-        format!("{repo}@{tag}")
+    let separator = if crate::image::is_digest(tag) {
+        '@'
     } else {
-        format!("{repo}:{tag}")
-    }
+        ':'
+    };
+    // Sized once, without the formatting machinery.
+    let mut reference = String::with_capacity(repo.len() + 1 + tag.len());
+    reference.push_str(repo);
+    reference.push(separator);
+    reference.push_str(tag);
+    reference
 }
 
 /// The container's requests and limits: the cpu and memory quantities set.
@@ -177,9 +183,13 @@ pub fn volumes(mounts_in: List<'_, VolumeMountView<'_>>) -> (Vec<K8sVolumeMount>
             sub_path: text(vm.sub_path()),
             ..K8sVolumeMount::default()
         });
-        let mut volume = Volume {
+        // Built where it stays: a `Volume` is large (its every source).
+        volumes.push(Volume {
             name: name.to_owned(),
             ..Volume::default()
+        });
+        let Some(volume) = volumes.last_mut() else {
+            continue;
         };
         let mode = |mode: i32| {
             // Zero is unset; a negative mode is sent for the server to refuse.
@@ -215,7 +225,6 @@ pub fn volumes(mounts_in: List<'_, VolumeMountView<'_>>) -> (Vec<K8sVolumeMount>
                 read_only: Some(p.read_only()),
             });
         }
-        volumes.push(volume);
     }
     (mounts, volumes)
 }
