@@ -248,6 +248,41 @@ fn reads_as_string_in_yaml_1_2(s: &str) -> bool {
 }
 
 fn literal_block_fits(s: &str) -> bool {
+    if s.is_ascii() {
+        return ascii_literal_block_fits(s.as_bytes());
+    }
+    literal_block_fits_in_general(s)
+}
+
+/// [`literal_block_fits`] for an ASCII string, in one pass over its bytes:
+/// a line break, no control character but line breaks and tabs (a carriage
+/// return is one), no space or tab ending a line, no break, space or tab
+/// first.
+fn ascii_literal_block_fits(b: &[u8]) -> bool {
+    if matches!(b.first(), None | Some(b'\n' | b' ' | b'\t')) {
+        return false;
+    }
+    let mut has_break = false;
+    let mut previous = 0u8;
+    for &c in b {
+        match c {
+            b'\n' => {
+                if matches!(previous, b' ' | b'\t') {
+                    return false;
+                }
+                has_break = true;
+            }
+            b'\t' => {}
+            c if c < 0x20 || c == 0x7f => return false,
+            _ => {}
+        }
+        previous = c;
+    }
+    has_break && !matches!(previous, b' ' | b'\t')
+}
+
+/// [`literal_block_fits`] for any string.
+fn literal_block_fits_in_general(s: &str) -> bool {
     s.contains('\n')
         && !s.contains('\r')
         // YAML 1.1 readers (kubectl's) take U+2028, U+2029 and U+0085 as line breaks.
@@ -430,6 +465,56 @@ mod tests {
         for s in &strings {
             assert_eq!(ascii_has_no_syntax(s.as_bytes()), has_no_syntax(s), "{s:?}");
         }
+    }
+
+    /// The one-pass ASCII check of literal blocks agrees with the general
+    /// one: every string of up to four characters from an alphabet of the
+    /// bytes that matter, and longer strings drawn from it.
+    #[test]
+    fn the_ascii_literal_block_pass_agrees_with_the_general_check() {
+        let alphabet: Vec<char> = "a \t\n\r\x0b\x0c\x7f\x00#:-".chars().collect();
+        let mut strings = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = strings
+                .iter()
+                .filter(|s| s.chars().count() < 4)
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        let mut state = 0x9e37_79b9_u64;
+        for len in 5..60 {
+            for _ in 0..300 {
+                let s: String = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1);
+                        alphabet[(state >> 33) as usize % alphabet.len()]
+                    })
+                    .collect();
+                strings.push(s);
+            }
+        }
+        strings.extend(
+            [
+                "#!/bin/sh\nset -eu\necho hi\n",
+                "a\nb",
+                "a \nb",
+                "a\n\n",
+                "a\t\nb",
+                "a\nb ",
+                "\na",
+            ]
+            .map(String::from),
+        );
+        let mut fitting = 0;
+        for s in &strings {
+            let fits = literal_block_fits_in_general(s);
+            fitting += usize::from(fits);
+            assert_eq!(ascii_literal_block_fits(s.as_bytes()), fits, "{s:?}");
+        }
+        assert!(fitting > 100, "{fitting}");
     }
 
     #[test]
