@@ -102,13 +102,33 @@ fn is_plain_safe(s: &str) -> bool {
     word_is_plain(s).unwrap_or_else(|| is_plain_safe_in_general(s))
 }
 
-/// The common case, decided without the general checks: a word-like ASCII
+/// The common cases, decided without the general checks: a word-like ASCII
 /// string starting with a letter cannot be a number, a timestamp or YAML
 /// syntax; it is plain unless it is one of the boolean or null words of
-/// YAML 1.1 or 1.2 (none is longer than five characters). `None` for other
+/// YAML 1.1 or 1.2 (none is longer than five characters). An absolute path
+/// of word bytes and a quantity (`256Mi`) are plain too. `None` for other
 /// strings.
 fn word_is_plain(s: &str) -> Option<bool> {
     let b = s.as_bytes();
+    match b.first() {
+        // An absolute path of word bytes (`/scripts/run.sh`): no indicator,
+        // number or word of YAML starts with a slash.
+        Some(b'/') if b.iter().all(|&c| WORD_BYTE[usize::from(c)]) => return Some(true),
+        // A quantity such as `256Mi` or `100m`: digits, then letters among
+        // which one that no number has (not a hex digit, nor a radix's `x`
+        // or `o`), so no YAML 1.1 or 1.2 number, nor a timestamp (no `-`).
+        Some(c) if c.is_ascii_digit() => {
+            let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+            let suffix = &b[digits..];
+            let quantity = !suffix.is_empty()
+                && suffix.iter().all(u8::is_ascii_alphabetic)
+                && suffix
+                    .iter()
+                    .any(|&c| !c.is_ascii_hexdigit() && !matches!(c, b'x' | b'o' | b'X' | b'O'));
+            return quantity.then_some(true);
+        }
+        _ => {}
+    }
     let word =
         !b.is_empty() && b[0].is_ascii_alphabetic() && b.iter().all(|&c| WORD_BYTE[usize::from(c)]);
     word.then(|| {
@@ -398,6 +418,67 @@ mod tests {
             }
         }
         words.extend(["nullx", "truex", "falsex", "yesno", "offon"].map(String::from));
+        // Paths and quantities, and their neighbours that are numbers or
+        // syntax.
+        words.extend(
+            [
+                "/",
+                "/data",
+                "/scripts/report.sh",
+                "/a:b",
+                "/a b",
+                "/a#b",
+                "/-",
+                "//",
+                "/.",
+                "256Mi",
+                "1000m",
+                "1Gi",
+                "50m",
+                "100Mi",
+                "1k",
+                "0x1F",
+                "0xG",
+                "0x",
+                "0b1",
+                "0bM",
+                "0o17",
+                "0oZ",
+                "0O",
+                "1e3",
+                "1e",
+                "1E",
+                "1ee",
+                "1eM",
+                "12ab",
+                "12abz",
+                "0755",
+                "1_000m",
+                "1.5Gi",
+                "1m:2",
+                "1-2m",
+                "0",
+                "1",
+                "00m",
+                "9Z",
+                "1x",
+                "1o",
+                "1i",
+                "1n",
+                "1y",
+                "1Y",
+                "2024-01-01",
+                "1:30",
+            ]
+            .map(String::from),
+        );
+        for n in ["0", "1", "00", "12", "0x", "0o", "0b"] {
+            for suffix in [
+                "", "a", "f", "g", "x", "o", "e", "E", "ab", "Mi", "Ki", "m", "xyz", "fF", "eg",
+            ] {
+                words.push(format!("{n}{suffix}"));
+            }
+        }
         // Every first letter before the tails of the boolean and null words,
         // and words of up to five letters that are none of them.
         for a in (b'a'..=b'z').chain(b'A'..=b'Z') {
@@ -414,6 +495,10 @@ mod tests {
             if let Some(plain) = word_is_plain(w) {
                 assert_eq!(plain, is_plain_safe_in_general(w), "{w:?}");
             }
+        }
+        // The shortcuts do take the common paths and quantities.
+        for w in ["/data", "/scripts/report.sh", "256Mi", "1000m", "1Gi", "50m", "nginx"] {
+            assert_eq!(word_is_plain(w), Some(true), "{w:?}");
         }
     }
 
