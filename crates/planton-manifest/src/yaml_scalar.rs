@@ -497,7 +497,15 @@ mod tests {
             }
         }
         // The shortcuts do take the common paths and quantities.
-        for w in ["/data", "/scripts/report.sh", "256Mi", "1000m", "1Gi", "50m", "nginx"] {
+        for w in [
+            "/data",
+            "/scripts/report.sh",
+            "256Mi",
+            "1000m",
+            "1Gi",
+            "50m",
+            "nginx",
+        ] {
             assert_eq!(word_is_plain(w), Some(true), "{w:?}");
         }
     }
