@@ -129,8 +129,16 @@ fn word_is_plain(s: &str) -> Option<bool> {
         }
         _ => {}
     }
-    let word =
-        !b.is_empty() && b[0].is_ascii_alphabetic() && b.iter().all(|&c| WORD_BYTE[usize::from(c)]);
+    let word_byte = |c: &u8| WORD_BYTE[usize::from(*c)];
+    // A short string without a branch per byte; a long one (a script, a
+    // file) stops at its first other byte.
+    let word = !b.is_empty()
+        && b[0].is_ascii_alphabetic()
+        && if b.len() <= 64 {
+            b.iter().fold(true, |all, c| all & word_byte(c))
+        } else {
+            b.iter().all(word_byte)
+        };
     word.then(|| {
         b.len() > 5
             // Every boolean or null word starts with one of these letters.
