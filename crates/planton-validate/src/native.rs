@@ -190,6 +190,20 @@ fn scalar(v: &Value) -> Option<Scalar> {
     })
 }
 
+/// Whether [`scalar`] takes `v`, without making the scalar.
+fn is_scalar(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Bool(_)
+            | Value::I32(_)
+            | Value::EnumNumber(_)
+            | Value::I64(_)
+            | Value::U32(_)
+            | Value::U64(_)
+            | Value::String(_)
+    )
+}
+
 fn write_scalar(out: &mut String, s: &Scalar) {
     let _ = match s {
         Scalar::Int(i) => write!(out, "{i}"),
@@ -344,12 +358,12 @@ impl Native {
         let ok = match &self.check {
             Check::Const(c) => scalar_eq(value, c)?,
             Check::In(list) => {
-                let v = scalar(value)?;
-                list.contains(&v)
+                is_scalar(value).then_some(())?;
+                list.iter().any(|c| scalar_eq(value, c) == Some(true))
             }
             Check::NotIn(list) => {
-                let v = scalar(value)?;
-                !list.contains(&v)
+                is_scalar(value).then_some(())?;
+                !list.iter().any(|c| scalar_eq(value, c) == Some(true))
             }
             Check::Size(what, cmp, n) => {
                 let size = match (what, value) {
@@ -441,7 +455,7 @@ fn tokens(src: &str) -> Option<Vec<Tok<'_>>> {
 /// Compares without cloning strings.
 fn scalar_eq(v: &Value, c: &Scalar) -> Option<bool> {
     Some(match (v, c) {
-        (Value::String(s), Scalar::Str(c)) => s == c,
+        (Value::String(s), c) => matches!(c, Scalar::Str(c) if s == c),
         (v, c) => scalar(v)? == *c,
     })
 }
@@ -602,5 +616,33 @@ mod tests {
         ] {
             assert!(Native::recognize_custom(expr, "r", "").is_none(), "{expr}");
         }
+    }
+
+    #[test]
+    fn is_scalar_agrees_with_scalar() {
+        for v in [
+            Value::Bool(true),
+            Value::I32(-1),
+            Value::EnumNumber(2),
+            Value::I64(3),
+            Value::U32(4),
+            Value::U64(5),
+            Value::String("s".into()),
+            Value::F32(1.0),
+            Value::F64(1.0),
+            Value::Bytes(vec![1].into()),
+            Value::List(vec![]),
+        ] {
+            assert_eq!(is_scalar(&v), scalar(&v).is_some(), "{v:?}");
+        }
+        // A string is never equal to a number, and is compared in place.
+        assert_eq!(
+            scalar_eq(&Value::String("1".into()), &Scalar::Int(1)),
+            Some(false)
+        );
+        assert_eq!(
+            scalar_eq(&Value::String("a".into()), &Scalar::Str("a".into())),
+            Some(true)
+        );
     }
 }
