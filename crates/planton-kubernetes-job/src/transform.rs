@@ -388,71 +388,70 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
     let strings = |list: planton_api::view::List<'_, &str>| -> Option<Vec<String>> {
         (!list.is_empty()).then(|| list.iter().map(str::to_owned).collect())
     };
-    let container = Container {
-        name: CONTAINER_NAME.into(),
-        image: Some(builders::image_reference(image)),
-        env: Some(env_vars(env, &env_secret_name)?),
-        resources: Some(builders::resources(spec.resources())),
-        command: strings(spec.command()),
-        args: strings(spec.args()),
-        volume_mounts: (!volume_mounts.is_empty()).then_some(volume_mounts),
-        ..Container::default()
-    };
+    let container_env = env_vars(env, &env_secret_name)?;
     let present = |value: Option<&str>| value.filter(|s| !s.is_empty()).map(str::to_owned);
-    let pod = PodSpec {
-        restart_policy: present(spec.restart_policy()),
-        containers: vec![container],
-        volumes: (!volumes.is_empty()).then_some(volumes),
-        image_pull_secrets: (!pull_secrets.is_empty()).then_some(pull_secrets),
-        ..PodSpec::default()
-    };
     let positive = |value: Option<u32>| {
         value
             .filter(|&v| v > 0)
             .map(|v| i32::try_from(v).unwrap_or(i32::MAX))
     };
-    // The Job's metadata and its pod template's take the last copies of
-    // the labels and annotations.
-    let job_meta = ObjectMeta {
-        name: Some(name.clone()),
-        namespace: Some(namespace.clone()),
-        labels: Some(labels.clone()),
-        annotations,
-        ..ObjectMeta::default()
-    };
-    let job_object = Job {
-        metadata: job_meta,
-        spec: Some(JobSpec {
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels),
-                    ..ObjectMeta::default()
-                }),
-                spec: Some(pod),
-            },
-            parallelism: positive(spec.parallelism()),
-            completions: positive(spec.completions()),
-            // 0 is meaningful (no retries): kept when set, as upstream does.
-            backoff_limit: spec
-                .backoff_limit()
-                .map(|v| i32::try_from(v).unwrap_or(i32::MAX)),
-            active_deadline_seconds: spec
-                .active_deadline_seconds()
-                .filter(|&v| v > 0)
-                .map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
-            ttl_seconds_after_finished: positive(spec.ttl_seconds_after_finished()),
-            completion_mode: present(spec.completion_mode()),
-            suspend: spec.suspend(),
-            ..JobSpec::default()
-        }),
-        ..Job::default()
-    };
+    // Built in place, nested: the Job and its pod are large, and each
+    // part built apart is one more copy of it.
     Ok(Rendered {
         namespace: namespace_object,
         env_secret,
         image_pull_secret,
         config_maps,
-        job: job_object,
+        job: Job {
+            // The Job's metadata and its pod template's take the last
+            // copies of the labels and annotations.
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                namespace: Some(namespace.clone()),
+                labels: Some(labels.clone()),
+                annotations,
+                ..ObjectMeta::default()
+            },
+            spec: Some(JobSpec {
+                template: PodTemplateSpec {
+                    metadata: Some(ObjectMeta {
+                        labels: Some(labels),
+                        ..ObjectMeta::default()
+                    }),
+                    spec: Some(PodSpec {
+                        restart_policy: present(spec.restart_policy()),
+                        containers: vec![Container {
+                            name: CONTAINER_NAME.into(),
+                            image: Some(builders::image_reference(image)),
+                            env: Some(container_env),
+                            resources: Some(builders::resources(spec.resources())),
+                            command: strings(spec.command()),
+                            args: strings(spec.args()),
+                            volume_mounts: (!volume_mounts.is_empty()).then_some(volume_mounts),
+                            ..Container::default()
+                        }],
+                        volumes: (!volumes.is_empty()).then_some(volumes),
+                        image_pull_secrets: (!pull_secrets.is_empty()).then_some(pull_secrets),
+                        ..PodSpec::default()
+                    }),
+                },
+                parallelism: positive(spec.parallelism()),
+                completions: positive(spec.completions()),
+                // 0 is meaningful (no retries): kept when set, as upstream does.
+                backoff_limit: spec
+                    .backoff_limit()
+                    .map(|v| i32::try_from(v).unwrap_or(i32::MAX)),
+                active_deadline_seconds: spec
+                    .active_deadline_seconds()
+                    .filter(|&v| v > 0)
+                    .map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
+                ttl_seconds_after_finished: positive(spec.ttl_seconds_after_finished()),
+                completion_mode: present(spec.completion_mode()),
+                suspend: spec.suspend(),
+                ..JobSpec::default()
+            }),
+            ..Job::default()
+        },
         outputs: KubernetesJobStackOutputs {
             namespace,
             job_name: name,
