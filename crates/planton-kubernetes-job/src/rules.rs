@@ -75,14 +75,16 @@ pub(crate) fn check(
             };
             shared::env(&mut r, env, workload);
         }
-        shared::config_maps(&mut r, spec.config_maps(), "spec.config_maps");
+        // Each read of the view is a look-up in the message: once each.
+        let config_maps = spec.config_maps();
+        shared::config_maps(&mut r, config_maps, "spec.config_maps");
         shared::volume_mounts(
             &mut r,
             spec.volume_mounts(),
-            spec.config_maps(),
+            config_maps,
             "spec.volume_mounts",
         );
-        job_numbers(&mut r, spec);
+        job_numbers(&mut r, spec, indexed);
     }
     r.into_violations()
 }
@@ -160,10 +162,12 @@ fn namespace<'a>(
     Some(ns)
 }
 
-fn job_numbers(r: &mut Findings, spec: KubernetesJobSpecView<'_>) {
+/// The Job's counts; `indexed` when its completion mode is `Indexed`.
+fn job_numbers(r: &mut Findings, spec: KubernetesJobSpecView<'_>, indexed: bool) {
+    let (parallelism, completions) = (spec.parallelism(), spec.completions());
     for (field, value) in [
-        ("parallelism", spec.parallelism()),
-        ("completions", spec.completions()),
+        ("parallelism", parallelism),
+        ("completions", completions),
         ("backoff_limit", spec.backoff_limit()),
         (
             "ttl_seconds_after_finished",
@@ -188,8 +192,8 @@ fn job_numbers(r: &mut Findings, spec: KubernetesJobSpecView<'_>) {
             format!("must be at most {} (a Kubernetes int64)", i64::MAX),
         );
     }
-    if spec.completion_mode() == Some("Indexed") {
-        match spec.completions() {
+    if indexed {
+        match completions {
             None | Some(0) => r.add(
                 "spec.completions",
                 JobRule::IndexedCompletions,
@@ -199,7 +203,7 @@ fn job_numbers(r: &mut Findings, spec: KubernetesJobSpecView<'_>) {
             // backoff limit per index, which is not rendered).
             _ => {}
         }
-        if spec.parallelism().is_some_and(|p| p > INDEXED_MAX) {
+        if parallelism.is_some_and(|p| p > INDEXED_MAX) {
             r.add(
                 "spec.parallelism",
                 JobRule::IndexedLimit,

@@ -325,10 +325,16 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
     });
 
     let env = spec.env();
-    let env_secret_name = format!("{name}{ENV_SECRETS_SUFFIX}");
     // An empty literal is a value too (unlike upstream, which drops it).
     let literal_secrets =
         env.map_or_else(BTreeMap::new, |e| builders::literal_secrets(e.secrets()));
+    // The env Secret's name is only used (by the Secret and by the
+    // variables of its literal secrets) when there are literal secrets.
+    let env_secret_name = if literal_secrets.is_empty() {
+        String::new()
+    } else {
+        format!("{name}{ENV_SECRETS_SUFFIX}")
+    };
     let env_secret = (!literal_secrets.is_empty()).then(|| Secret {
         metadata: object_meta(&env_secret_name),
         type_: Some("Opaque".into()),
@@ -336,8 +342,12 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
         ..Secret::default()
     });
 
-    let pull_secret_name = format!("{name}{IMAGE_PULL_SECRET_SUFFIX}");
     let docker_config_json = input.docker_config_json();
+    let pull_secret_name = if docker_config_json.is_empty() {
+        String::new()
+    } else {
+        format!("{name}{IMAGE_PULL_SECRET_SUFFIX}")
+    };
     let image_pull_secret = (!docker_config_json.is_empty()).then(|| Secret {
         metadata: object_meta(&pull_secret_name),
         type_: Some("kubernetes.io/dockerconfigjson".into()),
@@ -378,71 +388,70 @@ fn render(input: KubernetesJobStackInputView<'_>) -> Result<Rendered, TransformE
     let strings = |list: planton_api::view::List<'_, &str>| -> Option<Vec<String>> {
         (!list.is_empty()).then(|| list.iter().map(str::to_owned).collect())
     };
-    let container = Container {
-        name: CONTAINER_NAME.into(),
-        image: Some(builders::image_reference(image)),
-        env: Some(env_vars(env, &env_secret_name)?),
-        resources: Some(builders::resources(spec.resources())),
-        command: strings(spec.command()),
-        args: strings(spec.args()),
-        volume_mounts: (!volume_mounts.is_empty()).then_some(volume_mounts),
-        ..Container::default()
-    };
+    let container_env = env_vars(env, &env_secret_name)?;
     let present = |value: Option<&str>| value.filter(|s| !s.is_empty()).map(str::to_owned);
-    let pod = PodSpec {
-        restart_policy: present(spec.restart_policy()),
-        containers: vec![container],
-        volumes: (!volumes.is_empty()).then_some(volumes),
-        image_pull_secrets: (!pull_secrets.is_empty()).then_some(pull_secrets),
-        ..PodSpec::default()
-    };
     let positive = |value: Option<u32>| {
         value
             .filter(|&v| v > 0)
             .map(|v| i32::try_from(v).unwrap_or(i32::MAX))
     };
-    // The Job's metadata and its pod template's take the last copies of
-    // the labels and annotations.
-    let job_meta = ObjectMeta {
-        name: Some(name.clone()),
-        namespace: Some(namespace.clone()),
-        labels: Some(labels.clone()),
-        annotations,
-        ..ObjectMeta::default()
-    };
-    let job_object = Job {
-        metadata: job_meta,
-        spec: Some(JobSpec {
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels),
-                    ..ObjectMeta::default()
-                }),
-                spec: Some(pod),
-            },
-            parallelism: positive(spec.parallelism()),
-            completions: positive(spec.completions()),
-            // 0 is meaningful (no retries): kept when set, as upstream does.
-            backoff_limit: spec
-                .backoff_limit()
-                .map(|v| i32::try_from(v).unwrap_or(i32::MAX)),
-            active_deadline_seconds: spec
-                .active_deadline_seconds()
-                .filter(|&v| v > 0)
-                .map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
-            ttl_seconds_after_finished: positive(spec.ttl_seconds_after_finished()),
-            completion_mode: present(spec.completion_mode()),
-            suspend: spec.suspend(),
-            ..JobSpec::default()
-        }),
-        ..Job::default()
-    };
+    // Built in place, nested: the Job and its pod are large, and each
+    // part built apart is one more copy of it.
     Ok(Rendered {
         namespace: namespace_object,
         env_secret,
         image_pull_secret,
         config_maps,
-        job: job_object,
+        job: Job {
+            // The Job's metadata and its pod template's take the last
+            // copies of the labels and annotations.
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                namespace: Some(namespace.clone()),
+                labels: Some(labels.clone()),
+                annotations,
+                ..ObjectMeta::default()
+            },
+            spec: Some(JobSpec {
+                template: PodTemplateSpec {
+                    metadata: Some(ObjectMeta {
+                        labels: Some(labels),
+                        ..ObjectMeta::default()
+                    }),
+                    spec: Some(PodSpec {
+                        restart_policy: present(spec.restart_policy()),
+                        containers: vec![Container {
+                            name: CONTAINER_NAME.into(),
+                            image: Some(builders::image_reference(image)),
+                            env: Some(container_env),
+                            resources: Some(builders::resources(spec.resources())),
+                            command: strings(spec.command()),
+                            args: strings(spec.args()),
+                            volume_mounts: (!volume_mounts.is_empty()).then_some(volume_mounts),
+                            ..Container::default()
+                        }],
+                        volumes: (!volumes.is_empty()).then_some(volumes),
+                        image_pull_secrets: (!pull_secrets.is_empty()).then_some(pull_secrets),
+                        ..PodSpec::default()
+                    }),
+                },
+                parallelism: positive(spec.parallelism()),
+                completions: positive(spec.completions()),
+                // 0 is meaningful (no retries): kept when set, as upstream does.
+                backoff_limit: spec
+                    .backoff_limit()
+                    .map(|v| i32::try_from(v).unwrap_or(i32::MAX)),
+                active_deadline_seconds: spec
+                    .active_deadline_seconds()
+                    .filter(|&v| v > 0)
+                    .map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
+                ttl_seconds_after_finished: positive(spec.ttl_seconds_after_finished()),
+                completion_mode: present(spec.completion_mode()),
+                suspend: spec.suspend(),
+                ..JobSpec::default()
+            }),
+            ..Job::default()
+        },
         outputs: KubernetesJobStackOutputs {
             namespace,
             job_name: name,
@@ -517,9 +526,8 @@ fn env_vars(
     let Some((variables, secrets)) = lists else {
         return Ok(out);
     };
-    let defined = builders::env_vars(variables, secrets, env_secret_name)
+    builders::env_vars_into(&mut out, variables, secrets, env_secret_name)
         .map_err(|variables| TransformError::UnresolvedReferences { variables })?;
-    out.extend(defined);
     if names_are_unique(&out) {
         // Nothing to drop: the list as it is (the usual case, without the
         // set of names `last_definitions` builds).
@@ -528,9 +536,16 @@ fn env_vars(
     Ok(builders::last_definitions(out))
 }
 
-/// Whether no two variables of `env` share a name: the names sorted and
-/// compared side by side, O(n log n) without hashing or copying them.
+/// Whether no two variables of `env` share a name: a few compared pairwise
+/// (without allocating), more sorted and compared side by side, O(n log n)
+/// without hashing or copying them.
 fn names_are_unique(env: &[EnvVar]) -> bool {
+    if env.len() <= 16 {
+        return env
+            .iter()
+            .enumerate()
+            .all(|(i, e)| env[i + 1..].iter().all(|f| f.name != e.name));
+    }
     let mut names: Vec<&str> = env.iter().map(|e| e.name.as_str()).collect();
     names.sort_unstable();
     names.windows(2).all(|pair| pair[0] != pair[1])
@@ -555,5 +570,36 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains("V20"), "{message}");
+    }
+
+    #[test]
+    fn names_are_unique_agrees_with_a_set_of_the_names() {
+        let env = |names: &[String]| -> Vec<EnvVar> {
+            names
+                .iter()
+                .map(|n| EnvVar {
+                    name: n.clone(),
+                    ..EnvVar::default()
+                })
+                .collect()
+        };
+        // Below, at and above the pairwise bound, with a repeated name
+        // first, last, side by side and apart, and none.
+        for len in [0usize, 1, 2, 3, 15, 16, 17, 40] {
+            let distinct: Vec<String> = (0..len).map(|i| format!("V{i}")).collect();
+            assert!(names_are_unique(&env(&distinct)), "{len}");
+            for (i, j) in [
+                (0, 1),
+                (0, len.max(1) - 1),
+                (len / 2, len / 2 + 1),
+                (1, len.saturating_sub(2)),
+            ] {
+                if i < j && j < len {
+                    let mut names = distinct.clone();
+                    names[j] = names[i].clone();
+                    assert!(!names_are_unique(&env(&names)), "{len} {i} {j}");
+                }
+            }
+        }
     }
 }

@@ -18,24 +18,33 @@ use planton_api::view::{
 /// `repo:tag`, or `repo@digest` when the tag is a digest.
 pub fn image_reference(image: ContainerImageView<'_>) -> String {
     let (repo, tag) = (image.repo(), image.tag());
-    if crate::image::is_digest(tag) {
-        format!("{repo}@{tag}")
+    let separator = if crate::image::is_digest(tag) {
+        '@'
     } else {
-        format!("{repo}:{tag}")
-    }
+        ':'
+    };
+    // Sized once, without the formatting machinery.
+    let mut reference = String::with_capacity(repo.len() + 1 + tag.len());
+    reference.push_str(repo);
+    reference.push(separator);
+    reference.push_str(tag);
+    reference
 }
 
 /// The container's requests and limits: the cpu and memory quantities set.
 pub fn resources(res: Option<ContainerResourcesView<'_>>) -> ResourceRequirements {
     let side = |cm: Option<CpuMemoryView<'_>>| {
-        let map: BTreeMap<String, K8sQuantity> = [
+        // Inserted one by one: collecting would first gather the entries
+        // in a vector to sort them.
+        let mut map: BTreeMap<String, K8sQuantity> = BTreeMap::new();
+        for (k, v) in [
             ("cpu", cm.map_or("", |cm| cm.cpu())),
             ("memory", cm.map_or("", |cm| cm.memory())),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k.to_owned(), K8sQuantity(v.to_owned())))
-        .collect();
+        ] {
+            if !v.is_empty() {
+                map.insert(k.to_owned(), K8sQuantity(v.to_owned()));
+            }
+        }
         (!map.is_empty()).then_some(map)
     };
     ResourceRequirements {
@@ -69,7 +78,25 @@ pub fn env_vars(
     env_secret_name: &str,
 ) -> Result<Vec<EnvVar>, Vec<String>> {
     let mut out = Vec::new();
-    let vars: BTreeMap<&str, _> = variables.iter().collect();
+    env_vars_into(&mut out, variables, secrets, env_secret_name)?;
+    Ok(out)
+}
+
+/// [`env_vars`], appended to `out` (left as it was on an error).
+///
+/// # Errors
+///
+/// As [`env_vars`].
+pub fn env_vars_into(
+    out: &mut Vec<EnvVar>,
+    variables: Map<'_, StringValueOrRefView<'_>>,
+    secrets: Map<'_, KubernetesSensitiveValueView<'_>>,
+    env_secret_name: &str,
+) -> Result<(), Vec<String>> {
+    let start = out.len();
+    // Map keys are unique: sorting by them alone orders the entries.
+    let mut vars: Vec<(&str, _)> = variables.iter().collect();
+    vars.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut unresolved = Vec::new();
     for (name, value) in vars {
         // An empty value sets the variable to "" (upstream drops it).
@@ -84,6 +111,7 @@ pub fn env_vars(
         }
     }
     if !unresolved.is_empty() {
+        out.truncate(start);
         return Err(unresolved);
     }
     let secret_ref = |secret: &str, key: &str| {
@@ -96,7 +124,8 @@ pub fn env_vars(
             ..EnvVarSource::default()
         })
     };
-    let secrets: BTreeMap<&str, _> = secrets.iter().collect();
+    let mut secrets: Vec<(&str, _)> = secrets.iter().collect();
+    secrets.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for (name, value) in secrets {
         let value_from = if let Some(r) = value.secret_ref() {
             secret_ref(r.name(), r.key())
@@ -111,7 +140,7 @@ pub fn env_vars(
             ..EnvVar::default()
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `env` without the entries whose name comes again later: the definition
@@ -141,8 +170,9 @@ fn key_items(key: &str, path: &str) -> Option<Vec<KeyToPath>> {
 /// The container's mounts and the pod's volumes, one each per mount, in
 /// order.
 pub fn volumes(mounts_in: List<'_, VolumeMountView<'_>>) -> (Vec<K8sVolumeMount>, Vec<Volume>) {
-    let mut mounts = Vec::new();
-    let mut volumes = Vec::new();
+    // Sized once: a `Volume` is large, and growing its vector copies them.
+    let mut mounts = Vec::with_capacity(mounts_in.len());
+    let mut volumes = Vec::with_capacity(mounts_in.len());
     let text = |s: &str| -> Option<String> { (!s.is_empty()).then(|| s.to_owned()) };
     for vm in mounts_in.iter() {
         let name = vm.name();
@@ -153,9 +183,13 @@ pub fn volumes(mounts_in: List<'_, VolumeMountView<'_>>) -> (Vec<K8sVolumeMount>
             sub_path: text(vm.sub_path()),
             ..K8sVolumeMount::default()
         });
-        let mut volume = Volume {
+        // Built where it stays: a `Volume` is large (its every source).
+        volumes.push(Volume {
             name: name.to_owned(),
             ..Volume::default()
+        });
+        let Some(volume) = volumes.last_mut() else {
+            continue;
         };
         let mode = |mode: i32| {
             // Zero is unset; a negative mode is sent for the server to refuse.
@@ -191,7 +225,6 @@ pub fn volumes(mounts_in: List<'_, VolumeMountView<'_>>) -> (Vec<K8sVolumeMount>
                 read_only: Some(p.read_only()),
             });
         }
-        volumes.push(volume);
     }
     (mounts, volumes)
 }

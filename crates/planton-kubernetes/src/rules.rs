@@ -874,21 +874,35 @@ fn volume_source(
 const SHORT: usize = 16;
 
 /// The first index at which each string was seen: a list while short (no
-/// hashing), a hash map once long (no quadratic time on hostile input).
-#[derive(Default)]
+/// hashing, no allocation), a hash map once long (no quadratic time on
+/// hostile input).
 struct FirstSeen<'a> {
-    short: Vec<(&'a str, usize)>,
+    short: [(&'a str, usize); SHORT],
+    /// How many of `short` are used.
+    used: usize,
     long: std::collections::HashMap<&'a str, usize>,
+}
+
+impl Default for FirstSeen<'_> {
+    fn default() -> Self {
+        FirstSeen {
+            short: [("", 0); SHORT],
+            used: 0,
+            long: std::collections::HashMap::new(),
+        }
+    }
 }
 
 impl<'a> FirstSeen<'a> {
     /// Records `key` at `index`; returns where it was first seen, if before.
     fn insert(&mut self, key: &'a str, index: usize) -> Option<usize> {
-        if let Some(&(_, first)) = self.short.iter().find(|(k, _)| *k == key) {
+        let short = &self.short[..self.used];
+        if let Some(&(_, first)) = short.iter().find(|(k, _)| *k == key) {
             return Some(first);
         }
-        if self.short.len() < SHORT {
-            self.short.push((key, index));
+        if self.used < SHORT {
+            self.short[self.used] = (key, index);
+            self.used += 1;
             return None;
         }
         match self.long.entry(key) {

@@ -6,6 +6,8 @@
 //! boolean, number, null or timestamp, or that holds YAML syntax, is
 //! double-quoted. Multi-line strings use literal blocks.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::scalar::{self, Plain};
 
 /// Appends `n` spaces.
@@ -40,6 +42,48 @@ pub(crate) fn write_key(out: &mut String, key: &str, level: usize) {
     out.push(':');
 }
 
+/// [`write_key`] for a struct's field name, which is most often plain
+/// and written again and again (`name`, `metadata`): a name found plain is
+/// remembered, and found again by its address instead of being checked.
+pub(crate) fn write_static_key(out: &mut String, key: &'static str, level: usize) {
+    if static_key_is_plain(key) {
+        out.push_str(key);
+        out.push(':');
+    } else {
+        write_key(out, key, level);
+    }
+}
+
+/// The field names known to be plain keys, each as its address and length
+/// (`address << 16 | length`; 0 is an empty slot), in a slot chosen by its
+/// address. A `&'static str` is never freed nor changed: the text at an
+/// address with a length is always the same, so a slot holding that pair
+/// answers for it. Another name taking the slot only costs a check.
+static PLAIN_STATIC_KEYS: [AtomicU64; 256] = [const { AtomicU64::new(0) }; 256];
+
+/// Whether `key` is written plain by [`write_key`], remembered in
+/// [`PLAIN_STATIC_KEYS`].
+fn static_key_is_plain(key: &'static str) -> bool {
+    let plain = |key: &str| key.len() <= 1000 && is_plain_safe(key);
+    let address = key.as_ptr() as usize as u64;
+    let len = key.len() as u64;
+    if len == 0 || len > 1000 || address >> 48 != 0 {
+        return plain(key);
+    }
+    let tag = (address << 16) | len;
+    let slot = &PLAIN_STATIC_KEYS[((address ^ (address >> 8)) & 0xff) as usize];
+    // The tag is the whole answer: no other memory is read through it, so
+    // no ordering is needed.
+    if slot.load(Ordering::Relaxed) == tag {
+        return true;
+    }
+    let is_plain = plain(key);
+    if is_plain {
+        slot.store(tag, Ordering::Relaxed);
+    }
+    is_plain
+}
+
 /// Appends the string `s` as a scalar (a key when `is_key`) of a value
 /// indented by `level`: plain, a literal block or double-quoted.
 pub(crate) fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
@@ -58,21 +102,61 @@ fn is_plain_safe(s: &str) -> bool {
     word_is_plain(s).unwrap_or_else(|| is_plain_safe_in_general(s))
 }
 
-/// The common case, decided without the general checks: a word-like ASCII
+/// The common cases, decided without the general checks: a word-like ASCII
 /// string starting with a letter cannot be a number, a timestamp or YAML
 /// syntax; it is plain unless it is one of the boolean or null words of
-/// YAML 1.1 or 1.2 (none is longer than five characters). `None` for other
+/// YAML 1.1 or 1.2 (none is longer than five characters). An absolute path
+/// of word bytes and a quantity (`256Mi`) are plain too. `None` for other
 /// strings.
 fn word_is_plain(s: &str) -> Option<bool> {
     let b = s.as_bytes();
-    let word =
-        !b.is_empty() && b[0].is_ascii_alphabetic() && b.iter().all(|&c| WORD_BYTE[usize::from(c)]);
+    match b.first() {
+        // An absolute path of word bytes (`/scripts/run.sh`): no indicator,
+        // number or word of YAML starts with a slash.
+        Some(b'/') if b.iter().all(|&c| WORD_BYTE[usize::from(c)]) => return Some(true),
+        // A quantity such as `256Mi` or `100m`: digits, then letters among
+        // which one that no number has (not a hex digit, nor a radix's `x`
+        // or `o`), so no YAML 1.1 or 1.2 number, nor a timestamp (no `-`).
+        Some(c) if c.is_ascii_digit() => {
+            let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+            let suffix = &b[digits..];
+            let quantity = !suffix.is_empty()
+                && suffix.iter().all(u8::is_ascii_alphabetic)
+                && suffix
+                    .iter()
+                    .any(|&c| !c.is_ascii_hexdigit() && !matches!(c, b'x' | b'o' | b'X' | b'O'));
+            return quantity.then_some(true);
+        }
+        _ => {}
+    }
+    let word_byte = |c: &u8| WORD_BYTE[usize::from(*c)];
+    // A short string without a branch per byte; a long one (a script, a
+    // file) stops at its first other byte.
+    let word = !b.is_empty()
+        && b[0].is_ascii_alphabetic()
+        && if b.len() <= 64 {
+            b.iter().fold(true, |all, c| all & word_byte(c))
+        } else {
+            b.iter().all(word_byte)
+        };
     word.then(|| {
         b.len() > 5
             // Every boolean or null word starts with one of these letters.
             || !matches!(b[0].to_ascii_lowercase(), b'y' | b'n' | b'o' | b't' | b'f')
+            // Nor is any other word, whatever its case (`name`, `type`).
+            || !is_bool_or_null_word_ignoring_case(b)
             || (scalar::resolve(s) == Plain::Str && reads_as_string_in_yaml_1_2(s))
     })
+}
+
+/// Whether `b` is, ignoring ASCII case, one of the boolean or null words of
+/// YAML 1.1 or 1.2: only those can read as something else than a string
+/// among the words [`word_is_plain`] takes.
+fn is_bool_or_null_word_ignoring_case(b: &[u8]) -> bool {
+    const WORDS: [&[u8]; 9] = [
+        b"y", b"yes", b"n", b"no", b"on", b"off", b"true", b"false", b"null",
+    ];
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(b))
 }
 
 /// The bytes of a word-like string ([`word_is_plain`]): ASCII letters and
@@ -192,6 +276,41 @@ fn reads_as_string_in_yaml_1_2(s: &str) -> bool {
 }
 
 fn literal_block_fits(s: &str) -> bool {
+    if s.is_ascii() {
+        return ascii_literal_block_fits(s.as_bytes());
+    }
+    literal_block_fits_in_general(s)
+}
+
+/// [`literal_block_fits`] for an ASCII string, in one pass over its bytes:
+/// a line break, no control character but line breaks and tabs (a carriage
+/// return is one), no space or tab ending a line, no break, space or tab
+/// first.
+fn ascii_literal_block_fits(b: &[u8]) -> bool {
+    if matches!(b.first(), None | Some(b'\n' | b' ' | b'\t')) {
+        return false;
+    }
+    let mut has_break = false;
+    let mut previous = 0u8;
+    for &c in b {
+        match c {
+            b'\n' => {
+                if matches!(previous, b' ' | b'\t') {
+                    return false;
+                }
+                has_break = true;
+            }
+            b'\t' => {}
+            c if c < 0x20 || c == 0x7f => return false,
+            _ => {}
+        }
+        previous = c;
+    }
+    has_break && !matches!(previous, b' ' | b'\t')
+}
+
+/// [`literal_block_fits`] for any string.
+fn literal_block_fits_in_general(s: &str) -> bool {
     s.contains('\n')
         && !s.contains('\r')
         // YAML 1.1 readers (kubectl's) take U+2028, U+2029 and U+0085 as line breaks.
@@ -307,6 +426,67 @@ mod tests {
             }
         }
         words.extend(["nullx", "truex", "falsex", "yesno", "offon"].map(String::from));
+        // Paths and quantities, and their neighbours that are numbers or
+        // syntax.
+        words.extend(
+            [
+                "/",
+                "/data",
+                "/scripts/report.sh",
+                "/a:b",
+                "/a b",
+                "/a#b",
+                "/-",
+                "//",
+                "/.",
+                "256Mi",
+                "1000m",
+                "1Gi",
+                "50m",
+                "100Mi",
+                "1k",
+                "0x1F",
+                "0xG",
+                "0x",
+                "0b1",
+                "0bM",
+                "0o17",
+                "0oZ",
+                "0O",
+                "1e3",
+                "1e",
+                "1E",
+                "1ee",
+                "1eM",
+                "12ab",
+                "12abz",
+                "0755",
+                "1_000m",
+                "1.5Gi",
+                "1m:2",
+                "1-2m",
+                "0",
+                "1",
+                "00m",
+                "9Z",
+                "1x",
+                "1o",
+                "1i",
+                "1n",
+                "1y",
+                "1Y",
+                "2024-01-01",
+                "1:30",
+            ]
+            .map(String::from),
+        );
+        for n in ["0", "1", "00", "12", "0x", "0o", "0b"] {
+            for suffix in [
+                "", "a", "f", "g", "x", "o", "e", "E", "ab", "Mi", "Ki", "m", "xyz", "fF", "eg",
+            ] {
+                words.push(format!("{n}{suffix}"));
+            }
+        }
         // Every first letter before the tails of the boolean and null words,
         // and words of up to five letters that are none of them.
         for a in (b'a'..=b'z').chain(b'A'..=b'Z') {
@@ -323,6 +503,18 @@ mod tests {
             if let Some(plain) = word_is_plain(w) {
                 assert_eq!(plain, is_plain_safe_in_general(w), "{w:?}");
             }
+        }
+        // The shortcuts do take the common paths and quantities.
+        for w in [
+            "/data",
+            "/scripts/report.sh",
+            "256Mi",
+            "1000m",
+            "1Gi",
+            "50m",
+            "nginx",
+        ] {
+            assert_eq!(word_is_plain(w), Some(true), "{w:?}");
         }
     }
 
@@ -374,6 +566,56 @@ mod tests {
         for s in &strings {
             assert_eq!(ascii_has_no_syntax(s.as_bytes()), has_no_syntax(s), "{s:?}");
         }
+    }
+
+    /// The one-pass ASCII check of literal blocks agrees with the general
+    /// one: every string of up to four characters from an alphabet of the
+    /// bytes that matter, and longer strings drawn from it.
+    #[test]
+    fn the_ascii_literal_block_pass_agrees_with_the_general_check() {
+        let alphabet: Vec<char> = "a \t\n\r\x0b\x0c\x7f\x00#:-".chars().collect();
+        let mut strings = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = strings
+                .iter()
+                .filter(|s| s.chars().count() < 4)
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        let mut state = 0x9e37_79b9_u64;
+        for len in 5..60 {
+            for _ in 0..300 {
+                let s: String = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1);
+                        alphabet[(state >> 33) as usize % alphabet.len()]
+                    })
+                    .collect();
+                strings.push(s);
+            }
+        }
+        strings.extend(
+            [
+                "#!/bin/sh\nset -eu\necho hi\n",
+                "a\nb",
+                "a \nb",
+                "a\n\n",
+                "a\t\nb",
+                "a\nb ",
+                "\na",
+            ]
+            .map(String::from),
+        );
+        let mut fitting = 0;
+        for s in &strings {
+            let fits = literal_block_fits_in_general(s);
+            fitting += usize::from(fits);
+            assert_eq!(ascii_literal_block_fits(s.as_bytes()), fits, "{s:?}");
+        }
+        assert!(fitting > 100, "{fitting}");
     }
 
     #[test]

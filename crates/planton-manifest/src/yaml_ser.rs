@@ -15,7 +15,7 @@ use std::ops::Range;
 
 use serde::ser::{self, Serialize};
 
-use crate::yaml_scalar::{indent, write_key, write_string};
+use crate::yaml_scalar::{indent, write_key, write_static_key, write_string};
 
 /// Writes `value` as a YAML document (no `---` marker) ending with a newline:
 /// the same text whether `value` is given typed or as its JSON value
@@ -83,6 +83,66 @@ impl YamlWriter {
     pub fn finish(self) -> String {
         self.w.out
     }
+}
+
+/// A scalar written as its `Display` text: integers and booleans without
+/// the formatting machinery, the rest through it.
+trait DisplayText: fmt::Display {
+    fn write_to(&self, out: &mut String) {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{self}");
+    }
+}
+
+/// The integer types that fit in 64 bits, written digit by digit.
+macro_rules! small_integers {
+    ($($ty:ty),*) => {$(
+        impl DisplayText for $ty {
+            #[allow(clippy::cast_lossless, unused_comparisons)]
+            fn write_to(&self, out: &mut String) {
+                let v = *self;
+                write_integer(out, v < 0, (v as i128).unsigned_abs() as u64);
+            }
+        }
+    )*};
+}
+
+small_integers!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+impl DisplayText for i128 {}
+impl DisplayText for u128 {}
+impl DisplayText for serde_json::Number {}
+
+impl DisplayText for bool {
+    fn write_to(&self, out: &mut String) {
+        out.push_str(if *self { "true" } else { "false" });
+    }
+}
+
+impl DisplayText for &str {
+    fn write_to(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+/// Writes an integer of magnitude `abs` as `Display` does: `-` when
+/// `negative`, then its decimal digits.
+fn write_integer(out: &mut String, negative: bool, abs: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut n = abs;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if negative {
+        out.push('-');
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 /// Why a value could not be written as YAML.
@@ -157,11 +217,8 @@ impl<'w> Slot<'w> {
         self.inline(|out, level| write_string(out, s, level, false))
     }
 
-    fn display(self, v: impl fmt::Display) -> Result<(), Error> {
-        self.inline(|out, _| {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "{v}");
-        })
+    fn display(self, v: impl DisplayText) -> Result<(), Error> {
+        self.inline(|out, _| v.write_to(out))
     }
 
     fn float(self, v: f64) -> Result<(), Error> {
@@ -282,11 +339,10 @@ impl Map<'_> {
         } else {
             indent(&mut w.out, self.level);
         }
-        let text = match &key {
-            Key::Static(text) => text,
-            Key::Buffered(range) => &w.keys[range.clone()],
-        };
-        write_key(&mut w.out, text, self.level);
+        match &key {
+            Key::Static(text) => write_static_key(&mut w.out, text, self.level),
+            Key::Buffered(range) => write_key(&mut w.out, &w.keys[range.clone()], self.level),
+        }
         w.entries.push((start, key));
     }
 
@@ -584,5 +640,67 @@ mod tests {
             .map(|d| format!("---\n{}", to_yaml(d).unwrap()))
             .collect();
         assert_eq!(writer.finish(), expected);
+    }
+
+    /// Field names that must be quoted or written explicitly stay so when
+    /// written again (plain names are remembered, these are not).
+    #[test]
+    fn field_names_are_written_alike_every_time() {
+        struct Names;
+        impl Serialize for Names {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut st = s.serialize_struct("Names", 6)?;
+                st.serialize_field("name", "a")?;
+                st.serialize_field("on", "b")?;
+                st.serialize_field("y", "c")?;
+                st.serialize_field("a: b", "d")?;
+                st.serialize_field("0755", "e")?;
+                st.serialize_field("metadata", "f")?;
+                st.end()
+            }
+        }
+        let via_value = crate::json_to_yaml(&serde_json::to_value(Names).unwrap());
+        assert!(via_value.contains("\"on\": b\n") && via_value.contains("name: a\n"));
+        for _ in 0..3 {
+            assert_eq!(to_yaml(&Names).unwrap(), via_value);
+            assert_eq!(
+                to_yaml(&[Names]).unwrap(),
+                crate::json_to_yaml(&json!([serde_json::to_value(Names).unwrap()]))
+            );
+        }
+    }
+
+    #[test]
+    fn integers_and_booleans_are_written_as_display_writes_them() {
+        let mut out = String::new();
+        for v in [0i64, 1, -1, 9, 10, -10, 493, i64::MAX, i64::MIN] {
+            out.clear();
+            v.write_to(&mut out);
+            assert_eq!(out, v.to_string());
+        }
+        for v in [0u64, 7, 100, u64::MAX] {
+            out.clear();
+            v.write_to(&mut out);
+            assert_eq!(out, v.to_string());
+        }
+        for v in [i8::MIN, i8::MAX] {
+            out.clear();
+            v.write_to(&mut out);
+            assert_eq!(out, v.to_string());
+        }
+        out.clear();
+        i32::MIN.write_to(&mut out);
+        u16::MAX.write_to(&mut out);
+        true.write_to(&mut out);
+        false.write_to(&mut out);
+        assert_eq!(out, format!("{}{}truefalse", i32::MIN, u16::MAX));
+        assert_eq!(
+            to_yaml(&json!({"a": [i64::MIN, 0, u64::MAX, true, false, -3]})).unwrap(),
+            format!(
+                "a:\n  - {}\n  - 0\n  - {}\n  - true\n  - false\n  - -3\n",
+                i64::MIN,
+                u64::MAX
+            )
+        );
     }
 }

@@ -8,7 +8,11 @@
 //! `validate.proto` itself declares for them (`(buf.validate.predefined)`),
 //! as do predefined rules of your own; `cel` rules likewise; the few rules
 //! that are not CEL (`required`, `ignore`, oneofs, `enum.defined_only`,
-//! `any.in`, nested messages, list items and map entries) are native.
+//! `any.in`, nested messages, list items and map entries) are native. The
+//! most common expressions (the `const`, `in`, `not_in`, length, prefix,
+//! pattern and item-count rules, and a string field's own `this in [...]`
+//! membership rules) are evaluated natively too, with CEL's verdicts and
+//! messages.
 //!
 //! # Examples
 //!

@@ -50,6 +50,12 @@ enum Check {
     Suffix(String),
     Contains(String),
     NotContains(String),
+    /// A string in a list of literals (`this in [...]`), or empty too when
+    /// `empty_ok` (`size(this) == 0 || this in [...]`).
+    OneOf {
+        empty_ok: bool,
+        list: Vec<String>,
+    },
 }
 
 /// A standard rule evaluated natively, with its violation message.
@@ -184,6 +190,20 @@ fn scalar(v: &Value) -> Option<Scalar> {
     })
 }
 
+/// Whether [`scalar`] takes `v`, without making the scalar.
+fn is_scalar(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Bool(_)
+            | Value::I32(_)
+            | Value::EnumNumber(_)
+            | Value::I64(_)
+            | Value::U32(_)
+            | Value::U64(_)
+            | Value::String(_)
+    )
+}
+
 fn write_scalar(out: &mut String, s: &Scalar) {
     let _ = match s {
         Scalar::Int(i) => write!(out, "{i}"),
@@ -267,20 +287,83 @@ impl Native {
         })
     }
 
+    /// The native form of a field's own `cel` rule (not a standard one)
+    /// with expression `expr`, `id` and `message`: `None` unless the
+    /// expression is, tokens for tokens, `this in [S, ...]` or
+    /// `size(this) == 0 || this in [S, ...]` with `S` string literals
+    /// without escapes. Its message is the rule's, or `"<id>" returned
+    /// false` when the rule has none, as the CEL path reports a `false`.
+    pub(crate) fn recognize_custom(expr: &str, id: &str, message: &str) -> Option<Native> {
+        let tokens = tokens(expr)?;
+        let (empty_ok, rest) = match tokens.as_slice() {
+            [
+                Tok::Ident("size"),
+                Tok::Punct("("),
+                Tok::Ident("this"),
+                Tok::Punct(")"),
+                Tok::Punct("=="),
+                Tok::Zero,
+                Tok::Punct("||"),
+                rest @ ..,
+            ] => (true, rest),
+            rest => (false, rest),
+        };
+        let [
+            Tok::Ident("this"),
+            Tok::Ident("in"),
+            Tok::Punct("["),
+            items @ ..,
+            Tok::Punct("]"),
+        ] = rest
+        else {
+            return None;
+        };
+        // `S (, S)*`: literals at even places, commas between.
+        let mut list = Vec::with_capacity(items.len().div_ceil(2));
+        for (i, t) in items.iter().enumerate() {
+            match (i % 2, t) {
+                (0, Tok::Str(s)) => list.push((*s).to_owned()),
+                (1, Tok::Punct(",")) => {}
+                _ => return None,
+            }
+        }
+        if list.is_empty() || items.len() % 2 == 0 {
+            return None;
+        }
+        let message = if message.is_empty() {
+            format!("\"{id}\" returned false")
+        } else {
+            message.to_owned()
+        };
+        Some(Native {
+            check: Check::OneOf { empty_ok, list },
+            message,
+        })
+    }
+
     /// `Some(None)` when `value` passes, `Some(Some(message))` when it
     /// breaks the rule, `None` when the value is not of a type handled here
     /// (the caller then runs the CEL expression).
     pub(crate) fn check(&self, value: &Value) -> Option<Option<&str>> {
+        if let Check::OneOf { empty_ok, list } = &self.check {
+            // A string field's own value; anything else (a wrapper, a list)
+            // is left to CEL.
+            let Value::String(s) = value else {
+                return None;
+            };
+            let ok = (*empty_ok && s.is_empty()) || list.iter().any(|x| x == s);
+            return Some((!ok).then_some(self.message.as_str()));
+        }
         let value = unwrap(value)?;
         let ok = match &self.check {
             Check::Const(c) => scalar_eq(value, c)?,
             Check::In(list) => {
-                let v = scalar(value)?;
-                list.contains(&v)
+                is_scalar(value).then_some(())?;
+                list.iter().any(|c| scalar_eq(value, c) == Some(true))
             }
             Check::NotIn(list) => {
-                let v = scalar(value)?;
-                !list.contains(&v)
+                is_scalar(value).then_some(())?;
+                !list.iter().any(|c| scalar_eq(value, c) == Some(true))
             }
             Check::Size(what, cmp, n) => {
                 let size = match (what, value) {
@@ -301,15 +384,78 @@ impl Native {
             Check::Suffix(p) => value.as_str()?.ends_with(p.as_str()),
             Check::Contains(p) => value.as_str()?.contains(p.as_str()),
             Check::NotContains(p) => !value.as_str()?.contains(p.as_str()),
+            // Decided above.
+            Check::OneOf { .. } => return None,
         };
         Some((!ok).then_some(self.message.as_str()))
     }
 }
 
+/// A token of the expressions [`Native::recognize_custom`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok<'a> {
+    Ident(&'a str),
+    Punct(&'static str),
+    /// A quoted string literal's content (no escape inside).
+    Str(&'a str),
+    /// The integer literal `0`.
+    Zero,
+}
+
+/// The tokens of `src`, or `None` at anything outside the little language
+/// of [`Tok`] (an escape, another number, an operator not listed): such an
+/// expression stays CEL.
+fn tokens(src: &str) -> Option<Vec<Tok<'_>>> {
+    let b = src.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => i += 1,
+            b'(' | b')' | b'[' | b']' | b',' => {
+                out.push(Tok::Punct(match c {
+                    b'(' => "(",
+                    b')' => ")",
+                    b'[' => "[",
+                    b']' => "]",
+                    _ => ",",
+                }));
+                i += 1;
+            }
+            b'=' | b'|' if b.get(i + 1) == Some(&c) => {
+                out.push(Tok::Punct(if c == b'=' { "==" } else { "||" }));
+                i += 2;
+            }
+            b'0' if !b.get(i + 1).is_some_and(|&n| ident(n) || n == b'.') => {
+                out.push(Tok::Zero);
+                i += 1;
+            }
+            b'"' | b'\'' => {
+                let len = b[i + 1..].iter().position(|&x| x == c)?;
+                let body = &src[i + 1..i + 1 + len];
+                if body.contains(['\\', '\n', '\r']) {
+                    return None;
+                }
+                out.push(Tok::Str(body));
+                i += len + 2;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let len = b[i..].iter().take_while(|&&x| ident(x)).count();
+                out.push(Tok::Ident(&src[i..i + len]));
+                i += len;
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 /// Compares without cloning strings.
 fn scalar_eq(v: &Value, c: &Scalar) -> Option<bool> {
     Some(match (v, c) {
-        (Value::String(s), Scalar::Str(c)) => s == c,
+        (Value::String(s), c) => matches!(c, Scalar::Str(c) if s == c),
         (v, c) => scalar(v)? == *c,
     })
 }
@@ -393,5 +539,110 @@ mod tests {
 
         assert!(Native::recognize("this > 3", &Value::I32(5)).is_none());
         assert!(Native::recognize(KNOWN[0].0, &Value::F32(5.0)).is_none());
+    }
+
+    /// A field's own membership rule gives, natively, CEL's verdict on
+    /// every string tried, with the rule's message (or CEL's stand-in).
+    #[test]
+    fn a_custom_membership_rule_agrees_with_cel() {
+        let cel = crate::celx::Cel::new();
+        let now = chrono::Utc::now().fixed_offset();
+        let exprs = [
+            r#"size(this) == 0 || this in ["", "Memory"]"#,
+            r#"size(this) == 0 || this in ["", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice"]"#,
+            r#"this in ["a", 'b', "Memory"]"#,
+            "size( this )==0||this in\n[ 'x' ,\t\"é\" ]",
+            r#"this in ["Memory"]"#,
+        ];
+        let strings = [
+            "",
+            "Memory",
+            "memory",
+            "Memory ",
+            " Memory",
+            "Directory",
+            "File",
+            "x",
+            "é",
+            "a",
+            "b",
+            "\u{0}",
+            "MemoryMemory",
+        ];
+        for expr in exprs {
+            for message in ["", "Medium must be either \"\" or \"Memory\""] {
+                let native = Native::recognize_custom(expr, "r.id", message)
+                    .unwrap_or_else(|| panic!("{expr} is recognized"));
+                let compiled = cel
+                    .compile(expr, Some(&prost_reflect::Kind::String))
+                    .unwrap();
+                for s in strings {
+                    let value = Value::String(s.to_owned());
+                    let this = crate::celx::single_value(&value, &compiled.tested).unwrap();
+                    let verdict = match cel.eval(&compiled, Some(this), None, None, &now).unwrap() {
+                        cel::Value::Bool(true) => None,
+                        cel::Value::Bool(false) if message.is_empty() => {
+                            Some("\"r.id\" returned false")
+                        }
+                        cel::Value::Bool(false) => Some(message),
+                        other => panic!("{expr}: {other:?}"),
+                    };
+                    assert_eq!(native.check(&value), Some(verdict), "{expr} on {s:?}");
+                }
+                // Another type of value is left to CEL.
+                assert_eq!(native.check(&Value::I32(0)), None);
+                assert_eq!(native.check(&Value::List(vec![])), None);
+            }
+        }
+        // Anything else stays CEL: other operators, escapes, raw or
+        // triple-quoted strings, numbers, a trailing or missing comma, an
+        // empty list, a field of `this`.
+        for expr in [
+            r#"size(this) > 0 || this in ["a"]"#,
+            r#"size(this) == 1 || this in ["a"]"#,
+            r#"size(this) == 0 && this in ["a"]"#,
+            r#"this in ["a\"b"]"#,
+            r#"this in [r"a"]"#,
+            r#"this in ["""a"""]"#,
+            r#"this in ["a", 1]"#,
+            r#"this in ["a",]"#,
+            r#"this in ["a" "b"]"#,
+            r#"this in []"#,
+            r#"this.x in ["a"]"#,
+            r#"!(this in ["a"])"#,
+            r#"size(this) == 00 || this in ["a"]"#,
+            r#"this in ["a"] || size(this) == 0"#,
+            r#"this in ["a"#,
+        ] {
+            assert!(Native::recognize_custom(expr, "r", "").is_none(), "{expr}");
+        }
+    }
+
+    #[test]
+    fn is_scalar_agrees_with_scalar() {
+        for v in [
+            Value::Bool(true),
+            Value::I32(-1),
+            Value::EnumNumber(2),
+            Value::I64(3),
+            Value::U32(4),
+            Value::U64(5),
+            Value::String("s".into()),
+            Value::F32(1.0),
+            Value::F64(1.0),
+            Value::Bytes(vec![1].into()),
+            Value::List(vec![]),
+        ] {
+            assert_eq!(is_scalar(&v), scalar(&v).is_some(), "{v:?}");
+        }
+        // A string is never equal to a number, and is compared in place.
+        assert_eq!(
+            scalar_eq(&Value::String("1".into()), &Scalar::Int(1)),
+            Some(false)
+        );
+        assert_eq!(
+            scalar_eq(&Value::String("a".into()), &Scalar::Str("a".into())),
+            Some(true)
+        );
     }
 }

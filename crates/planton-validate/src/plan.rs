@@ -38,7 +38,8 @@ struct CelRule {
     rules: Option<Arc<DynamicMessage>>,
     /// The rule's own value, bound to `rule`.
     rule: Option<Value>,
-    /// The same rule evaluated natively, when it is a common standard one.
+    /// The same rule evaluated natively, when it is a common standard one
+    /// or a field's own rule of a simple form ([`Native::recognize_custom`]).
     native: Option<Native>,
 }
 
@@ -836,11 +837,18 @@ impl Compiler<'_> {
     ) -> Result<CelRule, Error> {
         let native = match (&rules, &value) {
             (Some(_), Some(v)) => Native::recognize(src, v),
+            // A string field's (or item's) own rule.
+            (None, None) if matches!(this, Some(Kind::String)) => {
+                Native::recognize_custom(src, id, message)
+            }
             _ => None,
         };
         let expr = std::sync::OnceLock::new();
-        // A natively evaluated expression is one of a known few, which parse.
-        if native.is_none() && !self.lazy {
+        // A natively evaluated standard expression is one of a known few,
+        // which parse; a field's own rule is compiled all the same, so that
+        // an expression the compiler refuses (for `this`'s type) is refused
+        // whichever way it would be evaluated.
+        if (native.is_none() || rules.is_none()) && !self.lazy {
             let compiled = self.cel.compile(src, this).map_err(|e| {
                 compile_error(
                     where_,
@@ -1286,6 +1294,11 @@ fn is_zero(value: &Value, kind: &Kind) -> bool {
         Value::List(l) => l.is_empty(),
         Value::Map(m) => m.is_empty(),
         Value::Message(m) => *m == DynamicMessage::new(m.descriptor()),
+        // The common scalars, without building the kind's default to
+        // compare with (`default_value` of a string or bytes kind is
+        // empty, of a bool false, of a number 0).
+        Value::String(s) if matches!(kind, Kind::String) => s.is_empty(),
+        Value::Bool(b) if matches!(kind, Kind::Bool) => !b,
         v => *v == Value::default_value(kind),
     }
 }
