@@ -518,27 +518,29 @@ mod tests {
         }
     }
 
-    /// The one-pass ASCII check agrees with the general one: every string
-    /// of up to three characters from an alphabet of the bytes that matter,
-    /// and longer strings drawn from it.
-    #[test]
-    fn the_ascii_pass_agrees_with_the_general_check() {
-        let alphabet: Vec<char> = "a1 :#-?,[]{}&*!|>'\"%@`<=~.\t\n\r\x0b\x0c\x7f\x00_/"
-            .chars()
-            .collect();
+    /// Strings over `alphabet`: every one of up to `exhaustive` characters,
+    /// then `per_len` of each length in `lengths`, drawn from a fixed linear
+    /// congruential sequence started at `seed`.
+    fn strings_over(
+        alphabet: &str,
+        exhaustive: usize,
+        lengths: std::ops::Range<usize>,
+        per_len: usize,
+        seed: u64,
+    ) -> Vec<String> {
+        let alphabet: Vec<char> = alphabet.chars().collect();
         let mut strings = vec![String::new()];
-        for _ in 0..3 {
+        for _ in 0..exhaustive {
             let longer: Vec<String> = strings
                 .iter()
-                .filter(|s| s.chars().count() < 3)
+                .filter(|s| s.chars().count() < exhaustive)
                 .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
                 .collect();
             strings.extend(longer);
         }
-        // Longer ones, from a fixed linear congruential sequence.
-        let mut state = 0x2545_f491_u64;
-        for len in 4..40 {
-            for _ in 0..200 {
+        let mut state = seed;
+        for len in lengths {
+            for _ in 0..per_len {
                 let s: String = (0..len)
                     .map(|_| {
                         state = state
@@ -550,6 +552,21 @@ mod tests {
                 strings.push(s);
             }
         }
+        strings
+    }
+
+    /// The one-pass ASCII check agrees with the general one: every string
+    /// of up to three characters from an alphabet of the bytes that matter,
+    /// and longer strings drawn from it.
+    #[test]
+    fn the_ascii_pass_agrees_with_the_general_check() {
+        let mut strings = strings_over(
+            "a1 :#-?,[]{}&*!|>'\"%@`<=~.\t\n\r\x0b\x0c\x7f\x00_/",
+            3,
+            4..40,
+            200,
+            0x2545_f491,
+        );
         strings.extend(
             [
                 "postgres://db:5432/app",
@@ -573,30 +590,7 @@ mod tests {
     /// bytes that matter, and longer strings drawn from it.
     #[test]
     fn the_ascii_literal_block_pass_agrees_with_the_general_check() {
-        let alphabet: Vec<char> = "a \t\n\r\x0b\x0c\x7f\x00#:-".chars().collect();
-        let mut strings = vec![String::new()];
-        for _ in 0..4 {
-            let longer: Vec<String> = strings
-                .iter()
-                .filter(|s| s.chars().count() < 4)
-                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
-                .collect();
-            strings.extend(longer);
-        }
-        let mut state = 0x9e37_79b9_u64;
-        for len in 5..60 {
-            for _ in 0..300 {
-                let s: String = (0..len)
-                    .map(|_| {
-                        state = state
-                            .wrapping_mul(6_364_136_223_846_793_005)
-                            .wrapping_add(1);
-                        alphabet[(state >> 33) as usize % alphabet.len()]
-                    })
-                    .collect();
-                strings.push(s);
-            }
-        }
+        let mut strings = strings_over("a \t\n\r\x0b\x0c\x7f\x00#:-", 4, 5..60, 300, 0x9e37_79b9);
         strings.extend(
             [
                 "#!/bin/sh\nset -eu\necho hi\n",
