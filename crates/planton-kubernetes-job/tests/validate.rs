@@ -260,3 +260,30 @@ spec:
     // The strict load refuses it.
     assert!(VALIDATOR.load(text).is_err());
 }
+
+#[test]
+fn secrets_are_looked_for_only_when_a_line_is_quoted() {
+    use planton_kubernetes_job::planton_manifest::report::Outcome;
+    let valid = "apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesJob\nmetadata: {name: job}\nspec:\n  namespace: {value: batch}\n  image: {repo: busybox, tag: latest}\n  env: {secrets: {A: {value: hunter2}}}\n";
+    let secrets = |text: &str| match planton_kubernetes_job::report::outcome(
+        &VALIDATOR, "job.yaml", text, false,
+    ) {
+        Outcome::Checked {
+            violations,
+            secrets,
+            ..
+        } => (violations.len(), secrets),
+        Outcome::Error { message, .. } => panic!("{message}"),
+    };
+    // Nothing is quoted from a valid file: no secret is looked for.
+    let (found, spans) = secrets(valid);
+    assert_eq!((found, spans.len()), (0, 0));
+    // A finding quotes lines: the secret's value is masked.
+    let invalid = format!("{valid}  restartPolicy: Always\n");
+    let (found, spans) = secrets(&invalid);
+    assert_eq!((found, spans.len()), (1, 1));
+    let span = spans[0];
+    let line = invalid.lines().nth(span.start.line as usize - 1).unwrap();
+    let from = span.start.column as usize - 1;
+    assert_eq!(&line[from..from + "hunter2".len()], "hunter2");
+}
