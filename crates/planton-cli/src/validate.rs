@@ -81,7 +81,14 @@ where
                 if let Some(note) = item.not_a_manifest(&source.text) {
                     return Err(note);
                 }
-                (check(engine.engine(), &source, strict), Some(source.text))
+                let outcome = check(engine.engine(), &source, strict);
+                // Only findings quote the text: a valid file's is dropped
+                // here, not held until its turn to be written.
+                let quoted = !matches!(
+                    &outcome,
+                    report::Outcome::Checked { violations, .. } if violations.is_empty()
+                );
+                (outcome, quoted.then_some(source.text))
             }
         };
         Ok(report::FileResult {
