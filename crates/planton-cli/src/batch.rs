@@ -7,12 +7,16 @@
 //! each result is written out (and dropped) as soon as the ones before it are.
 
 use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{IsTerminal, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::channel;
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Whether a path names a manifest: `*.yaml`, `*.yml` or `*.json`.
@@ -80,11 +84,44 @@ impl Excludes {
     }
 }
 
+/// A directory a walk holds open: the files found in it are opened relative
+/// to it (`openat`), so the kernel does not resolve their whole path again,
+/// one directory after another, for each (a tenth of a batch's system time).
+#[derive(Debug)]
+pub(crate) struct OpenDir {
+    fd: OwnedFd,
+    /// How many directories the walk holds open, this one included.
+    held: Arc<AtomicUsize>,
+}
+
+impl OpenDir {
+    /// Opens the file `name` of this directory for reading, without
+    /// blocking (a FIFO that slipped in after the walk does not stall).
+    pub(crate) fn open(&self, name: &OsStr) -> std::io::Result<fs::File> {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        Ok(rustix::fs::openat(&self.fd, name, flags, Mode::empty())?.into())
+    }
+}
+
+impl Drop for OpenDir {
+    fn drop(&mut self) {
+        self.held.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The most directories a walk holds open at once, those on its current
+/// path and those whose files are still in flight: beyond, a directory is
+/// listed and closed, and its files are opened by their whole path. Far
+/// under the usual limit of 1,024 open files, whatever the tree's shape.
+const MAX_OPEN_DIRS: usize = 64;
+
 /// What a walk finds.
 #[derive(Debug)]
 pub(crate) enum Found {
-    /// A manifest: a regular file, or a symbolic link to one.
-    File(PathBuf),
+    /// A manifest: a regular file, or a symbolic link to one; with its
+    /// directory, when the walk holds that open.
+    File(PathBuf, Option<Arc<OpenDir>>),
     /// A manifest's name on a special file (a FIFO, a socket, a device):
     /// skipped, never opened (opening a FIFO blocks until a writer comes).
     Special(PathBuf, &'static str),
@@ -97,11 +134,12 @@ pub(crate) enum Found {
 /// tree is held.
 pub(crate) struct Walk {
     root: PathBuf,
-    /// The directories being listed, each with the entries left, sorted by
-    /// name (the order of the paths, for siblings), with the type the
-    /// listing gave (no `stat` for a regular file), `None` where it has to
-    /// be asked.
-    stack: Vec<(PathBuf, std::vec::IntoIter<Entry>)>,
+    /// The directories being listed, each (held open if it could be) with
+    /// the entries left, sorted by name (the order of the paths, for
+    /// siblings).
+    stack: Vec<(PathBuf, Option<Arc<OpenDir>>, std::vec::IntoIter<Entry>)>,
+    /// How many directories the walk holds open ([`MAX_OPEN_DIRS`]).
+    held: Arc<AtomicUsize>,
     globs: Excludes,
     /// The directory skipped (an output directory inside the input tree),
     /// by identity (device and inode), so any spelling of it matches.
@@ -116,6 +154,7 @@ impl Walk {
         Walk {
             root: root.to_path_buf(),
             stack: Vec::new(),
+            held: Arc::new(AtomicUsize::new(0)),
             globs: Excludes::default(),
             exclude: None,
             at_root: true,
@@ -138,8 +177,42 @@ impl Walk {
     }
 }
 
-/// A directory entry: its name, and its type if the listing gave it.
-type Entry = (std::ffi::OsString, Option<fs::FileType>);
+/// A directory entry: its name, and whether its listing says it is a
+/// regular file (no `stat` is needed then; otherwise one says what it is).
+type Entry = (OsString, bool);
+
+/// The entries of the directory `path`, sorted by name, and the directory
+/// itself, held open when `hold` has room for it.
+fn list(path: &Path, held: &Arc<AtomicUsize>) -> std::io::Result<(Vec<Entry>, Option<OpenDir>)> {
+    use rustix::fs::{Dir, FileType, Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let fd = rustix::fs::open(path, flags, Mode::empty())?;
+    let mut entries = Vec::new();
+    // Its own descriptor (the listing moves a position): the same directory.
+    let mut listing = Dir::read_from(&fd)?;
+    while let Some(entry) = listing.read() {
+        // An entry that cannot be read is left out, as the listing's end.
+        let Ok(entry) = entry else { break };
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        let regular = entry.file_type() == FileType::RegularFile;
+        entries.push((OsStr::from_bytes(name).to_owned(), regular));
+    }
+    // Names in one directory are distinct.
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let open = if held.fetch_add(1, Ordering::Relaxed) < MAX_OPEN_DIRS {
+        Some(OpenDir {
+            fd,
+            held: Arc::clone(held),
+        })
+    } else {
+        held.fetch_sub(1, Ordering::Relaxed);
+        None
+    };
+    Ok((entries, open))
+}
 
 /// What kind of special file `t` is, if it is one.
 fn special_kind(t: fs::FileType) -> Option<&'static str> {
@@ -160,15 +233,15 @@ impl Iterator for Walk {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let at_root = std::mem::take(&mut self.at_root);
-            let (path, listed) = if at_root {
-                (self.root.clone(), None)
+            let (path, listed, open) = if at_root {
+                (self.root.clone(), false, None)
             } else {
-                let (dir, entries) = self.stack.last_mut()?;
+                let (dir, open, entries) = self.stack.last_mut()?;
                 let Some((name, listed)) = entries.next() else {
                     self.stack.pop();
                     continue;
                 };
-                (dir.join(name), listed)
+                (dir.join(name), listed, open.clone())
             };
             if !at_root
                 && let Ok(relative) = path.strip_prefix(&self.root)
@@ -178,11 +251,9 @@ impl Iterator for Walk {
             }
             // A regular file known so from its directory's listing: no
             // `stat` (one per file, twice per batch, counted and progress).
-            if let Some(t) = listed
-                && t.is_file()
-            {
+            if listed {
                 if is_manifest(&path) {
-                    return Some(Found::File(path));
+                    return Some(Found::File(path, open));
                 }
                 continue;
             }
@@ -190,7 +261,7 @@ impl Iterator for Walk {
             // points to: a link to a directory is followed only at the root.
             let Ok(own) = fs::symlink_metadata(&path) else {
                 if is_manifest(&path) {
-                    return Some(Found::File(path)); // reading it says why
+                    return Some(Found::File(path, open)); // reading it says why
                 }
                 continue;
             };
@@ -198,7 +269,7 @@ impl Iterator for Walk {
                 match fs::metadata(&path) {
                     Ok(m) if m.is_dir() && !at_root => continue,
                     Ok(m) => m,
-                    Err(_) if is_manifest(&path) => return Some(Found::File(path)),
+                    Err(_) if is_manifest(&path) => return Some(Found::File(path, open)),
                     Err(_) => continue,
                 }
             } else {
@@ -208,14 +279,10 @@ impl Iterator for Walk {
                 if !at_root && self.exclude == Some((meta.dev(), meta.ino())) {
                     continue;
                 }
-                match fs::read_dir(&path) {
-                    Ok(entries) => {
-                        let mut children: Vec<Entry> = entries
-                            .filter_map(|e| e.ok().map(|e| (e.file_name(), e.file_type().ok())))
-                            .collect();
-                        // Names in one directory are distinct.
-                        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                        self.stack.push((path, children.into_iter()));
+                match list(&path, &self.held) {
+                    Ok((entries, open)) => {
+                        self.stack
+                            .push((path, open.map(Arc::new), entries.into_iter()));
                     }
                     Err(e) => return Some(Found::Unreadable(path, e)),
                 }
@@ -224,7 +291,7 @@ impl Iterator for Walk {
             } else if let Some(kind) = special_kind(meta.file_type()) {
                 return Some(Found::Special(path, kind));
             } else {
-                return Some(Found::File(path));
+                return Some(Found::File(path, open));
             }
         }
     }
@@ -873,6 +940,79 @@ mod tests {
     }
 
     #[test]
+    fn found_files_open_relative_to_their_held_directory() {
+        let dir = std::env::temp_dir().join(format!("planton-walk-at-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("a/b")).unwrap();
+        fs::write(dir.join("a/b/job.yaml"), "kind: KubernetesJob\n").unwrap();
+        let found: Vec<Found> = Walk::new(&dir).collect();
+        let [Found::File(path, Some(open))] = &found[..] else {
+            panic!("{found:?}");
+        };
+        assert_eq!(path, &dir.join("a/b/job.yaml"));
+        // Its directory moved after the walk: the path is stale, the held
+        // directory is not.
+        fs::rename(dir.join("a"), dir.join("moved")).unwrap();
+        assert!(crate::input::read_regular(path, None).is_err());
+        let source = crate::input::read_regular(path, Some(open)).unwrap();
+        assert_eq!(source.text, "kind: KubernetesJob\n");
+        // A FIFO put in place of the file is still not waited on.
+        fs::remove_file(dir.join("moved/b/job.yaml")).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(dir.join("moved/b/job.yaml"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let Err(err) = crate::input::read_regular(path, Some(open)) else {
+            panic!("a FIFO was read");
+        };
+        assert!(format!("{err:#}").contains("not a regular file"), "{err:#}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_walk_holds_a_bounded_number_of_directories_open() {
+        let dir = std::env::temp_dir().join(format!("planton-walk-open-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let dirs = MAX_OPEN_DIRS * 2 + 3;
+        for i in 0..dirs {
+            let sub = dir.join(format!("d{i:04}"));
+            fs::create_dir_all(&sub).unwrap();
+            fs::write(sub.join("job.yaml"), format!("n: {i}\n")).unwrap();
+        }
+        // Every file found kept at once, as a window of files in flight
+        // keeps theirs: the walk stops holding directories at the cap.
+        let found: Vec<Found> = Walk::new(&dir).collect();
+        assert_eq!(found.len(), dirs);
+        let held = found
+            .iter()
+            .filter(|f| matches!(f, Found::File(_, Some(_))))
+            .count();
+        // The root is held too while it is listed.
+        assert_eq!(held, MAX_OPEN_DIRS - 1);
+        // Each is read all the same, by its path where no directory is held.
+        for (i, f) in found.iter().enumerate() {
+            let Found::File(path, open) = f else {
+                panic!("{f:?}");
+            };
+            let source = crate::input::read_regular(path, open.as_deref()).unwrap();
+            assert_eq!(source.text, format!("n: {i}\n"));
+        }
+        // Given back as files are done: a walk made after holds them again.
+        drop(found);
+        let mut walk = Walk::new(&dir);
+        let held_again = walk
+            .by_ref()
+            .take(3)
+            .filter(|f| matches!(f, Found::File(_, Some(_))))
+            .count();
+        assert_eq!(held_again, 3);
+        assert_eq!(walk.held.load(Ordering::Relaxed), 2);
+        drop(walk);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn the_walk_is_sorted_recursive_and_filtered() {
         let dir = std::env::temp_dir().join(format!("planton-walk-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
@@ -883,7 +1023,7 @@ mod tests {
         }
         let found: Vec<String> = Walk::new(&dir)
             .map(|f| match f {
-                Found::File(p) => p.strip_prefix(&dir).unwrap().display().to_string(),
+                Found::File(p, _) => p.strip_prefix(&dir).unwrap().display().to_string(),
                 other => panic!("{other:?}"),
             })
             .collect();

@@ -4,6 +4,8 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, bail};
+
+use crate::batch::OpenDir;
 use planton_manifest::DEFAULT_MAX_INPUT_BYTES;
 
 /// A text read from a file or standard input, with the name to show for it.
@@ -20,7 +22,8 @@ pub(crate) fn read(path: &Path) -> anyhow::Result<Source> {
 
 /// As [`read`], for a file found in a directory walk: opened without
 /// blocking and refused unless it is a regular file, so a FIFO put in place
-/// after the walk cannot stall the run.
+/// after the walk cannot stall the run. It is opened relative to `dir`,
+/// the directory the walk found it in, when the walk holds that open.
 ///
 /// A file that fits [`FIRST_READ`] costs one `open`, one `read` and one
 /// `close`: Linux returns a regular file's bytes up to the count asked
@@ -30,15 +33,18 @@ pub(crate) fn read(path: &Path) -> anyhow::Result<Source> {
 /// but a regular file is refused), then reads to its end, within the limit.
 /// A non-regular file that slips in after the walk (a FIFO, a terminal)
 /// yields at most what one non-blocking read gives, never a stall.
-pub(crate) fn read_regular(path: &Path) -> anyhow::Result<Source> {
+pub(crate) fn read_regular(path: &Path, dir: Option<&OpenDir>) -> anyhow::Result<Source> {
     use std::os::unix::fs::OpenOptionsExt;
     let limit = DEFAULT_MAX_INPUT_BYTES;
     let name = path.display().to_string();
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .with_context(|| format!("cannot open '{name}'"))?;
+    let opened = match dir.zip(path.file_name()) {
+        Some((dir, file_name)) => dir.open(file_name),
+        None => std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path),
+    };
+    let mut file = opened.with_context(|| format!("cannot open '{name}'"))?;
     // The bytes of the first read, or its error.
     let first = BUFFER.with_borrow_mut(|buffer| {
         buffer.resize(FIRST_READ, 0);
@@ -165,7 +171,7 @@ mod tests {
                 .collect();
             let path = dir.join(format!("{size}.yaml"));
             std::fs::write(&path, &text).unwrap();
-            let source = read_regular(&path).unwrap();
+            let source = read_regular(&path, None).unwrap();
             assert_eq!(source.text, text, "{size} bytes");
             assert_eq!(source.name, path.display().to_string());
         }
@@ -177,7 +183,7 @@ mod tests {
         let dir = temp_dir("limits");
         let over = dir.join("over.yaml");
         std::fs::write(&over, vec![b'a'; DEFAULT_MAX_INPUT_BYTES + 1]).unwrap();
-        let err = error(read_regular(&over));
+        let err = error(read_regular(&over, None));
         assert!(
             err.ends_with("the input is over the limit of 4194304 bytes"),
             "{err}"
@@ -185,17 +191,17 @@ mod tests {
         let at = dir.join("at.yaml");
         std::fs::write(&at, vec![b'a'; DEFAULT_MAX_INPUT_BYTES]).unwrap();
         assert_eq!(
-            read_regular(&at).unwrap().text.len(),
+            read_regular(&at, None).unwrap().text.len(),
             DEFAULT_MAX_INPUT_BYTES
         );
         let latin1 = dir.join("latin1.yaml");
         std::fs::write(&latin1, b"name: caf\xe9\n").unwrap();
-        let err = error(read_regular(&latin1));
+        let err = error(read_regular(&latin1, None));
         assert!(
             err.ends_with("the input is not valid UTF-8 (at byte 9)"),
             "{err}"
         );
-        let err = error(read_regular(&dir.join("missing.yaml")));
+        let err = error(read_regular(&dir.join("missing.yaml"), None));
         assert!(err.starts_with("cannot open '"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -210,7 +216,7 @@ mod tests {
             .unwrap();
         assert!(status.success());
         // No writer: the non-blocking open succeeds and the read is empty.
-        let err = error(read_regular(&fifo));
+        let err = error(read_regular(&fifo, None));
         assert!(err.ends_with(": not a regular file"), "{err}");
         // A writer that has written nothing: the read would block.
         let reader = std::fs::OpenOptions::new()
@@ -219,7 +225,7 @@ mod tests {
             .open(&fifo)
             .unwrap();
         let writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-        let err = error(read_regular(&fifo));
+        let err = error(read_regular(&fifo, None));
         assert!(err.ends_with(": not a regular file"), "{err}");
         drop((reader, writer));
         std::fs::remove_dir_all(&dir).unwrap();

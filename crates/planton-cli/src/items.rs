@@ -18,8 +18,9 @@ pub(crate) fn walk_excludes(walk: &WalkArgs) -> Result<batch::Excludes, Failure>
 pub(crate) enum Item {
     /// A file given on the command line.
     File(PathBuf),
-    /// A file found in a directory: read only if it is a regular file.
-    Found(PathBuf),
+    /// A file found in a directory (which the walk may hold open): read
+    /// only if it is a regular file.
+    Found(PathBuf, Option<std::sync::Arc<batch::OpenDir>>),
     /// Standard input.
     Stdin,
     /// A directory that could not be read.
@@ -31,7 +32,7 @@ pub(crate) enum Item {
 impl Item {
     pub(crate) fn name(&self) -> String {
         match self {
-            Item::File(p) | Item::Found(p) | Item::Unreadable(p, _) | Item::Special(p, _) => {
+            Item::File(p) | Item::Found(p, _) | Item::Unreadable(p, _) | Item::Special(p, _) => {
                 p.display().to_string()
             }
             Item::Stdin => "<stdin>".to_owned(),
@@ -40,7 +41,7 @@ impl Item {
 
     pub(crate) fn path(&self) -> Option<&std::path::Path> {
         match self {
-            Item::File(p) | Item::Found(p) => Some(p),
+            Item::File(p) | Item::Found(p, _) => Some(p),
             _ => None,
         }
     }
@@ -48,7 +49,7 @@ impl Item {
     pub(crate) fn read(&self) -> anyhow::Result<Source> {
         match self {
             Item::File(p) => input::read(p),
-            Item::Found(p) => input::read_regular(p),
+            Item::Found(p, dir) => input::read_regular(p, dir.as_deref()),
             Item::Stdin => input::read(std::path::Path::new("-")),
             Item::Unreadable(p, e) => Err(anyhow::anyhow!(
                 "cannot read directory '{}': {e}",
@@ -66,7 +67,7 @@ impl Item {
     /// nor `kind` (other YAML in a repository: CI configuration, Helm values).
     /// A file named on the command line is always a manifest.
     pub(crate) fn not_a_manifest(&self, text: &str) -> Option<String> {
-        let Item::Found(path) = self else {
+        let Item::Found(path, _) = self else {
             return None;
         };
         not_a_manifest(text).map(|why| {
@@ -178,7 +179,7 @@ pub(crate) fn walk<'a>(
                         .excluding(exclude)
                         .excluding_globs(globs)
                         .map(|found| match found {
-                            batch::Found::File(p) => Item::Found(p),
+                            batch::Found::File(p, dir) => Item::Found(p, dir),
                             batch::Found::Special(p, kind) => Item::Special(p, kind),
                             batch::Found::Unreadable(p, e) => Item::Unreadable(p, e),
                         }),

@@ -5,6 +5,8 @@
 //!
 //! - `validate DIR`: one `open`, one `read`, one `close` per file, no
 //!   `stat`, and the threads' lock traffic well under one call per file;
+//!   each file opened by its name relative to its open directory, not by
+//!   its whole path;
 //! - `render DIR --out-dir OUT` into a new `OUT`: the input's three, then
 //!   the temporary file's `open`, `write` and `close` and the `rename`; no
 //!   `stat`, `mkdir` or `getcwd` per file.
@@ -165,4 +167,41 @@ fn render_writes_each_file_with_seven_calls() {
         assert_eq!(get(&calls, per_run), 0.0, "{per_run}: {calls:?}");
     }
     assert!((total(&calls) - 7.0).abs() < 0.05, "{calls:?}");
+}
+
+#[test]
+fn validate_opens_each_file_relative_to_its_directory() {
+    let dir = temp_dir("openat");
+    let input = dir.join("deep/er/jobs");
+    corpus(&input, 20);
+    let trace = dir.join("trace");
+    let status = Command::new("strace")
+        .args(["-f", "-e", "trace=openat", "-o"])
+        .arg(&trace)
+        .arg(env!("CARGO_BIN_EXE_planton"))
+        .arg("validate")
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("strace runs (.ci/run installs it)");
+    assert_eq!(status.code(), Some(1));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    // `PID openat(DIRFD, "NAME", FLAGS) = FD`, for the manifests.
+    let opens: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains(".yaml\""))
+        .collect();
+    assert_eq!(opens.len(), 20, "{text}");
+    for line in opens {
+        let call = line.split_once("openat(").map_or("", |(_, call)| call);
+        let (dirfd, rest) = call.split_once(", ").unwrap_or_default();
+        assert!(
+            dirfd.parse::<u32>().is_ok(),
+            "not relative to a directory: {line}"
+        );
+        assert!(rest.starts_with("\"job-"), "not by its name alone: {line}");
+    }
 }
