@@ -324,8 +324,14 @@ const MAX_CHUNK: usize = 32;
 /// per worker: results that finish early wait for their turn, and this caps
 /// them, so one slow file can hold back the batch but not make its memory
 /// grow with the number of files behind it (at most
-/// `CHUNKS_PER_WORKER * MAX_CHUNK` items per worker).
-const CHUNKS_PER_WORKER: usize = 4;
+/// `CHUNKS_PER_WORKER * MAX_CHUNK` items per worker; a valid file's result
+/// holds no text).
+///
+/// Wide enough that a worker whose core is taken away for a while does not
+/// stop the others: on a 2-vCPU machine the kernel's own threads took one of
+/// a batch's cores for up to 12 ms at a time, and two workers' window is
+/// about 13 ms of one core's work.
+const CHUNKS_PER_WORKER: usize = 16;
 
 /// The size of chunk number `seq` for `workers` workers.
 fn chunk_size(seq: usize, workers: usize) -> usize {
