@@ -181,18 +181,25 @@ impl Walk {
 /// regular file (no `stat` is needed then; otherwise one says what it is).
 type Entry = (OsString, bool);
 
+/// The size of a directory listing's buffer (`getdents`), as the standard
+/// library's.
+const LISTING_BUFFER: usize = 32 * 1024;
+
 /// The entries of the directory `path`, sorted by name, and the directory
 /// itself, held open when `hold` has room for it.
 fn list(path: &Path, held: &Arc<AtomicUsize>) -> std::io::Result<(Vec<Entry>, Option<OpenDir>)> {
-    use rustix::fs::{Dir, FileType, Mode, OFlags};
+    use rustix::fs::{FileType, Mode, OFlags, RawDir};
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK | OFlags::CLOEXEC;
     let fd = rustix::fs::open(path, flags, Mode::empty())?;
     let mut entries = Vec::new();
-    // Its own descriptor (the listing moves a position): the same directory.
-    let mut listing = Dir::read_from(&fd)?;
-    while let Some(entry) = listing.read() {
-        // An entry that cannot be read is left out, as the listing's end.
-        let Ok(entry) = entry else { break };
+    // Listed through the descriptor the files are opened relative to (the
+    // listing moves its position, which `openat` does not use), a few
+    // hundred entries per call.
+    let mut buffer = Vec::with_capacity(LISTING_BUFFER);
+    let mut listing = RawDir::new(&fd, buffer.spare_capacity_mut());
+    while let Some(entry) = listing.next() {
+        // A listing that fails part way is reported as a whole.
+        let entry = entry?;
         let name = entry.file_name().to_bytes();
         if name == b"." || name == b".." {
             continue;
