@@ -6,7 +6,14 @@
 //!   pinned with `taskset` to one core and to two (the process sizes its
 //!   pool from the cores it may run on), output to a pipe that is drained;
 //! - `batch/render-10k/cores=2`: `planton render DIR --out-dir OUT`, `OUT`
-//!   removed before each run (its time is not measured).
+//!   removed before each run (its time is not measured);
+//! - `batch/ideal/cores=1` and `cores=2`: the reference for the scaling, a
+//!   job that scales perfectly, spawned and pinned the same way: this bench's
+//!   own binary, which splits a fixed amount of arithmetic over one thread
+//!   per core it may run on, sized at the start to take as long on one core
+//!   as `planton validate` does. Its ratio of two lines is what the machine
+//!   gives a two-thread process of that length (a virtual machine's second
+//!   core may be taken away for a while), `planton`'s is measured against it.
 //!
 //! With `PLANTON_BENCH_BASELINE=/path/to/planton` (another build, e.g. of
 //! the parent commit), each line is measured for that binary too, as
@@ -24,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, criterion_group};
 
 mod spawn;
 use spawn::{load_average, timed};
@@ -75,6 +82,63 @@ fn run(binary: &Path, cpus: &str, args: &[&std::ffi::OsStr]) -> Duration {
     took
 }
 
+/// The variable that makes this binary run the ideal job: its units of
+/// arithmetic.
+const IDEAL_UNITS: &str = "PLANTON_BENCH_IDEAL_UNITS";
+
+/// `units` rounds of a 64-bit generator, split over one thread per core the
+/// process may run on (as `planton` sizes its pool).
+fn ideal_job(units: u64) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let per = units / threads;
+    let work = move |seed: u64| {
+        let mut x = seed | 1;
+        for _ in 0..per {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            x ^= x >> 29;
+        }
+        std::hint::black_box(x);
+    };
+    std::thread::scope(|scope| {
+        for t in 1..threads {
+            scope.spawn(move || work(t));
+        }
+        work(0);
+    });
+}
+
+/// Runs the ideal job of `units` on the cores `cpus`, spawned as `planton` is.
+fn run_ideal(units: u64, cpus: &str) -> Duration {
+    let (output, took) = timed(
+        Command::new("taskset")
+            .args(["-c", cpus])
+            .arg(std::env::current_exe().unwrap())
+            .env(IDEAL_UNITS, units.to_string()),
+    );
+    assert!(output.status.success());
+    took
+}
+
+/// The units of the ideal job that take as long on one core as `planton
+/// validate` of the corpus (the medians of five runs each).
+fn ideal_units(binary: &Path, validate: &[&std::ffi::OsStr]) -> u64 {
+    let median = |mut runs: Vec<Duration>| {
+        runs.sort();
+        runs[runs.len() / 2]
+    };
+    let target = median((0..5).map(|_| run(binary, "0", validate)).collect());
+    let probe = 20_000_000;
+    let took = median((0..5).map(|_| run_ideal(probe, "0")).collect());
+    let units = probe as f64 * target.as_secs_f64() / took.as_secs_f64();
+    eprintln!(
+        "ideal job: {units:.0} units, sized on `validate` at {:.1} ms on one core",
+        target.as_secs_f64() * 1e3
+    );
+    units as u64
+}
+
 fn batch(c: &mut Criterion) {
     let dir = corpus();
     let input = dir.join("in");
@@ -98,12 +162,19 @@ fn batch(c: &mut Criterion) {
     if let Some(base) = std::env::var_os("PLANTON_BENCH_BASELINE") {
         binaries.push(("baseline/".to_owned(), PathBuf::from(base)));
     }
+    let ideal = ideal_units(&binaries[0].1, &validate);
+    group.bench_function("ideal/cores=1", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| run_ideal(ideal, "0")).sum())
+    });
     for (prefix, binary) in &binaries {
         group.bench_function(format!("{prefix}validate-10k/cores=1"), |b| {
             b.iter_custom(|iters| (0..iters).map(|_| run(binary, "0", &validate)).sum())
         });
     }
     if cores >= 2 {
+        group.bench_function("ideal/cores=2", |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| run_ideal(ideal, "0,1")).sum())
+        });
         for (prefix, binary) in &binaries {
             group.bench_function(format!("{prefix}validate-10k/cores=2"), |b| {
                 b.iter_custom(|iters| (0..iters).map(|_| run(binary, "0,1", &validate)).sum())
@@ -128,4 +199,13 @@ fn batch(c: &mut Criterion) {
 }
 
 criterion_group!(benches, batch);
-criterion_main!(benches);
+
+fn main() {
+    // Spawned by the bench itself as the ideal job.
+    if let Some(units) = std::env::var_os(IDEAL_UNITS) {
+        ideal_job(units.to_str().and_then(|u| u.parse().ok()).unwrap());
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
