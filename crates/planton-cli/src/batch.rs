@@ -16,7 +16,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::channel;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Whether a path names a manifest: `*.yaml`, `*.yml` or `*.json`.
@@ -90,8 +90,8 @@ impl Excludes {
 #[derive(Debug)]
 pub(crate) struct OpenDir {
     fd: OwnedFd,
-    /// How many directories the walk holds open, this one included.
-    held: Arc<AtomicUsize>,
+    /// The count it is one of.
+    held: &'static HeldDirs,
 }
 
 impl OpenDir {
@@ -106,15 +106,50 @@ impl OpenDir {
 
 impl Drop for OpenDir {
     fn drop(&mut self) {
-        self.held.fetch_sub(1, Ordering::Relaxed);
+        self.held.count.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
-/// The most directories a walk holds open at once, those on its current
-/// path and those whose files are still in flight: beyond, a directory is
-/// listed and closed, and its files are opened by their whole path. Far
-/// under the usual limit of 1,024 open files, whatever the tree's shape.
+/// How many directories walks hold open, and how many they may: those on a
+/// walk's current path and those whose files are still in flight. Beyond,
+/// a directory is listed and closed, and its files are opened by their
+/// whole path.
+#[derive(Debug)]
+pub(crate) struct HeldDirs {
+    count: AtomicUsize,
+    max: usize,
+}
+
+impl HeldDirs {
+    /// A hold on one more directory, if there is room.
+    fn take(&self) -> bool {
+        if self.count.fetch_add(1, Ordering::Relaxed) < self.max {
+            return true;
+        }
+        self.count.fetch_sub(1, Ordering::Relaxed);
+        false
+    }
+}
+
+/// The most directories held at once: 64, and no more than an eighth of the
+/// process's limit of open files, so that walks never take the descriptors
+/// the files need (under `ulimit -n 16`, none is held).
 const MAX_OPEN_DIRS: usize = 64;
+
+/// The count every walk of the process shares (`validate a b c` walks
+/// three directories, a render walks its input first and holds what it
+/// found until it is rendered).
+fn held_dirs() -> &'static HeldDirs {
+    static HELD: OnceLock<HeldDirs> = OnceLock::new();
+    HELD.get_or_init(|| {
+        use rustix::process::{Resource, getrlimit};
+        let limit = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+        HeldDirs {
+            count: AtomicUsize::new(0),
+            max: usize::try_from(limit / 8).map_or(MAX_OPEN_DIRS, |m| m.min(MAX_OPEN_DIRS)),
+        }
+    })
+}
 
 /// What a walk finds.
 #[derive(Debug)]
@@ -138,8 +173,8 @@ pub(crate) struct Walk {
     /// the entries left, sorted by name (the order of the paths, for
     /// siblings).
     stack: Vec<(PathBuf, Option<Arc<OpenDir>>, std::vec::IntoIter<Entry>)>,
-    /// How many directories the walk holds open ([`MAX_OPEN_DIRS`]).
-    held: Arc<AtomicUsize>,
+    /// How many directories are held open, by this walk and the others.
+    held: &'static HeldDirs,
     globs: Excludes,
     /// The directory skipped (an output directory inside the input tree),
     /// by identity (device and inode), so any spelling of it matches.
@@ -154,11 +189,18 @@ impl Walk {
         Walk {
             root: root.to_path_buf(),
             stack: Vec::new(),
-            held: Arc::new(AtomicUsize::new(0)),
+            held: held_dirs(),
             globs: Excludes::default(),
             exclude: None,
             at_root: true,
         }
+    }
+
+    /// Counts the directories it holds in `held` (a test's own count).
+    #[cfg(test)]
+    fn holding(mut self, held: &'static HeldDirs) -> Self {
+        self.held = held;
+        self
     }
 
     /// Skips what the `--exclude` patterns match below the root.
@@ -181,23 +223,18 @@ impl Walk {
 /// regular file (no `stat` is needed then; otherwise one says what it is).
 type Entry = (OsString, bool);
 
-/// The size of a directory listing's buffer (`getdents`), as the standard
-/// library's.
-const LISTING_BUFFER: usize = 32 * 1024;
-
 /// The entries of the directory `path`, sorted by name, and the directory
-/// itself, held open when `hold` has room for it.
-fn list(path: &Path, held: &Arc<AtomicUsize>) -> std::io::Result<(Vec<Entry>, Option<OpenDir>)> {
-    use rustix::fs::{FileType, Mode, OFlags, RawDir};
+/// itself, held open when `held` has room for it.
+fn list(path: &Path, held: &'static HeldDirs) -> std::io::Result<(Vec<Entry>, Option<OpenDir>)> {
+    use rustix::fs::{Dir, FileType, Mode, OFlags};
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK | OFlags::CLOEXEC;
     let fd = rustix::fs::open(path, flags, Mode::empty())?;
     let mut entries = Vec::new();
-    // Listed through the descriptor the files are opened relative to (the
-    // listing moves its position, which `openat` does not use), a few
-    // hundred entries per call.
-    let mut buffer = Vec::with_capacity(LISTING_BUFFER);
-    let mut listing = RawDir::new(&fd, buffer.spare_capacity_mut());
-    while let Some(entry) = listing.next() {
+    // Listed through a descriptor opened from this one (the same directory,
+    // whatever happened to its path meanwhile), since a listing moves its
+    // descriptor's position.
+    let mut listing = Dir::read_from(&fd)?;
+    while let Some(entry) = listing.read() {
         // A listing that fails part way is reported as a whole.
         let entry = entry?;
         let name = entry.file_name().to_bytes();
@@ -209,15 +246,7 @@ fn list(path: &Path, held: &Arc<AtomicUsize>) -> std::io::Result<(Vec<Entry>, Op
     }
     // Names in one directory are distinct.
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let open = if held.fetch_add(1, Ordering::Relaxed) < MAX_OPEN_DIRS {
-        Some(OpenDir {
-            fd,
-            held: Arc::clone(held),
-        })
-    } else {
-        held.fetch_sub(1, Ordering::Relaxed);
-        None
-    };
+    let open = held.take().then(|| OpenDir { fd, held });
     Ok((entries, open))
 }
 
@@ -286,7 +315,7 @@ impl Iterator for Walk {
                 if !at_root && self.exclude == Some((meta.dev(), meta.ino())) {
                     continue;
                 }
-                match list(&path, &self.held) {
+                match list(&path, self.held) {
                     Ok((entries, open)) => {
                         self.stack
                             .push((path, open.map(Arc::new), entries.into_iter()));
@@ -340,6 +369,13 @@ const MAX_CHUNK: usize = 32;
 /// about 13 ms of one core's work.
 const CHUNKS_PER_WORKER: usize = 16;
 
+/// How many bytes the results waiting for their turn may hold (the texts of
+/// invalid files, kept for their reports; rendered outputs) before no more
+/// chunks are handed out: the window's count alone would let a directory of
+/// large invalid files pile up gigabytes behind one slow file. The chunks
+/// being worked on come on top: at most one per worker.
+const HELD_BYTES: usize = 64 << 20;
+
 /// The size of chunk number `seq` for `workers` workers.
 fn chunk_size(seq: usize, workers: usize) -> usize {
     let doublings = (seq / workers).min(MAX_CHUNK.trailing_zeros() as usize);
@@ -363,9 +399,20 @@ struct Feed<I> {
 }
 
 impl<I: Iterator> Feed<I> {
-    /// The next chunk and its number, if the window has room for it.
-    fn take(&mut self, window: usize, workers: usize) -> Option<(usize, Vec<I::Item>)> {
-        if self.exhausted || self.stop || self.next >= self.emitted + window {
+    /// The next chunk and its number, if the window has room for it: fewer
+    /// than `window` chunks past the last emitted, and the results waiting
+    /// hold at most [`HELD_BYTES`] (`held`), unless nothing is in flight.
+    fn take(
+        &mut self,
+        window: usize,
+        workers: usize,
+        held: usize,
+    ) -> Option<(usize, Vec<I::Item>)> {
+        if self.exhausted
+            || self.stop
+            || self.next >= self.emitted + window
+            || (self.next > self.emitted && held > HELD_BYTES)
+        {
             return None;
         }
         let size = chunk_size(self.next, workers);
@@ -385,6 +432,8 @@ impl<I: Iterator> Feed<I> {
 struct Shared<I> {
     feed: Mutex<Feed<I>>,
     opened: Condvar,
+    /// The bytes the finished results not yet emitted hold ([`HELD_BYTES`]).
+    held: AtomicUsize,
 }
 
 impl<I> Shared<I> {
@@ -429,6 +478,7 @@ pub(crate) fn run<I, T, R>(
         total,
         Engines::shared(&()),
         |(), item| work(item),
+        |_| 0,
         emit,
     );
 }
@@ -471,7 +521,8 @@ impl<'a, E> Engines<'a, E> {
 
 /// Runs `work` on every item of `items` on all cores and hands the results to
 /// `emit` in the items' order; each thread passes its engine of `engines`
-/// to `work`.
+/// to `work`. `weight` tells the bytes a result holds (its text), which
+/// the window counts besides the chunks ([`HELD_BYTES`]).
 ///
 /// The calling thread is one of the workers and the only one that emits:
 /// the others (one per further core) take chunks of items under one lock and
@@ -485,6 +536,7 @@ pub(crate) fn run_with<I, T, R, E>(
     total: usize,
     engines: Engines<'_, E>,
     work: impl Fn(&E, T) -> R + Sync,
+    weight: impl Fn(&R) -> usize + Sync,
     mut emit: impl FnMut(R),
 ) where
     I: Iterator<Item = T> + Send,
@@ -516,10 +568,19 @@ pub(crate) fn run_with<I, T, R, E>(
             waiting: 0,
         }),
         opened: Condvar::new(),
+        held: AtomicUsize::new(0),
     };
     let work = &work;
+    let weight = &weight;
+    // A chunk's results and the bytes they hold, counted until emitted.
+    let finish = |results: Vec<R>| {
+        let bytes = results.iter().map(weight).sum::<usize>();
+        shared.held.fetch_add(bytes, Ordering::Relaxed);
+        (results, bytes)
+    };
+    let finish = &finish;
     std::thread::scope(|scope| {
-        let (result_tx, result_rx) = channel::<(usize, Vec<R>)>();
+        let (result_tx, result_rx) = channel::<(usize, (Vec<R>, usize))>();
         let mut helpers = Vec::with_capacity(workers - 1);
         for _ in 1..workers {
             let result_tx = result_tx.clone();
@@ -531,7 +592,8 @@ pub(crate) fn run_with<I, T, R, E>(
                     let (seq, chunk) = {
                         let mut feed = shared.lock();
                         loop {
-                            if let Some(taken) = feed.take(window, workers) {
+                            let held = shared.held.load(Ordering::Relaxed);
+                            if let Some(taken) = feed.take(window, workers, held) {
                                 break taken;
                             }
                             if feed.exhausted || feed.stop {
@@ -546,7 +608,7 @@ pub(crate) fn run_with<I, T, R, E>(
                         }
                     };
                     let results = chunk.into_iter().map(|item| work(engine, item)).collect();
-                    if result_tx.send((seq, results)).is_err() {
+                    if result_tx.send((seq, finish(results))).is_err() {
                         return;
                     }
                 };
@@ -562,18 +624,19 @@ pub(crate) fn run_with<I, T, R, E>(
         drop(result_tx);
         let _stop = StopOnDrop(&shared);
         // Chunks that finished before their turn, by number.
-        let mut pending: BTreeMap<usize, Vec<R>> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, (Vec<R>, usize)> = BTreeMap::new();
         let mut next = 0;
         loop {
             while let Ok((seq, results)) = result_rx.try_recv() {
                 pending.insert(seq, results);
             }
             let before = next;
-            while let Some(results) = pending.remove(&next) {
+            while let Some((results, bytes)) = pending.remove(&next) {
                 for result in results {
                     emit(result);
                     progress.advance();
                 }
+                shared.held.fetch_sub(bytes, Ordering::Relaxed);
                 next += 1;
             }
             let own = {
@@ -584,7 +647,7 @@ pub(crate) fn run_with<I, T, R, E>(
                         shared.opened.notify_all();
                     }
                 }
-                match feed.take(window, workers) {
+                match feed.take(window, workers, shared.held.load(Ordering::Relaxed)) {
                     Some(taken) => Some(taken),
                     None if feed.exhausted && next == feed.next => break,
                     None => None,
@@ -593,7 +656,7 @@ pub(crate) fn run_with<I, T, R, E>(
             match own {
                 Some((seq, chunk)) => {
                     let results = chunk.into_iter().map(|item| work(engines.shared, item));
-                    pending.insert(seq, results.collect());
+                    pending.insert(seq, finish(results.collect()));
                 }
                 // The window is full, or the last chunks are with the
                 // helpers: the next one in order comes from them.
@@ -866,6 +929,47 @@ mod tests {
     }
 
     #[test]
+    fn results_holding_many_bytes_stop_the_window_early() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let started = AtomicUsize::new(0);
+        let seen_while_slow = AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let mut emitted = 0;
+        // Each result says it holds an eighth of the budget (a large invalid
+        // file's text): nine waiting results close the window.
+        run_with(
+            0..10_000usize,
+            10_000,
+            Engines::shared(&()),
+            |(), i| {
+                started.fetch_add(1, Ordering::SeqCst);
+                if i == 0 {
+                    std::thread::sleep(Duration::from_millis(300));
+                    seen_while_slow.store(started.load(Ordering::SeqCst), Ordering::SeqCst);
+                }
+                i
+            },
+            |_| HELD_BYTES / 8,
+            |i| {
+                assert_eq!(i, emitted);
+                emitted += 1;
+            },
+        );
+        assert_eq!(emitted, 10_000);
+        let seen = seen_while_slow.load(Ordering::SeqCst);
+        // Nine results waiting, the chunk that made them nine, and one chunk
+        // in the hands of each worker: far fewer than the window's count.
+        let bound = 9 + (workers + 1) * MAX_CHUNK;
+        assert!(
+            seen <= bound && bound < workers * CHUNKS_PER_WORKER * MAX_CHUNK,
+            "{seen} items started while the first was held"
+        );
+        if workers > 1 {
+            assert!(seen > 1, "the others ran meanwhile");
+        }
+    }
+
+    #[test]
     fn chunks_grow_from_one_item_to_the_cap() {
         assert_eq!(
             (0..14).map(|s| chunk_size(s, 2)).collect::<Vec<_>>(),
@@ -987,42 +1091,60 @@ mod tests {
     fn a_walk_holds_a_bounded_number_of_directories_open() {
         let dir = std::env::temp_dir().join(format!("planton-walk-open-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        let dirs = MAX_OPEN_DIRS * 2 + 3;
+        let held: &'static HeldDirs = Box::leak(Box::new(HeldDirs {
+            count: AtomicUsize::new(0),
+            max: 5,
+        }));
+        let dirs = 12;
         for i in 0..dirs {
             let sub = dir.join(format!("d{i:04}"));
             fs::create_dir_all(&sub).unwrap();
             fs::write(sub.join("job.yaml"), format!("n: {i}\n")).unwrap();
         }
         // Every file found kept at once, as a window of files in flight
-        // keeps theirs: the walk stops holding directories at the cap.
-        let found: Vec<Found> = Walk::new(&dir).collect();
-        assert_eq!(found.len(), dirs);
-        let held = found
-            .iter()
-            .filter(|f| matches!(f, Found::File(_, Some(_))))
-            .count();
-        // The root is held too while it is listed.
-        assert_eq!(held, MAX_OPEN_DIRS - 1);
+        // keeps theirs; two walks at once (`validate a b`) share the count.
+        let found: Vec<Found> = Walk::new(&dir).holding(held).collect();
+        let again: Vec<Found> = Walk::new(&dir).holding(held).collect();
+        assert_eq!((found.len(), again.len()), (dirs, dirs));
+        let with_dir = |f: &Vec<Found>| {
+            f.iter()
+                .filter(|f| matches!(f, Found::File(_, Some(_))))
+                .count()
+        };
+        // The first walk's root is held while it is listed, then four of
+        // its directories; the second walk finds no room.
+        assert_eq!((with_dir(&found), with_dir(&again)), (4, 0));
+        assert_eq!(held.count.load(Ordering::Relaxed), 4);
         // Each is read all the same, by its path where no directory is held.
-        for (i, f) in found.iter().enumerate() {
+        for (i, f) in found.iter().chain(&again).enumerate() {
             let Found::File(path, open) = f else {
                 panic!("{f:?}");
             };
             let source = crate::input::read_regular(path, open.as_deref()).unwrap();
-            assert_eq!(source.text, format!("n: {i}\n"));
+            assert_eq!(source.text, format!("n: {}\n", i % dirs));
         }
         // Given back as files are done: a walk made after holds them again.
-        drop(found);
-        let mut walk = Walk::new(&dir);
+        drop((found, again));
+        assert_eq!(held.count.load(Ordering::Relaxed), 0);
+        let mut walk = Walk::new(&dir).holding(held);
         let held_again = walk
             .by_ref()
             .take(3)
             .filter(|f| matches!(f, Found::File(_, Some(_))))
             .count();
         assert_eq!(held_again, 3);
-        assert_eq!(walk.held.load(Ordering::Relaxed), 2);
+        assert_eq!(held.count.load(Ordering::Relaxed), 2);
         drop(walk);
+        assert_eq!(held.count.load(Ordering::Relaxed), 0);
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_process_holds_at_most_an_eighth_of_its_open_files() {
+        use rustix::process::{Resource, getrlimit};
+        let limit = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+        let max = held_dirs().max as u64;
+        assert!(max <= 64 && max <= limit / 8, "{max} of {limit}");
     }
 
     #[test]

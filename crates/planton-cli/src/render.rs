@@ -267,6 +267,19 @@ enum RenderOutcome {
     NotManifest(String, Option<PathBuf>),
 }
 
+impl RenderOutcome {
+    /// The bytes it holds until written: the output and the reports.
+    fn weight(&self) -> usize {
+        match self {
+            RenderOutcome::Rendered(_, text, warnings) => text.len() + warnings.len(),
+            RenderOutcome::Invalid(report, _)
+            | RenderOutcome::Failed(report, _)
+            | RenderOutcome::Skipped(report)
+            | RenderOutcome::NotManifest(report, _) => report.len(),
+        }
+    }
+}
+
 /// The device and inode of an existing file (following links).
 fn identity(path: &std::path::Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
@@ -466,6 +479,7 @@ pub(crate) fn render_to_dir(
         total,
         engines,
         work,
+        RenderOutcome::weight,
         |outcome| match outcome {
             RenderOutcome::Rendered(dest, text, warnings) => {
                 eprint!("{warnings}");

@@ -97,7 +97,13 @@ where
             text,
         })
     };
-    batch::run_with(inputs, total, engines, work, |result| {
+    // A result holds its file's text when it quotes it.
+    let weight = |result: &Result<report::FileResult, String>| {
+        result
+            .as_ref()
+            .map_or(0, |r| r.text.as_ref().map_or(0, String::len))
+    };
+    batch::run_with(inputs, total, engines, work, weight, |result| {
         let result = match result {
             Ok(result) => result,
             Err(note) => {

@@ -621,3 +621,73 @@ fn a_signal_removes_the_temporary_files_and_leaves_complete_outputs() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `planton ARGS` under a limit of `files` open files (`ulimit -n`).
+fn planton_with_open_files(files: u32, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_planton"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("sh runs")
+}
+
+#[test]
+fn a_low_open_file_limit_loses_no_file() {
+    // 120 sibling directories with a manifest each, 60 levels of nesting
+    // with one at each level, and two more walks named beside them: the
+    // walks hold directories open only within an eighth of the limit.
+    let dir = temp_dir("nofile");
+    let input = dir.join("in");
+    for i in 0..120 {
+        let sub = input.join(format!("wide/d{i:03}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        copy_valid(&sub, "job.yaml");
+    }
+    let mut deep = input.join("deep");
+    for i in 0..60 {
+        deep = deep.join(format!("l{i}"));
+        std::fs::create_dir_all(&deep).unwrap();
+        copy_valid(&deep, "job.yaml");
+    }
+    let wide = input.join("wide");
+    let deep_root = input.join("deep");
+    for files in [16, 24, 64] {
+        let out = planton_with_open_files(
+            files,
+            &[
+                "validate".as_ref(),
+                input.as_os_str(),
+                wide.as_os_str(),
+                deep_root.as_os_str(),
+            ],
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "ulimit -n {files}: {stdout}");
+        assert!(
+            stdout.ends_with("360 files: 360 valid, 0 invalid (0 violations), 0 not loaded\n"),
+            "ulimit -n {files}: {}",
+            stdout.lines().last().unwrap_or_default()
+        );
+        let rendered = dir.join(format!("out-{files}"));
+        let out = planton_with_open_files(
+            files,
+            &[
+                "render".as_ref(),
+                input.as_os_str(),
+                "--out-dir".as_ref(),
+                rendered.as_os_str(),
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "ulimit -n {files}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(snapshot(&rendered).len(), 180, "ulimit -n {files}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
