@@ -133,7 +133,7 @@ impl HeldDirs {
 
 /// The most directories held at once: 64, and no more than an eighth of the
 /// process's limit of open files, so that walks never take the descriptors
-/// the files need (under `ulimit -n 16`, none is held).
+/// the files need (under `ulimit -n 16`, two).
 const MAX_OPEN_DIRS: usize = 64;
 
 /// The count every walk of the process shares (`validate a b c` walks
