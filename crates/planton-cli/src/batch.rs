@@ -219,9 +219,19 @@ impl Walk {
     }
 }
 
-/// A directory entry: its name, and whether its listing says it is a
-/// regular file (no `stat` is needed then; otherwise one says what it is).
-type Entry = (OsString, bool);
+/// A directory entry: its name, and what its listing says it is.
+type Entry = (OsString, Listed);
+
+/// What a directory's listing says an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listed {
+    /// A regular file: no `stat` is needed.
+    Regular,
+    /// A directory: one that cannot be asked about is reported, not skipped.
+    Directory,
+    /// Anything else, or not said: a `stat` tells.
+    Other,
+}
 
 /// The entries of the directory `path`, sorted by name, and the directory
 /// itself, held open when `held` has room for it.
@@ -241,8 +251,12 @@ fn list(path: &Path, held: &'static HeldDirs) -> std::io::Result<(Vec<Entry>, Op
         if name == b"." || name == b".." {
             continue;
         }
-        let regular = entry.file_type() == FileType::RegularFile;
-        entries.push((OsStr::from_bytes(name).to_owned(), regular));
+        let listed = match entry.file_type() {
+            FileType::RegularFile => Listed::Regular,
+            FileType::Directory => Listed::Directory,
+            _ => Listed::Other,
+        };
+        entries.push((OsStr::from_bytes(name).to_owned(), listed));
     }
     // Names in one directory are distinct.
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -270,7 +284,7 @@ impl Iterator for Walk {
         loop {
             let at_root = std::mem::take(&mut self.at_root);
             let (path, listed, open) = if at_root {
-                (self.root.clone(), false, None)
+                (self.root.clone(), Listed::Other, None)
             } else {
                 let (dir, open, entries) = self.stack.last_mut()?;
                 let Some((name, listed)) = entries.next() else {
@@ -287,7 +301,7 @@ impl Iterator for Walk {
             }
             // A regular file known so from its directory's listing: no
             // `stat` (one per file, twice per batch, counted and progress).
-            if listed {
+            if listed == Listed::Regular {
                 if is_manifest(&path) {
                     return Some(Found::File(path, open));
                 }
@@ -295,11 +309,17 @@ impl Iterator for Walk {
             }
             // The entry itself (a link is not followed), then what a link
             // points to: a link to a directory is followed only at the root.
-            let Ok(own) = fs::symlink_metadata(&path) else {
-                if is_manifest(&path) {
+            let own = match fs::symlink_metadata(&path) {
+                Ok(own) => own,
+                Err(_) if is_manifest(&path) => {
                     return Some(Found::File(path, open)); // reading it says why
                 }
-                continue;
+                // A directory that cannot be asked about (its path longer
+                // than the system takes, gone meanwhile): said, not skipped.
+                Err(e) if listed == Listed::Directory => {
+                    return Some(Found::Unreadable(path, e));
+                }
+                Err(_) => continue,
             };
             let meta = if own.file_type().is_symlink() {
                 match fs::metadata(&path) {
@@ -1136,6 +1156,44 @@ mod tests {
         assert_eq!(held.count.load(Ordering::Relaxed), 2);
         drop(walk);
         assert_eq!(held.count.load(Ordering::Relaxed), 0);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_directory_too_deep_for_its_path_is_reported_not_skipped() {
+        use rustix::fs::{Mode, OFlags, mkdirat, openat};
+        let dir = std::env::temp_dir().join(format!("planton-walk-deep-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        // 30 levels of 200-byte names: past the 4,096 bytes a path may
+        // have. Made level by level, relative to the one above.
+        let name = "d".repeat(200);
+        let dirs = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let mut at = rustix::fs::open(&dir, dirs, Mode::empty()).unwrap();
+        for _ in 0..30 {
+            let file = OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC;
+            drop(openat(&at, "job.yaml", file, Mode::RUSR | Mode::WUSR).unwrap());
+            mkdirat(&at, name.as_str(), Mode::RWXU).unwrap();
+            at = openat(&at, name.as_str(), dirs, Mode::empty()).unwrap();
+        }
+        let found: Vec<Found> = Walk::new(&dir).collect();
+        let files = found
+            .iter()
+            .filter(|f| matches!(f, Found::File(..)))
+            .count();
+        let unreadable: Vec<_> = found
+            .iter()
+            .filter_map(|f| match f {
+                Found::Unreadable(p, e) => Some((p.as_os_str().len(), e.raw_os_error())),
+                _ => None,
+            })
+            .collect();
+        // Every level whose path fits is found; the first that does not is
+        // reported, with the system's reason.
+        assert!(files >= 15 && files < 30, "{files}");
+        assert_eq!(unreadable.len(), 1, "{found:?}");
+        assert!(unreadable[0].0 > 4000, "{unreadable:?}");
+        assert_eq!(unreadable[0].1, Some(36), "{unreadable:?}"); // ENAMETOOLONG
         fs::remove_dir_all(&dir).unwrap();
     }
 
