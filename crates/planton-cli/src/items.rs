@@ -32,9 +32,11 @@ pub(crate) enum Item {
 impl Item {
     pub(crate) fn name(&self) -> String {
         match self {
-            Item::File(p) | Item::Found(p, _) | Item::Unreadable(p, _) | Item::Special(p, _) => {
-                p.display().to_string()
-            }
+            // A UTF-8 path as it is; another one with its bad bytes
+            // replaced (as `display` shows it).
+            Item::File(p) | Item::Found(p, _) | Item::Unreadable(p, _) | Item::Special(p, _) => p
+                .to_str()
+                .map_or_else(|| p.display().to_string(), str::to_owned),
             Item::Stdin => "<stdin>".to_owned(),
         }
     }

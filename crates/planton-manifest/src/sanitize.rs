@@ -56,6 +56,16 @@ pub fn path(name: &str) -> Cow<'_, str> {
 
 /// `text` made safe for a terminal, and cut after `max` characters.
 pub fn clean_to(text: &str, max: usize) -> Cow<'_, str> {
+    // Printable ASCII within `max` bytes (a file name, a field path): as
+    // it is, in one pass over the bytes.
+    if text.len() <= max && text.bytes().all(|b| (b' '..b'\x7f').contains(&b)) {
+        return Cow::Borrowed(text);
+    }
+    clean_any(text, max)
+}
+
+/// [`clean_to`] for any text.
+fn clean_any(text: &str, max: usize) -> Cow<'_, str> {
     let cut = text.char_indices().nth(max).map(|(i, _)| i);
     let head = &text[..cut.unwrap_or(text.len())];
     if cut.is_none() && !head.chars().any(is_unsafe) {
@@ -98,6 +108,24 @@ pub fn json(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_shortcut_cleans_as_the_general_way() {
+        // Every string of up to two ASCII characters, cut at every length.
+        let chars: Vec<char> = (0u8..128).map(char::from).collect();
+        let mut texts = vec![String::new()];
+        for &a in &chars {
+            texts.push(a.to_string());
+            for &b in &chars {
+                texts.push(format!("{a}{b}"));
+            }
+        }
+        for text in &texts {
+            for max in 0..=3 {
+                assert_eq!(clean_to(text, max), clean_any(text, max), "{text:?} {max}");
+            }
+        }
+    }
 
     #[test]
     fn controls_and_bidi_are_escaped_visibly() {
