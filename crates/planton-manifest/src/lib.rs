@@ -59,6 +59,7 @@ pub mod report;
 pub mod sanitize;
 mod scalar;
 pub mod schema;
+mod spare;
 pub mod terraform;
 mod violation;
 mod yaml;

@@ -7,6 +7,7 @@
 //! field and is decided by the decoder.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use planton_text::Excerpt;
@@ -14,6 +15,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::error::LoadError;
 use crate::location::Location;
+use crate::spare;
 use crate::yaml_fast::{self, Located};
 
 /// Limits applied while parsing.
@@ -314,6 +316,13 @@ fn build<'a>(
     builder.finish()
 }
 
+thread_local! {
+    /// The thread's pending list from its last tree (see [`crate::spare`]).
+    static PENDING: Cell<Vec<Node<'static>>> = const { Cell::new(Vec::new()) };
+    /// The thread's stack of collections from its last tree.
+    static STACK: Cell<Vec<Frame>> = const { Cell::new(Vec::new()) };
+}
+
 /// The tree being built, event by event, with the limits.
 pub(crate) struct Builder<'a> {
     limits: Limits,
@@ -335,8 +344,9 @@ impl<'a> Builder<'a> {
     fn new(limits: Limits) -> Self {
         Builder {
             limits,
-            stack: Vec::new(),
-            pending: Vec::with_capacity(32),
+            stack: spare::take(&STACK, 8),
+            // Nodes of no text, of any lifetime then.
+            pending: spare::take(&PENDING, 32),
             anchors: HashMap::new(),
             budget: Budget {
                 limits,
@@ -350,11 +360,11 @@ impl<'a> Builder<'a> {
     }
 
     /// The tree and its number of nodes, or the first error.
-    fn finish(self) -> Result<(Node<'a>, usize), LoadError> {
-        if let Some(e) = self.failed {
+    fn finish(mut self) -> Result<(Node<'a>, usize), LoadError> {
+        if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        match self.root {
+        match self.root.take() {
             Some((root, size)) if !root.is_null() => Ok((root, size)),
             _ => Err(LoadError::Empty),
         }
@@ -520,6 +530,21 @@ impl<'a> Builder<'a> {
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for Builder<'_> {
+    fn drop(&mut self) {
+        spare::give(&STACK, std::mem::take(&mut self.stack));
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.clear();
+        // The empty list of nodes borrowing the text made a list of
+        // `'static` nodes in place (the same allocation: only the lifetime
+        // differs).
+        // (`filter` would keep the lifetime: the map to `None` is the point.)
+        #[allow(clippy::unnecessary_filter_map)]
+        let pending: Vec<Node<'static>> = pending.into_iter().filter_map(|_| None).collect();
+        spare::give(&PENDING, pending);
     }
 }
 
@@ -916,6 +941,30 @@ mod tests {
         let text: &'static str = Box::leak(text.to_owned().into_boxed_str());
         let source: &'static Source<'static> = Box::leak(Box::new(prepare(text)?));
         source.parse(limits, true).map(|(root, _)| root)
+    }
+
+    /// A builder gives its lists back to the thread, the pending nodes'
+    /// allocation kept (made `'static` in place), for the next tree; a tree
+    /// built then reads the same.
+    #[test]
+    fn the_builder_lists_are_kept_for_the_next_tree() {
+        PENDING.take();
+        STACK.take();
+        let text = "a: [1, {b: c}]\nd: {e: [f, g]}\n";
+        let first = parse(text, LIMITS).unwrap();
+        let pending = PENDING.take();
+        assert!(pending.is_empty() && pending.capacity() >= 32);
+        assert!(STACK.take().capacity() >= 8);
+        let at = pending.as_ptr();
+        PENDING.set(pending);
+        let second = parse(text, LIMITS).unwrap();
+        assert_eq!(format!("{first:?}"), format!("{second:?}"));
+        let pending = PENDING.take();
+        assert_eq!(pending.as_ptr(), at, "the same allocation");
+        // Saphyr-parser's way (a flow mapping key the fast reader leaves
+        // to it) keeps them too.
+        assert!(parse("{[a]: b}", LIMITS).is_err());
+        assert!(PENDING.take().capacity() >= 32);
     }
 
     fn map_keys(node: &Node) -> Vec<String> {
