@@ -798,7 +798,9 @@ fn location_at(text: &str, offset: usize) -> Location {
     Location::new(line, column)
 }
 
-/// Keeps a copy of an anchored node for its aliases, charged to the budget.
+/// Keeps a copy of an anchored node for its aliases, charged to the budget
+/// (nothing for a node without an anchor, the common case: decided inline).
+#[inline]
 fn remember<'a>(
     anchors: &mut HashMap<usize, (Node<'a>, Counts)>,
     budget: &mut Budget,
@@ -806,10 +808,23 @@ fn remember<'a>(
     node: &Node<'a>,
     counts: Counts,
 ) -> Result<(), LoadError> {
-    if anchor != 0 {
-        budget.copy(counts, node.loc)?;
-        anchors.insert(anchor, (node.clone(), counts));
+    if anchor == 0 {
+        return Ok(());
     }
+    remember_anchored(anchors, budget, anchor, node, counts)
+}
+
+/// [`remember`] of a node with an anchor.
+#[inline(never)]
+fn remember_anchored<'a>(
+    anchors: &mut HashMap<usize, (Node<'a>, Counts)>,
+    budget: &mut Budget,
+    anchor: usize,
+    node: &Node<'a>,
+    counts: Counts,
+) -> Result<(), LoadError> {
+    budget.copy(counts, node.loc)?;
+    anchors.insert(anchor, (node.clone(), counts));
     Ok(())
 }
 
