@@ -469,6 +469,21 @@ impl<'a> Builder<'a> {
                 };
                 self.budget.nodes += 1;
                 let counts = Counts::scalar(text.len());
+                // The common case, a scalar without an anchor inside a
+                // collection, written straight into the pending list (what
+                // the general way below does for it: a scalar may be a key).
+                if anchor == 0
+                    && self.budget.nodes <= limits.max_nodes
+                    && let Some(parent) = self.stack.last_mut()
+                {
+                    parent.counts.add(counts);
+                    self.pending.push(Node {
+                        value: Value::Scalar { text, style, tag },
+                        loc: at,
+                        end: stop,
+                    });
+                    return Ok(());
+                }
                 let node = Node {
                     value: Value::Scalar { text, style, tag },
                     loc: at,
