@@ -206,6 +206,8 @@ impl Decoder {
             );
             self.leave(len);
         }
+        // Read: the list may serve the thread's next tree.
+        crate::yaml::give_map_entries(std::mem::take(entries));
         msg
     }
 

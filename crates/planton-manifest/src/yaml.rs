@@ -321,6 +321,59 @@ thread_local! {
     static PENDING: Cell<Vec<Node<'static>>> = const { Cell::new(Vec::new()) };
     /// The thread's stack of collections from its last tree.
     static STACK: Cell<Vec<Frame>> = const { Cell::new(Vec::new()) };
+    /// Entry lists of large mappings the decoder is done with, empty (at
+    /// most [`SPARE_MAPS`]), for the thread's next trees.
+    static MAPS: Cell<Vec<Vec<(Node<'static>, Node<'static>)>>> = const { Cell::new(Vec::new()) };
+}
+
+/// From this many entries a mapping's list is a kilobyte or more: with
+/// glibc such an allocation consolidates the small free chunks (see
+/// [`crate::spare`]), so these lists are taken from [`MAPS`] when it has one.
+const LARGE_MAP: usize = 8;
+
+/// The most entry lists kept in [`MAPS`].
+const SPARE_MAPS: usize = 4;
+
+/// An empty list for `n` entries of a mapping: for a large mapping, the
+/// smallest spare one that fits when there is one.
+fn map_entries<'a>(n: usize) -> Vec<(Node<'a>, Node<'a>)> {
+    if n < LARGE_MAP {
+        return Vec::with_capacity(n);
+    }
+    let Ok(mut spares) = MAPS.try_with(Cell::take) else {
+        return Vec::with_capacity(n);
+    };
+    let best = (0..spares.len())
+        .filter(|&i| spares[i].capacity() >= n)
+        .min_by_key(|&i| spares[i].capacity());
+    let list = match best {
+        Some(i) => spares.swap_remove(i),
+        None => Vec::with_capacity(n),
+    };
+    let _ = MAPS.try_with(|c| c.set(spares));
+    list
+}
+
+/// Gives a large mapping's entry list back for the thread's next trees,
+/// once its entries are read: what is left in it is dropped. A small or a
+/// huge list (over [`spare::MAX_BYTES`]) is freed.
+pub(crate) fn give_map_entries(mut entries: Vec<(Node<'_>, Node<'_>)>) {
+    let bytes = entries.capacity().saturating_mul(size_of::<(Node, Node)>());
+    if entries.capacity() < LARGE_MAP || bytes > spare::MAX_BYTES {
+        return;
+    }
+    entries.clear();
+    // Made a list of `'static` nodes in place, as the pending list is.
+    #[allow(clippy::unnecessary_filter_map)]
+    let entries: Vec<(Node<'static>, Node<'static>)> =
+        entries.into_iter().filter_map(|_| None).collect();
+    let _ = MAPS.try_with(|c| {
+        let mut spares = c.take();
+        if spares.len() < SPARE_MAPS {
+            spares.push(entries);
+        }
+        c.set(spares);
+    });
 }
 
 /// The tree being built, event by event, with the limits.
@@ -444,7 +497,7 @@ impl<'a> Builder<'a> {
                     anchor,
                     counts,
                 }) => {
-                    let mut entries = Vec::with_capacity((self.pending.len() - start) / 2);
+                    let mut entries = map_entries((self.pending.len() - start) / 2);
                     let mut children = self.pending.drain(start..);
                     // The parser gives every key a value.
                     while let (Some(k), Some(v)) = (children.next(), children.next()) {
@@ -995,6 +1048,57 @@ mod tests {
         // to it) keeps them too.
         assert!(parse("{[a]: b}", LIMITS).is_err());
         assert!(PENDING.take().capacity() >= 32);
+    }
+
+    /// A large mapping's entry list, given back once read, serves the next
+    /// large mapping that fits (the smallest such); small lists, and more
+    /// than [`SPARE_MAPS`] lists, are not kept.
+    #[test]
+    fn large_mapping_lists_are_kept_for_the_next_trees() {
+        MAPS.take();
+        let text: String = (0..10).map(|i| format!("k{i}: {i}\n")).collect();
+        let Value::Map(entries) = parse(&text, LIMITS).unwrap().value else {
+            panic!("not a map")
+        };
+        assert_eq!(entries.len(), 10);
+        let at = entries.as_ptr();
+        give_map_entries(entries);
+        give_map_entries(Vec::with_capacity(LARGE_MAP - 1));
+        give_map_entries(Vec::with_capacity(64));
+        assert_eq!(
+            MAPS.with(|c| {
+                let s = c.take();
+                let n = s.len();
+                c.set(s);
+                n
+            }),
+            2
+        );
+        // The smallest that fits: the tree's list, not the one of 64.
+        let again = map_entries(9);
+        assert_eq!(again.as_ptr(), at, "the same allocation");
+        assert!(again.is_empty());
+        // A second tree reads the same with it.
+        let Value::Map(second) = parse(&text, LIMITS).unwrap().value else {
+            panic!("not a map")
+        };
+        assert_eq!(second.len(), 10);
+        assert_eq!(
+            map_keys(&Node {
+                value: Value::Map(second),
+                loc: Location::new(1, 1),
+                end: Location::new(1, 1)
+            })[9],
+            "k9"
+        );
+        for _ in 0..SPARE_MAPS + 2 {
+            give_map_entries(Vec::with_capacity(LARGE_MAP));
+        }
+        assert_eq!(MAPS.take().len(), SPARE_MAPS);
+        give_map_entries(Vec::with_capacity(
+            spare::MAX_BYTES / size_of::<(Node, Node)>() + 1,
+        ));
+        assert!(MAPS.take().is_empty(), "a huge list is freed");
     }
 
     fn map_keys(node: &Node) -> Vec<String> {
