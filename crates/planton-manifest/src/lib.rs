@@ -323,6 +323,7 @@ fn decode_root(
     decoder.json = json;
     decoder.spans_root(root);
     let message = decoder.message(root, desc);
+    decoder.give_back_paths();
     let mut errors = decoder.errors;
     errors.sort();
     let mut skipped = decoder.skipped;
