@@ -6,7 +6,7 @@
 //! (see [`crate::scalar`]). Every problem is collected with its field path and
 //! position, and decoding goes on, so one pass reports them all.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -22,6 +22,7 @@ use planton_text::{Excerpt, closest};
 use crate::error::{FieldError, FieldErrors, LoadRule};
 use crate::location::{Location, SourceMap, Span};
 use crate::scalar::{self, Plain};
+use crate::spare;
 use crate::yaml::{CoreTag, Node, Style, Value};
 
 pub(crate) struct Decoder {
@@ -45,6 +46,12 @@ pub(crate) struct Decoder {
 #[derive(Clone, Copy)]
 pub(crate) struct Mark(usize, usize);
 
+thread_local! {
+    /// The thread's path buffers from its last decoder (see [`crate::spare`]).
+    static PATH: Cell<String> = const { Cell::new(String::new()) };
+    static SHOWN: Cell<String> = const { Cell::new(String::new()) };
+}
+
 impl Decoder {
     /// A decoder whose source map has room for a tree of `nodes` nodes.
     pub fn with_capacity(nodes: usize) -> Self {
@@ -53,9 +60,15 @@ impl Decoder {
             spans: SourceMap::with_capacity(nodes),
             skipped: Vec::new(),
             json: false,
-            path: String::with_capacity(128),
-            shown: String::with_capacity(128),
+            path: spare::take_string(&PATH, 128),
+            shown: spare::take_string(&SHOWN, 128),
         }
+    }
+
+    /// Gives the path buffers back for the thread's next decoder.
+    pub fn give_back_paths(&mut self) {
+        spare::give_string(&PATH, std::mem::take(&mut self.path));
+        spare::give_string(&SHOWN, std::mem::take(&mut self.shown));
     }
 
     /// Records the position of the document itself (the empty path).
@@ -206,6 +219,8 @@ impl Decoder {
             );
             self.leave(len);
         }
+        // Read: the list may serve the thread's next tree.
+        crate::yaml::give_map_entries(std::mem::take(entries));
         msg
     }
 
@@ -1195,6 +1210,22 @@ mod tests {
             .map(|e| format!("{}: {}", e.path, e.message))
             .collect();
         (message, errors)
+    }
+
+    /// A decoder's path buffers, given back, serve the thread's next
+    /// decoder, empty.
+    #[test]
+    fn a_decoder_gives_its_path_buffers_back() {
+        PATH.take();
+        SHOWN.take();
+        let mut first = Decoder::with_capacity(0);
+        first.path.push_str("spec.image.repo");
+        first.shown.push_str("spec.image.repo");
+        let at = (first.path.as_ptr(), first.shown.as_ptr());
+        first.give_back_paths();
+        let next = Decoder::with_capacity(0);
+        assert!(next.path.is_empty() && next.shown.is_empty());
+        assert_eq!((next.path.as_ptr(), next.shown.as_ptr()), at);
     }
 
     /// A thread's tables are per pool: the same type of another pool (the

@@ -59,6 +59,7 @@ pub mod report;
 pub mod sanitize;
 mod scalar;
 pub mod schema;
+mod spare;
 pub mod terraform;
 mod violation;
 mod yaml;
@@ -322,6 +323,7 @@ fn decode_root(
     decoder.json = json;
     decoder.spans_root(root);
     let message = decoder.message(root, desc);
+    decoder.give_back_paths();
     let mut errors = decoder.errors;
     errors.sort();
     let mut skipped = decoder.skipped;

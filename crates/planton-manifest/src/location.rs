@@ -1,6 +1,9 @@
 //! Positions in the input text and the map from field paths to them.
 
+use std::cell::Cell;
 use std::fmt;
+
+use crate::spare;
 
 /// A position in the input text: 1-based line and 1-based column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -67,13 +70,19 @@ struct Entry {
     key: Option<Location>,
 }
 
+thread_local! {
+    /// The thread's lists from its last dropped map (see [`crate::spare`]).
+    static ENTRIES: Cell<Vec<Entry>> = const { Cell::new(Vec::new()) };
+    static PATHS: Cell<String> = const { Cell::new(String::new()) };
+}
+
 impl SourceMap {
     /// An empty map with room for about `nodes` paths.
     pub(crate) fn with_capacity(nodes: usize) -> Self {
         SourceMap {
-            entries: Vec::with_capacity(nodes),
+            entries: spare::take(&ENTRIES, nodes),
             // Paths of a typical manifest average under 24 bytes.
-            paths: String::with_capacity(nodes * 24),
+            paths: spare::take_string(&PATHS, nodes.saturating_mul(24)),
             prefix: String::new(),
         }
     }
@@ -155,11 +164,13 @@ impl SourceMap {
 
     /// As [`SourceMap::prefixed`], without copying the map.
     pub fn into_prefixed(mut self, prefix: &str) -> SourceMap {
-        self.prefix = match (self.prefix.is_empty(), prefix.is_empty()) {
-            (_, true) => self.prefix,
-            (true, false) => prefix.to_owned(),
-            (false, false) => format!("{prefix}.{}", self.prefix),
-        };
+        if !prefix.is_empty() {
+            self.prefix = if self.prefix.is_empty() {
+                prefix.to_owned()
+            } else {
+                format!("{prefix}.{}", self.prefix)
+            };
+        }
         self
     }
 
@@ -171,6 +182,13 @@ impl SourceMap {
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+impl Drop for SourceMap {
+    fn drop(&mut self) {
+        spare::give(&ENTRIES, std::mem::take(&mut self.entries));
+        spare::give_string(&PATHS, std::mem::take(&mut self.paths));
     }
 }
 
@@ -265,6 +283,35 @@ mod tests {
             map.prefixed("outer").value("outer.target.spec"),
             Some(Location::new(3, 3))
         );
+    }
+
+    /// A dropped map's lists serve the thread's next map, empty.
+    #[test]
+    fn a_dropped_map_lends_its_lists_to_the_next() {
+        let here = Span {
+            start: Location::new(1, 1),
+            end: Location::new(1, 2),
+        };
+        ENTRIES.take();
+        PATHS.take();
+        let mut map = SourceMap::with_capacity(40);
+        map.record("spec.image", None, here);
+        let (entries, paths) = (map.entries.as_ptr(), map.paths.as_ptr());
+        drop(map);
+        let next = SourceMap::with_capacity(10);
+        assert!(next.is_empty() && next.paths.is_empty());
+        assert_eq!(
+            (next.entries.as_ptr(), next.paths.as_ptr()),
+            (entries, paths)
+        );
+        assert_eq!(next.value("spec.image"), None);
+        // A clone has its own lists.
+        let mut a = SourceMap::with_capacity(4);
+        a.record("x", None, here);
+        let b = a.clone();
+        drop(a);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b.value("x"), Some(Location::new(1, 1)));
     }
 
     #[test]

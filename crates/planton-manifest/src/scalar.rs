@@ -20,6 +20,30 @@ pub(crate) enum Plain {
 
 /// Resolves a plain scalar the way go-yaml v2 does.
 pub(crate) fn resolve(text: &str) -> Plain {
+    // Most scalars are words or paths: every text below but a string starts
+    // with one of these bytes (or is empty).
+    if let Some(first) = text.as_bytes().first()
+        && !matches!(
+            first,
+            b'0'..=b'9'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'~'
+                | b'y'
+                | b'Y'
+                | b'n'
+                | b'N'
+                | b'o'
+                | b'O'
+                | b't'
+                | b'T'
+                | b'f'
+                | b'F'
+        )
+    {
+        return Plain::Str;
+    }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Plain::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {

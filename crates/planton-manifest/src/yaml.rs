@@ -7,6 +7,7 @@
 //! field and is decided by the decoder.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use planton_text::Excerpt;
@@ -14,6 +15,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::error::LoadError;
 use crate::location::Location;
+use crate::spare;
 use crate::yaml_fast::{self, Located};
 
 /// Limits applied while parsing.
@@ -314,6 +316,66 @@ fn build<'a>(
     builder.finish()
 }
 
+thread_local! {
+    /// The thread's pending list from its last tree (see [`crate::spare`]).
+    static PENDING: Cell<Vec<Node<'static>>> = const { Cell::new(Vec::new()) };
+    /// The thread's stack of collections from its last tree.
+    static STACK: Cell<Vec<Frame>> = const { Cell::new(Vec::new()) };
+    /// Entry lists of large mappings the decoder is done with, empty (at
+    /// most [`SPARE_MAPS`]), for the thread's next trees.
+    static MAPS: Cell<Vec<Vec<(Node<'static>, Node<'static>)>>> = const { Cell::new(Vec::new()) };
+}
+
+/// From this many entries a mapping's list is a kilobyte or more: with
+/// glibc such an allocation consolidates the small free chunks (see
+/// [`crate::spare`]), so these lists are taken from [`MAPS`] when it has one.
+const LARGE_MAP: usize = 8;
+
+/// The most entry lists kept in [`MAPS`].
+const SPARE_MAPS: usize = 4;
+
+/// An empty list for `n` entries of a mapping: for a large mapping, the
+/// smallest spare one that fits when there is one.
+fn map_entries<'a>(n: usize) -> Vec<(Node<'a>, Node<'a>)> {
+    if n < LARGE_MAP {
+        return Vec::with_capacity(n);
+    }
+    let Ok(mut spares) = MAPS.try_with(Cell::take) else {
+        return Vec::with_capacity(n);
+    };
+    let best = (0..spares.len())
+        .filter(|&i| spares[i].capacity() >= n)
+        .min_by_key(|&i| spares[i].capacity());
+    let list = match best {
+        Some(i) => spares.swap_remove(i),
+        None => Vec::with_capacity(n),
+    };
+    let _ = MAPS.try_with(|c| c.set(spares));
+    list
+}
+
+/// Gives a large mapping's entry list back for the thread's next trees,
+/// once its entries are read: what is left in it is dropped. A small or a
+/// huge list (over [`spare::MAX_BYTES`]) is freed.
+pub(crate) fn give_map_entries(mut entries: Vec<(Node<'_>, Node<'_>)>) {
+    let bytes = entries.capacity().saturating_mul(size_of::<(Node, Node)>());
+    if entries.capacity() < LARGE_MAP || bytes > spare::MAX_BYTES {
+        return;
+    }
+    entries.clear();
+    // Made a list of `'static` nodes in place, as the pending list is.
+    #[allow(clippy::unnecessary_filter_map)]
+    let entries: Vec<(Node<'static>, Node<'static>)> =
+        entries.into_iter().filter_map(|_| None).collect();
+    let _ = MAPS.try_with(|c| {
+        let mut spares = c.take();
+        if spares.len() < SPARE_MAPS {
+            spares.push(entries);
+        }
+        c.set(spares);
+    });
+}
+
 /// The tree being built, event by event, with the limits.
 pub(crate) struct Builder<'a> {
     limits: Limits,
@@ -335,8 +397,9 @@ impl<'a> Builder<'a> {
     fn new(limits: Limits) -> Self {
         Builder {
             limits,
-            stack: Vec::new(),
-            pending: Vec::with_capacity(32),
+            stack: spare::take(&STACK, 8),
+            // Nodes of no text, of any lifetime then.
+            pending: spare::take(&PENDING, 32),
             anchors: HashMap::new(),
             budget: Budget {
                 limits,
@@ -350,11 +413,11 @@ impl<'a> Builder<'a> {
     }
 
     /// The tree and its number of nodes, or the first error.
-    fn finish(self) -> Result<(Node<'a>, usize), LoadError> {
-        if let Some(e) = self.failed {
+    fn finish(mut self) -> Result<(Node<'a>, usize), LoadError> {
+        if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        match self.root {
+        match self.root.take() {
             Some((root, size)) if !root.is_null() => Ok((root, size)),
             _ => Err(LoadError::Empty),
         }
@@ -434,7 +497,7 @@ impl<'a> Builder<'a> {
                     anchor,
                     counts,
                 }) => {
-                    let mut entries = Vec::with_capacity((self.pending.len() - start) / 2);
+                    let mut entries = map_entries((self.pending.len() - start) / 2);
                     let mut children = self.pending.drain(start..);
                     // The parser gives every key a value.
                     while let (Some(k), Some(v)) = (children.next(), children.next()) {
@@ -459,6 +522,21 @@ impl<'a> Builder<'a> {
                 };
                 self.budget.nodes += 1;
                 let counts = Counts::scalar(text.len());
+                // The common case, a scalar without an anchor inside a
+                // collection, written straight into the pending list (what
+                // the general way below does for it: a scalar may be a key).
+                if anchor == 0
+                    && self.budget.nodes <= limits.max_nodes
+                    && let Some(parent) = self.stack.last_mut()
+                {
+                    parent.counts.add(counts);
+                    self.pending.push(Node {
+                        value: Value::Scalar { text, style, tag },
+                        loc: at,
+                        end: stop,
+                    });
+                    return Ok(());
+                }
                 let node = Node {
                     value: Value::Scalar { text, style, tag },
                     loc: at,
@@ -520,6 +598,21 @@ impl<'a> Builder<'a> {
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for Builder<'_> {
+    fn drop(&mut self) {
+        spare::give(&STACK, std::mem::take(&mut self.stack));
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.clear();
+        // The empty list of nodes borrowing the text made a list of
+        // `'static` nodes in place (the same allocation: only the lifetime
+        // differs).
+        // (`filter` would keep the lifetime: the map to `None` is the point.)
+        #[allow(clippy::unnecessary_filter_map)]
+        let pending: Vec<Node<'static>> = pending.into_iter().filter_map(|_| None).collect();
+        spare::give(&PENDING, pending);
     }
 }
 
@@ -773,7 +866,9 @@ fn location_at(text: &str, offset: usize) -> Location {
     Location::new(line, column)
 }
 
-/// Keeps a copy of an anchored node for its aliases, charged to the budget.
+/// Keeps a copy of an anchored node for its aliases, charged to the budget
+/// (nothing for a node without an anchor, the common case: decided inline).
+#[inline]
 fn remember<'a>(
     anchors: &mut HashMap<usize, (Node<'a>, Counts)>,
     budget: &mut Budget,
@@ -781,10 +876,23 @@ fn remember<'a>(
     node: &Node<'a>,
     counts: Counts,
 ) -> Result<(), LoadError> {
-    if anchor != 0 {
-        budget.copy(counts, node.loc)?;
-        anchors.insert(anchor, (node.clone(), counts));
+    if anchor == 0 {
+        return Ok(());
     }
+    remember_anchored(anchors, budget, anchor, node, counts)
+}
+
+/// [`remember`] of a node with an anchor.
+#[inline(never)]
+fn remember_anchored<'a>(
+    anchors: &mut HashMap<usize, (Node<'a>, Counts)>,
+    budget: &mut Budget,
+    anchor: usize,
+    node: &Node<'a>,
+    counts: Counts,
+) -> Result<(), LoadError> {
+    budget.copy(counts, node.loc)?;
+    anchors.insert(anchor, (node.clone(), counts));
     Ok(())
 }
 
@@ -916,6 +1024,81 @@ mod tests {
         let text: &'static str = Box::leak(text.to_owned().into_boxed_str());
         let source: &'static Source<'static> = Box::leak(Box::new(prepare(text)?));
         source.parse(limits, true).map(|(root, _)| root)
+    }
+
+    /// A builder gives its lists back to the thread, the pending nodes'
+    /// allocation kept (made `'static` in place), for the next tree; a tree
+    /// built then reads the same.
+    #[test]
+    fn the_builder_lists_are_kept_for_the_next_tree() {
+        PENDING.take();
+        STACK.take();
+        let text = "a: [1, {b: c}]\nd: {e: [f, g]}\n";
+        let first = parse(text, LIMITS).unwrap();
+        let pending = PENDING.take();
+        assert!(pending.is_empty() && pending.capacity() >= 32);
+        assert!(STACK.take().capacity() >= 8);
+        let at = pending.as_ptr();
+        PENDING.set(pending);
+        let second = parse(text, LIMITS).unwrap();
+        assert_eq!(format!("{first:?}"), format!("{second:?}"));
+        let pending = PENDING.take();
+        assert_eq!(pending.as_ptr(), at, "the same allocation");
+        // Saphyr-parser's way (a flow mapping key the fast reader leaves
+        // to it) keeps them too.
+        assert!(parse("{[a]: b}", LIMITS).is_err());
+        assert!(PENDING.take().capacity() >= 32);
+    }
+
+    /// A large mapping's entry list, given back once read, serves the next
+    /// large mapping that fits (the smallest such); small lists, and more
+    /// than [`SPARE_MAPS`] lists, are not kept.
+    #[test]
+    fn large_mapping_lists_are_kept_for_the_next_trees() {
+        MAPS.take();
+        let text: String = (0..10).map(|i| format!("k{i}: {i}\n")).collect();
+        let Value::Map(entries) = parse(&text, LIMITS).unwrap().value else {
+            panic!("not a map")
+        };
+        assert_eq!(entries.len(), 10);
+        let at = entries.as_ptr();
+        give_map_entries(entries);
+        give_map_entries(Vec::with_capacity(LARGE_MAP - 1));
+        give_map_entries(Vec::with_capacity(64));
+        assert_eq!(
+            MAPS.with(|c| {
+                let s = c.take();
+                let n = s.len();
+                c.set(s);
+                n
+            }),
+            2
+        );
+        // The smallest that fits: the tree's list, not the one of 64.
+        let again = map_entries(9);
+        assert_eq!(again.as_ptr(), at, "the same allocation");
+        assert!(again.is_empty());
+        // A second tree reads the same with it.
+        let Value::Map(second) = parse(&text, LIMITS).unwrap().value else {
+            panic!("not a map")
+        };
+        assert_eq!(second.len(), 10);
+        assert_eq!(
+            map_keys(&Node {
+                value: Value::Map(second),
+                loc: Location::new(1, 1),
+                end: Location::new(1, 1)
+            })[9],
+            "k9"
+        );
+        for _ in 0..SPARE_MAPS + 2 {
+            give_map_entries(Vec::with_capacity(LARGE_MAP));
+        }
+        assert_eq!(MAPS.take().len(), SPARE_MAPS);
+        give_map_entries(Vec::with_capacity(
+            spare::MAX_BYTES / size_of::<(Node, Node)>() + 1,
+        ));
+        assert!(MAPS.take().is_empty(), "a huge list is freed");
     }
 
     fn map_keys(node: &Node) -> Vec<String> {

@@ -59,6 +59,19 @@ fn id(anchor: Option<Anchor>) -> usize {
     anchor.map_or(0, |a| a.id)
 }
 
+/// The bytes of a plain key ([`Reader::plain_key_end`]) but the space:
+/// ASCII letters and digits, `_`, `-`, `.` and `/`.
+static KEY_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        table[i] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/');
+        i += 1;
+    }
+    table
+};
+
 /// Where the reader's events go, as it reads them.
 pub(crate) trait Sink<'a> {
     /// Takes the next event, located.
@@ -340,10 +353,11 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
             return None;
         }
         loop {
-            match self.at(i) {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b'/' => i += 1,
-                b' ' if i > start && word(self.at(i + 1)) => i += 1,
-                _ => break,
+            let c = self.at(i);
+            if KEY_BYTE[usize::from(c)] || (c == b' ' && i > start && word(self.at(i + 1))) {
+                i += 1;
+            } else {
+                break;
             }
         }
         (i > start).then_some(i)

@@ -10,11 +10,13 @@
 //!   (its text does not depend on its place), and when a mapping's keys did
 //!   not arrive sorted, its segments are put in order when it ends.
 
+use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 
 use serde::ser::{self, Serialize};
 
+use crate::spare;
 use crate::yaml_scalar::{indent, write_key, write_static_key, write_string};
 
 /// Writes `value` as a YAML document (no `---` marker) ending with a newline:
@@ -43,14 +45,20 @@ impl Default for YamlWriter {
     }
 }
 
+thread_local! {
+    /// The thread's scratch lists from its last writer (see [`crate::spare`]).
+    static ENTRIES: Cell<Vec<(usize, Key)>> = const { Cell::new(Vec::new()) };
+    static KEYS: Cell<String> = const { Cell::new(String::new()) };
+}
+
 impl YamlWriter {
     /// An empty writer, sized for a few Kubernetes objects.
     pub fn new() -> Self {
         YamlWriter {
             w: Writer {
                 out: String::with_capacity(4096),
-                entries: Vec::with_capacity(32),
-                keys: String::with_capacity(512),
+                entries: spare::take(&ENTRIES, 32),
+                keys: spare::take_string(&KEYS, 512),
             },
         }
     }
@@ -80,8 +88,15 @@ impl YamlWriter {
     }
 
     /// The text written.
-    pub fn finish(self) -> String {
-        self.w.out
+    pub fn finish(mut self) -> String {
+        std::mem::take(&mut self.w.out)
+    }
+}
+
+impl Drop for YamlWriter {
+    fn drop(&mut self) {
+        spare::give(&ENTRIES, std::mem::take(&mut self.w.entries));
+        spare::give_string(&KEYS, std::mem::take(&mut self.w.keys));
     }
 }
 
@@ -546,6 +561,37 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// A writer's scratch lists serve the thread's next writer, which
+    /// writes the same text; a failed write leaves them empty too.
+    #[test]
+    fn a_writer_lends_its_scratch_lists_to_the_next() {
+        ENTRIES.take();
+        KEYS.take();
+        let v = json!({"b": {"y": 1, "x": [1, {"k": "v"}]}, "a": "z"});
+        let first = to_yaml(&v).unwrap();
+        let entries = ENTRIES.take();
+        let keys = KEYS.take();
+        assert!(entries.is_empty() && entries.capacity() >= 32);
+        assert!(keys.is_empty() && keys.capacity() >= 512);
+        let at = (entries.as_ptr(), keys.as_ptr());
+        ENTRIES.set(entries);
+        KEYS.set(keys);
+        assert_eq!(to_yaml(&v).unwrap(), first);
+        let (entries, keys) = (ENTRIES.take(), KEYS.take());
+        assert_eq!(
+            (entries.as_ptr(), keys.as_ptr()),
+            at,
+            "the same allocations"
+        );
+        ENTRIES.set(entries);
+        KEYS.set(keys);
+        // A map key that is a sequence: refused, after a first entry.
+        let bad = std::collections::BTreeMap::from([(vec![], 1), (vec![1], 2)]);
+        assert!(to_yaml(&(json!({"x": 1}), bad)).is_err());
+        assert!(ENTRIES.take().is_empty() && KEYS.take().is_empty());
+        assert_eq!(to_yaml(&v).unwrap(), first);
+    }
 
     /// `v` written (as a document, and under a key), and read back as
     /// kubectl reads YAML (1.1 scalars), is `v` again.
