@@ -283,7 +283,7 @@ fn secrets_are_looked_for_only_when_a_line_is_quoted() {
     let (found, spans) = secrets(&invalid);
     assert_eq!((found, spans.len()), (1, 1));
     let span = spans[0];
-    let line = invalid.lines().nth(span.start.line as usize - 1).unwrap();
-    let from = span.start.column as usize - 1;
+    let line = invalid.lines().nth(span.start.line - 1).unwrap();
+    let from = span.start.column - 1;
     assert_eq!(&line[from..from + "hunter2".len()], "hunter2");
 }
