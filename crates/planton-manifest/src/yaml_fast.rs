@@ -59,18 +59,9 @@ fn id(anchor: Option<Anchor>) -> usize {
     anchor.map_or(0, |a| a.id)
 }
 
-/// The bytes of a plain key ([`Reader::plain_key_end`]) but the space:
-/// ASCII letters and digits, `_`, `-`, `.` and `/`.
-static KEY_BYTE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let c = i as u8;
-        table[i] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/');
-        i += 1;
-    }
-    table
-};
+// The bytes of a plain key (`Reader::plain_key_end`) but the space: ASCII
+// letters and digits, `_`, `-`, `.` and `/`, the bytes of a word.
+use crate::yaml_scalar::WORD_BYTE as KEY_BYTE;
 
 /// Where the reader's events go, as it reads them.
 pub(crate) trait Sink<'a> {

@@ -160,8 +160,9 @@ fn is_bool_or_null_word_ignoring_case(b: &[u8]) -> bool {
 }
 
 /// The bytes of a word-like string ([`word_is_plain`]): ASCII letters and
-/// digits, `-`, `_`, `.` and `/`.
-static WORD_BYTE: [bool; 256] = {
+/// digits, `-`, `_`, `.` and `/` (also those of a plain key the fast reader
+/// takes, but the space).
+pub(crate) static WORD_BYTE: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
     while i < 256 {
