@@ -60,15 +60,15 @@ impl Decoder {
             spans: SourceMap::with_capacity(nodes),
             skipped: Vec::new(),
             json: false,
-            path: spare::take_string(&PATH, 128),
-            shown: spare::take_string(&SHOWN, 128),
+            path: spare::take(&PATH, 128),
+            shown: spare::take(&SHOWN, 128),
         }
     }
 
     /// Gives the path buffers back for the thread's next decoder.
     pub fn give_back_paths(&mut self) {
-        spare::give_string(&PATH, std::mem::take(&mut self.path));
-        spare::give_string(&SHOWN, std::mem::take(&mut self.shown));
+        spare::give(&PATH, std::mem::take(&mut self.path));
+        spare::give(&SHOWN, std::mem::take(&mut self.shown));
     }
 
     /// Records the position of the document itself (the empty path).

@@ -82,7 +82,7 @@ impl SourceMap {
         SourceMap {
             entries: spare::take(&ENTRIES, nodes),
             // Paths of a typical manifest average under 24 bytes.
-            paths: spare::take_string(&PATHS, nodes.saturating_mul(24)),
+            paths: spare::take(&PATHS, nodes.saturating_mul(24)),
             prefix: String::new(),
         }
     }
@@ -188,7 +188,7 @@ impl SourceMap {
 impl Drop for SourceMap {
     fn drop(&mut self) {
         spare::give(&ENTRIES, std::mem::take(&mut self.entries));
-        spare::give_string(&PATHS, std::mem::take(&mut self.paths));
+        spare::give(&PATHS, std::mem::take(&mut self.paths));
     }
 }
 

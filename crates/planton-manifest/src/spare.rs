@@ -17,40 +17,57 @@ use std::thread::LocalKey;
 /// The largest buffer kept for the thread's next use, in bytes.
 pub(crate) const MAX_BYTES: usize = 64 * 1024;
 
-/// The spare list of `key`, empty, with room for at least `min` items.
-pub(crate) fn take<T>(key: &'static LocalKey<Cell<Vec<T>>>, min: usize) -> Vec<T> {
-    // During the thread's exit the spare may be gone: then a new list.
-    let mut list = key.try_with(Cell::take).unwrap_or_default();
-    list.reserve(min);
-    list
+/// A buffer kept for the thread's next use: a list or a string.
+pub(crate) trait Buffer: Default {
+    /// The bytes it holds room for.
+    fn bytes(&self) -> usize;
+    /// Room for at least `more` further items.
+    fn reserve(&mut self, more: usize);
+    /// Empties it, keeping its room.
+    fn clear(&mut self);
 }
 
-/// Gives `list` back to `key` for the thread's next use, emptied, unless it
-/// is large.
-pub(crate) fn give<T>(key: &'static LocalKey<Cell<Vec<T>>>, mut list: Vec<T>) {
-    if list.capacity().saturating_mul(size_of::<T>()) > MAX_BYTES {
+impl<T> Buffer for Vec<T> {
+    fn bytes(&self) -> usize {
+        self.capacity().saturating_mul(size_of::<T>())
+    }
+    fn reserve(&mut self, more: usize) {
+        Vec::reserve(self, more);
+    }
+    fn clear(&mut self) {
+        Vec::clear(self);
+    }
+}
+
+impl Buffer for String {
+    fn bytes(&self) -> usize {
+        self.capacity()
+    }
+    fn reserve(&mut self, more: usize) {
+        String::reserve(self, more);
+    }
+    fn clear(&mut self) {
+        String::clear(self);
+    }
+}
+
+/// The spare buffer of `key`, empty, with room for at least `min` items.
+pub(crate) fn take<B: Buffer>(key: &'static LocalKey<Cell<B>>, min: usize) -> B {
+    // During the thread's exit the spare may be gone: then a new buffer.
+    let mut buffer = key.try_with(Cell::take).unwrap_or_default();
+    buffer.reserve(min);
+    buffer
+}
+
+/// Gives `buffer` back to `key` for the thread's next use, emptied, unless
+/// it is large.
+pub(crate) fn give<B: Buffer>(key: &'static LocalKey<Cell<B>>, mut buffer: B) {
+    if buffer.bytes() > MAX_BYTES {
         return;
     }
-    list.clear();
-    // During the thread's exit the list is just dropped.
-    let _ = key.try_with(|spare| spare.set(list));
-}
-
-/// The spare string of `key`, empty, with room for at least `min` bytes.
-pub(crate) fn take_string(key: &'static LocalKey<Cell<String>>, min: usize) -> String {
-    let mut text = key.try_with(Cell::take).unwrap_or_default();
-    text.reserve(min);
-    text
-}
-
-/// Gives `text` back to `key` for the thread's next use, emptied, unless it
-/// is large.
-pub(crate) fn give_string(key: &'static LocalKey<Cell<String>>, mut text: String) {
-    if text.capacity() > MAX_BYTES {
-        return;
-    }
-    text.clear();
-    let _ = key.try_with(|spare| spare.set(text));
+    buffer.clear();
+    // During the thread's exit the buffer is just dropped.
+    let _ = key.try_with(|spare| spare.set(buffer));
 }
 
 #[cfg(test)]
@@ -84,19 +101,19 @@ mod tests {
         list.reserve(MAX_BYTES / size_of::<u64>() + 1);
         give(&LIST, list);
         assert_eq!(LIST.take().capacity(), 0);
-        let mut text = take_string(&TEXT, 0);
+        let mut text = take(&TEXT, 0);
         text.reserve(MAX_BYTES + 1);
-        give_string(&TEXT, text);
+        give(&TEXT, text);
         assert_eq!(TEXT.take().capacity(), 0);
     }
 
     #[test]
     fn a_string_given_back_is_taken_again_empty() {
-        let mut text = take_string(&TEXT, 64);
+        let mut text = take(&TEXT, 64);
         text.push_str("some text");
         let at = text.as_ptr();
-        give_string(&TEXT, text);
-        let again = take_string(&TEXT, 8);
+        give(&TEXT, text);
+        let again = take(&TEXT, 8);
         assert!(again.is_empty());
         assert_eq!(again.as_ptr(), at);
     }

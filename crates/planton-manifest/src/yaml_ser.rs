@@ -58,7 +58,7 @@ impl YamlWriter {
             w: Writer {
                 out: String::with_capacity(4096),
                 entries: spare::take(&ENTRIES, 32),
-                keys: spare::take_string(&KEYS, 512),
+                keys: spare::take(&KEYS, 512),
             },
         }
     }
@@ -96,7 +96,7 @@ impl YamlWriter {
 impl Drop for YamlWriter {
     fn drop(&mut self) {
         spare::give(&ENTRIES, std::mem::take(&mut self.w.entries));
-        spare::give_string(&KEYS, std::mem::take(&mut self.w.keys));
+        spare::give(&KEYS, std::mem::take(&mut self.w.keys));
     }
 }
 
