@@ -62,6 +62,7 @@ pub mod schema;
 mod spare;
 pub mod terraform;
 mod violation;
+pub mod wire;
 mod yaml;
 mod yaml_fast;
 mod yaml_scalar;

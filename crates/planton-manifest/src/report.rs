@@ -9,7 +9,8 @@
 use std::fmt::Write as _;
 
 use crate::component::{CheckError, Checked, Component, Engine};
-use crate::{LoadError, Location, Span, Violation};
+use crate::wire::{Reader, Writer};
+use crate::{LoadError, Location, Severity, Source, Span, Violation};
 use serde_json::json;
 
 use crate::sanitize;
@@ -18,6 +19,7 @@ use crate::sanitize;
 // Not `#[non_exhaustive]`: every report writer (text, JSON, SARIF, JUnit,
 // GitHub, the language server) matches it, and a new outcome must be
 // handled by each of them: a compile error is what we want.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The file could not be read or loaded.
     Error {
@@ -46,6 +48,9 @@ pub enum Outcome {
 
 /// One checked file: its name, its text (when it was read) and what the
 /// check gave.
+///
+/// Not `Debug`: the text may hold secret values.
+#[derive(Clone, PartialEq, Eq)]
 pub struct FileResult {
     /// The file's name as the report shows it (cleaned when shown).
     pub file: String,
@@ -55,6 +60,127 @@ pub struct FileResult {
     pub text: Option<String>,
     /// What checking it gave.
     pub outcome: Outcome,
+}
+
+impl FileResult {
+    /// Appends the result in the byte form of [`crate::wire`] (for another
+    /// process of the same build, which reads it with
+    /// [`FileResult::decode`]).
+    pub fn encode(&self, w: &mut Writer<'_>) {
+        w.str(&self.file);
+        w.option(self.text.as_ref(), |w, text| w.str(text));
+        match &self.outcome {
+            Outcome::Error {
+                message,
+                location,
+                finding,
+            } => {
+                w.u8(0);
+                w.str(message);
+                w.option(location.as_ref(), put_location);
+                w.option(finding.as_ref(), put_violation);
+            }
+            Outcome::Checked {
+                violations,
+                spans,
+                secrets,
+                unkept,
+            } => {
+                w.u8(1);
+                w.list(violations, put_violation);
+                w.list(spans, |w, span| w.option(span.as_ref(), put_span));
+                w.list(secrets, put_span);
+                w.usize(*unkept);
+            }
+        }
+    }
+
+    /// Reads a result written by [`FileResult::encode`]; `None` if the bytes
+    /// are not one.
+    pub fn decode(r: &mut Reader<'_>) -> Option<FileResult> {
+        let file = r.string()?;
+        let text = r.option(Reader::string)?;
+        let outcome = match r.u8()? {
+            0 => Outcome::Error {
+                message: r.string()?,
+                location: r.option(get_location)?,
+                finding: r.option(get_violation)?,
+            },
+            1 => Outcome::Checked {
+                violations: r.list(get_violation)?,
+                spans: r.list(|r| r.option(get_span))?,
+                secrets: r.list(get_span)?,
+                unkept: r.usize()?,
+            },
+            _ => return None,
+        };
+        Some(FileResult {
+            file,
+            text,
+            outcome,
+        })
+    }
+}
+
+fn put_location(w: &mut Writer<'_>, at: &Location) {
+    w.usize(at.line);
+    w.usize(at.column);
+}
+
+fn get_location(r: &mut Reader<'_>) -> Option<Location> {
+    Some(Location::new(r.usize()?, r.usize()?))
+}
+
+fn put_span(w: &mut Writer<'_>, span: &Span) {
+    put_location(w, &span.start);
+    put_location(w, &span.end);
+}
+
+fn get_span(r: &mut Reader<'_>) -> Option<Span> {
+    Some(Span {
+        start: get_location(r)?,
+        end: get_location(r)?,
+    })
+}
+
+fn put_violation(w: &mut Writer<'_>, v: &Violation) {
+    w.str(&v.field_path);
+    w.str(&v.rule_id);
+    w.str(&v.message);
+    w.u8(match v.source {
+        Source::BufValidate => 0,
+        Source::Kubernetes => 1,
+        Source::Load => 2,
+    });
+    w.option(v.location.as_ref(), put_location);
+    w.option(v.span.as_ref(), put_span);
+    w.bool(v.for_key);
+    w.u8(match v.severity {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+    });
+}
+
+fn get_violation(r: &mut Reader<'_>) -> Option<Violation> {
+    let field_path = r.str()?;
+    let rule_id = r.str()?;
+    let message = r.str()?;
+    let source = match r.u8()? {
+        0 => Source::BufValidate,
+        1 => Source::Kubernetes,
+        2 => Source::Load,
+        _ => return None,
+    };
+    let mut v = Violation::new(source, field_path, rule_id, message);
+    v.location = r.option(get_location)?;
+    v.span = r.option(get_span)?;
+    v.for_key = r.bool()?;
+    v.severity = match r.u8()? {
+        0 => Severity::Error,
+        1 => Severity::Warning,
+        _ => return None,
+    };
+    Some(v)
 }
 
 /// A rendered text report. All of it goes to standard output: load errors
@@ -853,6 +979,81 @@ fn json_violation(v: &Violation, region: Option<(Location, Location)>) -> serde_
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn round_trip(result: &FileResult) -> bool {
+        let mut bytes = Vec::new();
+        result.encode(&mut Writer::new(&mut bytes));
+        let mut r = Reader::new(&bytes);
+        let back = FileResult::decode(&mut r);
+        // Every shorter prefix is refused, never misread or a panic.
+        let prefixes_refused =
+            (0..bytes.len()).all(|n| FileResult::decode(&mut Reader::new(&bytes[..n])).is_none());
+        back.as_ref() == Some(result) && r.is_empty() && prefixes_refused
+    }
+
+    #[test]
+    fn results_survive_their_byte_form() {
+        let span = |a, b, c, d| Span {
+            start: Location::new(a, b),
+            end: Location::new(c, d),
+        };
+        let mut located = Violation::new(Source::Load, "spec.x", "load.type", "not a number");
+        located.location = Some(Location::new(3, 9));
+        located.span = Some(span(3, 9, 3, 12));
+        let mut key = Violation::new(Source::BufValidate, "spec.env[\"é\"]", "string.min_len", "m")
+            .on_key()
+            .warning();
+        key.location = Some(Location::new(usize::MAX, 1));
+        let results = [
+            FileResult {
+                file: "ok.yaml".into(),
+                text: None,
+                outcome: Outcome::Checked {
+                    violations: vec![],
+                    spans: vec![],
+                    secrets: vec![],
+                    unkept: 0,
+                },
+            },
+            FileResult {
+                file: "bad.yaml".into(),
+                text: Some("a: 1\nb: \u{2028}secret\n".into()),
+                outcome: Outcome::Checked {
+                    violations: vec![located.clone(), key, Violation::kubernetes("p", "r", "")],
+                    spans: vec![Some(span(1, 1, 1, 2)), None, None],
+                    secrets: vec![span(2, 4, 2, 11)],
+                    unkept: 7,
+                },
+            },
+            FileResult {
+                file: "gone.yaml".into(),
+                text: None,
+                outcome: Outcome::Error {
+                    message: "cannot read".into(),
+                    location: None,
+                    finding: None,
+                },
+            },
+            FileResult {
+                file: String::new(),
+                text: Some(String::new()),
+                outcome: Outcome::Error {
+                    message: "syntax".into(),
+                    location: Some(Location::new(1, 2)),
+                    finding: Some(located),
+                },
+            },
+        ];
+        for result in &results {
+            assert!(round_trip(result), "{:?}", result.outcome);
+        }
+        // An outcome tag out of range is refused.
+        let mut bytes = Vec::new();
+        results[0].encode(&mut Writer::new(&mut bytes));
+        let tag = bytes.len() - 5; // before three empty lists and a zero
+        bytes[tag] = 2;
+        assert!(FileResult::decode(&mut Reader::new(&bytes)).is_none());
+    }
 
     #[test]
     fn regions_cover_the_span_or_the_token() {
