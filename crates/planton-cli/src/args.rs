@@ -56,6 +56,10 @@ pub(crate) enum Command {
         /// input is refused before anything is written.
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+        /// How many manifests are rendered at once with --out-dir (threads);
+        /// by default, one per core.
+        #[arg(short, long, value_name = "N")]
+        jobs: Option<std::num::NonZeroUsize>,
         #[command(flatten)]
         walk: WalkArgs,
     },
@@ -141,8 +145,21 @@ pub(crate) enum Command {
         /// a variable defined twice) as violations.
         #[arg(long)]
         strict: bool,
+        /// How many files are checked at once: this process and N-1 worker
+        /// processes (at most 16 in all); by default, one per core.
+        #[arg(short, long, value_name = "N")]
+        jobs: Option<std::num::NonZeroUsize>,
         #[command(flatten)]
         walk: WalkArgs,
+    },
+    /// A worker process of `planton validate` on several cores, started by
+    /// it (not for users): reads the paths of files on standard input and
+    /// writes their results on standard output, in this build's byte form.
+    #[command(name = crate::batch::WORKER_COMMAND, hide = true)]
+    ValidateWorker {
+        /// As `validate --strict`.
+        #[arg(long)]
+        strict: bool,
     },
 }
 

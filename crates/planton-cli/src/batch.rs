@@ -6,6 +6,10 @@
 //! a time by the walker, at most a bounded number of files are in flight, and
 //! each result is written out (and dropped) as soon as the ones before it are.
 
+mod workers;
+
+pub(crate) use workers::{Codec, WORKER_COMMAND, Workers, run_with_workers, serve};
+
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fs;
@@ -95,6 +99,22 @@ pub(crate) struct OpenDir {
 }
 
 impl OpenDir {
+    /// Holds the directory `path` open, if the count has room and it opens
+    /// (a worker process opens the directories of the files it is sent).
+    pub(crate) fn at(path: &Path) -> Option<OpenDir> {
+        let held = held_dirs();
+        if !held.take() {
+            return None;
+        }
+        match open_dir(path) {
+            Ok(fd) => Some(OpenDir { fd, held }),
+            Err(_) => {
+                held.count.fetch_sub(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
     /// Opens the file `name` of this directory for reading, without
     /// blocking (a FIFO that slipped in after the walk does not stall).
     pub(crate) fn open(&self, name: &OsStr) -> std::io::Result<fs::File> {
@@ -236,9 +256,8 @@ enum Listed {
 /// The entries of the directory `path`, sorted by name, and the directory
 /// itself, held open when `held` has room for it.
 fn list(path: &Path, held: &'static HeldDirs) -> std::io::Result<(Vec<Entry>, Option<OpenDir>)> {
-    use rustix::fs::{Dir, FileType, Mode, OFlags};
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    let fd = rustix::fs::open(path, flags, Mode::empty())?;
+    use rustix::fs::{Dir, FileType};
+    let fd = open_dir(path)?;
     let mut entries = Vec::new();
     // Listed through a descriptor opened from this one (the same directory,
     // whatever happened to its path meanwhile), since a listing moves its
@@ -262,6 +281,13 @@ fn list(path: &Path, held: &'static HeldDirs) -> std::io::Result<(Vec<Entry>, Op
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let open = held.take().then(|| OpenDir { fd, held });
     Ok((entries, open))
+}
+
+/// Opens the directory `path` (never blocking, not inherited).
+fn open_dir(path: &Path) -> std::io::Result<OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    Ok(rustix::fs::open(path, flags, Mode::empty())?)
 }
 
 /// What kind of special file `t` is, if it is one.
@@ -509,12 +535,32 @@ pub(crate) struct Engines<'a, E> {
     shared: &'a E,
     /// Makes a helper thread's own, on its own copy of the descriptors.
     own: Option<&'a (dyn Fn() -> Option<E> + Sync)>,
+    /// How many threads work, the calling one included (`--jobs`).
+    jobs: usize,
+}
+
+/// How many items a batch works on at once: `asked` (`--jobs`), or one per
+/// core this process may run on.
+pub(crate) fn jobs(asked: Option<std::num::NonZeroUsize>) -> usize {
+    asked
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(2, std::num::NonZeroUsize::get)
 }
 
 impl<'a, E> Engines<'a, E> {
     /// Every thread works with `shared`.
     pub(crate) fn shared(shared: &'a E) -> Self {
-        Engines { shared, own: None }
+        Engines {
+            shared,
+            own: None,
+            jobs: jobs(None),
+        }
+    }
+
+    /// With `asked` threads (`--jobs`), or one per core.
+    pub(crate) fn jobs(mut self, asked: Option<std::num::NonZeroUsize>) -> Self {
+        self.jobs = jobs(asked);
+        self
     }
 
     /// The calling thread's.
@@ -535,6 +581,7 @@ impl<'a, E> Engines<'a, E> {
         Engines {
             shared,
             own: Some(own),
+            jobs: jobs(None),
         }
     }
 }
@@ -564,9 +611,7 @@ pub(crate) fn run_with<I, T, R, E>(
     R: Send,
     E: Sync,
 {
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .max(1);
+    let workers = engines.jobs;
     let mut progress = Progress::new(total);
     if total <= 1 || workers == 1 {
         // One file (the common case of a CLI call), or one core: no threads.

@@ -98,6 +98,7 @@ where
             format,
             strict,
             &batch::Excludes::default(),
+            batch::Workers::none(),
             output::Stream::new(out),
         )
     });
@@ -116,28 +117,41 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             files,
             output,
             strict,
+            jobs,
             walk,
         } => {
             let globs = walk_excludes(&walk)?;
             validate::stdin_once(&files)?;
+            // Worker processes for a batch, started before this process
+            // makes its validator, as they make theirs meanwhile.
+            let workers = if files.len() > 1 || files.iter().any(|f| f.is_dir()) {
+                let args: &[&str] = if strict { &["--strict"] } else { &[] };
+                batch::Workers::start(batch::jobs(jobs), args)
+            } else {
+                batch::Workers::none()
+            };
             validate::validate(
-                batch::Engines::own(validator()?, &|| JobValidator::new().ok()),
+                batch::Engines::own(validator()?, &|| JobValidator::new().ok()).jobs(jobs),
                 &files,
                 output,
                 strict,
                 &globs,
+                workers,
                 output::Stream::stdout(),
             )
         }
+        Command::ValidateWorker { strict } => validate::serve_worker(validator()?.engine(), strict),
         Command::Render {
             input,
             output,
             out_dir: Some(out_dir),
+            jobs,
             walk,
         } => render::render_to_dir(
             validator()?,
             &input,
             output,
+            jobs,
             &out_dir,
             &walk_excludes(&walk)?,
         ),
@@ -145,6 +159,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             input,
             output,
             out_dir: None,
+            jobs: _,
             walk: _,
         } => {
             if input

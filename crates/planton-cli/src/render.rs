@@ -387,6 +387,7 @@ pub(crate) fn render_to_dir(
     validator: &JobValidator,
     args: &RenderInput,
     format: Format,
+    jobs: Option<std::num::NonZeroUsize>,
     out_dir: &std::path::Path,
     globs: &batch::Excludes,
 ) -> Result<(), Failure> {
@@ -473,7 +474,7 @@ pub(crate) fn render_to_dir(
     let cwd = std::env::current_dir().ok();
     let mut writer = batch::AtomicWriter::default();
     let own = || JobValidator::new().ok();
-    let engines = batch::Engines::own(validator, &own);
+    let engines = batch::Engines::own(validator, &own).jobs(jobs);
     batch::run_with(
         planned.into_iter(),
         total,

@@ -1,10 +1,14 @@
 //! `validate`: every file's violations, in the report format asked for.
 
+use std::ffi::OsStr;
 use std::io::Write;
-use std::path::PathBuf;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use planton_kubernetes_job::{JobComponent, JobValidator};
 use planton_manifest::component::{Component, Engine};
+use planton_manifest::wire::{Reader, Writer};
 
 use crate::app::Failure;
 use crate::args::ReportFormat;
@@ -46,6 +50,7 @@ pub(crate) fn validate<C, E, W>(
     format: ReportFormat,
     strict: bool,
     globs: &batch::Excludes,
+    workers: batch::Workers,
     mut out: output::Stream<W>,
 ) -> Result<(), Failure>
 where
@@ -63,47 +68,14 @@ where
         ReportFormat::Junit => out.write(junit::OPEN),
         ReportFormat::Human | ReportFormat::Github => {}
     }
-    let work = |engine: &E, item: Item| {
-        if let Some(note) = item.note() {
-            return Err(note);
-        }
-        let name = item.name();
-        let (outcome, text) = match item.read() {
-            Err(e) => (
-                report::Outcome::Error {
-                    message: report::error_text(&e),
-                    location: None,
-                    finding: None,
-                },
-                None,
-            ),
-            Ok(source) => {
-                if let Some(note) = item.not_a_manifest(&source.text) {
-                    return Err(note);
-                }
-                let outcome = check(engine.engine(), &source, strict);
-                // Only findings quote the text: a valid file's is dropped
-                // here, not held until its turn to be written.
-                let quoted = !matches!(
-                    &outcome,
-                    report::Outcome::Checked { violations, .. } if violations.is_empty()
-                );
-                (outcome, quoted.then_some(source.text))
-            }
-        };
-        Ok(report::FileResult {
-            file: name,
-            outcome,
-            text,
-        })
-    };
+    let work = |engine: &E, item: Item| check_item(engine.engine(), item, strict);
     // A result holds its file's text when it quotes it.
     let weight = |result: &Result<report::FileResult, String>| {
         result
             .as_ref()
             .map_or(0, |r| r.text.as_ref().map_or(0, String::len))
     };
-    batch::run_with(inputs, total, engines, work, weight, |result| {
+    let emit = |result: Result<report::FileResult, String>| {
         let result = match result {
             Ok(result) => result,
             Err(note) => {
@@ -119,7 +91,26 @@ where
             ReportFormat::Github => out.write(&github::entry(&result)),
         }
         summary.add(&result);
-    });
+    };
+    if workers.is_empty() || total <= 1 {
+        drop(workers);
+        batch::run_with(inputs, total, engines, work, weight, emit);
+    } else {
+        let codec = batch::Codec {
+            send: send_item,
+            receive: receive_result,
+        };
+        batch::run_with_workers(
+            inputs,
+            total,
+            engines.first(),
+            workers,
+            codec,
+            work,
+            weight,
+            emit,
+        );
+    }
     match format {
         ReportFormat::Json => out.write(report::JSON_CLOSE),
         ReportFormat::Sarif => out.write(&sarif.close()),
@@ -135,6 +126,118 @@ where
     } else {
         Ok(())
     }
+}
+
+/// What `validate` gives for one input: its result, or the note for a file
+/// skipped (a special file, or one that is not a Planton manifest). A valid
+/// file's result holds no text: nothing of it is quoted.
+pub(crate) fn check_item<C: Component>(
+    engine: &Engine<C>,
+    item: Item,
+    strict: bool,
+) -> Result<report::FileResult, String> {
+    if let Some(note) = item.note() {
+        return Err(note);
+    }
+    let name = item.name();
+    let (outcome, text) = match item.read() {
+        Err(e) => (
+            report::Outcome::Error {
+                message: report::error_text(&e),
+                location: None,
+                finding: None,
+            },
+            None,
+        ),
+        Ok(source) => {
+            if let Some(note) = item.not_a_manifest(&source.text) {
+                return Err(note);
+            }
+            let outcome = check(engine, &source, strict);
+            // Only findings quote the text: a valid file's is dropped
+            // here, not held until its turn to be written.
+            let quoted = !matches!(
+                &outcome,
+                report::Outcome::Checked { violations, .. } if violations.is_empty()
+            );
+            (outcome, quoted.then_some(source.text))
+        }
+    };
+    Ok(report::FileResult {
+        file: name,
+        outcome,
+        text,
+    })
+}
+
+/// Writes an item for a worker process: a file found in a directory (0)
+/// or named (1), and its path; nothing else goes.
+fn send_item(item: &Item, w: &mut Writer<'_>) -> bool {
+    let (kind, path) = match item {
+        Item::Found(path, _) => (0, path),
+        Item::File(path) => (1, path),
+        Item::Stdin | Item::Unreadable(..) | Item::Special(..) => return false,
+    };
+    w.u8(kind);
+    w.bytes(path.as_os_str().as_bytes());
+    true
+}
+
+/// Writes a result for the parent: a note (0) or a file's result (1).
+fn send_result(result: &Result<report::FileResult, String>, w: &mut Writer<'_>) {
+    match result {
+        Err(note) => {
+            w.u8(0);
+            w.str(note);
+        }
+        Ok(result) => {
+            w.u8(1);
+            result.encode(w);
+        }
+    }
+}
+
+/// Reads a result written by [`send_result`].
+fn receive_result(r: &mut Reader<'_>) -> Option<Result<report::FileResult, String>> {
+    match r.u8()? {
+        0 => Some(Err(r.string()?)),
+        1 => Some(Ok(report::FileResult::decode(r)?)),
+        _ => None,
+    }
+}
+
+/// `planton __validate-worker [--strict]`: checks the files a parent
+/// `validate` sends (see `batch::workers`), each found in a directory opened
+/// relative to it, as the parent would.
+pub(crate) fn serve_worker<C: Component>(engine: &Engine<C>, strict: bool) -> Result<(), Failure> {
+    // The directory of the last file found in one, held open.
+    let mut dir: Option<(PathBuf, Option<Arc<batch::OpenDir>>)> = None;
+    let mut read = |r: &mut Reader<'_>| {
+        let kind = r.u8()?;
+        let path = PathBuf::from(OsStr::from_bytes(r.bytes()?));
+        match kind {
+            0 => {
+                let parent = path.parent().unwrap_or(Path::new(""));
+                let open = match &dir {
+                    Some((held, open)) if held == parent => open.clone(),
+                    _ => {
+                        let open = batch::OpenDir::at(parent).map(Arc::new);
+                        dir = Some((parent.to_path_buf(), open.clone()));
+                        open
+                    }
+                };
+                Some(Item::Found(path, open))
+            }
+            1 => Some(Item::File(path)),
+            _ => None,
+        }
+    };
+    batch::serve(
+        &mut read,
+        |item| check_item(engine, item, strict),
+        send_result,
+    )?;
+    Ok(())
 }
 
 /// Checks one manifest; with `strict`, warnings become errors.

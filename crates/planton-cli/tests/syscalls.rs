@@ -3,8 +3,9 @@
 //! between a run over 300 manifests and one over 100, divided by 200, so
 //! what a run makes once (start-up, the walk's directories) cancels out.
 //!
-//! - `validate DIR`: one `open`, one `read`, one `close` per file, no
-//!   `stat`, and the threads' lock traffic well under one call per file;
+//! - `validate DIR` (with a worker process): one `open`, one `read`, one
+//!   `close` per file, no `stat`, and the calls on the worker's pipes well
+//!   under one per file;
 //!   each file opened by its name relative to its open directory, not by
 //!   its whole path;
 //! - `render DIR --out-dir OUT` into a new `OUT`: the input's three, then
@@ -48,13 +49,17 @@ fn corpus(dir: &Path, count: usize) {
     }
 }
 
-/// The calls of each kind that `planton args` makes, by `strace -f -c`.
+/// The calls of each kind that `planton args` makes (its worker processes
+/// included), from a full trace by `strace -f -y`: a call on a pipe (to or
+/// from a worker) counts as `pipe:NAME`, any other as `NAME`.
 fn calls(args: &[&std::ffi::OsStr]) -> BTreeMap<String, u64> {
     let dir = temp_dir("strace");
-    let summary = dir.join("summary");
+    let trace = dir.join("trace");
     let status = Command::new("strace")
-        .args(["-f", "-c", "-o"])
-        .arg(&summary)
+        // Every descriptor with what it is (`3</path>`, `4<pipe:[9]>`), no
+        // data.
+        .args(["-f", "-y", "-s", "0", "-qq", "-o"])
+        .arg(&trace)
         .arg(env!("CARGO_BIN_EXE_planton"))
         .args(args)
         .stdin(Stdio::null())
@@ -64,18 +69,32 @@ fn calls(args: &[&std::ffi::OsStr]) -> BTreeMap<String, u64> {
         .expect("strace runs (.ci/run installs it)");
     // The corpus has one invalid manifest.
     assert_eq!(status.code(), Some(1), "{args:?}");
-    let text = std::fs::read_to_string(&summary).unwrap();
+    let text = std::fs::read_to_string(&trace).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    // Rows: % time, seconds, usecs/call, calls, [errors,] syscall.
-    let counts: BTreeMap<String, u64> = text
-        .lines()
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let name = *fields.last()?;
-            let calls = fields.get(3)?.parse().ok()?;
-            (name != "total" && fields.len() >= 5).then(|| (name.to_owned(), calls))
-        })
-        .collect();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for line in text.lines() {
+        // `PID name(args) = result`, or the first half of a call another
+        // thread interrupted (`PID name(args <unfinished ...>`); its second
+        // half (`PID <... name resumed>`) and signals are not calls.
+        let call = line
+            .split_once(' ')
+            .map_or(line, |(_, call)| call)
+            .trim_start();
+        let Some((name, rest)) = call.split_once('(') else {
+            continue;
+        };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            continue;
+        }
+        // The parent's waits for its workers are about pipes too.
+        let on_pipe = rest.contains("<pipe:[") || matches!(name, "poll" | "ppoll");
+        let key = if on_pipe {
+            format!("pipe:{name}")
+        } else {
+            name.to_owned()
+        };
+        *counts.entry(key).or_default() += 1;
+    }
     assert!(counts.contains_key("openat"), "{text}");
     counts
 }
@@ -123,14 +142,23 @@ fn total(calls: &BTreeMap<String, f64>) -> f64 {
     assert_eq!(get(calls, "fcntl"), checks, "{calls:?}");
     calls
         .iter()
-        .filter(|(name, _)| !NOT_PER_FILE.contains(&name.as_str()) && *name != "fcntl")
+        .filter(|(name, _)| {
+            !NOT_PER_FILE.contains(&name.as_str()) && *name != "fcntl" && !name.starts_with("pipe:")
+        })
         .map(|(_, n)| n)
         .sum()
 }
 
 #[test]
 fn validate_reads_each_file_with_one_open_one_read_one_close() {
-    let calls = per_file(|input, _| calls(&[std::ffi::OsStr::new("validate"), input.as_os_str()]));
+    // This process and a worker process.
+    let calls = per_file(|input, _| {
+        calls(&[
+            std::ffi::OsStr::new("validate"),
+            std::ffi::OsStr::new("--jobs=2"),
+            input.as_os_str(),
+        ])
+    });
     assert_eq!(get(&calls, "openat"), 1.0, "{calls:?}");
     assert_eq!(get(&calls, "read"), 1.0, "{calls:?}");
     assert_eq!(get(&calls, "close"), 1.0, "{calls:?}");
@@ -141,6 +169,14 @@ fn validate_reads_each_file_with_one_open_one_read_one_close() {
     assert!(get(&calls, "write") < 0.05, "{calls:?}");
     // And nothing else.
     assert!((total(&calls) - 3.0).abs() < 0.05, "{calls:?}");
+    // The worker's chunks and results: a few calls per chunk of files, not
+    // per file; and some (the worker took files).
+    let pipes: f64 = calls
+        .iter()
+        .filter(|(name, _)| name.starts_with("pipe:"))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(pipes > 0.0 && pipes < 0.35, "{calls:?}");
 }
 
 #[test]

@@ -1000,9 +1000,14 @@ mod tests {
         let mut located = Violation::new(Source::Load, "spec.x", "load.type", "not a number");
         located.location = Some(Location::new(3, 9));
         located.span = Some(span(3, 9, 3, 12));
-        let mut key = Violation::new(Source::BufValidate, "spec.env[\"é\"]", "string.min_len", "m")
-            .on_key()
-            .warning();
+        let mut key = Violation::new(
+            Source::BufValidate,
+            "spec.env[\"é\"]",
+            "string.min_len",
+            "m",
+        )
+        .on_key()
+        .warning();
         key.location = Some(Location::new(usize::MAX, 1));
         let results = [
             FileResult {

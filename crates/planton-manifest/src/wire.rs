@@ -193,7 +193,17 @@ mod tests {
 
     #[test]
     fn numbers_round_trip_at_every_width() {
-        let values = [0, 1, 127, 128, 300, 16_383, 16_384, u64::from(u32::MAX), u64::MAX];
+        let values = [
+            0,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ];
         let mut bytes = Vec::new();
         let mut w = Writer::new(&mut bytes);
         for v in values {
@@ -213,10 +223,16 @@ mod tests {
     fn malformed_input_reads_as_none() {
         // A varint that never ends, or overflows 64 bits.
         assert_eq!(Reader::new(&[0x80; 11]).u64(), None);
-        assert_eq!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]).u64(), None);
+        assert_eq!(
+            Reader::new(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]).u64(),
+            None
+        );
         // A length past the end, a count past the end, a bad flag, bad UTF-8.
         assert_eq!(Reader::new(&[5, b'a']).bytes(), None);
-        assert_eq!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f]).list(Reader::u8), None);
+        assert_eq!(
+            Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f]).list(Reader::u8),
+            None
+        );
         assert_eq!(Reader::new(&[2]).bool(), None);
         assert_eq!(Reader::new(&[2, 0xc3, 0x28]).str(), None);
         assert_eq!(Reader::new(&[]).u8(), None);

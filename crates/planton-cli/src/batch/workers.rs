@@ -1,0 +1,493 @@
+//! Worker processes: a batch `planton validate` on several cores.
+//!
+//! Threads of one process share its table of open files, and a batch opens,
+//! reads and closes one file after another: every `open` and `close` takes
+//! the table's one lock, every call on a descriptor counts a reference on
+//! the file once a second thread exists, and the cores pass those cache
+//! lines back and forth. On two cores a batch in two threads did 12% more
+//! work than on one core, where two processes, each on one core with half
+//! the files, did 5% more (the README has the figures). So on a machine with
+//! more than one core, `planton validate` starts a worker process per
+//! further core: this very binary (`/proc/self/exe`, the same file even if
+//! its path was replaced meanwhile) with the hidden command
+//! `__validate-worker`, started before the parent makes its own validator,
+//! so that both are ready at once.
+//!
+//! The parent walks the inputs, hands chunks of files to the workers, checks
+//! chunks itself in between, and writes every result in input order, with
+//! the same window of chunks and bytes as threads ([`super::run_with`]).
+//! It never blocks writing to a worker, only waiting for one to answer, and
+//! a worker only blocks on its own pipes, so neither can wait on the other
+//! for ever. A worker that ends, fails or sends what does not read is
+//! stopped, and the parent checks its files itself: the report is the same.
+//!
+//! Frames both ways are a length (`u32`, little-endian) and that many bytes,
+//! in the form of [`planton_manifest::wire`]. To a worker, one frame per
+//! chunk: the number of files, then each one's kind and path. From a
+//! worker, one frame per file, in order: its result, or the note it was
+//! skipped with.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufWriter, ErrorKind, Read, Write};
+use std::os::fd::AsFd;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use planton_manifest::wire::{Reader, Writer};
+
+use super::{CHUNKS_PER_WORKER, Feed, Progress};
+
+/// The most worker processes: beyond, a batch uses this many cores plus
+/// the parent's.
+const MAX_WORKERS: usize = 15;
+
+/// Chunks handed to a worker besides the one it works on, so that it does
+/// not wait while the parent checks a chunk of its own.
+const AHEAD: usize = 2;
+
+/// The longest frame either side accepts. A result holds at most one
+/// file's text (4 MiB) and a bounded report; anything longer is a fault.
+const MAX_FRAME: usize = 1 << 30;
+
+/// What a pipe read takes at a time.
+const READ_SIZE: usize = 1 << 16;
+
+/// The hidden command a worker runs.
+pub(crate) const WORKER_COMMAND: &str = "__validate-worker";
+
+/// The worker processes of one run, each with its two pipes. Dropping them
+/// stops any still running.
+pub(crate) struct Workers(Vec<Worker>);
+
+impl Workers {
+    /// None: the run is checked by threads, if any.
+    pub(crate) fn none() -> Self {
+        Workers(Vec::new())
+    }
+
+    /// Starts a worker for each of `jobs` beyond this process's (at most
+    /// [`MAX_WORKERS`]), each running `__validate-worker` with `args`. None
+    /// off Linux; where a process cannot be started (a limit on processes),
+    /// as many as could be.
+    pub(crate) fn start(jobs: usize, args: &[&str]) -> Self {
+        if !cfg!(target_os = "linux") {
+            return Workers::none();
+        }
+        let workers = (1..jobs.min(MAX_WORKERS + 1))
+            .map_while(|_| Worker::start(args).ok())
+            .collect();
+        Workers(workers)
+    }
+
+    /// Whether no worker runs.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// One worker process.
+struct Worker {
+    child: Child,
+    /// Its standard input, where chunks go; `None` once closed.
+    to: Option<ChildStdin>,
+    /// Its standard output, where results come from.
+    from: ChildStdout,
+    /// Frames not yet written (the pipe was full).
+    unsent: Vec<u8>,
+    /// Bytes read and not yet taken as frames: `read[start..end]`.
+    read: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Worker {
+    fn start(args: &[&str]) -> std::io::Result<Worker> {
+        use std::os::unix::process::CommandExt;
+        let mut child = Command::new("/proc/self/exe")
+            .arg0("planton")
+            .arg(WORKER_COMMAND)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let (Some(to), Some(from)) = (child.stdin.take(), child.stdout.take()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ErrorKind::BrokenPipe.into());
+        };
+        let mut worker = Worker {
+            child,
+            to: Some(to),
+            from,
+            unsent: Vec::new(),
+            read: Vec::new(),
+            start: 0,
+            end: 0,
+        };
+        // Our ends only (each end of a pipe has its own flags).
+        let nonblocking = |fd: std::os::fd::BorrowedFd<'_>| {
+            use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
+            fcntl_setfl(fd, fcntl_getfl(fd)? | OFlags::NONBLOCK)
+        };
+        if let Some(to) = &worker.to {
+            nonblocking(to.as_fd())?;
+        }
+        nonblocking(worker.from.as_fd())?;
+        worker.read.resize(READ_SIZE, 0);
+        Ok(worker)
+    }
+
+    /// Writes what the pipe takes of the frames not yet written; `false` if
+    /// the worker is gone.
+    fn flush(&mut self) -> bool {
+        let Some(to) = &mut self.to else {
+            return false;
+        };
+        let mut written = 0;
+        while written < self.unsent.len() {
+            match to.write(&self.unsent[written..]) {
+                Ok(0) => return false,
+                Ok(n) => written += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(_) => return false,
+            }
+        }
+        self.unsent.drain(..written);
+        true
+    }
+
+    /// Reads what the pipe holds and hands each whole frame to `frame`, in
+    /// order; `Ok(false)` once the worker closed its output, `Err` on a
+    /// frame too long or one `frame` refuses.
+    fn receive(&mut self, mut frame: impl FnMut(&[u8]) -> bool) -> Result<bool, ()> {
+        loop {
+            // Whole frames first.
+            while let Some(header) = self.read.get(self.start..self.start + 4)
+                && self.start + 4 <= self.end
+            {
+                let len = u32::from_le_bytes(header.try_into().map_err(|_| ())?) as usize;
+                if len > MAX_FRAME {
+                    return Err(());
+                }
+                let body = self.start + 4..self.start + 4 + len;
+                if body.end > self.end {
+                    // Room for the whole frame, at the front.
+                    if self.read.len() - self.start < 4 + len {
+                        self.read.copy_within(self.start..self.end, 0);
+                        self.end -= self.start;
+                        self.start = 0;
+                        if self.read.len() < 4 + len {
+                            self.read.resize(4 + len, 0);
+                        }
+                    }
+                    break;
+                }
+                if !frame(&self.read[body.clone()]) {
+                    return Err(());
+                }
+                self.start = body.end;
+            }
+            if self.start == self.end {
+                (self.start, self.end) = (0, 0);
+            } else if self.end == self.read.len() {
+                self.read.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            match self.from.read(&mut self.read[self.end..]) {
+                Ok(0) => return Ok(false),
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(true),
+                Err(_) => return Ok(false),
+            }
+        }
+    }
+}
+
+impl Worker {
+    /// Ends a worker whose results were all taken: its input closed, it
+    /// exits.
+    fn finish(mut self) {
+        self.to = None;
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Worker {
+    /// Stops a worker that was not finished (a run that failed part way):
+    /// nobody will read its results.
+    fn drop(&mut self) {
+        self.to = None;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A chunk handed to a worker: its number, its items (checked here if the
+/// worker fails), and the results received so far.
+struct Sent<T, R> {
+    seq: usize,
+    items: Vec<T>,
+    results: Vec<R>,
+}
+
+/// A worker and the chunks it has, oldest first.
+struct Busy<T, R> {
+    worker: Option<Worker>,
+    chunks: VecDeque<Sent<T, R>>,
+}
+
+/// How items and results travel to and from a worker.
+pub(crate) struct Codec<S, G> {
+    /// Writes an item for a worker; `false` for one that cannot go there
+    /// (standard input): its chunk is checked by the parent.
+    pub(crate) send: S,
+    /// Reads a worker's result.
+    pub(crate) receive: G,
+}
+
+/// Results that finished before their turn, by chunk number, and the
+/// bytes they hold.
+struct Done<R> {
+    pending: BTreeMap<usize, (Vec<R>, usize)>,
+    held: usize,
+}
+
+impl<R> Done<R> {
+    fn add(&mut self, seq: usize, results: Vec<R>, weight: &impl Fn(&R) -> usize) {
+        let bytes = results.iter().map(weight).sum::<usize>();
+        self.held += bytes;
+        self.pending.insert(seq, (results, bytes));
+    }
+
+    fn take(&mut self, seq: usize) -> Option<Vec<R>> {
+        let (results, bytes) = self.pending.remove(&seq)?;
+        self.held -= bytes;
+        Some(results)
+    }
+}
+
+/// As [`super::run_with`], with `workers` checking chunks in their own
+/// processes besides the calling thread, which checks with `engine`. With no
+/// worker it is [`super::run_with`] on this one thread.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_with_workers<I, T, R, E, S, G>(
+    items: I,
+    total: usize,
+    engine: &E,
+    workers: Workers,
+    codec: Codec<S, G>,
+    work: impl Fn(&E, T) -> R,
+    weight: impl Fn(&R) -> usize,
+    mut emit: impl FnMut(R),
+) where
+    I: Iterator<Item = T>,
+    S: Fn(&T, &mut Writer<'_>) -> bool,
+    G: Fn(&mut Reader<'_>) -> Option<R>,
+{
+    let mut progress = Progress::new(total);
+    let mut busy: Vec<Busy<T, R>> = workers
+        .0
+        .into_iter()
+        .map(|worker| Busy {
+            worker: Some(worker),
+            chunks: VecDeque::new(),
+        })
+        .collect();
+    let count = busy.len() + 1;
+    let window = count * CHUNKS_PER_WORKER;
+    let mut feed = Feed {
+        items,
+        next: 0,
+        emitted: 0,
+        exhausted: false,
+        stop: false,
+        waiting: 0,
+    };
+    let mut done = Done {
+        pending: BTreeMap::new(),
+        held: 0,
+    };
+    let here =
+        |chunk: Vec<T>| -> Vec<R> { chunk.into_iter().map(|item| work(engine, item)).collect() };
+    let mut frame = Vec::new();
+    // Every chunk from `next` to `feed.next` is in `done` or with a live
+    // worker: when neither this thread nor `done` has anything to do, a
+    // worker has, and waiting for it ends.
+    let mut next = 0;
+    loop {
+        while let Some(results) = done.take(next) {
+            for result in results {
+                emit(result);
+                progress.advance();
+            }
+            next += 1;
+        }
+        feed.emitted = next;
+        for b in &mut busy {
+            // Keep each worker `AHEAD` chunks ahead.
+            while let Some(worker) = &mut b.worker
+                && b.chunks.len() <= AHEAD
+                && let Some((seq, items)) = feed.take(window, count, done.held)
+            {
+                if !encode(&mut frame, &items, &codec.send) {
+                    done.add(seq, here(items), &weight);
+                    continue;
+                }
+                worker.unsent.extend_from_slice(&frame);
+                b.chunks.push_back(Sent {
+                    seq,
+                    items,
+                    results: Vec::new(),
+                });
+            }
+            let live = b.worker.as_mut().is_some_and(Worker::flush)
+                && take_results(b, &codec.receive, &mut |seq, results| {
+                    done.add(seq, results, &weight)
+                });
+            if !live && b.worker.is_some() {
+                // Gone: its chunks are checked here.
+                b.worker = None;
+                for sent in b.chunks.drain(..) {
+                    done.add(sent.seq, here(sent.items), &weight);
+                }
+            }
+        }
+        if done.pending.contains_key(&next) {
+            continue;
+        }
+        if let Some((seq, items)) = feed.take(window, count, done.held) {
+            done.add(seq, here(items), &weight);
+            continue;
+        }
+        if feed.exhausted && next == feed.next {
+            break;
+        }
+        wait(&busy);
+    }
+    for worker in busy.into_iter().filter_map(|b| b.worker) {
+        worker.finish();
+    }
+    progress.finish();
+}
+
+/// Writes the frame of a chunk for a worker into `frame`; `false` if an
+/// item cannot go.
+fn encode<T>(
+    frame: &mut Vec<u8>,
+    items: &[T],
+    send: &impl Fn(&T, &mut Writer<'_>) -> bool,
+) -> bool {
+    frame.clear();
+    frame.extend_from_slice(&[0; 4]);
+    let mut w = Writer::new(frame);
+    w.usize(items.len());
+    if !items.iter().all(|item| send(item, &mut w)) {
+        return false;
+    }
+    let Ok(len) = u32::try_from(frame.len() - 4) else {
+        return false;
+    };
+    frame[..4].copy_from_slice(&len.to_le_bytes());
+    true
+}
+
+/// Takes in the results a worker has sent, handing each chunk it finished
+/// to `finished`; `false` if the worker failed (ended, or sent what does
+/// not read).
+fn take_results<T, R>(
+    b: &mut Busy<T, R>,
+    receive: &impl Fn(&mut Reader<'_>) -> Option<R>,
+    finished: &mut impl FnMut(usize, Vec<R>),
+) -> bool {
+    let Some(worker) = &mut b.worker else {
+        return false;
+    };
+    let chunks = &mut b.chunks;
+    let open = worker.receive(|bytes| {
+        let mut r = Reader::new(bytes);
+        let (Some(result), true) = (receive(&mut r), r.is_empty()) else {
+            return false;
+        };
+        let Some(sent) = chunks.front_mut() else {
+            return false; // a result for no file
+        };
+        sent.results.push(result);
+        if sent.results.len() == sent.items.len()
+            && let Some(sent) = chunks.pop_front()
+        {
+            finished(sent.seq, sent.results);
+        }
+        true
+    });
+    // A worker ends only when told (its input closed).
+    open == Ok(true)
+}
+
+/// Waits until a worker has results, or room for what it was sent.
+fn wait<T, R>(busy: &[Busy<T, R>]) {
+    use rustix::event::{PollFd, PollFlags, poll};
+    let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(busy.len() * 2);
+    for b in busy {
+        let Some(worker) = &b.worker else {
+            continue;
+        };
+        if !b.chunks.is_empty() {
+            fds.push(PollFd::new(&worker.from, PollFlags::IN));
+        }
+        if let Some(to) = &worker.to
+            && !worker.unsent.is_empty()
+        {
+            fds.push(PollFd::new(to, PollFlags::OUT));
+        }
+    }
+    // An error (an interrupt) only sends the caller round again.
+    let _ = poll(&mut fds, None);
+}
+
+/// The worker's side: reads chunks on standard input, makes each item with
+/// `read`, and writes the result `work` gives for it on standard output with
+/// `put`, until the input ends.
+pub(crate) fn serve<T, R>(
+    mut read: impl FnMut(&mut Reader<'_>) -> Option<T>,
+    mut work: impl FnMut(T) -> R,
+    put: impl Fn(&R, &mut Writer<'_>),
+) -> std::io::Result<()> {
+    let bad = || std::io::Error::new(ErrorKind::InvalidData, "a chunk that does not read");
+    let mut input = std::io::stdin().lock();
+    // Not `Stdout`, which flushes at every line break.
+    let output = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+    let mut output = BufWriter::with_capacity(READ_SIZE, output);
+    let mut frame = Vec::new();
+    let mut bytes = Vec::new();
+    loop {
+        let mut len = [0; 4];
+        match input.read_exact(&mut len) {
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(()),
+            result => result?,
+        }
+        let len = u32::from_le_bytes(len) as usize;
+        if len > MAX_FRAME {
+            return Err(bad());
+        }
+        frame.resize(len, 0);
+        input.read_exact(&mut frame)?;
+        let mut r = Reader::new(&frame);
+        let count = r.usize().ok_or_else(bad)?;
+        for _ in 0..count {
+            let item = read(&mut r).ok_or_else(bad)?;
+            let result = work(item);
+            bytes.clear();
+            put(&result, &mut Writer::new(&mut bytes));
+            let len = u32::try_from(bytes.len()).map_err(|_| bad())?;
+            output.write_all(&len.to_le_bytes())?;
+            output.write_all(&bytes)?;
+        }
+        if !r.is_empty() {
+            return Err(bad());
+        }
+        output.flush()?;
+    }
+}
