@@ -102,10 +102,14 @@ struct Worker {
 impl Worker {
     fn start(args: &[&str]) -> std::io::Result<Worker> {
         use std::os::unix::process::CommandExt;
-        let mut child = Command::new("/proc/self/exe")
-            .arg0("planton")
-            .arg(WORKER_COMMAND)
-            .args(args)
+        let mut command = Command::new("/proc/self/exe");
+        command.arg0("planton").arg(WORKER_COMMAND).args(args);
+        Worker::spawn(command)
+    }
+
+    /// Runs `command` as a worker.
+    fn spawn(mut command: Command) -> std::io::Result<Worker> {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -489,5 +493,72 @@ pub(crate) fn serve<T, R>(
             return Err(bad());
         }
         output.flush()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs 0..`count` through `workers`, each item tripled, and gives the
+    /// results in the order they were emitted.
+    fn tripled(count: u64, workers: Workers) -> Vec<u64> {
+        let mut out = Vec::new();
+        let codec = Codec {
+            send: |item: &u64, w: &mut Writer<'_>| {
+                w.u64(*item);
+                true
+            },
+            receive: |r: &mut Reader<'_>| r.u64(),
+        };
+        run_with_workers(
+            0..count,
+            count as usize,
+            &(),
+            workers,
+            codec,
+            |(), item| item * 3,
+            |_| 0,
+            |result| out.push(result),
+        );
+        out
+    }
+
+    /// A worker that runs the shell script `script`.
+    fn shell(script: &str) -> Workers {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        Workers(vec![Worker::spawn(command).unwrap()])
+    }
+
+    #[test]
+    fn a_worker_that_ends_at_once_leaves_its_chunks_to_the_parent() {
+        let expected: Vec<u64> = (0..1000).map(|i| i * 3).collect();
+        assert_eq!(tripled(1000, shell("exit 0")), expected);
+        // Or after taking a chunk.
+        assert_eq!(tripled(1000, shell("head -c 5 >/dev/null")), expected);
+    }
+
+    #[test]
+    fn a_worker_that_answers_what_does_not_read_is_dropped() {
+        let expected: Vec<u64> = (0..500).map(|i| i * 3).collect();
+        // Bytes that are no number; a number and a byte too many; a frame
+        // longer than any result may be (then waiting); a frame cut short
+        // (then gone).
+        for (answer, then) in [
+            (r"\003\000\000\000\377\377\377", "cat >/dev/null"),
+            (r"\002\000\000\000\000\000", "cat >/dev/null"),
+            (r"\377\377\377\177", "cat >/dev/null"),
+            (r"\010\000\000\000\001", "exit 0"),
+        ] {
+            let script = format!("printf '{answer}'; {then}");
+            assert_eq!(tripled(500, shell(&script)), expected, "{answer}");
+        }
+    }
+
+    #[test]
+    fn no_worker_is_one_thread() {
+        let expected: Vec<u64> = (0..100).map(|i| i * 3).collect();
+        assert_eq!(tripled(100, Workers::none()), expected);
     }
 }
