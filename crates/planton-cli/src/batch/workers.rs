@@ -18,8 +18,10 @@
 //! the same window of chunks and bytes as threads ([`super::run_with`]).
 //! It never blocks writing to a worker, only waiting for one to answer, and
 //! a worker only blocks on its own pipes, so neither can wait on the other
-//! for ever. A worker that ends, fails or sends what does not read is
-//! stopped, and the parent checks its files itself: the report is the same.
+//! for ever (a worker stopped by a signal holds the run until it goes on,
+//! as any stopped part of a pipeline does). A worker that ends, fails or
+//! sends what does not read is stopped, and the parent checks its files
+//! itself: the report is the same.
 //!
 //! Frames both ways are a length (`u32`, little-endian) and that many bytes,
 //! in the form of [`planton_manifest::wire`]. To a worker, one frame per
@@ -45,8 +47,10 @@ const MAX_WORKERS: usize = 15;
 const AHEAD: usize = 2;
 
 /// The longest frame either side accepts. A result holds at most one
-/// file's text (4 MiB) and a bounded report; anything longer is a fault.
-const MAX_FRAME: usize = 1 << 30;
+/// file's text (4 MiB) and a report of bounded length; one longer than this
+/// (a pathological report) drops the worker, and the parent checks the
+/// chunk itself: the run is slower, the report the same.
+const MAX_FRAME: usize = 64 << 20;
 
 /// What a pipe read takes at a time.
 const READ_SIZE: usize = 1 << 16;
