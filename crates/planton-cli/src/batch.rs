@@ -461,7 +461,15 @@ impl<I: Iterator> Feed<I> {
         {
             return None;
         }
-        let size = chunk_size(self.next, workers);
+        // While results waiting hold more than a sixteenth of the cap (the
+        // texts of large invalid files), a chunk is one item: a chunk in
+        // flight holds up to its size in such results, which the cap does
+        // not count until they are back.
+        let size = if held > HELD_BYTES / 16 {
+            1
+        } else {
+            chunk_size(self.next, workers)
+        };
         let chunk: Vec<I::Item> = self.items.by_ref().take(size).collect();
         if chunk.len() < size {
             self.exhausted = true;

@@ -3,8 +3,6 @@
 //! worker command's answers in the wire form; a worker killed part way
 //! changes nothing in the report.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -12,6 +10,11 @@ use std::process::{Command, Stdio};
 
 use planton_manifest::report::{FileResult, Outcome};
 use planton_manifest::wire::{Reader, Writer};
+
+/// The repository root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("planton-workers-{tag}-{}", std::process::id()));
@@ -21,7 +24,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn example(name: &str) -> String {
-    std::fs::read_to_string(common::root().join("examples").join(name)).unwrap()
+    std::fs::read_to_string(root().join("examples").join(name)).unwrap()
 }
 
 /// A tree of every kind of input a walk meets, `count` manifests and more.
@@ -32,7 +35,7 @@ fn mixed(dir: &Path, count: usize) {
         example("indexed.yaml"),
         example("parallel.yaml"),
         // Warnings: valid, or refused with --strict.
-        std::fs::read_to_string(common::root().join("tests/data/tf/env-overrides.yaml")).unwrap(),
+        std::fs::read_to_string(root().join("tests/data/tf/env-overrides.yaml")).unwrap(),
         // A violation, quoting a line next to a secret.
         example("data-migration.yaml") + "  restartPolicy: Always\n",
         // Not loaded.

@@ -36,7 +36,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use planton_manifest::wire::{Reader, Writer};
 
-use super::{CHUNKS_PER_WORKER, Feed, Progress};
+use super::{CHUNKS_PER_WORKER, Feed, HELD_BYTES, Progress};
 
 /// The most worker processes: beyond, a batch uses this many cores plus
 /// the parent's.
@@ -51,6 +51,10 @@ const AHEAD: usize = 2;
 /// (a pathological report) drops the worker, and the parent checks the
 /// chunk itself: the run is slower, the report the same.
 const MAX_FRAME: usize = 64 << 20;
+
+/// The size asked for a worker's result pipe (Linux's default cap on it).
+#[cfg(target_os = "linux")]
+const PIPE_SIZE: usize = 1 << 20;
 
 /// What a pipe read takes at a time.
 const READ_SIZE: usize = 1 << 16;
@@ -141,6 +145,11 @@ impl Worker {
             nonblocking(to.as_fd())?;
         }
         nonblocking(worker.from.as_fd())?;
+        // Room for a large result (an invalid file's text) in few pieces:
+        // through the default 64 KiB, a 4 MiB text took 64 wake-ups of
+        // each side. The system's cap may refuse; the default then works.
+        #[cfg(target_os = "linux")]
+        let _ = rustix::pipe::fcntl_setpipe_size(worker.from.as_fd(), PIPE_SIZE);
         worker.read.resize(READ_SIZE, 0);
         Ok(worker)
     }
@@ -166,9 +175,9 @@ impl Worker {
     }
 
     /// Reads what the pipe holds and hands each whole frame to `frame`, in
-    /// order; `Ok(false)` once the worker closed its output, `Err` on a
-    /// frame too long or one `frame` refuses.
-    fn receive(&mut self, mut frame: impl FnMut(&[u8]) -> bool) -> Result<bool, ()> {
+    /// order, until `frame` has had enough; `Ok(false)` once the worker
+    /// closed its output, `Err` on a frame too long or one `frame` refuses.
+    fn receive(&mut self, mut frame: impl FnMut(&[u8]) -> Frame) -> Result<bool, ()> {
         loop {
             // Whole frames first.
             while let Some(header) = self.read.get(self.start..self.start + 4)
@@ -191,10 +200,13 @@ impl Worker {
                     }
                     break;
                 }
-                if !frame(&self.read[body.clone()]) {
-                    return Err(());
-                }
+                let taken = frame(&self.read[body.clone()]);
                 self.start = body.end;
+                match taken {
+                    Frame::Taken => {}
+                    Frame::Enough => return Ok(true),
+                    Frame::Bad => return Err(()),
+                }
             }
             if self.start == self.end {
                 (self.start, self.end) = (0, 0);
@@ -231,6 +243,16 @@ impl Drop for Worker {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// What became of a worker's frame.
+enum Frame {
+    /// Taken; more may come.
+    Taken,
+    /// Taken, and no more for now (the results waiting hold enough).
+    Enough,
+    /// Not a result, or one too many: the worker is dropped.
+    Bad,
 }
 
 /// A chunk handed to a worker: its number, its items (checked here if the
@@ -352,9 +374,7 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
                 });
             }
             let live = b.worker.as_mut().is_some_and(Worker::flush)
-                && take_results(b, &codec.receive, &mut |seq, results| {
-                    done.add(seq, results, &weight)
-                });
+                && take_results(b, &codec.receive, &mut done, &weight, next);
             if !live && b.worker.is_some() {
                 // Gone: its chunks are checked here.
                 b.worker = None;
@@ -373,7 +393,7 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
         if feed.exhausted && next == feed.next {
             break;
         }
-        wait(&busy);
+        wait(&busy, done.held, next);
     }
     for worker in busy.into_iter().filter_map(|b| b.worker) {
         worker.finish();
@@ -402,14 +422,27 @@ fn encode<T>(
     true
 }
 
-/// Takes in the results a worker has sent, handing each chunk it finished
-/// to `finished`; `false` if the worker failed (ended, or sent what does
-/// not read).
+/// Whether the results of `b` are read now: while the results waiting hold
+/// at most [`HELD_BYTES`], or when its oldest chunk is the next to be
+/// written. Else the worker is left blocked on its full pipe, holding one
+/// result: large results (the texts of invalid files) pile up in neither
+/// process.
+fn readable<T, R>(chunks: &VecDeque<Sent<T, R>>, held: usize, next: usize) -> bool {
+    held <= HELD_BYTES || chunks.front().is_some_and(|sent| sent.seq == next)
+}
+
+/// Takes in the results a worker has sent, as far as [`readable`], into
+/// `done`; `false` if the worker failed (ended, or sent what does not read).
 fn take_results<T, R>(
     b: &mut Busy<T, R>,
     receive: &impl Fn(&mut Reader<'_>) -> Option<R>,
-    finished: &mut impl FnMut(usize, Vec<R>),
+    done: &mut Done<R>,
+    weight: &impl Fn(&R) -> usize,
+    next: usize,
 ) -> bool {
+    if !readable(&b.chunks, done.held, next) {
+        return true;
+    }
     let Some(worker) = &mut b.worker else {
         return false;
     };
@@ -417,32 +450,38 @@ fn take_results<T, R>(
     let open = worker.receive(|bytes| {
         let mut r = Reader::new(bytes);
         let (Some(result), true) = (receive(&mut r), r.is_empty()) else {
-            return false;
+            return Frame::Bad;
         };
         let Some(sent) = chunks.front_mut() else {
-            return false; // a result for no file
+            return Frame::Bad; // a result for no file
         };
         sent.results.push(result);
-        if sent.results.len() == sent.items.len()
-            && let Some(sent) = chunks.pop_front()
-        {
-            finished(sent.seq, sent.results);
+        if sent.results.len() < sent.items.len() {
+            return Frame::Taken;
         }
-        true
+        if let Some(sent) = chunks.pop_front() {
+            done.add(sent.seq, sent.results, weight);
+        }
+        if readable(chunks, done.held, next) {
+            Frame::Taken
+        } else {
+            Frame::Enough
+        }
     });
     // A worker ends only when told (its input closed).
     open == Ok(true)
 }
 
-/// Waits until a worker has results, or room for what it was sent.
-fn wait<T, R>(busy: &[Busy<T, R>]) {
+/// Waits until a worker has results to read ([`readable`]), or room for
+/// what it was sent.
+fn wait<T, R>(busy: &[Busy<T, R>], held: usize, next: usize) {
     use rustix::event::{PollFd, PollFlags, poll};
     let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(busy.len() * 2);
     for b in busy {
         let Some(worker) = &b.worker else {
             continue;
         };
-        if !b.chunks.is_empty() {
+        if !b.chunks.is_empty() && readable(&b.chunks, held, next) {
             fds.push(PollFd::new(&worker.from, PollFlags::IN));
         }
         if let Some(to) = &worker.to
