@@ -42,9 +42,10 @@ use super::{CHUNKS_PER_WORKER, Feed, HELD_BYTES, Progress};
 /// the parent's.
 const MAX_WORKERS: usize = 15;
 
-/// Chunks handed to a worker besides the one it works on, so that it does
-/// not wait while the parent checks a chunk of its own.
-const AHEAD: usize = 2;
+/// Files handed to a worker and not yet answered, at most: three full
+/// chunks, so that it does not wait while the parent checks a chunk of its
+/// own (or, at the start, while the first small chunks go out).
+const AHEAD: usize = 3 * super::MAX_CHUNK;
 
 /// The longest frame either side accepts. A result holds at most one
 /// file's text (4 MiB) and a report of bounded length; one longer than this
@@ -269,6 +270,16 @@ struct Busy<T, R> {
     chunks: VecDeque<Sent<T, R>>,
 }
 
+impl<T, R> Busy<T, R> {
+    /// How many files the worker has that it has not answered.
+    fn unanswered(&self) -> usize {
+        self.chunks
+            .iter()
+            .map(|sent| sent.items.len() - sent.results.len())
+            .sum()
+    }
+}
+
 /// How items and results travel to and from a worker.
 pub(crate) struct Codec<S, G> {
     /// Writes an item for a worker; `false` for one that cannot go there
@@ -357,9 +368,9 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
         }
         feed.emitted = next;
         for b in &mut busy {
-            // Keep each worker `AHEAD` chunks ahead.
-            while let Some(worker) = &mut b.worker
-                && b.chunks.len() <= AHEAD
+            // Keep each worker `AHEAD` files ahead.
+            while b.unanswered() < AHEAD
+                && let Some(worker) = &mut b.worker
                 && let Some((seq, items)) = feed.take(window, count, done.held)
             {
                 if !encode(&mut frame, &items, &codec.send) {
