@@ -445,6 +445,18 @@ struct Feed<I> {
 }
 
 impl<I: Iterator> Feed<I> {
+    /// The items, none handed out yet.
+    fn new(items: I) -> Self {
+        Feed {
+            items,
+            next: 0,
+            emitted: 0,
+            exhausted: false,
+            stop: false,
+            waiting: 0,
+        }
+    }
+
     /// The next chunk and its number, if the window has room for it: fewer
     /// than `window` chunks past the last emitted, and the results waiting
     /// hold at most [`HELD_BYTES`] (`held`), unless nothing is in flight.
@@ -632,14 +644,7 @@ pub(crate) fn run_with<I, T, R, E>(
     }
     let window = workers * CHUNKS_PER_WORKER;
     let shared = Shared {
-        feed: Mutex::new(Feed {
-            items,
-            next: 0,
-            emitted: 0,
-            exhausted: false,
-            stop: false,
-            waiting: 0,
-        }),
+        feed: Mutex::new(Feed::new(items)),
         opened: Condvar::new(),
         held: AtomicUsize::new(0),
     };

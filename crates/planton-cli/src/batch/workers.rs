@@ -339,14 +339,7 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
         .collect();
     let count = busy.len() + 1;
     let window = count * CHUNKS_PER_WORKER;
-    let mut feed = Feed {
-        items,
-        next: 0,
-        emitted: 0,
-        exhausted: false,
-        stop: false,
-        waiting: 0,
-    };
+    let mut feed = Feed::new(items);
     let mut done = Done {
         pending: BTreeMap::new(),
         held: 0,
