@@ -3,8 +3,9 @@
 //! one iteration per run, wall time:
 //!
 //! - `batch/validate-10k/cores=1` and `cores=2`: `planton validate DIR`
-//!   pinned with `taskset` to one core and to two (the process sizes its
-//!   pool from the cores it may run on), output to a pipe that is drained;
+//!   pinned with `taskset` to one core and to two (the process starts a
+//!   worker process per further core it may run on, which inherits the
+//!   pinning), output to a pipe that is drained;
 //! - `batch/render-10k/cores=2`: `planton render DIR --out-dir OUT`, `OUT`
 //!   removed before each run (its time is not measured);
 //! - `batch/ideal/cores=1` and `cores=2`: the reference for the scaling, a
