@@ -65,16 +65,18 @@ impl Workers {
     }
 
     /// Starts a worker for each of `jobs` beyond this process's (at most
-    /// [`MAX_WORKERS`]), each running `__validate-worker` with `args`. None
-    /// off Linux; where a process cannot be started (a limit on processes),
-    /// as many as could be.
+    /// [`MAX_WORKERS`], and [`room_for_workers`]), each running
+    /// `__validate-worker` with `args`. None off Linux; where a process
+    /// cannot be started (a limit on processes), as many as could be.
     pub(crate) fn start(jobs: usize, args: &[&str]) -> Self {
         if !cfg!(target_os = "linux") {
             return Workers::none();
         }
-        let workers = (1..jobs.min(MAX_WORKERS + 1))
-            .map_while(|_| Worker::start(args).ok())
-            .collect();
+        let most = jobs
+            .saturating_sub(1)
+            .min(MAX_WORKERS)
+            .min(room_for_workers());
+        let workers = (0..most).map_while(|_| Worker::start(args).ok()).collect();
         Workers(workers)
     }
 
@@ -82,6 +84,17 @@ impl Workers {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// How many workers the limit of open files leaves room for: each holds
+/// two descriptors in this process (its pipes), and they take at most a
+/// quarter of the limit, so that the walk's directories (an eighth) and the
+/// files being read keep theirs (under `ulimit -n 16`, two workers).
+fn room_for_workers() -> usize {
+    use rustix::process::{Resource, getrlimit};
+    getrlimit(Resource::Nofile)
+        .current
+        .map_or(usize::MAX, |n| usize::try_from(n / 8).unwrap_or(usize::MAX))
 }
 
 /// One worker process.

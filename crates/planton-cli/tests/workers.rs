@@ -1,0 +1,209 @@
+//! `planton validate` with worker processes (`--jobs N`, N > 1): the same
+//! report, byte for byte, as on one core, whatever the input, the limits it
+//! runs under and the reader of its output; bounded memory; no worker left
+//! behind.
+
+mod common;
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::root;
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("planton-workers-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(root().join("examples").join(name)).unwrap()
+}
+
+/// A manifest with one violation (a restart policy Jobs refuse).
+fn invalid() -> String {
+    example("minimal.yaml") + "  restartPolicy: Always\n"
+}
+
+/// `planton args` with `stdin`, in the repository root.
+fn run(args: &[&std::ffi::OsStr], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_planton"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Err(e) = input.write_all(stdin) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// A tree with every kind of input a walk meets: valid and invalid
+/// manifests, warnings, load errors, files that are not Planton manifests,
+/// a FIFO and a socket, symbolic links (to a file, dangling, to a
+/// directory), names that are not UTF-8, text that is not UTF-8, enough
+/// files for every worker to take chunks.
+fn mixed_tree(dir: &Path) {
+    let data = root().join("tests/data");
+    let copy = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            }
+        }
+    };
+    copy(&data.join("load"), &dir.join("load"));
+    copy(&data.join("validate/mixed"), &dir.join("mixed"));
+    copy(&root().join("examples"), &dir.join("examples"));
+    for i in 0..150 {
+        let text = if i % 3 == 0 {
+            invalid()
+        } else {
+            example("minimal.yaml")
+        };
+        std::fs::write(dir.join(format!("many/{:03}.yaml", i)).tap_dir(), text).unwrap();
+    }
+    std::fs::write(dir.join("other/ci.yaml").tap_dir(), "on: push\njobs: {}\n").unwrap();
+    std::fs::write(
+        dir.join("other/deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("other/latin1.yaml"), b"kind: \xe9\n").unwrap();
+    let status = Command::new("mkfifo")
+        .arg(dir.join("fifo.yaml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _socket = std::os::unix::net::UnixListener::bind(dir.join("socket.yaml")).unwrap();
+    std::os::unix::fs::symlink("examples/minimal.yaml", dir.join("link.yaml")).unwrap();
+    std::os::unix::fs::symlink("nowhere.yaml", dir.join("dangling.yaml")).unwrap();
+    std::os::unix::fs::symlink("load", dir.join("linked-dir")).unwrap();
+    let name = |bytes: &[u8]| dir.join(std::ffi::OsStr::from_bytes(bytes));
+    std::fs::write(name(b"bad-\xff-name.yaml"), invalid()).unwrap();
+    std::fs::write(name(b"bad-\xfe-valid.yaml"), example("minimal.yaml")).unwrap();
+}
+
+/// Creates the parent directory of a path on the way.
+trait TapDir {
+    fn tap_dir(self) -> Self;
+}
+
+impl TapDir for PathBuf {
+    fn tap_dir(self) -> Self {
+        std::fs::create_dir_all(self.parent().unwrap()).unwrap();
+        self
+    }
+}
+
+#[test]
+fn every_format_is_byte_identical_whatever_the_jobs() {
+    let dir = temp_dir("same");
+    mixed_tree(&dir);
+    let tree = dir.as_os_str();
+    let load = dir.join("load");
+    let named = root().join("examples/data-migration.yaml");
+    let stdin = invalid();
+    let formats = ["human", "json", "sarif", "junit", "github"];
+    for format in formats {
+        for extra in [
+            &[][..],
+            &["--strict"],
+            &["--exclude", "mixed", "--exclude", "*.json"],
+        ] {
+            let mut outputs = Vec::new();
+            for jobs in ["1", "2", "5"] {
+                let head = ["validate", "--jobs", jobs, "-o", format];
+                let mut args: Vec<&std::ffi::OsStr> =
+                    head.iter().chain(extra).map(std::ffi::OsStr::new).collect();
+                // A directory, standard input, a named file, a directory
+                // again (inside the first).
+                args.extend([
+                    tree,
+                    std::ffi::OsStr::new("-"),
+                    named.as_os_str(),
+                    load.as_os_str(),
+                ]);
+                let out = run(&args, stdin.as_bytes());
+                outputs.push((jobs, out));
+            }
+            let (_, first) = &outputs[0];
+            assert_eq!(first.status.code(), Some(2), "{format} {extra:?}");
+            assert!(first.stdout.len() > 10_000, "{format} {extra:?}");
+            for (jobs, out) in &outputs[1..] {
+                let what = format!("-o {format} {extra:?} --jobs {jobs}");
+                assert_eq!(out.status.code(), first.status.code(), "{what}");
+                assert!(out.stdout == first.stdout, "{what}: stdout differs");
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stderr),
+                    String::from_utf8_lossy(&first.stderr),
+                    "{what}"
+                );
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `planton args` under `sh -c 'LIMITS; exec planton args'`.
+fn run_limited(limits: &str, args: &[&std::ffi::OsStr]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("{limits} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_planton"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("sh runs")
+}
+
+/// Many directories (each one held open while its files are in flight)
+/// and many jobs: the workers' pipes must not take the descriptors the
+/// files need.
+#[test]
+fn a_low_open_file_limit_with_many_jobs_loses_no_file() {
+    let dir = temp_dir("nofile");
+    for i in 0..150 {
+        let text = if i % 2 == 0 {
+            invalid()
+        } else {
+            example("minimal.yaml")
+        };
+        std::fs::write(dir.join(format!("d{i:03}/job.yaml")).tap_dir(), text).unwrap();
+    }
+    let expected = run_limited(
+        "true",
+        &["validate".as_ref(), "--jobs=1".as_ref(), dir.as_os_str()],
+    );
+    let stdout = String::from_utf8_lossy(&expected.stdout);
+    assert!(
+        stdout.ends_with("150 files: 75 valid, 75 invalid (75 violations), 0 not loaded\n"),
+        "{stdout}"
+    );
+    for files in [16, 24] {
+        for jobs in ["--jobs=2", "--jobs=8", "--jobs=16"] {
+            let out = run_limited(
+                &format!("ulimit -n {files}"),
+                &["validate".as_ref(), jobs.as_ref(), dir.as_os_str()],
+            );
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.stdout == expected.stdout,
+                "ulimit -n {files} {jobs}: {}",
+                stdout.lines().last().unwrap_or_default()
+            );
+            assert_eq!(out.status.code(), Some(1), "ulimit -n {files} {jobs}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
