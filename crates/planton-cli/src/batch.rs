@@ -651,7 +651,7 @@ pub(crate) fn run_with<I, T, R, E>(
             let result_tx = result_tx.clone();
             let shared = &shared;
             let engines = &engines;
-            helpers.push(scope.spawn(move || {
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let _stop = StopOnDrop(shared);
                 let serve = |engine: &E| loop {
                     let (seq, chunk) = {
@@ -684,7 +684,13 @@ pub(crate) fn run_with<I, T, R, E>(
                     return;
                 }
                 serve(engines.shared);
-            }));
+            });
+            match spawned {
+                Ok(helper) => helpers.push(helper),
+                // A limit on processes (threads count too): the threads
+                // started so far do the work, this one at least.
+                Err(_) => break,
+            }
         }
         drop(result_tx);
         let _stop = StopOnDrop(&shared);

@@ -207,3 +207,56 @@ fn a_low_open_file_limit_with_many_jobs_loses_no_file() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Under a limit of processes no worker, and no thread, can start: the run
+/// is checked by this process alone, with the same report. The limit holds
+/// for a user other than root (root is exempt): as root, the run drops to
+/// `nobody` with `setpriv` (util-linux).
+#[test]
+fn when_no_process_can_start_the_run_is_checked_here() {
+    let dir = temp_dir("nproc");
+    for i in 0..40 {
+        let text = if i % 4 == 0 {
+            invalid()
+        } else {
+            example("minimal.yaml")
+        };
+        std::fs::write(dir.join(format!("j{i:02}.yaml")), text).unwrap();
+    }
+    // Readable by anyone (the temporary directory is).
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let args = ["validate", "--jobs=4", dir.to_str().unwrap()];
+    let expected = common::planton(&["validate", "--jobs=1", dir.to_str().unwrap()], None);
+    assert_eq!(expected.code, 1);
+    let root_user = rustix::process::geteuid().is_root();
+    // `prlimit` and `setpriv` are util-linux's.
+    let mut command = if root_user {
+        let mut c = Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "prlimit",
+        ]);
+        c
+    } else {
+        Command::new("prlimit")
+    };
+    let out = command
+        .arg("--nproc=1")
+        .arg(env!("CARGO_BIN_EXE_planton"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("prlimit and setpriv (util-linux) run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected.stdout);
+    assert_eq!(stderr, expected.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
