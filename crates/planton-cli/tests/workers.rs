@@ -260,3 +260,58 @@ fn when_no_process_can_start_the_run_is_checked_here() {
     assert_eq!(stderr, expected.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The peak resident memory (KiB) of the largest process `planton args`
+/// ran (itself or a worker), from Python's `getrusage` of its children;
+/// its output is dropped.
+fn peak_memory(args: &[&std::ffi::OsStr]) -> (Option<i32>, u64) {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import resource, subprocess, sys\n\
+             r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n\
+             print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n\
+             sys.exit(r.returncode)",
+        )
+        .arg(env!("CARGO_BIN_EXE_planton"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("python3 runs");
+    let kib = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    (out.status.code(), kib)
+}
+
+/// Hundreds of 3.9 MB manifests that do not load (each result holds its
+/// text, for the report) on five jobs: the results that wait for their turn
+/// are bounded as with threads (64 MiB, besides the chunk of 32 files being
+/// taken in and the one the parent checks), not by what the workers have
+/// been sent.
+#[test]
+fn large_results_waiting_for_their_turn_stay_bounded() {
+    let dir = temp_dir("memory");
+    let mut text = String::from("apiVersion: kubernetes.project-planton.org/v1\n\tkind: x\n");
+    while text.len() < 3_900_000 {
+        text.push_str("# a comment that pads the file to a few megabytes, kept for the report\n");
+    }
+    let first = dir.join("f000.yaml");
+    std::fs::write(&first, &text).unwrap();
+    // Links to one file: no disk space, the same results.
+    for i in 1..700 {
+        std::fs::hard_link(&first, dir.join(format!("f{i:03}.yaml"))).unwrap();
+    }
+    let (code, one) = peak_memory(&["validate".as_ref(), "--jobs=1".as_ref(), dir.as_os_str()]);
+    assert_eq!(code, Some(2));
+    let (code, five) = peak_memory(&["validate".as_ref(), "--jobs=5".as_ref(), dir.as_os_str()]);
+    assert_eq!(code, Some(2));
+    // 64 MiB waiting, two chunks of 32 files of 4 MiB, and the process.
+    let bound = one + (64 + 2 * 32 * 4 + 64) * 1024;
+    assert!(
+        five < bound,
+        "peak {} MiB with --jobs 5 (--jobs 1: {} MiB)",
+        five / 1024,
+        one / 1024
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -34,7 +34,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use planton_manifest::wire::{Reader, Writer};
 
-use super::{CHUNKS_PER_WORKER, Feed, Progress};
+use super::{CHUNKS_PER_WORKER, Feed, HELD_BYTES, Progress};
 
 /// The most worker processes: beyond, a batch uses this many cores plus
 /// the parent's.
@@ -356,10 +356,12 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
                     results: Vec::new(),
                 });
             }
+            let reading = taking(b, next, done.held);
             let live = b.worker.as_mut().is_some_and(Worker::flush)
-                && take_results(b, &codec.receive, &mut |seq, results| {
-                    done.add(seq, results, &weight)
-                });
+                && (!reading
+                    || take_results(b, &codec.receive, &mut |seq, results| {
+                        done.add(seq, results, &weight)
+                    }));
             if !live && b.worker.is_some() {
                 // Gone: its chunks are checked here.
                 b.worker = None;
@@ -378,7 +380,7 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
         if feed.exhausted && next == feed.next {
             break;
         }
-        wait(&busy);
+        wait(&busy, next, done.held);
     }
     for worker in busy.into_iter().filter_map(|b| b.worker) {
         worker.finish();
@@ -439,15 +441,25 @@ fn take_results<T, R>(
     open == Ok(true)
 }
 
-/// Waits until a worker has results, or room for what it was sent.
-fn wait<T, R>(busy: &[Busy<T, R>]) {
+/// Whether the results of the worker `b` are taken in now: while the
+/// results waiting for their turn hold at most [`HELD_BYTES`] (`held`), or
+/// when its oldest chunk is the next one in order (`next`). Else they wait
+/// in its pipe, and it waits to write them: the window bounds what the
+/// workers have finished as it bounds what threads have.
+fn taking<T, R>(b: &Busy<T, R>, next: usize, held: usize) -> bool {
+    held <= HELD_BYTES || b.chunks.front().is_some_and(|sent| sent.seq == next)
+}
+
+/// Waits until a worker whose results are taken has some, or one has room
+/// for what it was sent.
+fn wait<T, R>(busy: &[Busy<T, R>], next: usize, held: usize) {
     use rustix::event::{PollFd, PollFlags, poll};
     let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(busy.len() * 2);
     for b in busy {
         let Some(worker) = &b.worker else {
             continue;
         };
-        if !b.chunks.is_empty() {
+        if !b.chunks.is_empty() && taking(b, next, held) {
             fds.push(PollFd::new(&worker.from, PollFlags::IN));
         }
         if let Some(to) = &worker.to
