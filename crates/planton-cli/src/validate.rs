@@ -5,6 +5,7 @@ use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use planton_kubernetes_job::{JobComponent, JobValidator};
 use planton_manifest::component::{Component, Engine};
@@ -60,6 +61,10 @@ where
 {
     let engine = engines.first().engine();
     let (inputs, total) = items(files, None, globs);
+    // Once the output fails (its reader went away: `| head -1`), no more
+    // inputs are taken: the run ends with those already handed out.
+    let failed = AtomicBool::new(false);
+    let inputs = inputs.take_while(|_| !failed.load(Ordering::Relaxed));
     let mut summary = report::Summary::default();
     let mut sarif = sarif::Sarif::new(engine.manifest_descriptor().name());
     match format {
@@ -91,6 +96,9 @@ where
             ReportFormat::Github => out.write(&github::entry(&result)),
         }
         summary.add(&result);
+        if out.failed() {
+            failed.store(true, Ordering::Relaxed);
+        }
     };
     if workers.is_empty() || total <= 1 {
         drop(workers);

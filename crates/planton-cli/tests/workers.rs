@@ -8,6 +8,7 @@ mod common;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use common::root;
 
@@ -313,5 +314,87 @@ fn large_results_waiting_for_their_turn_stay_bounded() {
         five / 1024,
         one / 1024
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The processes, other than this test's, whose environment holds
+/// `mark` (a worker inherits its parent's environment).
+fn marked(mark: &str) -> Vec<String> {
+    let needle = format!("PLANTON_TEST_MARK={mark}");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        // Gone meanwhile, or a zombie (an empty environment): not running.
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        if environ
+            .split(|&b| b == 0)
+            .any(|var| var == needle.as_bytes())
+        {
+            found.push(name);
+        }
+    }
+    found
+}
+
+/// `planton args` with `mark` in its environment, its output read by
+/// nobody (a pipe closed at once, as `| head -1` closes it after a line);
+/// killed, failing the test, if it has not ended after `limit`.
+fn run_unread(args: &[&std::ffi::OsStr], mark: &str, limit: Duration) -> std::process::ExitStatus {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_planton"))
+        .args(args)
+        .env("PLANTON_TEST_MARK", mark)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{args:?} still running after {limit:?} with its output closed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `planton validate DIR | head -1`: once its output is closed, the run
+/// takes no more inputs (it ends with those in flight) and exits 0,
+/// leaving no worker. A FIFO named last would stall a run that went on to
+/// read it (no one writes to it).
+#[test]
+fn a_closed_output_stops_the_run_and_its_workers() {
+    let dir = temp_dir("closed");
+    let many = dir.join("many");
+    std::fs::create_dir_all(&many).unwrap();
+    for i in 0..4000 {
+        std::fs::write(many.join(format!("j{i:04}.yaml")), invalid()).unwrap();
+    }
+    let fifo = dir.join("last.yaml");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    for jobs in ["--jobs=1", "--jobs=3"] {
+        let mark = format!("closed-{}-{jobs}", std::process::id());
+        let status = run_unread(
+            &[
+                "validate".as_ref(),
+                jobs.as_ref(),
+                many.as_os_str(),
+                fifo.as_os_str(),
+            ],
+            &mark,
+            Duration::from_secs(120),
+        );
+        assert_eq!(status.code(), Some(0), "{jobs}");
+        assert_eq!(marked(&mark), Vec::<String>::new(), "{jobs}: workers left");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
