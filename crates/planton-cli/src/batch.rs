@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -513,7 +514,7 @@ pub(crate) fn run<I, T, R>(
     items: I,
     total: usize,
     work: impl Fn(T) -> R + Sync,
-    emit: impl FnMut(R),
+    mut emit: impl FnMut(R),
 ) where
     I: Iterator<Item = T> + Send,
     T: Send,
@@ -525,7 +526,10 @@ pub(crate) fn run<I, T, R>(
         Engines::shared(&()),
         |(), item| work(item),
         |_| 0,
-        emit,
+        |result| {
+            emit(result);
+            ControlFlow::Continue(())
+        },
     );
 }
 
@@ -587,8 +591,9 @@ impl<'a, E> Engines<'a, E> {
 }
 
 /// Runs `work` on every item of `items` on all cores and hands the results to
-/// `emit` in the items' order; each thread passes its engine of `engines`
-/// to `work`. `weight` tells the bytes a result holds (its text), which
+/// `emit` in the items' order, until `emit` breaks (its output failed: the
+/// results still in flight are dropped); each thread passes its engine of
+/// `engines` to `work`. `weight` tells the bytes a result holds (its text), which
 /// the window counts besides the chunks ([`HELD_BYTES`]).
 ///
 /// The calling thread is one of the workers and the only one that emits:
@@ -604,7 +609,7 @@ pub(crate) fn run_with<I, T, R, E>(
     engines: Engines<'_, E>,
     work: impl Fn(&E, T) -> R + Sync,
     weight: impl Fn(&R) -> usize + Sync,
-    mut emit: impl FnMut(R),
+    mut emit: impl FnMut(R) -> ControlFlow<()>,
 ) where
     I: Iterator<Item = T> + Send,
     T: Send,
@@ -616,7 +621,9 @@ pub(crate) fn run_with<I, T, R, E>(
     if total <= 1 || workers == 1 {
         // One file (the common case of a CLI call), or one core: no threads.
         for item in items {
-            emit(work(engines.shared, item));
+            if emit(work(engines.shared, item)).is_break() {
+                break;
+            }
             progress.advance();
         }
         progress.finish();
@@ -697,14 +704,16 @@ pub(crate) fn run_with<I, T, R, E>(
         // Chunks that finished before their turn, by number.
         let mut pending: BTreeMap<usize, (Vec<R>, usize)> = BTreeMap::new();
         let mut next = 0;
-        loop {
+        'run: loop {
             while let Ok((seq, results)) = result_rx.try_recv() {
                 pending.insert(seq, results);
             }
             let before = next;
             while let Some((results, bytes)) = pending.remove(&next) {
                 for result in results {
-                    emit(result);
+                    if emit(result).is_break() {
+                        break 'run;
+                    }
                     progress.advance();
                 }
                 shared.held.fetch_sub(bytes, Ordering::Relaxed);
@@ -720,7 +729,7 @@ pub(crate) fn run_with<I, T, R, E>(
                 }
                 match feed.take(window, workers, shared.held.load(Ordering::Relaxed)) {
                     Some(taken) => Some(taken),
-                    None if feed.exhausted && next == feed.next => break,
+                    None if feed.exhausted && next == feed.next => break 'run,
                     None => None,
                 }
             };
@@ -737,7 +746,7 @@ pub(crate) fn run_with<I, T, R, E>(
                     }
                     // Every helper ended without it: one panicked (the
                     // scope passes the panic on).
-                    Err(_) => break,
+                    Err(_) => break 'run,
                 },
             }
         }
@@ -1000,6 +1009,40 @@ mod tests {
     }
 
     #[test]
+    fn a_break_in_emit_ends_the_run() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        for jobs in [1, 4] {
+            let worked = AtomicUsize::new(0);
+            let mut emitted = Vec::new();
+            run_with(
+                0..100_000usize,
+                100_000,
+                Engines::shared(&()).jobs(std::num::NonZeroUsize::new(jobs)),
+                |(), i| {
+                    worked.fetch_add(1, Ordering::SeqCst);
+                    i
+                },
+                |_| 0,
+                |i| {
+                    emitted.push(i);
+                    if i == 99 {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                },
+            );
+            assert_eq!(emitted, (0..100).collect::<Vec<_>>(), "--jobs {jobs}");
+            // What was handed out at most: the window.
+            let worked = worked.load(Ordering::SeqCst);
+            assert!(
+                worked <= 100 + jobs * CHUNKS_PER_WORKER * MAX_CHUNK,
+                "--jobs {jobs}: {worked} items worked on"
+            );
+        }
+    }
+
+    #[test]
     fn results_holding_many_bytes_stop_the_window_early() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let started = AtomicUsize::new(0);
@@ -1024,6 +1067,7 @@ mod tests {
             |i| {
                 assert_eq!(i, emitted);
                 emitted += 1;
+                ControlFlow::Continue(())
             },
         );
         assert_eq!(emitted, 10_000);

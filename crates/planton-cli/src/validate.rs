@@ -2,10 +2,10 @@
 
 use std::ffi::OsStr;
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use planton_kubernetes_job::{JobComponent, JobValidator};
 use planton_manifest::component::{Component, Engine};
@@ -61,10 +61,6 @@ where
 {
     let engine = engines.first().engine();
     let (inputs, total) = items(files, None, globs);
-    // Once the output fails (its reader went away: `| head -1`), no more
-    // inputs are taken: the run ends with those already handed out.
-    let failed = AtomicBool::new(false);
-    let inputs = inputs.take_while(|_| !failed.load(Ordering::Relaxed));
     let mut summary = report::Summary::default();
     let mut sarif = sarif::Sarif::new(engine.manifest_descriptor().name());
     match format {
@@ -85,7 +81,7 @@ where
             Ok(result) => result,
             Err(note) => {
                 eprint!("{note}");
-                return;
+                return ControlFlow::Continue(());
             }
         };
         match format {
@@ -96,8 +92,12 @@ where
             ReportFormat::Github => out.write(&github::entry(&result)),
         }
         summary.add(&result);
+        // Once the output fails (its reader went away: `| head -1`), the
+        // run ends.
         if out.failed() {
-            failed.store(true, Ordering::Relaxed);
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
     };
     if workers.is_empty() || total <= 1 {

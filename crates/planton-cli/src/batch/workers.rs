@@ -29,6 +29,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufWriter, ErrorKind, Read, Write};
+use std::ops::ControlFlow;
 use std::os::fd::AsFd;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
@@ -284,7 +285,8 @@ impl<R> Done<R> {
 
 /// As [`super::run_with`], with `workers` checking chunks in their own
 /// processes besides the calling thread, which checks with `engine`. With no
-/// worker it is [`super::run_with`] on this one thread.
+/// worker it is [`super::run_with`] on this one thread. When `emit` breaks,
+/// the run ends there and the workers are stopped.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_with_workers<I, T, R, E, S, G>(
     items: I,
@@ -294,7 +296,7 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
     codec: Codec<S, G>,
     work: impl Fn(&E, T) -> R,
     weight: impl Fn(&R) -> usize,
-    mut emit: impl FnMut(R),
+    mut emit: impl FnMut(R) -> ControlFlow<()>,
 ) where
     I: Iterator<Item = T>,
     S: Fn(&T, &mut Writer<'_>) -> bool,
@@ -333,7 +335,11 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
     loop {
         while let Some(results) = done.take(next) {
             for result in results {
-                emit(result);
+                if emit(result).is_break() {
+                    // The workers are stopped (dropped) with the rest.
+                    progress.finish();
+                    return;
+                }
                 progress.advance();
             }
             next += 1;
