@@ -398,3 +398,53 @@ fn a_closed_output_stops_the_run_and_its_workers() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The dynamic loader this machine runs programs with.
+fn dynamic_loader() -> PathBuf {
+    let candidates = [
+        "/lib64/ld-linux-x86-64.so.2",
+        "/lib/ld-linux-aarch64.so.1",
+        "/lib/ld-linux-x86-64.so.2",
+    ];
+    candidates
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("no dynamic loader among {candidates:?}"))
+}
+
+/// Run as `ld.so planton ...`, this process's executable is the loader: a
+/// worker started from it is not planton and fails at once. The parent
+/// checks its files, and nothing of the failed worker shows.
+#[test]
+fn a_worker_that_is_not_planton_leaves_no_trace() {
+    let dir = temp_dir("loader");
+    for i in 0..60 {
+        let text = if i % 3 == 0 {
+            invalid()
+        } else {
+            example("minimal.yaml")
+        };
+        std::fs::write(dir.join(format!("j{i:02}.yaml")), text).unwrap();
+    }
+    std::fs::write(dir.join("ci.yaml"), "on: push\n").unwrap();
+    let run = |jobs: &str| {
+        Command::new(dynamic_loader())
+            .arg(env!("CARGO_BIN_EXE_planton"))
+            .args(["validate", jobs])
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let one = run("--jobs=1");
+    assert_eq!(one.status.code(), Some(1));
+    let four = run("--jobs=4");
+    assert_eq!(four.status.code(), Some(1));
+    assert!(four.stdout == one.stdout);
+    assert_eq!(
+        String::from_utf8_lossy(&four.stderr),
+        String::from_utf8_lossy(&one.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

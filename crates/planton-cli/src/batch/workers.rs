@@ -122,7 +122,11 @@ impl Worker {
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            // A worker says all it has to say in its frames. Anything else
+            // (a start that failed: not this program, as under `ld.so
+            // planton`; a fault) is not the report's: its files are checked
+            // here, and reported as on one core.
+            .stderr(Stdio::null())
             .spawn()?;
         let (Some(to), Some(from)) = (child.stdin.take(), child.stdout.take()) else {
             let _ = child.kill();
