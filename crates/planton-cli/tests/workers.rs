@@ -448,3 +448,119 @@ fn a_worker_that_is_not_planton_leaves_no_trace() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The worker processes of `pid` (its children).
+fn children(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+    {
+        let list = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        found.extend(list.split_whitespace().map(|c| c.parse::<u32>().unwrap()));
+    }
+    found
+}
+
+/// What each descriptor of `pid` is (`/proc/PID/fd`), by number.
+fn descriptors(pid: u32) -> std::collections::BTreeMap<u32, String> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter_map(|fd| {
+            let target = std::fs::read_link(fd.path()).ok()?;
+            Some((
+                fd.file_name().to_str()?.parse().ok()?,
+                target.to_string_lossy().into_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// A worker killed mid-run (by SIGKILL, or stopped and then killed): the
+/// parent checks its files itself and the report is --jobs 1's, byte for
+/// byte; the killed worker is reaped. No worker holds a pipe of another.
+#[test]
+fn a_killed_worker_changes_nothing_in_the_report() {
+    use std::io::Read;
+    let dir = temp_dir("killed");
+    // Reports larger than the pipe and the report's buffer: the run stops
+    // writing until it is read, with its workers alive.
+    for i in 0..1500 {
+        let text = if i % 5 == 4 {
+            example("minimal.yaml")
+        } else {
+            invalid()
+        };
+        std::fs::write(dir.join(format!("j{i:04}.yaml")), text).unwrap();
+    }
+    let expected = run(
+        &["validate".as_ref(), "--jobs=1".as_ref(), dir.as_os_str()],
+        b"",
+    );
+    assert_eq!(expected.status.code(), Some(1));
+    assert!(expected.stdout.len() > 300_000);
+    for stop_first in [false, true] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_planton"))
+            .args(["validate", "--jobs=3"])
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let workers = loop {
+            let workers = children(child.id());
+            if workers.len() == 2 {
+                break workers;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "no workers");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        // Until the output fills up.
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(child.try_wait().unwrap().is_none(), "ended before the kill");
+        // Beside its pipes (and a copy of its output), a worker holds the
+        // directory it reads and what this test's process passed down, no
+        // more: none of the parent's pipes or directories.
+        let inherited = descriptors(std::process::id());
+        let parent = descriptors(child.id());
+        for w in &workers {
+            let own = descriptors(*w);
+            for (fd, target) in &own {
+                let allowed = *fd <= 2
+                    || Some(target) == own.get(&1)
+                    || Path::new(target) == dir
+                    || inherited.get(fd) == Some(target);
+                assert!(allowed, "worker fd {fd}: {own:?} (parent: {parent:?})");
+            }
+        }
+        let victim = workers[0].to_string();
+        if stop_first {
+            let status = Command::new("kill").args(["-STOP", &victim]).status();
+            assert!(status.unwrap().success());
+        }
+        let status = Command::new("kill").args(["-KILL", &victim]).status();
+        assert!(status.unwrap().success());
+        let mut stdout = Vec::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_end(&mut stdout)
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "stop first: {stop_first}");
+        assert!(stdout == expected.stdout, "stop first: {stop_first}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&expected.stderr)
+        );
+        assert!(
+            !Path::new(&format!("/proc/{victim}")).exists(),
+            "the killed worker was not reaped"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
