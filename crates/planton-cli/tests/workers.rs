@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -562,5 +563,64 @@ fn a_killed_worker_changes_nothing_in_the_report() {
             "the killed worker was not reaped"
         );
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A tree deeper than the directories a walk holds open (64), whose
+/// deepest file's path is longer than the system takes (4,096 bytes): this
+/// process, not holding that directory, cannot open the file by its path,
+/// and a worker must not either (it opens the directory itself, and could):
+/// the same report whatever the jobs.
+#[test]
+fn a_path_too_long_fails_alike_in_a_worker() {
+    use rustix::fs::{Mode, OFlags};
+    let dir = temp_dir("deep");
+    let mut deep = dir.clone();
+    for level in 0..78 {
+        deep.push(format!("d{level:02}{}", "x".repeat(47)));
+    }
+    std::fs::create_dir_all(&deep).unwrap();
+    for i in 0..40 {
+        std::fs::write(dir.join(format!("top{i:02}.yaml")), example("minimal.yaml")).unwrap();
+    }
+    // Written relative to its directory: its whole path is too long.
+    let at = rustix::fs::open(&deep, OFlags::DIRECTORY | OFlags::RDONLY, Mode::empty()).unwrap();
+    for name in [format!("{}.yaml", "f".repeat(200)), "short.yaml".to_owned()] {
+        let fd = rustix::fs::openat(
+            &at,
+            name.as_str(),
+            OFlags::WRONLY | OFlags::CREATE,
+            Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        std::fs::File::from(fd)
+            .write_all(example("minimal.yaml").as_bytes())
+            .unwrap();
+    }
+    assert!(deep.as_os_str().len() < 4096 && deep.as_os_str().len() + 206 > 4096);
+    let expected = run(
+        &["validate".as_ref(), "--jobs=1".as_ref(), dir.as_os_str()],
+        b"",
+    );
+    let stdout = String::from_utf8_lossy(&expected.stdout);
+    assert!(
+        stdout.ends_with("42 files: 41 valid, 0 invalid (0 violations), 1 not loaded\n"),
+        "{}",
+        stdout.lines().last().unwrap_or_default()
+    );
+    for jobs in ["--jobs=2", "--jobs=5"] {
+        let out = run(&["validate".as_ref(), jobs.as_ref(), dir.as_os_str()], b"");
+        assert_eq!(out.status.code(), expected.status.code(), "{jobs}");
+        assert!(
+            out.stdout == expected.stdout,
+            "{jobs}: {}",
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .last()
+                .unwrap_or_default()
+        );
+    }
+    // Removed directory by directory (std's walk opens each relative to
+    // its parent).
     std::fs::remove_dir_all(&dir).unwrap();
 }
