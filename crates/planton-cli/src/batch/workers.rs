@@ -176,9 +176,10 @@ impl Worker {
     }
 
     /// Reads what the pipe holds and hands each whole frame to `frame`, in
-    /// order; `Ok(false)` once the worker closed its output, `Err` on a
-    /// frame too long or one `frame` refuses.
-    fn receive(&mut self, mut frame: impl FnMut(&[u8]) -> bool) -> Result<bool, ()> {
+    /// order, until `frame` says to pause (`Ok(false)`: the frames after
+    /// wait here, and in the pipe); `Ok(false)` once the worker closed its
+    /// output, `Err` on a frame too long or one `frame` refuses.
+    fn receive(&mut self, mut frame: impl FnMut(&[u8]) -> Result<bool, ()>) -> Result<bool, ()> {
         loop {
             // Whole frames first.
             while let Some(header) = self.read.get(self.start..self.start + 4)
@@ -201,10 +202,11 @@ impl Worker {
                     }
                     break;
                 }
-                if !frame(&self.read[body.clone()]) {
-                    return Err(());
-                }
+                let go_on = frame(&self.read[body.clone()])?;
                 self.start = body.end;
+                if !go_on {
+                    return Ok(true);
+                }
             }
             if self.start == self.end {
                 (self.start, self.end) = (0, 0);
@@ -249,6 +251,9 @@ struct Sent<T, R> {
     seq: usize,
     items: Vec<T>,
     results: Vec<R>,
+    /// The bytes `results` hold, counted in [`Done::held`] from their
+    /// arrival.
+    bytes: usize,
 }
 
 /// A worker and the chunks it has, oldest first.
@@ -364,18 +369,17 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
                     seq,
                     items,
                     results: Vec::new(),
+                    bytes: 0,
                 });
             }
             let reading = taking(b, next, done.held);
             let live = b.worker.as_mut().is_some_and(Worker::flush)
-                && (!reading
-                    || take_results(b, &codec.receive, &mut |seq, results| {
-                        done.add(seq, results, &weight)
-                    }));
+                && (!reading || take_results(b, &codec.receive, &mut done, &weight, next));
             if !live && b.worker.is_some() {
                 // Gone: its chunks are checked here.
                 b.worker = None;
                 for sent in b.chunks.drain(..) {
+                    done.held -= sent.bytes;
                     done.add(sent.seq, here(sent.items), &weight);
                 }
             }
@@ -419,13 +423,15 @@ fn encode<T>(
     true
 }
 
-/// Takes in the results a worker has sent, handing each chunk it finished
-/// to `finished`; `false` if the worker failed (ended, or sent what does
-/// not read).
+/// Takes in the results a worker has sent, each counted in `done` as it
+/// comes, and each chunk it finished into `done`, while [`taking`] it;
+/// `false` if the worker failed (ended, or sent what does not read).
 fn take_results<T, R>(
     b: &mut Busy<T, R>,
     receive: &impl Fn(&mut Reader<'_>) -> Option<R>,
-    finished: &mut impl FnMut(usize, Vec<R>),
+    done: &mut Done<R>,
+    weight: &impl Fn(&R) -> usize,
+    next: usize,
 ) -> bool {
     let Some(worker) = &mut b.worker else {
         return false;
@@ -434,18 +440,24 @@ fn take_results<T, R>(
     let open = worker.receive(|bytes| {
         let mut r = Reader::new(bytes);
         let (Some(result), true) = (receive(&mut r), r.is_empty()) else {
-            return false;
+            return Err(());
         };
         let Some(sent) = chunks.front_mut() else {
-            return false; // a result for no file
+            return Err(()); // a result for no file
         };
+        let bytes = weight(&result);
+        sent.bytes += bytes;
+        done.held += bytes;
         sent.results.push(result);
         if sent.results.len() == sent.items.len()
             && let Some(sent) = chunks.pop_front()
         {
-            finished(sent.seq, sent.results);
+            // Counted already.
+            done.pending.insert(sent.seq, (sent.results, sent.bytes));
         }
-        true
+        Ok(chunks
+            .front()
+            .is_none_or(|front| done.held <= HELD_BYTES || front.seq == next))
     });
     // A worker ends only when told (its input closed).
     open == Ok(true)
