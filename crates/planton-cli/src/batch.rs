@@ -543,12 +543,17 @@ pub(crate) struct Engines<'a, E> {
     jobs: usize,
 }
 
-/// How many items a batch works on at once: `asked` (`--jobs`), or one per
-/// core this process may run on.
+/// The most jobs `--jobs` starts: beyond, more threads or processes only
+/// cost their start (and memory), whatever the cores.
+const MAX_JOBS: usize = 16;
+
+/// How many items a batch works on at once: `asked` (`--jobs`, at most
+/// [`MAX_JOBS`]), or one per core this process may run on.
 pub(crate) fn jobs(asked: Option<std::num::NonZeroUsize>) -> usize {
-    asked
-        .or_else(|| std::thread::available_parallelism().ok())
-        .map_or(2, std::num::NonZeroUsize::get)
+    match asked {
+        Some(asked) => asked.get().min(MAX_JOBS),
+        None => std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+    }
 }
 
 impl<'a, E> Engines<'a, E> {
