@@ -289,7 +289,7 @@ fn peak_memory(args: &[&std::ffi::OsStr]) -> (Option<i32>, u64) {
 /// text, for the report) on five jobs: the results that wait for their turn
 /// are bounded as with threads (64 MiB, besides the chunk of 32 files being
 /// taken in and the one the parent checks), not by what the workers have
-/// been sent.
+/// been sent (1,351 MiB before).
 #[test]
 fn large_results_waiting_for_their_turn_stay_bounded() {
     let dir = temp_dir("memory");
@@ -307,8 +307,10 @@ fn large_results_waiting_for_their_turn_stay_bounded() {
     assert_eq!(code, Some(2));
     let (code, five) = peak_memory(&["validate".as_ref(), "--jobs=5".as_ref(), dir.as_os_str()]);
     assert_eq!(code, Some(2));
-    // 64 MiB waiting, two chunks of 32 files of 4 MiB, and the process.
-    let bound = one + (64 + 2 * 32 * 4 + 64) * 1024;
+    // 64 MiB waiting, two chunks of 32 files of 4 MiB (the next one in
+    // order, and the parent's own), a result and a read buffer per worker,
+    // and room for the process.
+    let bound = one + (64 + 2 * 32 * 4 + 4 * 2 * 4 + 96) * 1024;
     assert!(
         five < bound,
         "peak {} MiB with --jobs 5 (--jobs 1: {} MiB)",
