@@ -56,8 +56,8 @@ pub(crate) enum Command {
         /// input is refused before anything is written.
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
-        /// How many manifests are rendered at once with --out-dir (threads);
-        /// by default, one per core.
+        /// How many manifests are rendered at once with --out-dir (threads,
+        /// at most 16); by default, one per core.
         #[arg(short, long, value_name = "N")]
         jobs: Option<std::num::NonZeroUsize>,
         #[command(flatten)]

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -533,7 +534,7 @@ pub(crate) fn run<I, T, R>(
     items: I,
     total: usize,
     work: impl Fn(T) -> R + Sync,
-    emit: impl FnMut(R),
+    mut emit: impl FnMut(R),
 ) where
     I: Iterator<Item = T> + Send,
     T: Send,
@@ -545,7 +546,10 @@ pub(crate) fn run<I, T, R>(
         Engines::shared(&()),
         |(), item| work(item),
         |_| 0,
-        emit,
+        |result| {
+            emit(result);
+            ControlFlow::Continue(())
+        },
     );
 }
 
@@ -559,12 +563,17 @@ pub(crate) struct Engines<'a, E> {
     jobs: usize,
 }
 
-/// How many items a batch works on at once: `asked` (`--jobs`), or one per
-/// core this process may run on.
+/// The most jobs `--jobs` starts: beyond, more threads or processes only
+/// cost their start (and memory), whatever the cores.
+const MAX_JOBS: usize = 16;
+
+/// How many items a batch works on at once: `asked` (`--jobs`, at most
+/// [`MAX_JOBS`]), or one per core this process may run on.
 pub(crate) fn jobs(asked: Option<std::num::NonZeroUsize>) -> usize {
-    asked
-        .or_else(|| std::thread::available_parallelism().ok())
-        .map_or(2, std::num::NonZeroUsize::get)
+    match asked {
+        Some(asked) => asked.get().min(MAX_JOBS),
+        None => std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+    }
 }
 
 impl<'a, E> Engines<'a, E> {
@@ -607,8 +616,9 @@ impl<'a, E> Engines<'a, E> {
 }
 
 /// Runs `work` on every item of `items` on all cores and hands the results to
-/// `emit` in the items' order; each thread passes its engine of `engines`
-/// to `work`. `weight` tells the bytes a result holds (its text), which
+/// `emit` in the items' order, until `emit` breaks (its output failed: the
+/// results still in flight are dropped); each thread passes its engine of
+/// `engines` to `work`. `weight` tells the bytes a result holds (its text), which
 /// the window counts besides the chunks ([`HELD_BYTES`]).
 ///
 /// The calling thread is one of the workers and the only one that emits:
@@ -624,7 +634,7 @@ pub(crate) fn run_with<I, T, R, E>(
     engines: Engines<'_, E>,
     work: impl Fn(&E, T) -> R + Sync,
     weight: impl Fn(&R) -> usize + Sync,
-    mut emit: impl FnMut(R),
+    mut emit: impl FnMut(R) -> ControlFlow<()>,
 ) where
     I: Iterator<Item = T> + Send,
     T: Send,
@@ -636,7 +646,9 @@ pub(crate) fn run_with<I, T, R, E>(
     if total <= 1 || workers == 1 {
         // One file (the common case of a CLI call), or one core: no threads.
         for item in items {
-            emit(work(engines.shared, item));
+            if emit(work(engines.shared, item)).is_break() {
+                break;
+            }
             progress.advance();
         }
         progress.finish();
@@ -664,7 +676,7 @@ pub(crate) fn run_with<I, T, R, E>(
             let result_tx = result_tx.clone();
             let shared = &shared;
             let engines = &engines;
-            helpers.push(scope.spawn(move || {
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let _stop = StopOnDrop(shared);
                 let serve = |engine: &E| loop {
                     let (seq, chunk) = {
@@ -697,21 +709,29 @@ pub(crate) fn run_with<I, T, R, E>(
                     return;
                 }
                 serve(engines.shared);
-            }));
+            });
+            match spawned {
+                Ok(helper) => helpers.push(helper),
+                // A limit on processes (threads count too): the threads
+                // started so far do the work, this one at least.
+                Err(_) => break,
+            }
         }
         drop(result_tx);
         let _stop = StopOnDrop(&shared);
         // Chunks that finished before their turn, by number.
         let mut pending: BTreeMap<usize, (Vec<R>, usize)> = BTreeMap::new();
         let mut next = 0;
-        loop {
+        'run: loop {
             while let Ok((seq, results)) = result_rx.try_recv() {
                 pending.insert(seq, results);
             }
             let before = next;
             while let Some((results, bytes)) = pending.remove(&next) {
                 for result in results {
-                    emit(result);
+                    if emit(result).is_break() {
+                        break 'run;
+                    }
                     progress.advance();
                 }
                 shared.held.fetch_sub(bytes, Ordering::Relaxed);
@@ -727,7 +747,7 @@ pub(crate) fn run_with<I, T, R, E>(
                 }
                 match feed.take(window, workers, shared.held.load(Ordering::Relaxed)) {
                     Some(taken) => Some(taken),
-                    None if feed.exhausted && next == feed.next => break,
+                    None if feed.exhausted && next == feed.next => break 'run,
                     None => None,
                 }
             };
@@ -744,7 +764,7 @@ pub(crate) fn run_with<I, T, R, E>(
                     }
                     // Every helper ended without it: one panicked (the
                     // scope passes the panic on).
-                    Err(_) => break,
+                    Err(_) => break 'run,
                 },
             }
         }
@@ -1007,6 +1027,40 @@ mod tests {
     }
 
     #[test]
+    fn a_break_in_emit_ends_the_run() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        for jobs in [1, 4] {
+            let worked = AtomicUsize::new(0);
+            let mut emitted = Vec::new();
+            run_with(
+                0..100_000usize,
+                100_000,
+                Engines::shared(&()).jobs(std::num::NonZeroUsize::new(jobs)),
+                |(), i| {
+                    worked.fetch_add(1, Ordering::SeqCst);
+                    i
+                },
+                |_| 0,
+                |i| {
+                    emitted.push(i);
+                    if i == 99 {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                },
+            );
+            assert_eq!(emitted, (0..100).collect::<Vec<_>>(), "--jobs {jobs}");
+            // What was handed out at most: the window.
+            let worked = worked.load(Ordering::SeqCst);
+            assert!(
+                worked <= 100 + jobs * CHUNKS_PER_WORKER * MAX_CHUNK,
+                "--jobs {jobs}: {worked} items worked on"
+            );
+        }
+    }
+
+    #[test]
     fn results_holding_many_bytes_stop_the_window_early() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let started = AtomicUsize::new(0);
@@ -1031,6 +1085,7 @@ mod tests {
             |i| {
                 assert_eq!(i, emitted);
                 emitted += 1;
+                ControlFlow::Continue(())
             },
         );
         assert_eq!(emitted, 10_000);

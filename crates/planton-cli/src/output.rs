@@ -51,6 +51,11 @@ impl<W: Write> Stream<W> {
         }
     }
 
+    /// Whether a write failed (later ones are dropped).
+    pub(crate) fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
     pub(crate) fn finish(mut self) -> std::io::Result<()> {
         match self.error.take() {
             Some(e) => Err(e),

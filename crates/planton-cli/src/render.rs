@@ -481,39 +481,43 @@ pub(crate) fn render_to_dir(
         engines,
         work,
         RenderOutcome::weight,
-        |outcome| match outcome {
-            RenderOutcome::Rendered(dest, text, warnings) => {
-                eprint!("{warnings}");
-                let target = match &cwd {
-                    Some(cwd) if dest.is_relative() => cwd.join(&dest),
-                    _ => dest.clone(),
-                };
-                match writer.write(&target, &text) {
-                    Ok(()) => written += 1,
-                    Err(e) => {
-                        failed += 1;
-                        eprintln!(
-                            "error: cannot write '{}': {e}",
-                            sanitize::path(&dest.display().to_string())
-                        );
+        |outcome| {
+            match outcome {
+                RenderOutcome::Rendered(dest, text, warnings) => {
+                    eprint!("{warnings}");
+                    let target = match &cwd {
+                        Some(cwd) if dest.is_relative() => cwd.join(&dest),
+                        _ => dest.clone(),
+                    };
+                    match writer.write(&target, &text) {
+                        Ok(()) => written += 1,
+                        Err(e) => {
+                            failed += 1;
+                            eprintln!(
+                                "error: cannot write '{}': {e}",
+                                sanitize::path(&dest.display().to_string())
+                            );
+                        }
                     }
                 }
+                RenderOutcome::Invalid(report, dest) => {
+                    invalid += 1;
+                    eprint!("{report}");
+                    clear_stale(dest);
+                }
+                RenderOutcome::Failed(message, dest) => {
+                    failed += 1;
+                    eprintln!("error: {message}");
+                    clear_stale(dest);
+                }
+                RenderOutcome::Skipped(note) => eprint!("{note}"),
+                RenderOutcome::NotManifest(note, dest) => {
+                    eprint!("{note}");
+                    clear_stale(dest);
+                }
             }
-            RenderOutcome::Invalid(report, dest) => {
-                invalid += 1;
-                eprint!("{report}");
-                clear_stale(dest);
-            }
-            RenderOutcome::Failed(message, dest) => {
-                failed += 1;
-                eprintln!("error: {message}");
-                clear_stale(dest);
-            }
-            RenderOutcome::Skipped(note) => eprint!("{note}"),
-            RenderOutcome::NotManifest(note, dest) => {
-                eprint!("{note}");
-                clear_stale(dest);
-            }
+            // Every outcome is written: the run goes on.
+            std::ops::ControlFlow::Continue(())
         },
     );
     let files = written + invalid + failed;

@@ -2,6 +2,7 @@
 
 use std::ffi::OsStr;
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -80,7 +81,7 @@ where
             Ok(result) => result,
             Err(note) => {
                 eprint!("{note}");
-                return;
+                return ControlFlow::Continue(());
             }
         };
         match format {
@@ -91,6 +92,13 @@ where
             ReportFormat::Github => out.write(&github::entry(&result)),
         }
         summary.add(&result);
+        // Once the output fails (its reader went away: `| head -1`), the
+        // run ends.
+        if out.failed() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     };
     if workers.is_empty() || total <= 1 {
         drop(workers);
@@ -170,11 +178,15 @@ pub(crate) fn check_item<C: Component>(
     })
 }
 
-/// Writes an item for a worker process: a file found in a directory (0)
-/// or named (1), and its path; nothing else goes.
+/// Writes an item for a worker process: a file found in a directory this
+/// process holds open (0), or in one it does not (2), or named (1), and its
+/// path; nothing else goes. A worker opens a file as this process would:
+/// relative to its directory (0), or by its whole path (2), which fails
+/// where that path is longer than the system takes.
 fn send_item(item: &Item, w: &mut Writer<'_>) -> bool {
     let (kind, path) = match item {
-        Item::Found(path, _) => (0, path),
+        Item::Found(path, Some(_)) => (0, path),
+        Item::Found(path, None) => (2, path),
         Item::File(path) => (1, path),
         Item::Stdin | Item::Unreadable(..) | Item::Special(..) => return false,
     };
@@ -229,6 +241,7 @@ pub(crate) fn serve_worker<C: Component>(engine: &Engine<C>, strict: bool) -> Re
                 Some(Item::Found(path, open))
             }
             1 => Some(Item::File(path)),
+            2 => Some(Item::Found(path, None)),
             _ => None,
         }
     };

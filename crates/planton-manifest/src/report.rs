@@ -992,6 +992,62 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_bytes_never_panic_the_decoder() {
+        // xorshift64: reproducible noise without a dependency.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // A result with every kind of field, as a seed to mutate.
+        let mut v = Violation::new(Source::Load, "spec.x", "load.type", "not a number");
+        v.location = Some(Location::new(3, 9));
+        v.span = Some(Span {
+            start: Location::new(3, 9),
+            end: Location::new(3, 12),
+        });
+        let seed = FileResult {
+            file: "job.yaml".into(),
+            text: Some("a: 1\n".into()),
+            outcome: Outcome::Checked {
+                violations: vec![v.clone(), v.warning()],
+                spans: vec![None, None],
+                secrets: vec![],
+                unkept: 2,
+            },
+        };
+        let mut valid = Vec::new();
+        seed.encode(&mut Writer::new(&mut valid));
+        let mut decoded = 0;
+        for round in 0..20_000 {
+            let bytes: Vec<u8> = if round % 2 == 0 {
+                // Noise of any length up to 64 bytes.
+                let len = (next() % 65) as usize;
+                (0..len).map(|_| next() as u8).collect()
+            } else {
+                // The valid form with a few bytes changed, and cut.
+                let mut bytes = valid.clone();
+                for _ in 0..1 + next() % 3 {
+                    let at = (next() as usize) % bytes.len();
+                    bytes[at] = next() as u8;
+                }
+                bytes.truncate((next() as usize) % (bytes.len() + 1));
+                bytes
+            };
+            // Either none or a result that survives its byte form; never a
+            // panic.
+            if let Some(result) = FileResult::decode(&mut Reader::new(&bytes)) {
+                assert!(round_trip(&result), "round {round}");
+                decoded += 1;
+            }
+        }
+        // Some mutations still read (a changed letter in a string).
+        assert!(decoded > 0);
+    }
+
+    #[test]
     fn results_survive_their_byte_form() {
         let span = |a, b, c, d| Span {
             start: Location::new(a, b),

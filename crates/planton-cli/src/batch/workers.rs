@@ -31,6 +31,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufWriter, ErrorKind, Read, Write};
+use std::ops::ControlFlow;
 use std::os::fd::AsFd;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
@@ -74,16 +75,18 @@ impl Workers {
     }
 
     /// Starts a worker for each of `jobs` beyond this process's (at most
-    /// [`MAX_WORKERS`]), each running `__validate-worker` with `args`. None
-    /// off Linux; where a process cannot be started (a limit on processes),
-    /// as many as could be.
+    /// [`MAX_WORKERS`], and [`room_for_workers`]), each running
+    /// `__validate-worker` with `args`. None off Linux; where a process
+    /// cannot be started (a limit on processes), as many as could be.
     pub(crate) fn start(jobs: usize, args: &[&str]) -> Self {
         if !cfg!(target_os = "linux") {
             return Workers::none();
         }
-        let workers = (1..jobs.min(MAX_WORKERS + 1))
-            .map_while(|_| Worker::start(args).ok())
-            .collect();
+        let most = jobs
+            .saturating_sub(1)
+            .min(MAX_WORKERS)
+            .min(room_for_workers());
+        let workers = (0..most).map_while(|_| Worker::start(args).ok()).collect();
         Workers(workers)
     }
 
@@ -91,6 +94,17 @@ impl Workers {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// How many workers the limit of open files leaves room for: each holds
+/// two descriptors in this process (its pipes), and they take at most a
+/// quarter of the limit, so that the walk's directories (an eighth) and the
+/// files being read keep theirs (under `ulimit -n 16`, two workers).
+fn room_for_workers() -> usize {
+    use rustix::process::{Resource, getrlimit};
+    getrlimit(Resource::Nofile)
+        .current
+        .map_or(usize::MAX, |n| usize::try_from(n / 8).unwrap_or(usize::MAX))
 }
 
 /// One worker process.
@@ -121,7 +135,11 @@ impl Worker {
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            // A worker says all it has to say in its frames. Anything else
+            // (a start that failed: not this program, as under `ld.so
+            // planton`; a fault) is not the report's: its files are checked
+            // here, and reported as on one core.
+            .stderr(Stdio::null())
             .spawn()?;
         let (Some(to), Some(from)) = (child.stdin.take(), child.stdout.take()) else {
             let _ = child.kill();
@@ -176,9 +194,10 @@ impl Worker {
     }
 
     /// Reads what the pipe holds and hands each whole frame to `frame`, in
-    /// order, until `frame` has had enough; `Ok(false)` once the worker
-    /// closed its output, `Err` on a frame too long or one `frame` refuses.
-    fn receive(&mut self, mut frame: impl FnMut(&[u8]) -> Frame) -> Result<bool, ()> {
+    /// order, until `frame` says to pause (`Ok(false)`: the frames after
+    /// wait here, and in the pipe); `Ok(false)` once the worker closed its
+    /// output, `Err` on a frame too long or one `frame` refuses.
+    fn receive(&mut self, mut frame: impl FnMut(&[u8]) -> Result<bool, ()>) -> Result<bool, ()> {
         loop {
             // Whole frames first.
             while let Some(header) = self.read.get(self.start..self.start + 4)
@@ -201,12 +220,10 @@ impl Worker {
                     }
                     break;
                 }
-                let taken = frame(&self.read[body.clone()]);
+                let go_on = frame(&self.read[body.clone()])?;
                 self.start = body.end;
-                match taken {
-                    Frame::Taken => {}
-                    Frame::Enough => return Ok(true),
-                    Frame::Bad => return Err(()),
+                if !go_on {
+                    return Ok(true);
                 }
             }
             if self.start == self.end {
@@ -246,22 +263,15 @@ impl Drop for Worker {
     }
 }
 
-/// What became of a worker's frame.
-enum Frame {
-    /// Taken; more may come.
-    Taken,
-    /// Taken, and no more for now (the results waiting hold enough).
-    Enough,
-    /// Not a result, or one too many: the worker is dropped.
-    Bad,
-}
-
 /// A chunk handed to a worker: its number, its items (checked here if the
 /// worker fails), and the results received so far.
 struct Sent<T, R> {
     seq: usize,
     items: Vec<T>,
     results: Vec<R>,
+    /// The bytes `results` hold, counted in [`Done::held`] from their
+    /// arrival.
+    bytes: usize,
 }
 
 /// A worker and the chunks it has, oldest first.
@@ -312,7 +322,8 @@ impl<R> Done<R> {
 
 /// As [`super::run_with`], with `workers` checking chunks in their own
 /// processes besides the calling thread, which checks with `engine`. With no
-/// worker it is [`super::run_with`] on this one thread.
+/// worker it is [`super::run_with`] on this one thread. When `emit` breaks,
+/// the run ends there and the workers are stopped.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_with_workers<I, T, R, E, S, G>(
     items: I,
@@ -322,7 +333,7 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
     codec: Codec<S, G>,
     work: impl Fn(&E, T) -> R,
     weight: impl Fn(&R) -> usize,
-    mut emit: impl FnMut(R),
+    mut emit: impl FnMut(R) -> ControlFlow<()>,
 ) where
     I: Iterator<Item = T>,
     S: Fn(&T, &mut Writer<'_>) -> bool,
@@ -354,7 +365,11 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
     loop {
         while let Some(results) = done.take(next) {
             for result in results {
-                emit(result);
+                if emit(result).is_break() {
+                    // The workers are stopped (dropped) with the rest.
+                    progress.finish();
+                    return;
+                }
                 progress.advance();
             }
             next += 1;
@@ -375,14 +390,17 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
                     seq,
                     items,
                     results: Vec::new(),
+                    bytes: 0,
                 });
             }
+            let reading = taking(b, next, done.held);
             let live = b.worker.as_mut().is_some_and(Worker::flush)
-                && take_results(b, &codec.receive, &mut done, &weight, next);
+                && (!reading || take_results(b, &codec.receive, &mut done, &weight, next));
             if !live && b.worker.is_some() {
                 // Gone: its chunks are checked here.
                 b.worker = None;
                 for sent in b.chunks.drain(..) {
+                    done.held -= sent.bytes;
                     done.add(sent.seq, here(sent.items), &weight);
                 }
             }
@@ -397,7 +415,7 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
         if feed.exhausted && next == feed.next {
             break;
         }
-        wait(&busy, done.held, next);
+        wait(&busy, next, done.held);
     }
     for worker in busy.into_iter().filter_map(|b| b.worker) {
         worker.finish();
@@ -426,17 +444,9 @@ fn encode<T>(
     true
 }
 
-/// Whether the results of `b` are read now: while the results waiting hold
-/// at most [`HELD_BYTES`], or when its oldest chunk is the next to be
-/// written. Else the worker is left blocked on its full pipe, holding one
-/// result: large results (the texts of invalid files) pile up in neither
-/// process.
-fn readable<T, R>(chunks: &VecDeque<Sent<T, R>>, held: usize, next: usize) -> bool {
-    held <= HELD_BYTES || chunks.front().is_some_and(|sent| sent.seq == next)
-}
-
-/// Takes in the results a worker has sent, as far as [`readable`], into
-/// `done`; `false` if the worker failed (ended, or sent what does not read).
+/// Takes in the results a worker has sent, each counted in `done` as it
+/// comes, and each chunk it finished into `done`, while [`taking`] it;
+/// `false` if the worker failed (ended, or sent what does not read).
 fn take_results<T, R>(
     b: &mut Busy<T, R>,
     receive: &impl Fn(&mut Reader<'_>) -> Option<R>,
@@ -444,9 +454,6 @@ fn take_results<T, R>(
     weight: &impl Fn(&R) -> usize,
     next: usize,
 ) -> bool {
-    if !readable(&b.chunks, done.held, next) {
-        return true;
-    }
     let Some(worker) = &mut b.worker else {
         return false;
     };
@@ -454,38 +461,48 @@ fn take_results<T, R>(
     let open = worker.receive(|bytes| {
         let mut r = Reader::new(bytes);
         let (Some(result), true) = (receive(&mut r), r.is_empty()) else {
-            return Frame::Bad;
+            return Err(());
         };
         let Some(sent) = chunks.front_mut() else {
-            return Frame::Bad; // a result for no file
+            return Err(()); // a result for no file
         };
+        let bytes = weight(&result);
+        sent.bytes += bytes;
+        done.held += bytes;
         sent.results.push(result);
-        if sent.results.len() < sent.items.len() {
-            return Frame::Taken;
+        if sent.results.len() == sent.items.len()
+            && let Some(sent) = chunks.pop_front()
+        {
+            // Counted already.
+            done.pending.insert(sent.seq, (sent.results, sent.bytes));
         }
-        if let Some(sent) = chunks.pop_front() {
-            done.add(sent.seq, sent.results, weight);
-        }
-        if readable(chunks, done.held, next) {
-            Frame::Taken
-        } else {
-            Frame::Enough
-        }
+        Ok(chunks
+            .front()
+            .is_none_or(|front| done.held <= HELD_BYTES || front.seq == next))
     });
     // A worker ends only when told (its input closed).
     open == Ok(true)
 }
 
-/// Waits until a worker has results to read ([`readable`]), or room for
-/// what it was sent.
-fn wait<T, R>(busy: &[Busy<T, R>], held: usize, next: usize) {
+/// Whether the results of the worker `b` are taken in now: while the
+/// results waiting for their turn hold at most [`HELD_BYTES`] (`held`), or
+/// when its oldest chunk is the next one in order (`next`). Else they wait
+/// in its pipe, and it waits to write them: the window bounds what the
+/// workers have finished as it bounds what threads have.
+fn taking<T, R>(b: &Busy<T, R>, next: usize, held: usize) -> bool {
+    held <= HELD_BYTES || b.chunks.front().is_some_and(|sent| sent.seq == next)
+}
+
+/// Waits until a worker whose results are taken has some, or one has room
+/// for what it was sent.
+fn wait<T, R>(busy: &[Busy<T, R>], next: usize, held: usize) {
     use rustix::event::{PollFd, PollFlags, poll};
     let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(busy.len() * 2);
     for b in busy {
         let Some(worker) = &b.worker else {
             continue;
         };
-        if !b.chunks.is_empty() && readable(&b.chunks, held, next) {
+        if !b.chunks.is_empty() && taking(b, next, held) {
             fds.push(PollFd::new(&worker.from, PollFlags::IN));
         }
         if let Some(to) = &worker.to
@@ -566,7 +583,10 @@ mod tests {
             codec,
             |(), item| item * 3,
             |_| 0,
-            |result| out.push(result),
+            |result| {
+                out.push(result);
+                ControlFlow::Continue(())
+            },
         );
         out
     }
