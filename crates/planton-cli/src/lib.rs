@@ -122,16 +122,28 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         } => {
             let globs = walk_excludes(&walk)?;
             validate::stdin_once(&files)?;
-            // Worker processes for a batch, started before this process
-            // makes its validator, as they make theirs meanwhile.
-            let workers = if files.len() > 1 || files.iter().any(|f| f.is_dir()) {
+            // Worker processes for a batch, started by a thread of their own
+            // while this one makes its validator, as they make theirs: a
+            // start holds its thread until the worker's `exec`.
+            let several =
+                batch::jobs(jobs) > 1 && (files.len() > 1 || files.iter().any(|f| f.is_dir()));
+            let start = || {
                 let args: &[&str] = if strict { &["--strict"] } else { &[] };
                 batch::Workers::start(batch::jobs(jobs), args)
-            } else {
-                batch::Workers::none()
             };
+            let (workers, validator) = std::thread::scope(|scope| {
+                // Where no thread can start (`ulimit -u`), no process can.
+                let starting = several
+                    .then(|| std::thread::Builder::new().spawn_scoped(scope, start).ok())
+                    .flatten();
+                let validator = validator();
+                let workers = starting
+                    .and_then(|s| s.join().ok())
+                    .unwrap_or_else(batch::Workers::none);
+                (workers, validator)
+            });
             validate::validate(
-                batch::Engines::own(validator()?, &|| JobValidator::new().ok()).jobs(jobs),
+                batch::Engines::own(validator?, &|| JobValidator::new().ok()).jobs(jobs),
                 &files,
                 output,
                 strict,

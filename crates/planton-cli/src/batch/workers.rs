@@ -177,7 +177,7 @@ impl Worker {
     /// the worker is gone.
     fn flush(&mut self) -> bool {
         let Some(to) = &mut self.to else {
-            return false;
+            return self.unsent.is_empty();
         };
         let mut written = 0;
         while written < self.unsent.len() {
@@ -404,6 +404,14 @@ pub(crate) fn run_with_workers<I, T, R, E, S, G>(
                     done.add(sent.seq, here(sent.items), &weight);
                 }
             }
+            // Nothing more will go to it: its input is closed, so that it
+            // exits once it has answered, while this process finishes.
+            if feed.exhausted
+                && let Some(worker) = &mut b.worker
+                && worker.unsent.is_empty()
+            {
+                worker.to = None;
+            }
         }
         if done.pending.contains_key(&next) {
             continue;
@@ -480,8 +488,13 @@ fn take_results<T, R>(
             .front()
             .is_none_or(|front| done.held <= HELD_BYTES || front.seq == next))
     });
-    // A worker ends only when told (its input closed).
-    open == Ok(true)
+    // A worker ends when its input is closed, once it has answered all:
+    // ending before is a failure.
+    match open {
+        Ok(true) => true,
+        Ok(false) => b.chunks.is_empty(),
+        Err(()) => false,
+    }
 }
 
 /// Whether the results of the worker `b` are taken in now: while the
