@@ -173,13 +173,14 @@ impl<'a> Reader<'a> {
 
     /// A list written by [`Writer::list`]. Every item takes at least one
     /// byte, so a count larger than what is left is refused before anything
-    /// is allocated.
+    /// is allocated; room is made for at most 64 items ahead (an item may
+    /// be much larger in memory than its bytes).
     pub fn list<T>(&mut self, mut get: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
         let len = self.usize()?;
         if len > self.rest.len() {
             return None;
         }
-        let mut items = Vec::with_capacity(len);
+        let mut items = Vec::with_capacity(len.min(64));
         for _ in 0..len {
             items.push(get(self)?);
         }

@@ -553,8 +553,12 @@ pub(crate) fn serve<T, R>(
         if len > MAX_FRAME {
             return Err(bad());
         }
-        frame.resize(len, 0);
-        input.read_exact(&mut frame)?;
+        // Grown as the bytes come, not to the length a header claims.
+        frame.clear();
+        (&mut input).take(len as u64).read_to_end(&mut frame)?;
+        if frame.len() < len {
+            return Err(ErrorKind::UnexpectedEof.into());
+        }
         let mut r = Reader::new(&frame);
         let count = r.usize().ok_or_else(bad)?;
         for _ in 0..count {
