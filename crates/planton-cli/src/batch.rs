@@ -423,6 +423,16 @@ const CHUNKS_PER_WORKER: usize = 16;
 /// being worked on come on top: at most one per worker.
 const HELD_BYTES: usize = 64 << 20;
 
+/// How many results of `typical` bytes (the texts of invalid files they
+/// hold, on average lately; 0 when unknown) make a sixteenth of
+/// [`HELD_BYTES`]: a chunk is no larger, so that a chunk in flight holds
+/// about that much at most.
+fn fitting(typical: usize) -> usize {
+    (HELD_BYTES / 16)
+        .checked_div(typical)
+        .map_or(usize::MAX, |n| n.max(1))
+}
+
 /// The size of chunk number `seq` for `workers` workers.
 fn chunk_size(seq: usize, workers: usize) -> usize {
     let doublings = (seq / workers).min(MAX_CHUNK.trailing_zeros() as usize);
@@ -466,6 +476,7 @@ impl<I: Iterator> Feed<I> {
         window: usize,
         workers: usize,
         held: usize,
+        typical: usize,
     ) -> Option<(usize, Vec<I::Item>)> {
         if self.exhausted
             || self.stop
@@ -481,7 +492,7 @@ impl<I: Iterator> Feed<I> {
         let size = if held > HELD_BYTES / 16 {
             1
         } else {
-            chunk_size(self.next, workers)
+            chunk_size(self.next, workers).min(fitting(typical))
         };
         let chunk: Vec<I::Item> = self.items.by_ref().take(size).collect();
         if chunk.len() < size {
@@ -683,7 +694,7 @@ pub(crate) fn run_with<I, T, R, E>(
                         let mut feed = shared.lock();
                         loop {
                             let held = shared.held.load(Ordering::Relaxed);
-                            if let Some(taken) = feed.take(window, workers, held) {
+                            if let Some(taken) = feed.take(window, workers, held, 0) {
                                 break taken;
                             }
                             if feed.exhausted || feed.stop {
@@ -745,7 +756,7 @@ pub(crate) fn run_with<I, T, R, E>(
                         shared.opened.notify_all();
                     }
                 }
-                match feed.take(window, workers, shared.held.load(Ordering::Relaxed)) {
+                match feed.take(window, workers, shared.held.load(Ordering::Relaxed), 0) {
                     Some(taken) => Some(taken),
                     None if feed.exhausted && next == feed.next => break 'run,
                     None => None,
@@ -1110,6 +1121,24 @@ mod tests {
         );
         assert_eq!(chunk_size(usize::MAX, 1), MAX_CHUNK);
         assert_eq!(chunk_size(0, 64), 1);
+    }
+
+    #[test]
+    fn chunks_of_large_results_hold_a_sixteenth_of_the_cap() {
+        // Unknown or small results: the chunk sizes above.
+        assert_eq!(fitting(0), usize::MAX);
+        assert_eq!(fitting(1000), HELD_BYTES / 16 / 1000);
+        // Texts of 3.9 MB: one file a chunk; of 1 MB: four.
+        assert_eq!(fitting(3_900_000), 1);
+        assert_eq!(fitting(1 << 20), 4);
+        let mut feed = Feed::new(0..1000);
+        feed.emitted = 100;
+        let sizes: Vec<usize> = [0, 0, 1 << 20, 3_900_000, 0]
+            .iter()
+            .map(|&typical| feed.take(1000, 1, 0, typical).unwrap().1.len())
+            .collect();
+        // Chunks 0 to 4 for one worker: 1, 2, 4 (under 4 of 1 MB), 1, 16.
+        assert_eq!(sizes, [1, 2, 4, 1, 16]);
     }
 
     #[test]
