@@ -51,8 +51,8 @@ const AHEAD: usize = 3 * super::MAX_CHUNK;
 
 /// Chunks handed to a worker and not yet answered, at most: the first
 /// chunks are small and their results unknown, and this bounds what goes
-/// out before any result is back (the first six chunks are 14 files: of
-/// invalid 3.9 MB files, 96 at once took 260 MB where 14 take 70).
+/// out before any result is back (the first six chunks are 14 files; 96
+/// invalid 3.9 MB files sent at once took 260 MB).
 const AHEAD_CHUNKS: usize = 6;
 
 /// The longest frame either side accepts. A result holds at most one
