@@ -624,14 +624,7 @@ fn a_signal_removes_the_temporary_files_and_leaves_complete_outputs() {
 
 /// `planton ARGS` under a limit of `files` open files (`ulimit -n`).
 fn planton_with_open_files(files: u32, args: &[&std::ffi::OsStr]) -> std::process::Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_planton"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("sh runs")
+    common::planton_limited(&format!("ulimit -n {files}"), args)
 }
 
 #[test]

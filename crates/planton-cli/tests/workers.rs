@@ -160,18 +160,6 @@ fn every_format_is_byte_identical_whatever_the_jobs() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// `planton args` under `sh -c 'LIMITS; exec planton args'`.
-fn run_limited(limits: &str, args: &[&std::ffi::OsStr]) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("{limits} && exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_planton"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("sh runs")
-}
-
 /// Many directories (each one held open while its files are in flight)
 /// and many jobs: the workers' pipes must not take the descriptors the
 /// files need.
@@ -186,7 +174,7 @@ fn a_low_open_file_limit_with_many_jobs_loses_no_file() {
         };
         std::fs::write(dir.join(format!("d{i:03}/job.yaml")).tap_dir(), text).unwrap();
     }
-    let expected = run_limited(
+    let expected = common::planton_limited(
         "true",
         &["validate".as_ref(), "--jobs=1".as_ref(), dir.as_os_str()],
     );
@@ -197,7 +185,7 @@ fn a_low_open_file_limit_with_many_jobs_loses_no_file() {
     );
     for files in [16, 24] {
         for jobs in ["--jobs=2", "--jobs=8", "--jobs=16"] {
-            let out = run_limited(
+            let out = common::planton_limited(
                 &format!("ulimit -n {files}"),
                 &["validate".as_ref(), jobs.as_ref(), dir.as_os_str()],
             );

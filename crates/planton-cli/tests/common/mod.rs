@@ -44,3 +44,18 @@ pub fn planton(args: &[&str], stdin: Option<&[u8]>) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// `planton args` run by `sh -c 'LIMITS && exec planton args'` (`ulimit -n
+/// 16`, `ulimit -u 1`), standard input empty. Only the tests of limits use
+/// it.
+#[allow(dead_code)]
+pub fn planton_limited(limits: &str, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("{limits} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_planton"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("sh runs")
+}
